@@ -1,0 +1,1 @@
+"""The published contract of the Enterprise Page: form, events, topics and topology."""

@@ -1,0 +1,103 @@
+"""Events on the bus. Each carries the full facts its consumers need, never tokens or documents."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+
+from contracts.form import RegistrationForm
+
+RegistrationId = Annotated[
+    str,
+    Field(
+        pattern=r"^[0-9a-f]{32}$",
+        description="registration id: 32 lowercase hex characters; also the Kafka key",
+        examples=["5f0c6e0a3a1b4f6c9d2e8b7a6c5d4e3f"],
+    ),
+]
+DepartmentName = Annotated[
+    str, Field(pattern=r"^[a-z][a-z_]{1,30}$", description="department id", examples=["tax"])
+]
+
+
+class Envelope(BaseModel):
+    """CloudEvents-style envelope shared by every event; trace context rides in Kafka headers."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event_id: UUID = Field(description="unique id of this event; the deduplication key")
+    source: str = Field(description="service that produced the event", examples=["tax"])
+    occurred_at: AwareDatetime = Field(description="when the fact happened, UTC")
+    registration_id: RegistrationId
+
+
+class RegistrationSubmitted(Envelope):
+    event_type: Literal["registration.submitted.v1"] = "registration.submitted.v1"
+    form: RegistrationForm = Field(description="the one comprehensive form, as validated")
+
+
+class DepartmentStatus(StrEnum):
+    RECEIVED = "received"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    CORRECTION_REQUESTED = "correction_requested"
+    NOT_APPLICABLE = "not_applicable"
+
+
+TERMINAL_STATUSES = frozenset(
+    {DepartmentStatus.APPROVED, DepartmentStatus.REJECTED, DepartmentStatus.NOT_APPLICABLE}
+)
+
+
+class Reason(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    rule: str = Field(description="named rule that produced this reason", examples=["seal_maker_licensed"])
+    passed: bool = Field(description="whether the rule passed")
+    message_zh: str = Field(description="说明（中文）")
+    message_en: str = Field(description="explanation in English")
+    field_path: str | None = Field(default=None, examples=["seals.maker_id"])
+
+
+class Artefact(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    kind: str = Field(description="what was issued", examples=["business_licence_number"])
+    number: str = Field(description="the issued number", examples=["91440115MA5XXXXXXX"])
+    label_zh: str = Field(description="名称（中文）", examples=["电子营业执照编号"])
+
+
+class DepartmentStatusChanged(Envelope):
+    event_type: Literal["department.status.v1"] = "department.status.v1"
+    department: DepartmentName
+    status: DepartmentStatus
+    round: int = Field(default=1, ge=1, description="review round; grows with each correction")
+    sequence: int = Field(ge=0, description="order of this event within its department and round")
+    decided_by: Literal["rules", "officer", "system"] = Field(description="who decided")
+    reasons: tuple[Reason, ...] = Field(default=(), description="rules evaluated, passed or failed")
+    artefacts: tuple[Artefact, ...] = Field(default=(), description="what was issued on approval")
+
+
+class RegistrationCompleted(Envelope):
+    event_type: Literal["registration.completed.v1"] = "registration.completed.v1"
+    departments: dict[str, DepartmentStatus] = Field(description="final status per department")
+    artefacts: tuple[Artefact, ...] = Field(description="everything issued, across departments")
+    submitted_at: datetime | None = Field(default=None, description="when the form was accepted")
+
+
+AnyEvent = Annotated[
+    RegistrationSubmitted | DepartmentStatusChanged | RegistrationCompleted,
+    Field(discriminator="event_type"),
+]
+ANY_EVENT: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
+
+EVENT_MODELS: tuple[type[Envelope], ...] = (
+    RegistrationSubmitted,
+    DepartmentStatusChanged,
+    RegistrationCompleted,
+)

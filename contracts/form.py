@@ -1,0 +1,135 @@
+"""The one comprehensive form (综合信息表), version 1: filled once, shared with every department."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Literal, Self
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from contracts.form_rules import (
+    age_on,
+    check_mobile,
+    check_resident_id,
+    check_uscc,
+    rule_error,
+)
+from contracts.identifiers import resident_id_birth_date
+
+ResidentId = Annotated[str, AfterValidator(check_resident_id)]
+CreditCode = Annotated[str, AfterValidator(check_uscc)]
+Mobile = Annotated[str, AfterValidator(check_mobile)]
+Text = Annotated[str, Field(min_length=1, max_length=200)]
+Money = Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=2)]
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class EnterpriseType(StrEnum):
+    LIMITED_LIABILITY_COMPANY = "limited_liability_company"
+    JOINT_STOCK_COMPANY = "joint_stock_company"
+    SOLE_PROPRIETORSHIP = "sole_proprietorship"
+    PARTNERSHIP = "partnership"
+    FOREIGN_INVESTED_LLC = "foreign_invested_llc"
+    BRANCH = "branch"
+
+
+class FreeTradeZoneArea(StrEnum):
+    NANSHA = "nansha"
+    QIANHAI_SHEKOU = "qianhai_shekou"
+    HENGQIN = "hengqin"
+    OUTSIDE = "outside"
+
+
+class SealKind(StrEnum):
+    COMPANY = "company"
+    FINANCE = "finance"
+    INVOICE = "invoice"
+    CONTRACT = "contract"
+    LEGAL_REPRESENTATIVE = "legal_representative"
+
+
+class Enterprise(_Part):
+    name: Text = Field(description="企业名称 enterprise name", examples=["广州南沙示例科技有限公司"])
+    type: EnterpriseType = Field(description="企业类型 enterprise type")
+    registered_capital: Money = Field(description="注册资本（人民币元）", examples=["1000000.00"])
+    business_term_years: int | None = Field(
+        default=None, ge=1, le=100, description="营业期限（年），空为长期 business term"
+    )
+    address: Text = Field(description="住所 address")
+    area: FreeTradeZoneArea = Field(description="自贸区片区 Free Trade Zone area")
+    business_scope: list[Text] = Field(
+        min_length=1, max_length=50, description="经营范围 business-scope items"
+    )
+    industry_code: str | None = Field(
+        default=None, pattern=r"^[A-T]\d{0,4}$", description="行业代码 GB/T 4754"
+    )
+
+
+class Person(_Part):
+    name: Text = Field(description="姓名 name", examples=["张三"])
+    id_type: Literal["resident_id"] = Field(default="resident_id", description="证件类型")
+    id_number: ResidentId = Field(description="居民身份证号码 (GB 11643)")
+    mobile: Mobile = Field(description="手机号码 mobile", examples=["13800138000"])
+    email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class Shareholder(_Part):
+    kind: Literal["natural_person", "legal_person"] = Field(description="股东类型")
+    name: Text
+    id_number: ResidentId | None = Field(default=None, description="自然人身份证号码")
+    credit_code: CreditCode | None = Field(default=None, description="法人统一社会信用代码")
+    country: str = Field(default="CN", pattern=r"^[A-Z]{2}$", description="国别 ISO 3166")
+    contribution: Money = Field(description="认缴出资额（人民币元）")
+    contribution_deadline: date = Field(description="出资期限")
+
+    @model_validator(mode="after")
+    def _identifier_matches_kind(self) -> Self:
+        needs = self.id_number if self.kind == "natural_person" else self.credit_code
+        if needs is None:
+            raise rule_error("shareholder_identifier")
+        return self
+
+
+class SealRequest(_Part):
+    kinds: list[SealKind] = Field(min_length=1, max_length=5, description="印章种类")
+    maker_id: Text = Field(description="刻章企业备案编号 licensed seal maker", examples=["GZ-SEAL-001"])
+
+
+class TaxInfo(_Part):
+    expected_annual_sales: Decimal = Field(ge=0, max_digits=18, decimal_places=2)
+    invoice_kind: Literal["vat_special", "vat_ordinary", "none"] = Field(description="发票种类")
+    invoice_monthly_quantity: int = Field(ge=0, le=10_000)
+    accounting_contact: Person
+
+
+class Employment(_Part):
+    employee_count: int = Field(ge=0, le=1_000_000, description="从业人数")
+    start_month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="参保起始年月 YYYY-MM")
+
+
+class RegistrationForm(_Part):
+    form_version: Literal["1"] = Field(default="1", description="表单版本")
+    enterprise: Enterprise
+    legal_representative: Person
+    shareholders: list[Shareholder] = Field(min_length=1, max_length=200)
+    seals: SealRequest
+    tax: TaxInfo
+    employment: Employment
+    consent: bool = Field(description="承诺申报信息真实，同意各部门共享 declaration and consent")
+
+    @model_validator(mode="after")
+    def _form_is_consistent(self) -> Self:
+        if not self.consent:
+            raise rule_error("consent_given")
+        total = sum((s.contribution for s in self.shareholders), Decimal(0))
+        if total != self.enterprise.registered_capital:
+            raise rule_error("contributions_equal_capital")
+        birth = resident_id_birth_date(self.legal_representative.id_number)
+        if birth is not None and age_on(birth, datetime.now(UTC).date()) < 18:  # noqa: PLR2004
+            raise rule_error("legal_representative_adult")
+        return self

@@ -1,0 +1,13 @@
+"""Topic names: dotted, past-tense facts with a version. Dead letters go to `<topic>.dlq`."""
+
+from typing import Final
+
+REGISTRATION_SUBMITTED: Final = "registration.submitted.v1"
+DEPARTMENT_STATUS: Final = "department.status.v1"
+REGISTRATION_COMPLETED: Final = "registration.completed.v1"
+
+ALL_TOPICS: Final = (REGISTRATION_SUBMITTED, DEPARTMENT_STATUS, REGISTRATION_COMPLETED)
+
+
+def dead_letter_topic(topic: str) -> str:
+    return f"{topic}.dlq"

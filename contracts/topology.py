@@ -1,0 +1,62 @@
+"""Who consumes what: the whole choreography in one table.
+
+Adding a department is one `Department` row (plus its rules module); its subscription to the
+submitted fact and its place in the completion rule follow from this table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from contracts.topics import DEPARTMENT_STATUS, REGISTRATION_COMPLETED, REGISTRATION_SUBMITTED
+
+
+@dataclass(frozen=True)
+class Department:
+    name: str
+    label_zh: str
+    label_en: str
+    service: str  # the OS process that hosts it
+    required: bool = True  # must approve before the registration is completed
+
+
+@dataclass(frozen=True)
+class Subscription:
+    consumer: str
+    topics: tuple[str, ...]
+    group_id: str
+    publishes: tuple[str, ...]
+
+
+DEPARTMENTS: tuple[Department, ...] = (
+    Department("market", "市场监管（商事登记）", "Market regulation", service="registration"),
+    Department("tax", "税务", "Tax", service="tax"),
+    Department("police", "公安（印章备案）", "Public security (seals)", service="police"),
+    Department("credit", "信用", "Credit", service="credit"),
+)
+
+DEPARTMENTS_BY_NAME = {d.name: d for d in DEPARTMENTS}
+REQUIRED_DEPARTMENTS = tuple(d.name for d in DEPARTMENTS if d.required)
+
+
+def department_group(department: str) -> str:
+    return f"department.{department}"
+
+
+SUBSCRIPTIONS: tuple[Subscription, ...] = (
+    *(
+        Subscription(
+            consumer=d.name,
+            topics=(REGISTRATION_SUBMITTED,),
+            group_id=department_group(d.name),
+            publishes=(DEPARTMENT_STATUS,),
+        )
+        for d in DEPARTMENTS
+    ),
+    Subscription(
+        consumer="notifier",
+        topics=(REGISTRATION_SUBMITTED, DEPARTMENT_STATUS),
+        group_id="notifier.timeline",
+        publishes=(REGISTRATION_COMPLETED,),
+    ),
+)

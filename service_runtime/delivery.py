@@ -1,0 +1,136 @@
+"""The ack / retry / dead-letter policy for batch consumers.
+
+A batch is acknowledged only after `handle` stored its effects. Bytes that do not decode go
+straight to the dead-letter topic (retrying cannot fix them). A batch whose handling fails is
+retried with exponential backoff; if it still fails, each message is retried alone so one
+poison message cannot hold back the others, and the ones that still fail are dead-lettered.
+If dead-lettering itself fails, the error propagates and the batch is rewound, never skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Generic, Protocol, TypeVar
+
+import structlog
+
+from contracts.dead_letter import DeadLetter
+from contracts.topics import dead_letter_topic
+
+log = structlog.get_logger("delivery")
+
+E = TypeVar("E")
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes
+    headers: tuple[tuple[str, bytes], ...] = ()
+
+    @classmethod
+    def from_consumer_record(cls, record: Any) -> RawRecord:  # noqa: ANN401 - aiokafka record
+        return cls(
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            key=record.key,
+            value=record.value or b"",
+            headers=tuple(record.headers or ()),
+        )
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 4
+    backoff_seconds: float = 0.1
+
+    def delay(self, attempt: int) -> float:
+        return float(self.backoff_seconds * (2 ** (attempt - 1)))
+
+
+class DeadLetterPublisher(Protocol):
+    async def __call__(self, topic: str, key: bytes | None, letter: DeadLetter) -> None: ...
+
+
+@dataclass(frozen=True)
+class Decoded(Generic[E]):
+    record: RawRecord
+    event: E
+
+
+def build_dead_letter(record: RawRecord, group: str, error: BaseException, attempts: int) -> DeadLetter:
+    return DeadLetter(
+        original_topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
+        key=record.key.decode("utf-8", "replace") if record.key is not None else None,
+        consumer_group=group,
+        error_type=type(error).__name__,
+        error=str(error)[:2000],
+        attempts=attempts,
+        payload_sha256=hashlib.sha256(record.value).hexdigest(),
+        payload=record.value.decode("utf-8", "replace"),
+        failed_at=datetime.now(UTC),
+    )
+
+
+@dataclass(frozen=True)
+class BatchConsumer(Generic[E]):
+    group: str
+    decode: Callable[[bytes], E]
+    handle: Callable[[Sequence[Decoded[E]]], Awaitable[None]]
+    dead_letter: DeadLetterPublisher
+    policy: RetryPolicy
+
+    async def consume(self, records: Sequence[RawRecord]) -> None:
+        decoded: list[Decoded[E]] = []
+        for record in records:
+            try:
+                decoded.append(Decoded(record, self.decode(record.value)))
+            except ValueError as error:  # pydantic.ValidationError is a ValueError
+                await self._send_to_dead_letters(record, error, attempts=1)
+        if decoded and await self._try(decoded) is not None:
+            for one in decoded:
+                error = await self._try([one])
+                if error is not None:
+                    await self._send_to_dead_letters(one.record, error, self.policy.max_attempts)
+
+    async def _try(self, batch: Sequence[Decoded[E]]) -> Exception | None:
+        last: Exception | None = None
+        for attempt in range(1, self.policy.max_attempts + 1):
+            try:
+                await self.handle(batch)
+            except Exception as error:  # noqa: BLE001 - any failure is retried, then dead-lettered
+                last = error
+                log.warning(
+                    "batch_attempt_failed",
+                    group=self.group,
+                    size=len(batch),
+                    attempt=attempt,
+                    error=repr(error),
+                )
+                if attempt < self.policy.max_attempts:
+                    await asyncio.sleep(self.policy.delay(attempt))
+            else:
+                return None
+        return last
+
+    async def _send_to_dead_letters(self, record: RawRecord, error: BaseException, attempts: int) -> None:
+        letter = build_dead_letter(record, self.group, error, attempts)
+        log.error(
+            "message_dead_lettered",
+            group=self.group,
+            topic=record.topic,
+            offset=record.offset,
+            error_type=letter.error_type,
+            attempts=attempts,
+        )
+        await self.dead_letter(dead_letter_topic(record.topic), record.key, letter)

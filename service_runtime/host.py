@@ -1,0 +1,160 @@
+"""One place builds every service: a FastAPI app whose lifespan owns broker, database and tasks.
+
+Nothing connects at import time. A service is a list of components; each registers its
+subscribers and background jobs on the `Runtime` before the broker starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, TypeVar
+
+import structlog
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from opentelemetry.sdk.trace import TracerProvider
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from contracts.dead_letter import DeadLetter
+from service_runtime.delivery import BatchConsumer, Decoded, RawRecord, RetryPolicy
+from service_runtime.kafka import build_broker, consumer_options, ensure_topics
+from service_runtime.logging import configure_logging
+from service_runtime.mongo import Document, build_mongo_client
+from service_runtime.outbox import OutboxRelay
+from service_runtime.problems import install_problem_handlers, problem_response
+from service_runtime.settings import Settings
+from service_runtime.telemetry import build_tracer_provider
+
+E = TypeVar("E")
+log = structlog.get_logger("host")
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    broker: KafkaBroker
+    mongo: AsyncMongoClient[Document]
+    provider: TracerProvider
+    background: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
+    state: dict[str, Any] = field(default_factory=dict)
+
+    def database(self, owner: str) -> AsyncDatabase[Document]:
+        return self.mongo[self.settings.database_name(owner)]
+
+    async def publish(self, topic: str, key: str, payload: bytes, headers: dict[str, str]) -> None:
+        await self.broker.publish(payload, topic, key=key.encode(), headers=headers)
+
+    async def dead_letter(self, topic: str, key: bytes | None, letter: DeadLetter) -> None:
+        await self.broker.publish(
+            letter.model_dump_json().encode(),
+            topic,
+            key=key,
+            headers={"content-type": "application/json"},
+        )
+
+    def outbox_relay(self, database: AsyncDatabase[Document], collection: str) -> OutboxRelay:
+        relay = OutboxRelay(database[collection], self.publish)
+        interval = self.settings.outbox_sweep_interval_ms / 1000
+        self.background.append(lambda: relay.sweep_forever(interval, timedelta(seconds=2)))
+        return relay
+
+    def subscribe_batches(
+        self,
+        topics: Sequence[str],
+        group: str,
+        decode: Callable[[bytes], E],
+        handle: Callable[[Sequence[Decoded[E]]], Awaitable[None]],
+        name: str,
+    ) -> None:
+        consumer = BatchConsumer(
+            group=group,
+            decode=decode,
+            handle=handle,
+            dead_letter=self.dead_letter,
+            policy=RetryPolicy(
+                self.settings.delivery_max_attempts, self.settings.delivery_backoff_ms / 1000
+            ),
+        )
+
+        async def on_batch(body: list[bytes], msg: KafkaMessage) -> None:  # noqa: ARG001
+            records = msg.raw_message if isinstance(msg.raw_message, tuple) else (msg.raw_message,)
+            await consumer.consume([RawRecord.from_consumer_record(r) for r in records])
+
+        on_batch.__name__ = name
+        subscriber = self.broker.subscriber(
+            *topics, **consumer_options(self.settings, group), decoder=_raw_bytes, title=name
+        )
+        subscriber(on_batch)
+
+
+async def _raw_bytes(msg: Any) -> Any:  # noqa: ANN401 - FastStream decoder hook
+    return msg.body  # decoding (and dead-lettering) is the delivery policy's job
+
+
+Component = Callable[[Runtime], Awaitable[None]]
+
+
+def build_runtime(settings: Settings, provider: TracerProvider | None = None) -> Runtime:
+    provider = provider or build_tracer_provider(settings.service_name, settings.otel_traces_exporter)
+    return Runtime(
+        settings=settings,
+        broker=build_broker(settings, provider),
+        mongo=build_mongo_client(settings),
+        provider=provider,
+    )
+
+
+def create_service_app(
+    settings: Settings,
+    components: Sequence[Component],
+    routers: Sequence[APIRouter] = (),
+    title: str = "Enterprise Page",
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.service_name, settings.log_level)
+        runtime = build_runtime(settings)
+        app.state.runtime = runtime
+        for component in components:
+            await component(runtime)
+        await ensure_topics(settings)
+        await runtime.broker.start()
+        tasks = [asyncio.create_task(job()) for job in runtime.background]
+        log.info("service_started", port=settings.http_port)
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with suppress(asyncio.CancelledError):
+                    await task
+            await runtime.broker.stop()
+            await runtime.mongo.close()
+            log.info("service_stopped")
+
+    app = FastAPI(title=title, lifespan=lifespan)
+    install_problem_handlers(app)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> JSONResponse:
+        runtime: Runtime = app.state.runtime
+        try:
+            await runtime.mongo.admin.command("ping")
+            broker_ok = await runtime.broker.ping(timeout=2.0)
+        except Exception as error:  # noqa: BLE001 - health reports, never raises
+            return problem_response(503, "unhealthy", detail=repr(error))
+        if not broker_ok:
+            return problem_response(503, "broker_unreachable")
+        return JSONResponse({"status": "ok", "service": settings.service_name})
+
+    for router in routers:
+        app.include_router(router)
+    return app

@@ -1,0 +1,61 @@
+"""Kafka broker factory, topic creation and the subscriber options every consumer uses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
+from opentelemetry.sdk.trace import TracerProvider
+
+from contracts.topics import ALL_TOPICS, dead_letter_topic
+from service_runtime.settings import Settings
+
+
+def build_broker(settings: Settings, provider: TracerProvider) -> KafkaBroker:
+    return KafkaBroker(
+        settings.kafka_bootstrap_servers,
+        client_id=settings.service_name,
+        enable_idempotence=settings.kafka_enable_idempotence,
+        acks="all",
+        middlewares=[KafkaTelemetryMiddleware(tracer_provider=provider)],
+        logger=None,
+    )
+
+
+def consumer_options(settings: Settings, group_id: str) -> dict[str, Any]:
+    """At least once: commit only after the batch's effects are stored; rewind on error."""
+    return {
+        "group_id": group_id,
+        "batch": True,
+        "max_records": settings.kafka_max_batch,
+        "auto_offset_reset": "earliest",
+        "fetch_max_wait_ms": settings.kafka_fetch_max_wait_ms,
+        "session_timeout_ms": settings.kafka_session_timeout_ms,
+        "heartbeat_interval_ms": max(settings.kafka_session_timeout_ms // 5, 100),
+        "ack_policy": AckPolicy.NACK_ON_ERROR,
+    }
+
+
+async def ensure_topics(settings: Settings, topics: tuple[str, ...] = ALL_TOPICS) -> None:
+    """Create every topic and its dead-letter topic with the configured partition count."""
+    wanted = [t for topic in topics for t in (topic, dead_letter_topic(topic))]
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [
+            NewTopic(t, settings.kafka_topic_partitions, settings.kafka_replication_factor)
+            for t in wanted
+            if t not in existing
+        ]
+        if missing:
+            try:
+                await admin.create_topics(missing)
+            except TopicAlreadyExistsError:
+                pass  # another service created them first
+    finally:
+        await admin.close()

@@ -1,0 +1,21 @@
+"""Mongo client factory; PyMongo's AsyncMongoClient is Motor's official successor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import AsyncMongoClient
+
+from service_runtime.settings import Settings
+
+Document = dict[str, Any]
+
+
+def build_mongo_client(settings: Settings) -> AsyncMongoClient[Document]:
+    return AsyncMongoClient(
+        settings.mongodb_uri,
+        appname=settings.service_name,
+        tz_aware=True,
+        uuidRepresentation="standard",
+        serverSelectionTimeoutMS=5_000,
+    )

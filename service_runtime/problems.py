@@ -1,0 +1,78 @@
+"""Bilingual error bodies, and handlers so no client error ever surfaces as a 5xx."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = structlog.get_logger("http")
+
+_STATUS_TEXT = {
+    400: ("请求格式错误", "bad request"),
+    401: ("缺少或无效的访问令牌", "missing or invalid access token"),
+    403: ("无权访问该登记", "this token does not grant access to that registration"),
+    404: ("未找到", "not found"),
+    405: ("不支持该请求方法", "method not allowed"),
+    413: ("请求体过大", "request body too large"),
+    415: ("请使用 application/json", "content type must be application/json"),
+    422: ("提交内容未通过校验", "the submission failed validation"),
+    500: ("服务内部错误，请稍后重试", "internal error, please retry later"),
+    503: ("服务暂不可用", "service unavailable"),
+}
+
+
+class Problem(Exception):  # noqa: N818 - it is a problem document, not only an error
+    def __init__(
+        self, status: int, code: str, errors: list[dict[str, Any]] | None = None, **extra: Any
+    ) -> None:
+        super().__init__(code)
+        self.status = status
+        self.code = code
+        self.errors = errors or []
+        self.extra = extra
+
+
+def problem_response(
+    status: int, code: str, errors: list[dict[str, Any]] | None = None, **extra: Any
+) -> JSONResponse:
+    zh, en = _STATUS_TEXT.get(status, _STATUS_TEXT[400])
+    body: dict[str, Any] = {"code": code, "message_zh": zh, "message_en": en, "errors": errors or []}
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    async def on_problem(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, Problem)  # noqa: S101 - registered for Problem only
+        return problem_response(exc.status, exc.code, exc.errors, **exc.extra)
+
+    async def on_http(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)  # noqa: S101
+        return problem_response(exc.status_code, f"http_{exc.status_code}")
+
+    async def on_validation(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)  # noqa: S101
+        errors = [
+            {
+                "path": ".".join(str(p) for p in e["loc"]),
+                "rule": e["type"],
+                "message_en": e["msg"],
+                "message_zh": "参数不正确",
+            }
+            for e in exc.errors()
+        ]
+        return problem_response(422, "invalid_request", errors)
+
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled_error", path=request.url.path, error=repr(exc))
+        return problem_response(500, "internal_error")
+
+    app.add_exception_handler(Problem, on_problem)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(Exception, on_unexpected)

@@ -1,0 +1,42 @@
+"""Settings read from the environment; the names are the deployment contract (docker-compose)."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True)
+
+    service_name: str = Field(default="registration", alias="SERVICE_NAME")
+    http_host: str = Field(default="127.0.0.1", alias="HTTP_HOST")
+    http_port: int = Field(default=8001, alias="HTTP_PORT")
+
+    kafka_bootstrap_servers: str = Field(default="127.0.0.1:9092", alias="KAFKA_BOOTSTRAP_SERVERS")
+    # Real Kafka supports the idempotent producer; the local Tansu broker does not.
+    kafka_enable_idempotence: bool = Field(default=True, alias="KAFKA_ENABLE_IDEMPOTENCE")
+    kafka_topic_partitions: int = Field(default=6, ge=1, alias="KAFKA_TOPIC_PARTITIONS")
+    kafka_replication_factor: int = Field(default=1, ge=1, alias="KAFKA_REPLICATION_FACTOR")
+    # The broker holds a fetch this long when idle; the client default (500 ms) costs every hop.
+    kafka_fetch_max_wait_ms: int = Field(default=15, ge=0, alias="KAFKA_FETCH_MAX_WAIT_MS")
+    kafka_session_timeout_ms: int = Field(default=10_000, alias="KAFKA_SESSION_TIMEOUT_MS")
+    kafka_max_batch: int = Field(default=200, ge=1, alias="KAFKA_MAX_BATCH")
+
+    mongodb_uri: str = Field(default="mongodb://127.0.0.1:27017", alias="MONGODB_URI")
+    # Each service (and each department) owns the database `<prefix><owner>`.
+    mongodb_database_prefix: str = Field(default="enterprise_", alias="MONGODB_DATABASE_PREFIX")
+
+    delivery_max_attempts: int = Field(default=4, ge=1, alias="DELIVERY_MAX_ATTEMPTS")
+    delivery_backoff_ms: int = Field(default=100, ge=0, alias="DELIVERY_BACKOFF_MS")
+    outbox_sweep_interval_ms: int = Field(default=1_000, ge=50, alias="OUTBOX_SWEEP_INTERVAL_MS")
+
+    access_token_secret: SecretStr = Field(
+        default=SecretStr("local-development-only-change-me"), alias="ACCESS_TOKEN_SECRET"
+    )
+    notifier_public_url: str = Field(default="http://127.0.0.1:8002", alias="NOTIFIER_PUBLIC_URL")
+    log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+    otel_traces_exporter: str = Field(default="none", alias="OTEL_TRACES_EXPORTER")
+
+    def database_name(self, owner: str) -> str:
+        return f"{self.mongodb_database_prefix}{owner}"

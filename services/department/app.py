@@ -1,0 +1,14 @@
+"""A department service: the shared host plus the department's own subscriber."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from service_runtime.host import create_service_app
+from service_runtime.settings import Settings
+from services.department.handlers import department_component
+from services.department.kit import DepartmentSpec
+
+
+def create_department_app(settings: Settings, spec: DepartmentSpec) -> FastAPI:
+    return create_service_app(settings, [department_component(spec)], title=f"department {spec.name}")

@@ -1,0 +1,54 @@
+"""Thin subscriber: submitted fact in, decision stored with its events, events relayed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+import structlog
+
+from contracts.events import RegistrationSubmitted
+from contracts.topics import REGISTRATION_SUBMITTED
+from contracts.topology import department_group
+from service_runtime.delivery import Decoded
+from service_runtime.host import Runtime
+from services.department.decide import decide
+from services.department.kit import DepartmentSpec
+from services.department.store import CaseStore, MongoCaseStore
+
+log = structlog.get_logger("department")
+
+
+def when_registration_submitted_decide(
+    spec: DepartmentSpec, store: CaseStore, clock: Callable[[], datetime]
+) -> Callable[[Sequence[Decoded[RegistrationSubmitted]]], object]:
+    async def handle(batch: Sequence[Decoded[RegistrationSubmitted]]) -> None:
+        now = clock()
+        decisions = [decide(spec, item.event, now) for item in batch]
+        await store.record_decisions(decisions)
+        for received, decision in decisions:
+            log.info(
+                "department_decided",
+                department=spec.name,
+                registration_id=received.registration_id,
+                status=decision.status.value,
+            )
+        await store.publish_pending([item.event.registration_id for item in batch])
+
+    return handle
+
+
+def department_component(spec: DepartmentSpec) -> Callable[[Runtime], object]:
+    async def setup(runtime: Runtime) -> None:
+        database = runtime.database(spec.name)
+        store = MongoCaseStore(database, runtime.outbox_relay(database, MongoCaseStore.collection_name))
+        await database[MongoCaseStore.collection_name].create_index("outbox_pending")
+        runtime.subscribe_batches(
+            topics=(REGISTRATION_SUBMITTED,),
+            group=department_group(spec.name),
+            decode=RegistrationSubmitted.model_validate_json,
+            handle=when_registration_submitted_decide(spec, store, lambda: datetime.now(UTC)),
+            name=f"when_registration_submitted_decide_{spec.name}",
+        )
+
+    return setup

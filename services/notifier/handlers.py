@@ -1,0 +1,66 @@
+"""Thin subscriber: status events in, timelines folded and stored, completion relayed."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+
+import structlog
+from pydantic import TypeAdapter
+
+from contracts.events import DepartmentStatusChanged, RegistrationSubmitted
+from contracts.topics import DEPARTMENT_STATUS, REGISTRATION_SUBMITTED
+from service_runtime.delivery import Decoded
+from service_runtime.host import Runtime
+from services.notifier.live import TimelineListeners
+from services.notifier.store import Change, MongoTimelineStore, TimelineStore
+from services.notifier.timeline import apply
+
+log = structlog.get_logger("notifier")
+
+TimelineEvent = RegistrationSubmitted | DepartmentStatusChanged
+_TIMELINE_EVENT: TypeAdapter[TimelineEvent] = TypeAdapter(TimelineEvent)
+
+
+def decode_timeline_event(raw: bytes) -> TimelineEvent:
+    return _TIMELINE_EVENT.validate_json(raw)
+
+
+def when_status_changed_update_timeline(
+    store: TimelineStore, listeners: TimelineListeners
+) -> Callable[[Sequence[Decoded[TimelineEvent]]], Awaitable[None]]:
+    async def handle(batch: Sequence[Decoded[TimelineEvent]]) -> None:
+        by_registration: defaultdict[str, list[TimelineEvent]] = defaultdict(list)
+        for item in batch:
+            by_registration[item.event.registration_id].append(item.event)
+        loaded = await store.load(list(by_registration))
+        changes = []
+        for rid, events in by_registration.items():
+            before = len(loaded[rid].timeline.entries)
+            outgoing = [done for event in events for done in apply(loaded[rid].timeline, event)]
+            if len(loaded[rid].timeline.entries) != before:  # replays change nothing
+                changes.append(Change(loaded[rid], outgoing))
+            for done in outgoing:
+                log.info("registration_completed", registration_id=done.registration_id)
+        await store.save(changes)
+        listeners.notify(c.loaded.timeline.registration_id for c in changes)
+        await store.publish_pending(list(by_registration))
+
+    return handle
+
+
+async def timeline_component(runtime: Runtime) -> None:
+    database = runtime.database("notifier")
+    relay = runtime.outbox_relay(database, MongoTimelineStore.collection_name)
+    store = MongoTimelineStore(database, relay)
+    await database[MongoTimelineStore.collection_name].create_index("outbox_pending")
+    listeners = TimelineListeners()
+    runtime.state["timelines"] = store
+    runtime.state["listeners"] = listeners
+    runtime.subscribe_batches(
+        topics=(REGISTRATION_SUBMITTED, DEPARTMENT_STATUS),
+        group="notifier.timeline",
+        decode=decode_timeline_event,
+        handle=when_status_changed_update_timeline(store, listeners),
+        name="when_status_changed_update_timeline",
+    )

@@ -1,0 +1,108 @@
+"""The enterprise's timeline: a snapshot and a live Server-Sent Events stream."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Path, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from contracts.topology import REQUIRED_DEPARTMENTS
+from service_runtime.access import token_grants
+from service_runtime.host import Runtime
+from service_runtime.problems import Problem
+from services.notifier.live import TimelineListeners
+from services.notifier.store import TimelineStore
+from services.notifier.timeline import Timeline
+
+router = APIRouter()
+RegistrationPath = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+TERMINAL_OVERALL = frozenset({"completed", "rejected"})
+STREAM_MAX_SECONDS = 3600.0  # clients reconnect with Last-Event-ID
+KEEPALIVE_SECONDS = 15.0
+
+
+def _authorise(request: Request, registration_id: str, authorization: str | None) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Problem(401, "missing_token")
+    secret = runtime.settings.access_token_secret.get_secret_value()
+    if not token_grants(secret, registration_id, token.strip()):
+        raise Problem(403, "token_not_for_registration")
+    return runtime
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _entry_view(entry: dict[str, Any]) -> dict[str, Any]:
+    view = {k: v for k, v in entry.items() if k != "sequence"}
+    view["occurred_at"] = _iso(entry["occurred_at"])
+    return view
+
+
+def _snapshot(registration_id: str, timeline: Timeline | None) -> dict[str, Any]:
+    timeline = timeline or Timeline(registration_id)
+    departments = {d: timeline.departments.get(d, "pending") for d in REQUIRED_DEPARTMENTS}
+    departments.update({d: s for d, s in timeline.departments.items() if d not in departments})
+    return {
+        "registration_id": registration_id,
+        "overall_status": timeline.overall_status,
+        "departments": departments,
+        "submitted_at": _iso(timeline.submitted_at),
+        "entries": [_entry_view(e) for e in timeline.ordered_entries()],
+    }
+
+
+@router.get("/api/v1/registrations/{registration_id}/timeline")
+async def get_timeline(
+    request: Request,
+    registration_id: RegistrationPath,
+    authorization: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    """The registration's progress: overall status, each department, every entry in order."""
+    runtime = _authorise(request, registration_id, authorization)
+    store: TimelineStore = runtime.state["timelines"]
+    return JSONResponse(_snapshot(registration_id, await store.find(registration_id)))
+
+
+@router.get("/api/v1/registrations/{registration_id}/stream")
+async def stream_timeline(
+    request: Request,
+    registration_id: RegistrationPath,
+    authorization: Annotated[str | None, Header()] = None,
+    last_event_id: Annotated[str | None, Header()] = None,
+) -> StreamingResponse:
+    """Timeline entries as they arrive (`text/event-stream`); resumes after Last-Event-ID."""
+    runtime = _authorise(request, registration_id, authorization)
+    after = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
+    events = _stream(request, runtime, registration_id, after)
+    return StreamingResponse(events, media_type="text/event-stream", headers={"Cache-Control": "no-store"})
+
+
+async def _stream(request: Request, runtime: Runtime, registration_id: str, after: int) -> AsyncIterator[str]:
+    store: TimelineStore = runtime.state["timelines"]
+    listeners: TimelineListeners = runtime.state["listeners"]
+    started = last_sent = time.monotonic()
+    yield "retry: 2000\n\n"
+    while time.monotonic() - started < STREAM_MAX_SECONDS and not await request.is_disconnected():
+        timeline = await store.find(registration_id) or Timeline(registration_id)
+        for entry in sorted(timeline.entries, key=lambda e: e["seq"]):
+            if entry["seq"] > after:
+                data = {**_entry_view(entry), "overall_status": timeline.overall_status}
+                yield f"id: {entry['seq']}\nevent: timeline\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+                after = entry["seq"]
+                last_sent = time.monotonic()
+        if timeline.overall_status in TERMINAL_OVERALL:
+            yield f"event: end\ndata: {json.dumps(_snapshot(registration_id, timeline), ensure_ascii=False)}\n\n"
+            return
+        if time.monotonic() - last_sent > KEEPALIVE_SECONDS:
+            yield ": keepalive\n\n"
+            last_sent = time.monotonic()
+        await listeners.wait(registration_id, timeout=1.0)

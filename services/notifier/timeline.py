@@ -1,0 +1,129 @@
+"""The timeline fold: pure, idempotent by event id, and safe for late or repeated events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import NAMESPACE_URL, uuid5
+
+from contracts.events import (
+    TERMINAL_STATUSES,
+    DepartmentStatus,
+    DepartmentStatusChanged,
+    RegistrationCompleted,
+    RegistrationSubmitted,
+)
+from contracts.topology import DEPARTMENTS_BY_NAME, REQUIRED_DEPARTMENTS
+
+_COMPLETED_NAMESPACE = uuid5(NAMESPACE_URL, "https://enterprise-page.example/completed")
+
+# A department's status only moves forward; terminal decisions are final within a round.
+_RANK = {
+    DepartmentStatus.RECEIVED: 1,
+    DepartmentStatus.IN_REVIEW: 2,
+    DepartmentStatus.CORRECTION_REQUESTED: 3,
+    DepartmentStatus.APPROVED: 4,
+    DepartmentStatus.REJECTED: 4,
+    DepartmentStatus.NOT_APPLICABLE: 4,
+}
+STATUS_TEXT = {
+    DepartmentStatus.RECEIVED: ("已受理", "received"),
+    DepartmentStatus.IN_REVIEW: ("审核中", "in review"),
+    DepartmentStatus.APPROVED: ("已通过", "approved"),
+    DepartmentStatus.REJECTED: ("未通过", "rejected"),
+    DepartmentStatus.CORRECTION_REQUESTED: ("需补正", "correction requested"),
+    DepartmentStatus.NOT_APPLICABLE: ("不适用", "not applicable"),
+}
+
+
+@dataclass
+class Timeline:
+    registration_id: str
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    departments: dict[str, str] = field(default_factory=dict)
+    submitted_at: datetime | None = None
+    completed_event_id: str | None = None
+    overall_status: str = "submitted"
+
+    def has_seen(self, event_id: str) -> bool:
+        return any(e["event_id"] == event_id for e in self.entries)
+
+    def ordered_entries(self) -> list[dict[str, Any]]:
+        return sorted(self.entries, key=lambda e: (e["occurred_at"], e["sequence"], e["seq"]))
+
+
+def apply(timeline: Timeline, event: RegistrationSubmitted | DepartmentStatusChanged) -> list[RegistrationCompleted]:
+    """Fold one event in; return the completion event if this event completed the registration."""
+    if timeline.has_seen(str(event.event_id)):
+        return []
+    if isinstance(event, RegistrationSubmitted):
+        timeline.submitted_at = event.occurred_at
+        timeline.entries.append(_entry(timeline, event, "registration", "submitted", 0, "已提交综合信息表", "form submitted"))
+    else:
+        _advance(timeline, event)
+        zh, en = _describe(event)
+        timeline.entries.append(_entry(timeline, event, event.department, event.status.value, event.sequence, zh, en))
+        timeline.entries[-1]["reasons"] = [r.model_dump() for r in event.reasons if not r.passed]
+        timeline.entries[-1]["artefacts"] = [a.model_dump() for a in event.artefacts]
+    timeline.overall_status = overall_status(timeline)
+    if timeline.overall_status == "completed" and timeline.completed_event_id is None:
+        completed = _completion(timeline, event.occurred_at)
+        timeline.completed_event_id = str(completed.event_id)
+        return [completed]
+    return []
+
+
+def overall_status(timeline: Timeline) -> str:
+    statuses = [timeline.departments.get(d) for d in REQUIRED_DEPARTMENTS]
+    if DepartmentStatus.REJECTED in statuses:
+        return "rejected"
+    if all(s in (DepartmentStatus.APPROVED, DepartmentStatus.NOT_APPLICABLE) for s in statuses):
+        return "completed"
+    if DepartmentStatus.CORRECTION_REQUESTED in statuses:
+        return "action_required"
+    return "in_progress" if timeline.departments else "submitted"
+
+
+def _advance(timeline: Timeline, event: DepartmentStatusChanged) -> None:
+    current = timeline.departments.get(event.department)
+    if current is None or (
+        current not in TERMINAL_STATUSES and _RANK[event.status] >= _RANK[DepartmentStatus(current)]
+    ):
+        timeline.departments[event.department] = event.status.value
+
+
+def _describe(event: DepartmentStatusChanged) -> tuple[str, str]:
+    dept = DEPARTMENTS_BY_NAME.get(event.department)
+    label_zh, label_en = (dept.label_zh, dept.label_en) if dept else (event.department, event.department)
+    zh, en = STATUS_TEXT[event.status]
+    numbers = "，".join(f"{a.label_zh} {a.number}" for a in event.artefacts)
+    return (f"{label_zh}：{zh}" + (f"（{numbers}）" if numbers else ""), f"{label_en}: {en}")
+
+
+def _entry(
+    timeline: Timeline, event: Any, department: str, status: str, sequence: int, zh: str, en: str  # noqa: ANN401
+) -> dict[str, Any]:
+    return {
+        "seq": len(timeline.entries) + 1,
+        "event_id": str(event.event_id),
+        "department": department,
+        "status": status,
+        "sequence": sequence,
+        "occurred_at": event.occurred_at,
+        "message_zh": zh,
+        "message_en": en,
+    }
+
+
+def _completion(timeline: Timeline, at: datetime) -> RegistrationCompleted:
+    artefacts = [a for e in timeline.ordered_entries() for a in e.get("artefacts", [])]
+    return RegistrationCompleted(
+        event_id=uuid5(_COMPLETED_NAMESPACE, timeline.registration_id),
+        source="notifier",
+        occurred_at=at,
+        registration_id=timeline.registration_id,
+        departments={d: DepartmentStatus(s) for d, s in timeline.departments.items()},
+        artefacts=tuple(artefacts),  # type: ignore[arg-type]
+        submitted_at=timeline.submitted_at,
+    )

@@ -1,0 +1,29 @@
+"""The registration service: HTTP intake, its outbox relay, and the market department."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from service_runtime.host import Runtime, create_service_app
+from service_runtime.settings import Settings
+from services.department.handlers import department_component
+from services.registration.http import router
+from services.registration.market import MARKET
+from services.registration.store import MongoRegistrationStore
+
+
+async def intake_component(runtime: Runtime) -> None:
+    database = runtime.database("registration")
+    store = MongoRegistrationStore(database)
+    await store.create_indexes()
+    runtime.state["registrations"] = store
+    runtime.state["registration_relay"] = runtime.outbox_relay(database, store.collection_name)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    return create_service_app(
+        settings,
+        [intake_component, department_component(MARKET)],
+        routers=[router],
+        title="Enterprise Page registration",
+    )

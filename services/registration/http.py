@@ -1,0 +1,88 @@
+"""HTTP intake for the one form."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import structlog
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import JSONResponse
+
+from contracts.form import RegistrationForm
+from service_runtime.access import issue_access_token
+from service_runtime.host import Runtime
+from service_runtime.problems import Problem
+from services.registration.intake import MAX_BODY_BYTES, parse_json_body, validate_form
+from services.registration.submit import submit_registration
+
+log = structlog.get_logger("registration")
+router = APIRouter()
+
+_FORM_SCHEMA = RegistrationForm.model_json_schema(ref_template="#/components/schemas/{model}")
+_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"description": "malformed or too deeply nested JSON"},
+    413: {"description": "body over 1 MiB"},
+    415: {"description": "content type is not application/json"},
+    422: {"description": "form invalid: every failing field with rule, zh and en messages"},
+}
+
+
+async def _read_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise Problem(413, "body_too_large", limit_bytes=MAX_BODY_BYTES)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise Problem(413, "body_too_large", limit_bytes=MAX_BODY_BYTES)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.post(
+    "/api/v1/registrations",
+    status_code=202,
+    responses=_ERROR_RESPONSES,
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _FORM_SCHEMA}}}
+    },
+)
+async def submit(
+    request: Request,
+    idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
+) -> JSONResponse:
+    """Accept one comprehensive form; every department receives it from the bus."""
+    form = validate_form(parse_json_body(request.headers.get("content-type"), await _read_body(request)))
+    runtime: Runtime = request.app.state.runtime
+    accepted = await submit_registration(
+        form, idempotency_key, runtime.state["registrations"], lambda: datetime.now(UTC)
+    )
+    rid = accepted.registration_id
+    if accepted.submitted is not None:
+        log.info("registration_accepted", registration_id=rid)
+        _relay_soon(runtime, rid)
+    settings = runtime.settings
+    base = f"{settings.notifier_public_url}/api/v1/registrations/{rid}"
+    return JSONResponse(
+        {
+            "registration_id": rid,
+            "access_token": issue_access_token(settings.access_token_secret.get_secret_value(), rid),
+            "status": "submitted",
+            "timeline_url": f"{base}/timeline",
+            "stream_url": f"{base}/stream",
+            "replayed": accepted.submitted is None,
+        },
+        status_code=202,
+    )
+
+
+def _relay_soon(runtime: Runtime, registration_id: str) -> None:
+    # The document is stored; publishing now keeps latency low, the sweeper covers failures.
+    tasks: set[asyncio.Task[int]] = runtime.state.setdefault("relay_tasks", set())
+    task = asyncio.create_task(runtime.state["registration_relay"].relay([registration_id]))
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)

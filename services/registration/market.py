@@ -1,0 +1,62 @@
+"""Market regulation (商事登记): name, capital and scope rules; issues the licence and credit code."""
+
+from __future__ import annotations
+
+from contracts.events import Artefact
+from contracts.form import EnterpriseType, RegistrationForm
+from contracts.identifiers import issue_uscc
+from services.department.kit import DepartmentSpec, rule
+from services.department.numbers import AREA_DIVISION_CODES, derived_digits
+
+ORGANISATIONAL_FORMS: dict[EnterpriseType, tuple[str, ...]] = {
+    EnterpriseType.LIMITED_LIABILITY_COMPANY: ("有限责任公司", "有限公司"),
+    EnterpriseType.JOINT_STOCK_COMPANY: ("股份有限公司",),
+    EnterpriseType.SOLE_PROPRIETORSHIP: ("个人独资企业", "厂", "店", "中心"),
+    EnterpriseType.PARTNERSHIP: ("合伙企业", "（普通合伙）", "（有限合伙）"),
+    EnterpriseType.FOREIGN_INVESTED_LLC: ("有限责任公司", "有限公司"),
+    EnterpriseType.BRANCH: ("分公司",),
+}
+PROHIBITED_SCOPE_WORDS = ("赌博", "博彩", "毒品", "枪支", "传销")
+
+
+@rule(
+    "name_matches_organisational_form",
+    "enterprise.name",
+    "企业名称的组织形式应与企业类型一致",
+    "the name's organisational form must match the enterprise type",
+)
+def _name_form(form: RegistrationForm) -> bool:
+    return form.enterprise.name.endswith(ORGANISATIONAL_FORMS[form.enterprise.type])
+
+
+@rule(
+    "name_has_trade_name",
+    "enterprise.name",
+    "企业名称应包含行政区划、字号、行业和组织形式",
+    "the name needs a division, a trade name, an industry and an organisational form",
+)
+def _name_length(form: RegistrationForm) -> bool:
+    return len(form.enterprise.name) >= 6  # noqa: PLR2004 - shortest name with all four parts
+
+
+@rule(
+    "scope_not_prohibited",
+    "enterprise.business_scope",
+    "经营范围不得包含禁止经营的项目",
+    "the business scope must not contain prohibited activities",
+)
+def _scope_allowed(form: RegistrationForm) -> bool:
+    return not any(w in item for item in form.enterprise.business_scope for w in PROHIBITED_SCOPE_WORDS)
+
+
+def _issue(registration_id: str, form: RegistrationForm) -> tuple[Artefact, ...]:
+    division = AREA_DIVISION_CODES[form.enterprise.area]
+    uscc = issue_uscc(registration_id, division)
+    licence = f"{division}{derived_digits('licence/' + registration_id, 9)}"
+    return (
+        Artefact(kind="unified_social_credit_code", number=uscc, label_zh="统一社会信用代码"),
+        Artefact(kind="business_licence_number", number=licence, label_zh="电子营业执照编号"),
+    )
+
+
+MARKET = DepartmentSpec(name="market", rules=(_name_form, _name_length, _scope_allowed), issue=_issue)

@@ -1,0 +1,56 @@
+"""Mongo adapter: a registration and its outgoing event are stored in one document write."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from contracts.events import RegistrationSubmitted
+from contracts.topics import REGISTRATION_SUBMITTED
+from service_runtime.mongo import Document
+from service_runtime.outbox import outbox_entry, outbox_fields_for_new_document
+
+
+class RegistrationStore(Protocol):
+    async def add(self, event: RegistrationSubmitted, idempotency_key: str, form_sha256: str) -> str | None:
+        """Store a new registration; return None, or the id stored earlier under this key."""
+
+    async def form_hash_for(self, registration_id: str) -> str | None: ...
+
+
+class MongoRegistrationStore:
+    collection_name = "registrations"
+
+    def __init__(self, database: AsyncDatabase[Document]) -> None:
+        self._registrations = database[self.collection_name]
+
+    async def create_indexes(self) -> None:
+        await self._registrations.create_index("idempotency_key", unique=True)
+        await self._registrations.create_index("outbox_pending")
+
+    async def add(self, event: RegistrationSubmitted, idempotency_key: str, form_sha256: str) -> str | None:
+        document: Document = {
+            "_id": event.registration_id,
+            "idempotency_key": idempotency_key,
+            "form_sha256": form_sha256,
+            "form": event.form.model_dump(mode="json"),
+            "status": "submitted",
+            "submitted_at": event.occurred_at,
+            **outbox_fields_for_new_document([outbox_entry(REGISTRATION_SUBMITTED, event)]),
+        }
+        try:
+            await self._registrations.insert_one(document)
+        except DuplicateKeyError:
+            earlier = await self._registrations.find_one({"idempotency_key": idempotency_key}, {"_id": 1})
+            if earlier is None:
+                raise
+            return str(earlier["_id"])
+        return None
+
+    async def form_hash_for(self, registration_id: str) -> str | None:
+        doc = await self._registrations.find_one({"_id": registration_id}, {"form_sha256": 1})
+        return None if doc is None else str(doc["form_sha256"])
+
+

