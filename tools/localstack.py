@@ -164,10 +164,13 @@ def service_env(stack: Stack, service: str, port: int, extra: dict[str, str] | N
     return env
 
 
-def start_service(stack: Stack, service: str, port: int, extra: dict[str, str] | None = None) -> None:
+def start_service(
+    stack: Stack, service: str, port: int, extra: dict[str, str] | None = None, *, wait: bool = True
+) -> None:
     args = [sys.executable, "-m", f"services.{service}"]
     process = stack.spawn(service, args, service_env(stack, service, port, extra))
-    wait_healthy(f"http://127.0.0.1:{port}/healthz", process)
+    if wait:
+        wait_healthy(f"http://127.0.0.1:{port}/healthz", process)
 
 
 def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
@@ -193,8 +196,10 @@ def running_stack(
     stack = Stack(logs=data_dir / "logs")
     try:
         start_infrastructure(stack, data_dir, kafka_port, mongo_port)
+        for service, port in ports.items():  # start together: joining a group takes seconds
+            start_service(stack, service, port, extra, wait=False)
         for service, port in ports.items():
-            start_service(stack, service, port, extra)
+            wait_healthy(f"http://127.0.0.1:{port}/healthz", stack.processes[service])
         yield stack
     finally:
         stack.stop()

@@ -26,7 +26,10 @@ PROHIBITED_SCOPE_WORDS = ("赌博", "博彩", "毒品", "枪支", "传销")
     "the name's organisational form must match the enterprise type",
 )
 def _name_form(form: RegistrationForm) -> bool:
-    return form.enterprise.name.endswith(ORGANISATIONAL_FORMS[form.enterprise.type])
+    # The longest matching suffix decides: "股份有限公司" also ends with "有限公司".
+    endings = [s for forms in ORGANISATIONAL_FORMS.values() for s in forms]
+    matched = [s for s in endings if form.enterprise.name.endswith(s)]
+    return bool(matched) and max(matched, key=len) in ORGANISATIONAL_FORMS[form.enterprise.type]
 
 
 @rule(

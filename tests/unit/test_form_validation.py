@@ -1,0 +1,99 @@
+import copy
+import json
+
+import pytest
+
+from contracts.form import RegistrationForm
+from service_runtime.problems import Problem
+from services.registration.intake import json_depth_exceeds, parse_json_body, validate_form
+
+
+def _errors(data):
+    with pytest.raises(Problem) as caught:
+        validate_form(data)
+    assert caught.value.status == 422
+    return {e["path"]: e for e in caught.value.errors}
+
+
+def test_the_sample_form_is_valid(sample_form):
+    form = validate_form(sample_form)
+    assert isinstance(form, RegistrationForm)
+    assert form.enterprise.registered_capital == sum(s.contribution for s in form.shareholders)
+
+
+def test_a_wrong_identity_check_digit_is_named_in_both_languages(sample_form):
+    sample_form["legal_representative"]["id_number"] = "440115199003071239"
+    errors = _errors(sample_form)
+    error = errors["legal_representative.id_number"]
+    assert error["rule"] == "gb11643_format"
+    assert "校验码" in error["message_zh"]
+    assert "check digit" in error["message_en"]
+
+
+def test_a_wrong_credit_code_check_character_is_refused(sample_form):
+    sample_form["shareholders"].append(
+        {
+            "kind": "legal_person",
+            "name": "示例投资有限公司",
+            "credit_code": "9144030071526726XH",
+            "contribution": "1.00",
+            "contribution_deadline": "2030-12-31",
+        }
+    )
+    errors = _errors(sample_form)
+    assert errors["shareholders.2.credit_code"]["rule"] == "gb32100_check_character"
+
+
+def test_every_missing_field_is_listed(sample_form):
+    del sample_form["enterprise"]["name"]
+    del sample_form["tax"]
+    errors = _errors(sample_form)
+    assert errors["enterprise.name"]["rule"] == "missing"
+    assert errors["enterprise.name"]["message_zh"] == "缺少必填字段"
+    assert errors["tax"]["rule"] == "missing"
+
+
+def test_contributions_must_add_up_to_the_capital(sample_form):
+    sample_form["enterprise"]["registered_capital"] = "1000001.00"
+    errors = _errors(sample_form)
+    assert errors["enterprise.registered_capital"]["rule"] == "contributions_equal_capital"
+
+
+def test_a_minor_cannot_be_legal_representative(sample_form):
+    first17 = "44011520150101001"
+    from contracts.identifiers import resident_id_check_digit
+
+    sample_form["legal_representative"]["id_number"] = first17 + resident_id_check_digit(first17)
+    errors = _errors(sample_form)
+    assert errors["legal_representative.id_number"]["rule"] == "legal_representative_adult"
+
+
+def test_consent_is_required(sample_form):
+    sample_form["consent"] = False
+    assert _errors(sample_form)["consent"]["rule"] == "consent_given"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "status", "code"),
+    [
+        ("text/plain", b"{}", 415, "unsupported_media_type"),
+        (None, b"{}", 415, "unsupported_media_type"),
+        ("application/json", b"{not json", 400, "malformed_json"),
+        ("application/json", b"[" * 10_000 + b"]" * 10_000, 400, "json_too_deep"),
+        ("application/json", b" " * (1024 * 1024 + 1), 413, "body_too_large"),
+    ],
+)
+def test_bad_bodies_get_a_clear_client_error(content_type, body, status, code):
+    with pytest.raises(Problem) as caught:
+        parse_json_body(content_type, body)
+    assert (caught.value.status, caught.value.code) == (status, code)
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting():
+    assert not json_depth_exceeds(json.dumps({"a": "[[[[[[" * 100}).encode(), 32)
+    assert json_depth_exceeds(b'{"a":' * 40 + b"1" + b"}" * 40, 32)
+
+
+def test_json_with_charset_parameter_is_accepted(sample_form):
+    parsed = parse_json_body("application/json; charset=utf-8", json.dumps(sample_form).encode())
+    assert parsed == copy.deepcopy(sample_form)

@@ -1,0 +1,85 @@
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+from contracts.events import DepartmentStatus, DepartmentStatusChanged, RegistrationSubmitted
+from contracts.form import RegistrationForm
+from services.notifier.timeline import Timeline, apply
+
+RID = "0" * 31 + "1"
+T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
+
+
+def status(department, value, sequence, at=T0):
+    return DepartmentStatusChanged(
+        event_id=uuid4(),
+        source=department,
+        occurred_at=at,
+        registration_id=RID,
+        department=department,
+        status=value,
+        sequence=sequence,
+        decided_by="rules",
+    )
+
+
+def approvals():
+    events = []
+    for i, dept in enumerate(("market", "tax", "police", "credit")):
+        at = T0 + timedelta(milliseconds=i)
+        events += [status(dept, DepartmentStatus.RECEIVED, 0, at), status(dept, DepartmentStatus.APPROVED, 1, at)]
+    return events
+
+
+def test_all_approvals_complete_the_registration_exactly_once():
+    timeline = Timeline(RID)
+    completions = [c for e in approvals() for c in apply(timeline, e)]
+    assert timeline.overall_status == "completed"
+    assert len(completions) == 1
+    assert completions[0].departments == {d: "approved" for d in ("market", "tax", "police", "credit")}
+
+
+def test_replaying_every_event_changes_nothing():
+    timeline = Timeline(RID)
+    events = approvals()
+    for e in events:
+        apply(timeline, e)
+    before = (list(timeline.entries), dict(timeline.departments), timeline.overall_status)
+    again = [c for e in events + events for c in apply(timeline, e)]
+    assert again == []
+    assert (timeline.entries, timeline.departments, timeline.overall_status) == before
+
+
+def test_out_of_order_events_never_move_a_department_backwards():
+    timeline = Timeline(RID)
+    events = list(reversed(approvals()))  # every approval arrives before its receipt
+    completions = [c for e in events for c in apply(timeline, e)]
+    assert set(timeline.departments.values()) == {"approved"}
+    assert len(completions) == 1
+    ordered = [(e["department"], e["status"]) for e in timeline.ordered_entries()]
+    assert ordered[:2] == [("market", "received"), ("market", "approved")]
+
+
+def test_one_rejection_rejects_the_registration_and_nothing_completes():
+    timeline = Timeline(RID)
+    events = approvals()
+    events[3] = status("tax", DepartmentStatus.REJECTED, 1)
+    completions = [c for e in events for c in apply(timeline, e)]
+    assert timeline.overall_status == "rejected"
+    assert completions == []
+
+
+def test_progress_is_reported_before_every_department_decides(sample_form):
+    timeline = Timeline(RID)
+    submitted = RegistrationSubmitted(
+        event_id=uuid4(),
+        source="registration",
+        occurred_at=T0,
+        registration_id=RID,
+        form=RegistrationForm.model_validate(sample_form),
+    )
+    apply(timeline, submitted)
+    assert timeline.overall_status == "submitted"
+    apply(timeline, status("tax", DepartmentStatus.RECEIVED, 0))
+    assert timeline.overall_status == "in_progress"
+    apply(timeline, status("police", DepartmentStatus.CORRECTION_REQUESTED, 1))
+    assert timeline.overall_status == "action_required"
