@@ -60,3 +60,7 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
         publishes=(REGISTRATION_COMPLETED,),
     ),
 )
+
+
+def subscription_for(consumer: str) -> Subscription:
+    return next(s for s in SUBSCRIPTIONS if s.consumer == consumer)

@@ -84,7 +84,8 @@ class Runtime:
         )
 
         async def on_batch(body: list[bytes], msg: KafkaMessage) -> None:  # noqa: ARG001
-            records = msg.raw_message if isinstance(msg.raw_message, tuple) else (msg.raw_message,)
+            raw = msg.raw_message
+            records = raw if isinstance(raw, (list, tuple)) else (raw,)
             await consumer.consume([RawRecord.from_consumer_record(r) for r in records])
 
         on_batch.__name__ = name

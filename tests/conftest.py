@@ -15,3 +15,95 @@ ROOT = Path(__file__).resolve().parent.parent
 def sample_form() -> dict[str, Any]:
     data: dict[str, Any] = json.loads((ROOT / "examples" / "registration.json").read_text("utf-8"))
     return data
+
+
+# --- The real local stack: broker, database and every service as its own OS process. ---
+
+import asyncio  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from uuid import uuid4  # noqa: E402
+
+import httpx  # noqa: E402
+
+from tools.localstack import SERVICES, Stack, free_port, running_stack, start_service  # noqa: E402
+
+
+@dataclass
+class LiveStack:
+    stack: Stack
+    ports: dict[str, int]
+    extra_env: dict[str, str]
+    database_prefix: str
+
+    @property
+    def registration_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['registration']}"
+
+    @property
+    def notifier_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['notifier']}"
+
+    @property
+    def kafka(self) -> str:
+        return self.stack.kafka
+
+    @property
+    def mongodb_uri(self) -> str:
+        return self.stack.mongodb_uri
+
+    def kill(self, service: str) -> None:
+        process = self.stack.processes.pop(service)
+        process.kill()  # SIGKILL: no graceful shutdown, no final commit
+        process.wait(10)
+
+    def restart(self, service: str) -> None:
+        start_service(self.stack, service, self.ports[service], self.extra_env)
+
+
+@pytest.fixture(scope="session")
+def live_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
+    data_dir = tmp_path_factory.mktemp("stack")
+    ports = {name: free_port() for name, _ in SERVICES}
+    prefix = f"t{uuid4().hex[:8]}_"
+    extra = {
+        "MONGODB_DATABASE_PREFIX": prefix,
+        "KAFKA_SESSION_TIMEOUT_MS": "6000",
+        "DELIVERY_BACKOFF_MS": "50",
+        "OUTBOX_SWEEP_INTERVAL_MS": "300",
+        "NOTIFIER_PUBLIC_URL": f"http://127.0.0.1:{ports['notifier']}",
+        "LOG_LEVEL": "WARNING",
+    }
+    with running_stack(data_dir, ports, free_port(), free_port(), extra) as stack:
+        yield LiveStack(stack, ports, extra, prefix)
+
+
+async def submit(client: httpx.AsyncClient, stack: LiveStack, form: dict[str, Any]) -> tuple[str, str]:
+    response = await client.post(f"{stack.registration_url}/api/v1/registrations", json=form)
+    assert response.status_code == 202, response.text
+    body = response.json()
+    return body["registration_id"], body["access_token"]
+
+
+async def wait_for_overall(
+    client: httpx.AsyncClient,
+    stack: LiveStack,
+    rid: str,
+    token: str,
+    wanted: set[str],
+    timeout: float = 60.0,
+) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    body: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        response = await client.get(
+            f"{stack.notifier_url}/api/v1/registrations/{rid}/timeline",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        if body["overall_status"] in wanted:
+            return body
+        await asyncio.sleep(0.2)
+    pytest.fail(f"{rid} stayed {body.get('overall_status')} after {timeout}s: {body}")

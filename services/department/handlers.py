@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
 import structlog
 
 from contracts.events import RegistrationSubmitted
-from contracts.topics import REGISTRATION_SUBMITTED
-from contracts.topology import department_group
+from contracts.topology import subscription_for
 from service_runtime.delivery import Decoded
-from service_runtime.host import Runtime
+from service_runtime.host import Component, Runtime
 from services.department.decide import decide
 from services.department.kit import DepartmentSpec
 from services.department.store import CaseStore, MongoCaseStore
@@ -21,7 +20,7 @@ log = structlog.get_logger("department")
 
 def when_registration_submitted_decide(
     spec: DepartmentSpec, store: CaseStore, clock: Callable[[], datetime]
-) -> Callable[[Sequence[Decoded[RegistrationSubmitted]]], object]:
+) -> Callable[[Sequence[Decoded[RegistrationSubmitted]]], Awaitable[None]]:
     async def handle(batch: Sequence[Decoded[RegistrationSubmitted]]) -> None:
         now = clock()
         decisions = [decide(spec, item.event, now) for item in batch]
@@ -38,17 +37,22 @@ def when_registration_submitted_decide(
     return handle
 
 
-def department_component(spec: DepartmentSpec) -> Callable[[Runtime], object]:
+def subscribe_department(runtime: Runtime, spec: DepartmentSpec, store: CaseStore) -> None:
+    subscription = subscription_for(spec.name)
+    runtime.subscribe_batches(
+        topics=subscription.topics,
+        group=subscription.group_id,
+        decode=RegistrationSubmitted.model_validate_json,
+        handle=when_registration_submitted_decide(spec, store, lambda: datetime.now(UTC)),
+        name=f"when_registration_submitted_decide_{spec.name}",
+    )
+
+
+def department_component(spec: DepartmentSpec) -> Component:
     async def setup(runtime: Runtime) -> None:
         database = runtime.database(spec.name)
-        store = MongoCaseStore(database, runtime.outbox_relay(database, MongoCaseStore.collection_name))
+        relay = runtime.outbox_relay(database, MongoCaseStore.collection_name)
         await database[MongoCaseStore.collection_name].create_index("outbox_pending")
-        runtime.subscribe_batches(
-            topics=(REGISTRATION_SUBMITTED,),
-            group=department_group(spec.name),
-            decode=RegistrationSubmitted.model_validate_json,
-            handle=when_registration_submitted_decide(spec, store, lambda: datetime.now(UTC)),
-            name=f"when_registration_submitted_decide_{spec.name}",
-        )
+        subscribe_department(runtime, spec, MongoCaseStore(database, relay))
 
     return setup

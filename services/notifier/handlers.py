@@ -9,7 +9,7 @@ import structlog
 from pydantic import TypeAdapter
 
 from contracts.events import DepartmentStatusChanged, RegistrationSubmitted
-from contracts.topics import DEPARTMENT_STATUS, REGISTRATION_SUBMITTED
+from contracts.topology import subscription_for
 from service_runtime.delivery import Decoded
 from service_runtime.host import Runtime
 from services.notifier.live import TimelineListeners
@@ -49,18 +49,21 @@ def when_status_changed_update_timeline(
     return handle
 
 
-async def timeline_component(runtime: Runtime) -> None:
-    database = runtime.database("notifier")
-    relay = runtime.outbox_relay(database, MongoTimelineStore.collection_name)
-    store = MongoTimelineStore(database, relay)
-    await database[MongoTimelineStore.collection_name].create_index("outbox_pending")
-    listeners = TimelineListeners()
-    runtime.state["timelines"] = store
-    runtime.state["listeners"] = listeners
+def subscribe_timeline(runtime: Runtime, store: TimelineStore, listeners: TimelineListeners) -> None:
+    subscription = subscription_for("notifier")
     runtime.subscribe_batches(
-        topics=(REGISTRATION_SUBMITTED, DEPARTMENT_STATUS),
-        group="notifier.timeline",
+        topics=subscription.topics,
+        group=subscription.group_id,
         decode=decode_timeline_event,
         handle=when_status_changed_update_timeline(store, listeners),
         name="when_status_changed_update_timeline",
     )
+
+
+async def timeline_component(runtime: Runtime) -> None:
+    database = runtime.database("notifier")
+    relay = runtime.outbox_relay(database, MongoTimelineStore.collection_name)
+    await database[MongoTimelineStore.collection_name].create_index("outbox_pending")
+    store, listeners = MongoTimelineStore(database, relay), TimelineListeners()
+    runtime.state["timelines"], runtime.state["listeners"] = store, listeners
+    subscribe_timeline(runtime, store, listeners)

@@ -1,0 +1,27 @@
+import json
+
+import pytest
+
+from contracts.export import expected_files
+from contracts.topology import DEPARTMENTS, SUBSCRIPTIONS, department_group
+
+
+@pytest.mark.parametrize("path_and_text", list(expected_files().items()), ids=lambda p: p[0].name)
+def test_committed_contract_file_matches_the_models(path_and_text):
+    path, text = path_and_text
+    assert path.exists(), f"{path.name} missing: run `make schemas` and commit"
+    assert path.read_text(encoding="utf-8") == text, f"{path.name} is stale: run `make schemas`"
+
+
+def test_every_department_has_its_own_consumer_group():
+    groups = [s.group_id for s in SUBSCRIPTIONS]
+    assert len(groups) == len(set(groups))
+    assert {department_group(d.name) for d in DEPARTMENTS} <= set(groups)
+
+
+def test_the_asyncapi_document_names_every_topic_and_dead_letter_topic():
+    document = json.loads(expected_files()[next(p for p in expected_files() if p.name == "asyncapi.json")])
+    addresses = {c["address"] for c in document["channels"].values()}
+    for topic in ("registration.submitted.v1", "department.status.v1", "registration.completed.v1"):
+        assert topic in addresses
+        assert f"{topic}.dlq" in addresses

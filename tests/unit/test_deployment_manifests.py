@@ -1,0 +1,168 @@
+# ruff: noqa: CPY001 - the project sets no copyright header on any file
+"""Static checks of docker-compose.yml and deploy/Dockerfile against the settings contract."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from service_runtime.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+DOCKERFILE = ROOT / "deploy" / "Dockerfile"
+
+APP_SERVICES = ("registration", "notifier", "tax", "police", "credit")
+CONNECTION_SETTINGS = ("KAFKA_BOOTSTRAP_SERVERS", "MONGODB_URI")
+INFRASTRUCTURE = ("kafka", "mongo")
+DEV_ONLY_PACKAGES = ("calfkit", "secantus")
+
+
+def load_compose() -> dict[str, Any]:
+    return yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
+
+
+def services() -> dict[str, Any]:
+    return load_compose()["services"]
+
+
+def settings_aliases() -> set[str]:
+    return {field.alias for field in Settings.model_fields.values() if field.alias}
+
+
+def environment_of(service: dict[str, Any]) -> dict[str, Any]:
+    """Compose allows a mapping or a list of KEY=VALUE strings."""
+    environment = service.get("environment") or {}
+    if isinstance(environment, list):
+        return dict(item.partition("=")[::2] for item in environment)
+    return dict(environment)
+
+
+def tag_of(image: str) -> str:
+    """The tag of an image reference ('' when there is none), ignoring any digest."""
+    reference = image.split("@", 1)[0]
+    name, _, tag = reference.rpartition(":")
+    if not name or "/" in tag:  # no colon, or the colon belonged to a registry port
+        return ""
+    return tag
+
+
+def assert_pinned(image: str, where: str) -> None:
+    assert "$" not in image, f"{where}: image {image!r} depends on a variable"
+    tag = tag_of(image)
+    assert tag, f"{where}: image {image!r} has no explicit tag"
+    assert "latest" not in tag.lower(), f"{where}: image {image!r} is not pinned"
+    assert re.search(r"\d", tag), f"{where}: image {image!r} tag names no version"
+
+
+def dockerfile_instructions() -> list[str]:
+    """Instructions with line continuations joined and comments dropped."""
+    instructions: list[str] = []
+    pending = ""
+    for raw in DOCKERFILE.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not pending and (not line or line.startswith("#")):
+            continue
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        instructions.append(pending + line)
+        pending = ""
+    if pending:
+        instructions.append(pending)
+    return instructions
+
+
+def test_every_app_service_is_present() -> None:
+    missing = [name for name in APP_SERVICES if name not in services()]
+    assert not missing, f"docker-compose.yml lacks services: {missing}"
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_service_is_built_from_the_deploy_dockerfile(name: str) -> None:
+    build = services()[name].get("build")
+    assert isinstance(build, dict), f"{name}: build must name its context and dockerfile"
+    context = ROOT / build.get("context", ".")
+    dockerfile = (context / build.get("dockerfile", "Dockerfile")).resolve()
+    assert dockerfile == DOCKERFILE, f"{name}: built from {dockerfile}, not {DOCKERFILE}"
+
+
+def test_every_image_has_a_pinned_tag() -> None:
+    images = {name: svc["image"] for name, svc in services().items() if "image" in svc}
+    assert images, "expected the infrastructure services to name their images"
+    for name, image in images.items():
+        assert_pinned(image, f"service {name}")
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_environment_names_are_settings_aliases(name: str) -> None:
+    unknown = set(environment_of(services()[name])) - settings_aliases()
+    assert not unknown, f"{name}: variables the settings never read: {sorted(unknown)}"
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_service_sets_its_connections(name: str) -> None:
+    environment = environment_of(services()[name])
+    for setting in CONNECTION_SETTINGS:
+        assert environment.get(setting), f"{name}: {setting} is not set"
+    assert environment.get("HTTP_HOST") == "0.0.0.0", f"{name}: must listen on every interface"  # noqa: S104
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_service_has_a_healthcheck(name: str) -> None:
+    healthcheck = services()[name].get("healthcheck") or {}
+    assert healthcheck.get("test"), f"{name}: no healthcheck"
+    assert not healthcheck.get("disable"), f"{name}: healthcheck disabled"
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_service_waits_for_healthy_infrastructure(name: str) -> None:
+    depends_on = services()[name].get("depends_on")
+    assert isinstance(depends_on, dict), f"{name}: depends_on needs the long form with conditions"
+    for dependency in INFRASTRUCTURE:
+        assert dependency in services(), f"no {dependency} service"
+        condition = (depends_on.get(dependency) or {}).get("condition")
+        assert condition == "service_healthy", f"{name}: {dependency} condition is {condition!r}"
+
+
+def test_dockerfile_base_images_are_pinned() -> None:
+    stages: set[str] = set()
+    froms = [i for i in dockerfile_instructions() if i.split()[0].upper() == "FROM"]
+    assert froms, "deploy/Dockerfile has no FROM line"
+    for instruction in froms:
+        words = [w for w in instruction.split()[1:] if not w.startswith("--")]
+        image = words[0]
+        if image.lower() not in stages:
+            assert_pinned(image, f"Dockerfile {instruction!r}")
+        if len(words) >= 3 and words[1].upper() == "AS":
+            stages.add(words[2].lower())
+
+
+def test_dockerfile_copies_only_from_stages_or_pinned_images() -> None:
+    stages = {
+        words[-1].lower()
+        for words in (i.split() for i in dockerfile_instructions())
+        if words[0].upper() == "FROM" and len(words) >= 3 and words[-2].upper() == "AS"
+    }
+    for instruction in dockerfile_instructions():
+        for source in re.findall(r"--from=(\S+)", instruction):
+            if source.lower() not in stages:
+                assert_pinned(source, f"Dockerfile {instruction!r}")
+
+
+def test_dockerfile_installs_production_dependencies_only() -> None:
+    syncs = [i for i in dockerfile_instructions() if re.search(r"\buv\s+sync\b", i)]
+    assert syncs, "deploy/Dockerfile never runs uv sync"
+    for sync in syncs:
+        assert "--frozen" in sync or "--locked" in sync, f"not installed from the lock: {sync!r}"
+        assert "--no-dev" in sync, f"installs the dev group: {sync!r}"
+        assert "--no-default-groups" in sync, f"installs the default groups: {sync!r}"
+        for flag in ("--group", "--all-groups", "--only-group", "--only-dev", "--dev"):
+            assert not re.search(rf"(?<!\S){flag}(?![\w-])", sync), f"{flag} in {sync!r}"
+    text = DOCKERFILE.read_text(encoding="utf-8").lower()
+    for package in DEV_ONLY_PACKAGES:
+        assert package not in text, f"deploy/Dockerfile mentions {package}"
