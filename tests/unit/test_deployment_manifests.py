@@ -1,4 +1,3 @@
-# ruff: noqa: CPY001 - the project sets no copyright header on any file
 """Static checks of docker-compose.yml and deploy/Dockerfile against the settings contract."""
 
 from __future__ import annotations

@@ -1,0 +1,155 @@
+"""Delivery guarantees on the real local stack: poison messages, replays, a killed service."""
+
+import asyncio
+import hashlib
+import json
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import httpx
+import pytest
+
+from contracts.events import DepartmentStatus, DepartmentStatusChanged, RegistrationSubmitted
+from contracts.form import RegistrationForm
+from contracts.topics import DEPARTMENT_STATUS, REGISTRATION_SUBMITTED, dead_letter_topic
+from contracts.topology import SUBSCRIPTIONS
+from service_runtime.access import issue_access_token
+from tests.conftest import submit, wait_for_overall
+from tests.kafka_helpers import produce, read_until
+
+pytestmark = pytest.mark.e2e
+
+SECRET = "local-development-only-change-me"  # the services' default in this stack
+
+
+def groups_consuming(topic):
+    return {s.group_id for s in SUBSCRIPTIONS if topic in s.topics}
+
+
+@pytest.mark.parametrize(
+    ("topic", "poison"),
+    [
+        (REGISTRATION_SUBMITTED, b"\x00\xffthis is not json"),
+        (REGISTRATION_SUBMITTED, b'{"event_type": "registration.submitted.v1", "registration_id": "x"}'),
+        (DEPARTMENT_STATUS, b"{{{{"),
+        (DEPARTMENT_STATUS, b'{"event_type": "department.status.v1", "status": "maybe"}'),
+    ],
+)
+async def test_a_poison_message_is_dead_lettered_and_the_next_message_is_processed(
+    live_stack, sample_form, topic, poison
+):
+    rid = uuid4().hex
+    poison = poison + f" {uuid4()}".encode()  # unique, so its hash identifies it
+    await produce(live_stack.kafka, topic, poison, key=rid.encode())  # same key: same partition
+    if topic == REGISTRATION_SUBMITTED:
+        valid = RegistrationSubmitted(
+            event_id=uuid4(),
+            source="test",
+            occurred_at=datetime.now(UTC),
+            registration_id=rid,
+            form=RegistrationForm.model_validate(sample_form),
+        )
+        wanted = {"completed"}
+    else:
+        valid = DepartmentStatusChanged(
+            event_id=uuid4(),
+            source="test",
+            occurred_at=datetime.now(UTC),
+            registration_id=rid,
+            department="tax",
+            status=DepartmentStatus.RECEIVED,
+            sequence=0,
+            decided_by="system",
+        )
+        wanted = {"in_progress"}
+    await produce(live_stack.kafka, topic, valid.model_dump_json().encode(), key=rid.encode())
+
+    async with httpx.AsyncClient(timeout=10) as client:
+        await wait_for_overall(client, live_stack, rid, issue_access_token(SECRET, rid), wanted, timeout=60)
+
+    digest = hashlib.sha256(poison).hexdigest()
+    expected_groups = groups_consuming(topic)
+
+    def mine(records):
+        return [json.loads(r.value) for r in records if json.loads(r.value)["payload_sha256"] == digest]
+
+    letters = mine(await read_until(live_stack.kafka, dead_letter_topic(topic), lambda rs: {x["consumer_group"] for x in mine(rs)} >= expected_groups))
+    assert {x["consumer_group"] for x in letters} == expected_groups
+    for letter in letters:
+        assert letter["original_topic"] == topic
+        assert letter["key"] == rid
+        assert letter["attempts"] >= 1
+        assert letter["error_type"]
+
+
+async def test_replaying_every_decision_event_twice_changes_no_timeline(live_stack, sample_form):
+    async with httpx.AsyncClient(timeout=10) as client:
+        rid, token = await submit(client, live_stack, sample_form)
+        before = await wait_for_overall(client, live_stack, rid, token, {"completed"}, timeout=30)
+        decisions = [
+            r
+            for r in await read_until(
+                live_stack.kafka,
+                DEPARTMENT_STATUS,
+                lambda rs: sum(1 for r in rs if r.key == rid.encode()) >= 8,
+            )
+            if r.key == rid.encode()
+        ]
+        assert len(decisions) == 8
+        for _ in range(2):
+            for record in decisions:
+                await produce(live_stack.kafka, DEPARTMENT_STATUS, record.value, record.key, record.headers)
+        # A marker after the replays on the same partition: once it shows, the replays were processed.
+        await _send_marker_after_replays(live_stack, rid)
+        after = await wait_for_overall(client, live_stack, rid, token, {"completed"})
+        after["entries"] = [e for e in after["entries"] if e["department"] != "observer"]
+        after["departments"].pop("observer")
+        assert after == before
+
+
+async def _send_marker_after_replays(live_stack, rid):
+    # Same key as the replayed events: one partition, so the marker is processed after them.
+    marker = DepartmentStatusChanged(
+        event_id=uuid4(),
+        source="test",
+        occurred_at=datetime.now(UTC),
+        registration_id=rid,
+        department="observer",
+        status=DepartmentStatus.RECEIVED,
+        sequence=0,
+        decided_by="system",
+    )
+    await produce(live_stack.kafka, DEPARTMENT_STATUS, marker.model_dump_json().encode(), rid.encode())
+    async with httpx.AsyncClient(timeout=10) as client:
+        token = issue_access_token(SECRET, rid)
+        for _ in range(200):
+            response = await client.get(
+                f"{live_stack.notifier_url}/api/v1/registrations/{rid}/timeline",
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            if any(e["department"] == "observer" for e in response.json()["entries"]):
+                return
+            await asyncio.sleep(0.1)
+    pytest.fail("marker never processed")
+
+
+async def test_a_killed_department_resumes_after_restart_and_every_registration_completes(
+    live_stack, sample_form
+):
+    async with httpx.AsyncClient(timeout=30) as client:
+        first = [await submit(client, live_stack, sample_form) for _ in range(10)]
+        live_stack.kill("tax")  # mid-flow: some of these are not yet decided by tax
+        during = [await submit(client, live_stack, sample_form) for _ in range(20)]
+        await asyncio.sleep(0.5)
+        down = await wait_for_overall(client, live_stack, *during[-1], {"in_progress"})
+        assert down["departments"]["tax"] == "pending"
+        live_stack.restart("tax")
+        timelines = await asyncio.gather(
+            *(
+                wait_for_overall(client, live_stack, rid, token, {"completed"}, timeout=120)
+                for rid, token in first + during
+            )
+        )
+    for timeline in timelines:
+        tax = [e for e in timeline["entries"] if e["department"] == "tax"]
+        assert sorted(e["status"] for e in tax) == ["approved", "received"]
