@@ -1,14 +1,16 @@
 """Transactional outbox inside the aggregate's own document.
 
 A state change and the events it must publish are written in one document update (no
-multi-document transaction). The relay publishes pending entries in order, then marks them
-sent; a crash in between republishes them, which idempotent consumers absorb.
+multi-document transaction). The writer then hands what it stored to the relay, which
+publishes in order and marks the entries sent; a sweeper republishes anything a crash left
+pending. Consumers are idempotent by event id, so a rare double publish changes nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,6 +25,7 @@ Document = dict[str, Any]
 Publish = Callable[[str, str, bytes, dict[str, str]], Awaitable[None]]
 
 log = structlog.get_logger("outbox")
+SWEEP_LIMIT = 500
 
 
 def outbox_entry(topic: str, event: Envelope) -> Document:
@@ -39,7 +42,7 @@ def outbox_fields_for_new_document(entries: Sequence[Document]) -> Document:
     return {
         "outbox": list(entries),
         "outbox_rev": 1,
-        "outbox_sent": 0,
+        "outbox_sent_ids": [],
         "outbox_pending": bool(entries),
         "outbox_updated_at": datetime.now(UTC),
     }
@@ -52,56 +55,92 @@ def with_outbox_append(update: Document, entries: Sequence[Document]) -> Documen
     merged = {op: dict(fields) for op, fields in update.items()}
     merged.setdefault("$push", {})["outbox"] = {"$each": list(entries)}
     merged.setdefault("$inc", {})["outbox_rev"] = 1
-    merged.setdefault("$set", {}).update(
-        {"outbox_pending": True, "outbox_updated_at": datetime.now(UTC)}
-    )
+    merged.setdefault("$set", {}).update({"outbox_pending": True, "outbox_updated_at": datetime.now(UTC)})
     return merged
+
+
+@dataclass(frozen=True)
+class Stored:
+    """Entries one write appended, and the document's outbox revision after that write."""
+
+    document_id: str
+    outbox_rev: int
+    entries: Sequence[Document]
 
 
 class OutboxRelay:
     def __init__(self, collection: AsyncCollection[Document], publish: Publish) -> None:
         self._collection = collection
         self._publish = publish
+        self._queue: asyncio.Queue[Stored] = asyncio.Queue()
 
-    async def relay(self, ids: Sequence[str] | None = None, older_than: timedelta | None = None) -> int:
-        query: Document = {"outbox_pending": True}
-        if ids is not None:
-            query["_id"] = {"$in": list(ids)}
-        if older_than is not None:
-            query["outbox_updated_at"] = {"$lt": datetime.now(UTC) - older_than}
-        projection = {"outbox": 1, "outbox_rev": 1, "outbox_sent": 1}
-        docs = await self._collection.find(query, projection).to_list(None)
-        if not docs:
+    async def publish_stored(self, stored: Sequence[Stored]) -> int:
+        stored = [s for s in stored if s.entries]
+        if not stored:
             return 0
-        counts = await asyncio.gather(*(self._publish_document(doc) for doc in docs))
+        await asyncio.gather(*(self._publish_in_order(s.entries) for s in stored))
+        # Clear `pending` only if nothing was appended since: otherwise the sweeper finishes it.
         marks = [
             UpdateOne(
-                {"_id": doc["_id"], "outbox_rev": doc["outbox_rev"]},
-                {"$set": {"outbox_sent": len(doc["outbox"]), "outbox_pending": False}},
+                {"_id": s.document_id, "outbox_rev": s.outbox_rev},
+                {
+                    "$set": {"outbox_pending": False},
+                    "$addToSet": {"outbox_sent_ids": {"$each": [e["event_id"] for e in s.entries]}},
+                },
             )
-            for doc in docs
+            for s in stored
         ]
         await self._collection.bulk_write(marks, ordered=False)
-        return sum(counts)
+        return sum(len(s.entries) for s in stored)
 
-    async def _publish_document(self, doc: Document) -> int:
-        pending = doc["outbox"][doc.get("outbox_sent", 0) :]
-        for entry in pending:  # in order: one registration's events stay ordered
+    def enqueue(self, stored: Stored) -> None:
+        """Publish soon, coalesced with other writers' entries into one batch."""
+        self._queue.put_nowait(stored)
+
+    async def publish_enqueued_forever(self, max_batch: int = 500) -> None:
+        while True:
+            batch = [await self._queue.get()]
+            while not self._queue.empty() and len(batch) < max_batch:
+                batch.append(self._queue.get_nowait())
+            try:
+                await self.publish_stored(batch)
+            except Exception as error:  # noqa: BLE001 - entries stay pending; the sweeper retries
+                log.warning("outbox_publish_failed", error=repr(error), size=len(batch))
+
+    async def sweep(self, older_than: timedelta) -> int:
+        """Publish what an immediate relay missed (crash, broker hiccup)."""
+        query = {"outbox_pending": True, "outbox_updated_at": {"$lt": datetime.now(UTC) - older_than}}
+        projection = {"outbox": 1, "outbox_rev": 1, "outbox_sent_ids": 1}
+        docs = await self._collection.find(query, projection).limit(SWEEP_LIMIT).to_list(None)
+        pending = []
+        for doc in docs:
+            sent = set(doc.get("outbox_sent_ids", []))
+            entries = [e for e in doc["outbox"] if e["event_id"] not in sent]
+            pending.append(Stored(doc["_id"], doc["outbox_rev"], entries))
+        if not pending:
+            return 0
+        # A document with nothing left to send still needs its flag cleared.
+        await self.publish_stored([s for s in pending if s.entries])
+        empty = [UpdateOne({"_id": s.document_id, "outbox_rev": s.outbox_rev}, {"$set": {"outbox_pending": False}}) for s in pending if not s.entries]
+        if empty:
+            await self._collection.bulk_write(empty, ordered=False)
+        return sum(len(s.entries) for s in pending)
+
+    async def sweep_forever(self, interval: float, grace: timedelta) -> None:
+        while True:
+            try:
+                sent = await self.sweep(grace)
+                if sent:
+                    log.info("outbox_swept", sent=sent)
+            except Exception as error:  # noqa: BLE001 - keep sweeping; the next round retries
+                log.warning("outbox_sweep_failed", error=repr(error))
+            await asyncio.sleep(interval)
+
+    async def _publish_in_order(self, entries: Sequence[Document]) -> None:
+        for entry in entries:  # in order: one registration's events stay ordered
             token = attach_trace(entry.get("trace") or {})
             try:
                 headers = {"content-type": "application/json", "event_id": entry["event_id"]}
                 await self._publish(entry["topic"], entry["key"], entry["payload"].encode(), headers)
             finally:
                 detach_trace(token)
-        return len(pending)
-
-    async def sweep_forever(self, interval: float, grace: timedelta) -> None:
-        """Publish what an immediate relay missed (crash, broker hiccup)."""
-        while True:
-            try:
-                sent = await self.relay(older_than=grace)
-                if sent:
-                    log.info("outbox_swept", sent=sent)
-            except Exception as error:  # noqa: BLE001 - keep sweeping; the next round retries
-                log.warning("outbox_sweep_failed", error=repr(error))
-            await asyncio.sleep(interval)

@@ -24,7 +24,7 @@ def when_registration_submitted_decide(
     async def handle(batch: Sequence[Decoded[RegistrationSubmitted]]) -> None:
         now = clock()
         decisions = [decide(spec, item.event, now) for item in batch]
-        await store.record_decisions(decisions)
+        stored = await store.record_decisions(decisions)
         for received, decision in decisions:
             log.info(
                 "department_decided",
@@ -32,7 +32,7 @@ def when_registration_submitted_decide(
                 registration_id=received.registration_id,
                 status=decision.status.value,
             )
-        await store.publish_pending([item.event.registration_id for item in batch])
+        await store.publish(stored)
 
     return handle
 

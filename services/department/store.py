@@ -11,17 +11,17 @@ from pymongo.asynchronous.database import AsyncDatabase
 from contracts.events import DepartmentStatusChanged
 from contracts.topics import DEPARTMENT_STATUS
 from service_runtime.mongo import Document
-from service_runtime.outbox import OutboxRelay, outbox_entry, outbox_fields_for_new_document
+from service_runtime.outbox import OutboxRelay, Stored, outbox_entry, outbox_fields_for_new_document
 
 Decision = tuple[DepartmentStatusChanged, ...]
 
 
 class CaseStore(Protocol):
-    async def record_decisions(self, decisions: Sequence[Decision]) -> None:
-        """Store each case with its events; a case already stored is left untouched."""
+    async def record_decisions(self, decisions: Sequence[Decision]) -> list[Stored]:
+        """Store each new case with its events; a case already stored is left untouched."""
 
-    async def publish_pending(self, registration_ids: Sequence[str]) -> None:
-        """Publish the stored, not yet sent events of these cases."""
+    async def publish(self, stored: Sequence[Stored]) -> None:
+        """Publish the events just stored, then mark them sent."""
 
 
 class MongoCaseStore:
@@ -31,14 +31,18 @@ class MongoCaseStore:
         self._cases = database[self.collection_name]
         self._relay = relay
 
-    async def record_decisions(self, decisions: Sequence[Decision]) -> None:
+    async def record_decisions(self, decisions: Sequence[Decision]) -> list[Stored]:
         # $setOnInsert keyed by registration id: a replayed submission changes nothing.
-        ops = [UpdateOne({"_id": d[-1].registration_id}, {"$setOnInsert": _case(d)}, upsert=True) for d in decisions]
-        if ops:
-            await self._cases.bulk_write(ops, ordered=False)
+        cases = {d[-1].registration_id: _case(d) for d in decisions}
+        if not cases:
+            return []
+        ops = [UpdateOne({"_id": rid}, {"$setOnInsert": case}, upsert=True) for rid, case in cases.items()]
+        result = await self._cases.bulk_write(ops, ordered=False)
+        inserted = [str(rid) for rid in result.upserted_ids.values()]
+        return [Stored(rid, 1, cases[rid]["outbox"]) for rid in inserted]
 
-    async def publish_pending(self, registration_ids: Sequence[str]) -> None:
-        await self._relay.relay(registration_ids)
+    async def publish(self, stored: Sequence[Stored]) -> None:
+        await self._relay.publish_stored(stored)
 
 
 def _case(decision: Decision) -> Document:

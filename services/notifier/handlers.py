@@ -42,9 +42,9 @@ def when_status_changed_update_timeline(
                 changes.append(Change(loaded[rid], outgoing))
             for done in outgoing:
                 log.info("registration_completed", registration_id=done.registration_id)
-        await store.save(changes)
-        listeners.notify(c.loaded.timeline.registration_id for c in changes)
-        await store.publish_pending(list(by_registration))
+        stored = await store.save(changes)
+        listeners.notify({c.loaded.timeline.registration_id: c.loaded.timeline for c in changes})
+        await store.publish(stored)
 
     return handle
 

@@ -24,6 +24,7 @@ RegistrationPath = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 TERMINAL_OVERALL = frozenset({"completed", "rejected"})
 STREAM_MAX_SECONDS = 3600.0  # clients reconnect with Last-Event-ID
 KEEPALIVE_SECONDS = 15.0
+POLL_SECONDS = 5.0
 
 
 def _authorise(request: Request, registration_id: str, authorization: str | None) -> Runtime:
@@ -91,8 +92,8 @@ async def _stream(request: Request, runtime: Runtime, registration_id: str, afte
     listeners: TimelineListeners = runtime.state["listeners"]
     started = last_sent = time.monotonic()
     yield "retry: 2000\n\n"
+    timeline = await store.find(registration_id) or Timeline(registration_id)
     while time.monotonic() - started < STREAM_MAX_SECONDS and not await request.is_disconnected():
-        timeline = await store.find(registration_id) or Timeline(registration_id)
         for entry in sorted(timeline.entries, key=lambda e: e["seq"]):
             if entry["seq"] > after:
                 data = {**_entry_view(entry), "overall_status": timeline.overall_status}
@@ -105,4 +106,6 @@ async def _stream(request: Request, runtime: Runtime, registration_id: str, afte
         if time.monotonic() - last_sent > KEEPALIVE_SECONDS:
             yield ": keepalive\n\n"
             last_sent = time.monotonic()
-        await listeners.wait(registration_id, timeout=1.0)
+        # Pushed by this process's consumer; the slow poll covers writes by other instances.
+        pushed = await listeners.wait(registration_id, timeout=POLL_SECONDS)
+        timeline = pushed or await store.find(registration_id) or Timeline(registration_id)

@@ -17,6 +17,7 @@ from service_runtime.outbox import (
     OutboxRelay,
     outbox_entry,
     outbox_fields_for_new_document,
+    Stored,
     with_outbox_append,
 )
 from services.notifier.timeline import Timeline
@@ -30,6 +31,7 @@ class ConcurrentTimelineUpdateError(RuntimeError):
 class Loaded:
     timeline: Timeline
     rev: int  # 0 when the timeline is new
+    outbox_rev: int = 0
 
 
 @dataclass(frozen=True)
@@ -40,8 +42,8 @@ class Change:
 
 class TimelineStore(Protocol):
     async def load(self, registration_ids: Sequence[str]) -> dict[str, Loaded]: ...
-    async def save(self, changes: Sequence[Change]) -> None: ...
-    async def publish_pending(self, registration_ids: Sequence[str]) -> None: ...
+    async def save(self, changes: Sequence[Change]) -> list[Stored]: ...
+    async def publish(self, stored: Sequence[Stored]) -> None: ...
     async def find(self, registration_id: str) -> Timeline | None: ...
 
 
@@ -54,28 +56,38 @@ class MongoTimelineStore:
 
     async def load(self, registration_ids: Sequence[str]) -> dict[str, Loaded]:
         found = {
-            doc["_id"]: Loaded(_timeline(doc), doc["rev"])
-            async for doc in self._timelines.find({"_id": {"$in": list(registration_ids)}}, {"outbox": 0})
+            doc["_id"]: Loaded(_timeline(doc), doc["rev"], doc.get("outbox_rev", 1))
+            async for doc in self._timelines.find({"_id": {"$in": list(registration_ids)}}, _NO_OUTBOX)
         }
         return {rid: found.get(rid) or Loaded(Timeline(rid), 0) for rid in registration_ids}
 
-    async def save(self, changes: Sequence[Change]) -> None:
+    async def save(self, changes: Sequence[Change]) -> list[Stored]:
         ops = [_write(change) for change in changes]
         if not ops:
-            return
+            return []
         try:
             result = await self._timelines.bulk_write(ops, ordered=False)
         except BulkWriteError as error:
             raise ConcurrentTimelineUpdateError(str(error)[:300]) from error
         if result.matched_count + result.upserted_count < len(ops):
             raise ConcurrentTimelineUpdateError("a timeline revision moved on")
+        return [_stored(change) for change in changes if change.outgoing]
 
-    async def publish_pending(self, registration_ids: Sequence[str]) -> None:
-        await self._relay.relay(registration_ids)
+    async def publish(self, stored: Sequence[Stored]) -> None:
+        await self._relay.publish_stored(stored)
 
     async def find(self, registration_id: str) -> Timeline | None:
-        doc = await self._timelines.find_one({"_id": registration_id}, {"outbox": 0})
+        doc = await self._timelines.find_one({"_id": registration_id}, _NO_OUTBOX)
         return None if doc is None else _timeline(doc)
+
+
+_NO_OUTBOX = {"outbox": 0, "outbox_sent_ids": 0}
+
+
+def _stored(change: Change) -> Stored:
+    entries = [outbox_entry(REGISTRATION_COMPLETED, e) for e in change.outgoing]
+    outbox_rev = 1 if change.loaded.rev == 0 else change.loaded.outbox_rev + 1
+    return Stored(change.loaded.timeline.registration_id, outbox_rev, entries)
 
 
 def _state(timeline: Timeline) -> Document:

@@ -14,10 +14,10 @@ from services.registration.store import MongoRegistrationStore
 
 async def intake_component(runtime: Runtime) -> None:
     database = runtime.database("registration")
-    store = MongoRegistrationStore(database)
+    relay = runtime.outbox_relay(database, MongoRegistrationStore.collection_name)
+    store = MongoRegistrationStore(database, relay)
     await store.create_indexes()
     runtime.state["registrations"] = store
-    runtime.state["registration_relay"] = runtime.outbox_relay(database, store.collection_name)
 
 
 def create_app(settings: Settings) -> FastAPI:

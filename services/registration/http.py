@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -64,7 +63,6 @@ async def submit(
     rid = accepted.registration_id
     if accepted.submitted is not None:
         log.info("registration_accepted", registration_id=rid)
-        _relay_soon(runtime, rid)
     settings = runtime.settings
     base = f"{settings.notifier_public_url}/api/v1/registrations/{rid}"
     return JSONResponse(
@@ -78,11 +76,3 @@ async def submit(
         },
         status_code=202,
     )
-
-
-def _relay_soon(runtime: Runtime, registration_id: str) -> None:
-    # The document is stored; publishing now keeps latency low, the sweeper covers failures.
-    tasks: set[asyncio.Task[int]] = runtime.state.setdefault("relay_tasks", set())
-    task = asyncio.create_task(runtime.state["registration_relay"].relay([registration_id]))
-    tasks.add(task)
-    task.add_done_callback(tasks.discard)

@@ -10,7 +10,7 @@ from pymongo.errors import DuplicateKeyError
 from contracts.events import RegistrationSubmitted
 from contracts.topics import REGISTRATION_SUBMITTED
 from service_runtime.mongo import Document
-from service_runtime.outbox import outbox_entry, outbox_fields_for_new_document
+from service_runtime.outbox import OutboxRelay, Stored, outbox_entry, outbox_fields_for_new_document
 
 
 class RegistrationStore(Protocol):
@@ -23,14 +23,16 @@ class RegistrationStore(Protocol):
 class MongoRegistrationStore:
     collection_name = "registrations"
 
-    def __init__(self, database: AsyncDatabase[Document]) -> None:
+    def __init__(self, database: AsyncDatabase[Document], relay: OutboxRelay) -> None:
         self._registrations = database[self.collection_name]
+        self._relay = relay
 
     async def create_indexes(self) -> None:
         await self._registrations.create_index("idempotency_key", unique=True)
         await self._registrations.create_index("outbox_pending")
 
     async def add(self, event: RegistrationSubmitted, idempotency_key: str, form_sha256: str) -> str | None:
+        entry = outbox_entry(REGISTRATION_SUBMITTED, event)
         document: Document = {
             "_id": event.registration_id,
             "idempotency_key": idempotency_key,
@@ -38,7 +40,7 @@ class MongoRegistrationStore:
             "form": event.form.model_dump(mode="json"),
             "status": "submitted",
             "submitted_at": event.occurred_at,
-            **outbox_fields_for_new_document([outbox_entry(REGISTRATION_SUBMITTED, event)]),
+            **outbox_fields_for_new_document([entry]),
         }
         try:
             await self._registrations.insert_one(document)
@@ -47,6 +49,8 @@ class MongoRegistrationStore:
             if earlier is None:
                 raise
             return str(earlier["_id"])
+        # Stored: publish soon, batched with other requests; the sweeper covers a crash here.
+        self._relay.enqueue(Stored(event.registration_id, 1, [entry]))
         return None
 
     async def form_hash_for(self, registration_id: str) -> str | None:

@@ -10,6 +10,7 @@ from contracts.events import DepartmentStatusChanged, RegistrationSubmitted
 from contracts.form import RegistrationForm
 from contracts.topics import DEPARTMENT_STATUS, REGISTRATION_SUBMITTED, dead_letter_topic
 from service_runtime.host import build_runtime
+from service_runtime.outbox import Stored
 from service_runtime.settings import Settings
 from services.department.handlers import subscribe_department
 from services.tax.rules import TAX
@@ -20,20 +21,21 @@ class InMemoryCaseStore:
 
     def __init__(self, publish):
         self.cases = {}
-        self.pending = {}
         self._publish = publish
 
     async def record_decisions(self, decisions):
+        new = []
         for decision in decisions:
             rid = decision[-1].registration_id
             if rid not in self.cases:
                 self.cases[rid] = decision
-                self.pending[rid] = list(decision)
+                new.append(Stored(rid, 1, list(decision)))
+        return new
 
-    async def publish_pending(self, registration_ids):
-        for rid in registration_ids:
-            for event in self.pending.pop(rid, []):
-                await self._publish(DEPARTMENT_STATUS, rid, event.model_dump_json().encode(), {})
+    async def publish(self, stored):
+        for item in stored:
+            for event in item.entries:
+                await self._publish(DEPARTMENT_STATUS, item.document_id, event.model_dump_json().encode(), {})
 
 
 @pytest.fixture
