@@ -57,7 +57,9 @@ TERMINAL_STATUSES = frozenset(
 class Reason(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    rule: str = Field(description="named rule that produced this reason", examples=["seal_maker_licensed"])
+    rule: str = Field(
+        description="named rule that produced this reason", examples=["seal_maker_licensed"]
+    )
     passed: bool = Field(description="whether the rule passed")
     message_zh: str = Field(description="说明（中文）")
     message_en: str = Field(description="explanation in English")

@@ -42,7 +42,8 @@ SCHEMA_FILES: dict[str, type[BaseModel]] = {
 
 def json_schemas() -> dict[str, str]:
     return {
-        name: json.dumps(model.model_json_schema(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        name: json.dumps(model.model_json_schema(), ensure_ascii=False, indent=2, sort_keys=True)
+        + "\n"
         for name, model in SCHEMA_FILES.items()
     }
 
@@ -54,14 +55,18 @@ def _document_broker() -> KafkaBroker:
         for topic in sub.topics:
             model = TOPIC_EVENTS[topic]
 
-            async def handler(event: BaseModel) -> None:  # noqa: ARG001
+            async def handler(event: BaseModel) -> None:
                 """Documentation only."""
 
             handler.__annotations__ = {"event": model, "return": None}
-            broker.subscriber(topic, group_id=sub.group_id, title=f"{sub.consumer}:{topic}")(handler)
+            broker.subscriber(topic, group_id=sub.group_id, title=f"{sub.consumer}:{topic}")(
+                handler
+            )
     for topic, model in TOPIC_EVENTS.items():
         broker.publisher(topic, schema=model, title=f"publish:{topic}", description=model.__doc__)
-        broker.publisher(dead_letter_topic(topic), schema=DeadLetter, title=f"publish:{dead_letter_topic(topic)}")
+        broker.publisher(
+            dead_letter_topic(topic), schema=DeadLetter, title=f"publish:{dead_letter_topic(topic)}"
+        )
     return broker
 
 

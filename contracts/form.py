@@ -54,7 +54,9 @@ class SealKind(StrEnum):
 
 
 class Enterprise(_Part):
-    name: Text = Field(description="企业名称 enterprise name", examples=["广州南沙示例科技有限公司"])
+    name: Text = Field(
+        description="企业名称 enterprise name", examples=["广州南沙示例科技有限公司"]
+    )
     type: EnterpriseType = Field(description="企业类型 enterprise type")
     registered_capital: Money = Field(description="注册资本（人民币元）", examples=["1000000.00"])
     business_term_years: int | None = Field(
@@ -97,7 +99,9 @@ class Shareholder(_Part):
 
 class SealRequest(_Part):
     kinds: list[SealKind] = Field(min_length=1, max_length=5, description="印章种类")
-    maker_id: Text = Field(description="刻章企业备案编号 licensed seal maker", examples=["GZ-SEAL-001"])
+    maker_id: Text = Field(
+        description="刻章企业备案编号 licensed seal maker", examples=["GZ-SEAL-001"]
+    )
 
 
 class TaxInfo(_Part):

@@ -66,7 +66,9 @@ class Decoded(Generic[E]):
     event: E
 
 
-def build_dead_letter(record: RawRecord, group: str, error: BaseException, attempts: int) -> DeadLetter:
+def build_dead_letter(
+    record: RawRecord, group: str, error: BaseException, attempts: int
+) -> DeadLetter:
     return DeadLetter(
         original_topic=record.topic,
         partition=record.partition,
@@ -99,9 +101,9 @@ class BatchConsumer(Generic[E]):
                 await self._send_to_dead_letters(record, error, attempts=1)
         if decoded and await self._try(decoded) is not None:
             for one in decoded:
-                error = await self._try([one])
-                if error is not None:
-                    await self._send_to_dead_letters(one.record, error, self.policy.max_attempts)
+                failure = await self._try([one])
+                if failure is not None:
+                    await self._send_to_dead_letters(one.record, failure, self.policy.max_attempts)
 
     async def _try(self, batch: Sequence[Decoded[E]]) -> Exception | None:
         last: Exception | None = None
@@ -123,7 +125,9 @@ class BatchConsumer(Generic[E]):
                 return None
         return last
 
-    async def _send_to_dead_letters(self, record: RawRecord, error: BaseException, attempts: int) -> None:
+    async def _send_to_dead_letters(
+        self, record: RawRecord, error: BaseException, attempts: int
+    ) -> None:
         letter = build_dead_letter(record, self.group, error, attempts)
         log.error(
             "message_dead_lettered",

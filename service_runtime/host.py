@@ -104,7 +104,9 @@ Component = Callable[[Runtime], Awaitable[None]]
 
 
 def build_runtime(settings: Settings, provider: TracerProvider | None = None) -> Runtime:
-    provider = provider or build_tracer_provider(settings.service_name, settings.otel_traces_exporter)
+    provider = provider or build_tracer_provider(
+        settings.service_name, settings.otel_traces_exporter
+    )
     return Runtime(
         settings=settings,
         broker=build_broker(settings, provider),

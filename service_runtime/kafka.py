@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -53,9 +54,7 @@ async def ensure_topics(settings: Settings, topics: tuple[str, ...] = ALL_TOPICS
             if t not in existing
         ]
         if missing:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):  # another service was first
                 await admin.create_topics(missing)
-            except TopicAlreadyExistsError:
-                pass  # another service created them first
     finally:
         await admin.close()

@@ -55,7 +55,9 @@ def with_outbox_append(update: Document, entries: Sequence[Document]) -> Documen
     merged = {op: dict(fields) for op, fields in update.items()}
     merged.setdefault("$push", {})["outbox"] = {"$each": list(entries)}
     merged.setdefault("$inc", {})["outbox_rev"] = 1
-    merged.setdefault("$set", {}).update({"outbox_pending": True, "outbox_updated_at": datetime.now(UTC)})
+    merged.setdefault("$set", {}).update(
+        {"outbox_pending": True, "outbox_updated_at": datetime.now(UTC)}
+    )
     return merged
 
 
@@ -109,7 +111,10 @@ class OutboxRelay:
 
     async def sweep(self, older_than: timedelta) -> int:
         """Publish what an immediate relay missed (crash, broker hiccup)."""
-        query = {"outbox_pending": True, "outbox_updated_at": {"$lt": datetime.now(UTC) - older_than}}
+        query = {
+            "outbox_pending": True,
+            "outbox_updated_at": {"$lt": datetime.now(UTC) - older_than},
+        }
         projection = {"outbox": 1, "outbox_rev": 1, "outbox_sent_ids": 1}
         docs = await self._collection.find(query, projection).limit(SWEEP_LIMIT).to_list(None)
         pending = []
@@ -121,7 +126,14 @@ class OutboxRelay:
             return 0
         # A document with nothing left to send still needs its flag cleared.
         await self.publish_stored([s for s in pending if s.entries])
-        empty = [UpdateOne({"_id": s.document_id, "outbox_rev": s.outbox_rev}, {"$set": {"outbox_pending": False}}) for s in pending if not s.entries]
+        empty = [
+            UpdateOne(
+                {"_id": s.document_id, "outbox_rev": s.outbox_rev},
+                {"$set": {"outbox_pending": False}},
+            )
+            for s in pending
+            if not s.entries
+        ]
         if empty:
             await self._collection.bulk_write(empty, ordered=False)
         return sum(len(s.entries) for s in pending)
@@ -141,6 +153,8 @@ class OutboxRelay:
             token = attach_trace(entry.get("trace") or {})
             try:
                 headers = {"content-type": "application/json", "event_id": entry["event_id"]}
-                await self._publish(entry["topic"], entry["key"], entry["payload"].encode(), headers)
+                await self._publish(
+                    entry["topic"], entry["key"], entry["payload"].encode(), headers
+                )
             finally:
                 detach_trace(token)

@@ -28,7 +28,7 @@ _STATUS_TEXT = {
 
 class Problem(Exception):  # noqa: N818 - it is a problem document, not only an error
     def __init__(
-        self, status: int, code: str, errors: list[dict[str, Any]] | None = None, **extra: Any
+        self, status: int, code: str, errors: list[dict[str, Any]] | None = None, **extra: object
     ) -> None:
         super().__init__(code)
         self.status = status
@@ -38,10 +38,15 @@ class Problem(Exception):  # noqa: N818 - it is a problem document, not only an 
 
 
 def problem_response(
-    status: int, code: str, errors: list[dict[str, Any]] | None = None, **extra: Any
+    status: int, code: str, errors: list[dict[str, Any]] | None = None, **extra: object
 ) -> JSONResponse:
     zh, en = _STATUS_TEXT.get(status, _STATUS_TEXT[400])
-    body: dict[str, Any] = {"code": code, "message_zh": zh, "message_en": en, "errors": errors or []}
+    body: dict[str, Any] = {
+        "code": code,
+        "message_zh": zh,
+        "message_en": en,
+        "errors": errors or [],
+    }
     body.update(extra)
     return JSONResponse(body, status_code=status, media_type="application/problem+json")
 
@@ -69,7 +74,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(422, "invalid_request", errors)
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled_error", path=request.url.path, error=repr(exc))
+        log.error("unhandled_error", exc_info=exc, path=request.url.path, error=repr(exc))
         return problem_response(500, "internal_error")
 
     app.add_exception_handler(Problem, on_problem)

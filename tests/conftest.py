@@ -79,7 +79,9 @@ def live_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
         yield LiveStack(stack, ports, extra, prefix)
 
 
-async def submit(client: httpx.AsyncClient, stack: LiveStack, form: dict[str, Any]) -> tuple[str, str]:
+async def submit(
+    client: httpx.AsyncClient, stack: LiveStack, form: dict[str, Any]
+) -> tuple[str, str]:
     response = await client.post(f"{stack.registration_url}/api/v1/registrations", json=form)
     assert response.status_code == 202, response.text
     body = response.json()

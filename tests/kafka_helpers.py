@@ -24,7 +24,9 @@ async def read_until(
     timeout: float = 30.0,
 ) -> list[ConsumerRecord]:
     """Read the whole topic (no group, nothing committed) until `done` holds or the deadline."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=50)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=50
+    )
     await consumer.start()
     records: list[ConsumerRecord] = []
     try:

@@ -78,13 +78,17 @@ async def run(args: argparse.Namespace) -> int:
     if failed:
         print(f"first failures    {[str(f) for f in failed[:3]]}")
     if latencies:
-        print(f"throughput        {len(ok) / elapsed:.1f} completed registrations/s over {elapsed:.1f} s")
+        print(
+            f"throughput        {len(ok) / elapsed:.1f} completed registrations/s over {elapsed:.1f} s"
+        )
         print(
             "submit->completed "
             f"p50 {statistics.median(latencies):.0f} ms  p95 {percentile(latencies, 95):.0f} ms  "
             f"p99 {percentile(latencies, 99):.0f} ms  max {max(latencies):.0f} ms"
         )
-        print(f"submit (HTTP 202) p50 {statistics.median(accepts):.0f} ms  p95 {percentile(accepts, 95):.0f} ms")
+        print(
+            f"submit (HTTP 202) p50 {statistics.median(accepts):.0f} ms  p95 {percentile(accepts, 95):.0f} ms"
+        )
     return 0 if not failed else 1
 
 

@@ -45,12 +45,19 @@ def port_is_free(port: int) -> bool:
         return True
 
 
-def wait_for_port(port: int, process: subprocess.Popen[bytes] | None, timeout: float = 30.0) -> None:
+def wait_for_port(
+    port: int, process: subprocess.Popen[bytes] | None, timeout: float = 30.0
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            raise RuntimeError(f"process exited with {process.returncode} before port {port} opened")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            raise RuntimeError(
+                f"process exited with {process.returncode} before port {port} opened"
+            )
+        with (
+            contextlib.suppress(OSError),
+            socket.create_connection(("127.0.0.1", port), timeout=0.5),
+        ):
             return
         time.sleep(0.1)
     raise TimeoutError(f"port {port} did not open within {timeout}s")
@@ -78,11 +85,13 @@ class Stack:
     containers: list[Any] = field(default_factory=list)
     _files: list[IO[bytes]] = field(default_factory=list)
 
-    def spawn(self, name: str, args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    def spawn(
+        self, name: str, args: list[str], env: dict[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
         self.logs.mkdir(parents=True, exist_ok=True)
         log = (self.logs / f"{name}.log").open("ab")
         self._files.append(log)
-        process = subprocess.Popen(  # noqa: S603 - our own binaries and modules
+        process = subprocess.Popen(
             args, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT, start_new_session=True
         )
         self.processes[name] = process
@@ -127,7 +136,15 @@ def start_infrastructure(stack: Stack, data_dir: Path, kafka_port: int, mongo_po
         daemon = str(Path(sys.executable).parent / "secantusd-py")
         storage = data_dir / "mongo"
         storage.mkdir(parents=True, exist_ok=True)
-        args = [daemon, "--host", "127.0.0.1", "--port", str(mongo_port), "--storage-path", str(storage)]
+        args = [
+            daemon,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(mongo_port),
+            "--storage-path",
+            str(storage),
+        ]
         process = stack.spawn("mongodb", [*args, "--log-level", "WARNING"])
         wait_for_port(mongo_port, process)
         stack.mongodb_uri = f"mongodb://127.0.0.1:{mongo_port}"
@@ -149,7 +166,9 @@ def _start_containers(stack: Stack) -> None:
         stack.mongodb_uri = mongo.get_connection_url()
 
 
-def service_env(stack: Stack, service: str, port: int, extra: dict[str, str] | None = None) -> dict[str, str]:
+def service_env(
+    stack: Stack, service: str, port: int, extra: dict[str, str] | None = None
+) -> dict[str, str]:
     env = {
         **os.environ,
         "SERVICE_NAME": service,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import signal
 import sys
 import time
-from pathlib import Path
 
 from tools.localstack import ROOT, SERVICES, port_is_free, running_stack
 
@@ -15,7 +14,10 @@ DATA_DIR = ROOT / ".devdata"
 def main() -> int:
     busy = [p for p in (9092, 27017, *dict(SERVICES).values()) if not port_is_free(p)]
     if busy:
-        print(f"端口已被占用 / ports already in use: {busy}. Stop the other stack first.", file=sys.stderr)
+        print(
+            f"端口已被占用 / ports already in use: {busy}. Stop the other stack first.",
+            file=sys.stderr,
+        )
         return 1
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print("starting broker, database and services … (logs in .devdata/logs/)", flush=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from service_runtime.settings import Settings
-from services.department.app import create_department_app
 from services.credit.rules import CREDIT
+from services.department.app import create_department_app
 
 
 def create_app(settings: Settings) -> FastAPI:

@@ -14,7 +14,9 @@ from services.department.numbers import derived_digits
 
 @cache
 def dishonest_person_ids() -> frozenset[str]:
-    data = json.loads((Path(__file__).parent / "restricted_persons.json").read_text(encoding="utf-8"))
+    data = json.loads(
+        (Path(__file__).parent / "restricted_persons.json").read_text(encoding="utf-8")
+    )
     return frozenset(p["id_number"] for p in data["persons"])
 
 
@@ -48,4 +50,6 @@ def _issue(registration_id: str, _form: RegistrationForm) -> tuple[Artefact, ...
     )
 
 
-CREDIT = DepartmentSpec(name="credit", rules=(_representative_clear, _shareholders_clear), issue=_issue)
+CREDIT = DepartmentSpec(
+    name="credit", rules=(_representative_clear, _shareholders_clear), issue=_issue
+)

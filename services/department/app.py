@@ -11,4 +11,6 @@ from services.department.kit import DepartmentSpec
 
 
 def create_department_app(settings: Settings, spec: DepartmentSpec) -> FastAPI:
-    return create_service_app(settings, [department_component(spec)], title=f"department {spec.name}")
+    return create_service_app(
+        settings, [department_component(spec)], title=f"department {spec.name}"
+    )

@@ -36,9 +36,12 @@ class MongoCaseStore:
         cases = {d[-1].registration_id: _case(d) for d in decisions}
         if not cases:
             return []
-        ops = [UpdateOne({"_id": rid}, {"$setOnInsert": case}, upsert=True) for rid, case in cases.items()]
+        ops = [
+            UpdateOne({"_id": rid}, {"$setOnInsert": case}, upsert=True)
+            for rid, case in cases.items()
+        ]
         result = await self._cases.bulk_write(ops, ordered=False)
-        inserted = [str(rid) for rid in result.upserted_ids.values()]
+        inserted = [str(rid) for rid in (result.upserted_ids or {}).values()]
         return [Stored(rid, 1, cases[rid]["outbox"]) for rid in inserted]
 
     async def publish(self, stored: Sequence[Stored]) -> None:

@@ -49,7 +49,9 @@ def when_status_changed_update_timeline(
     return handle
 
 
-def subscribe_timeline(runtime: Runtime, store: TimelineStore, listeners: TimelineListeners) -> None:
+def subscribe_timeline(
+    runtime: Runtime, store: TimelineStore, listeners: TimelineListeners
+) -> None:
     subscription = subscription_for("notifier")
     runtime.subscribe_batches(
         topics=subscription.topics,

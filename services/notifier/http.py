@@ -84,10 +84,14 @@ async def stream_timeline(
     runtime = _authorise(request, registration_id, authorization)
     after = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
     events = _stream(request, runtime, registration_id, after)
-    return StreamingResponse(events, media_type="text/event-stream", headers={"Cache-Control": "no-store"})
+    return StreamingResponse(
+        events, media_type="text/event-stream", headers={"Cache-Control": "no-store"}
+    )
 
 
-async def _stream(request: Request, runtime: Runtime, registration_id: str, after: int) -> AsyncIterator[str]:
+async def _stream(
+    request: Request, runtime: Runtime, registration_id: str, after: int
+) -> AsyncIterator[str]:
     store: TimelineStore = runtime.state["timelines"]
     listeners: TimelineListeners = runtime.state["listeners"]
     started = last_sent = time.monotonic()

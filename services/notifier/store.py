@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
@@ -15,9 +15,9 @@ from contracts.topics import REGISTRATION_COMPLETED
 from service_runtime.mongo import Document
 from service_runtime.outbox import (
     OutboxRelay,
+    Stored,
     outbox_entry,
     outbox_fields_for_new_document,
-    Stored,
     with_outbox_append,
 )
 from services.notifier.timeline import Timeline
@@ -57,7 +57,9 @@ class MongoTimelineStore:
     async def load(self, registration_ids: Sequence[str]) -> dict[str, Loaded]:
         found = {
             doc["_id"]: Loaded(_timeline(doc), doc["rev"], doc.get("outbox_rev", 1))
-            async for doc in self._timelines.find({"_id": {"$in": list(registration_ids)}}, _NO_OUTBOX)
+            async for doc in self._timelines.find(
+                {"_id": {"$in": list(registration_ids)}}, _NO_OUTBOX
+            )
         }
         return {rid: found.get(rid) or Loaded(Timeline(rid), 0) for rid in registration_ids}
 
@@ -106,8 +108,12 @@ def _write(change: Change) -> UpdateOne:
     if loaded.rev == 0:
         # Upsert on a filter that no stored document matches: losing a race raises a duplicate key.
         fields = {**_state(loaded.timeline), "rev": 1, **outbox_fields_for_new_document(entries)}
-        return UpdateOne({"_id": loaded.timeline.registration_id, "rev": 0}, {"$set": fields}, upsert=True)
-    update = with_outbox_append({"$set": {**_state(loaded.timeline), "rev": loaded.rev + 1}}, entries)
+        return UpdateOne(
+            {"_id": loaded.timeline.registration_id, "rev": 0}, {"$set": fields}, upsert=True
+        )
+    update = with_outbox_append(
+        {"$set": {**_state(loaded.timeline), "rev": loaded.rev + 1}}, entries
+    )
     return UpdateOne({"_id": loaded.timeline.registration_id, "rev": loaded.rev}, update)
 
 

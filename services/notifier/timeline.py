@@ -9,6 +9,7 @@ from uuid import NAMESPACE_URL, uuid5
 
 from contracts.events import (
     TERMINAL_STATUSES,
+    Artefact,
     DepartmentStatus,
     DepartmentStatusChanged,
     RegistrationCompleted,
@@ -53,19 +54,41 @@ class Timeline:
         return sorted(self.entries, key=lambda e: (e["occurred_at"], e["sequence"], e["seq"]))
 
 
-def apply(timeline: Timeline, event: RegistrationSubmitted | DepartmentStatusChanged) -> list[RegistrationCompleted]:
+def apply(
+    timeline: Timeline, event: RegistrationSubmitted | DepartmentStatusChanged
+) -> list[RegistrationCompleted]:
     """Fold one event in; return the completion event if this event completed the registration."""
     if timeline.has_seen(str(event.event_id)):
         return []
     if isinstance(event, RegistrationSubmitted):
         timeline.submitted_at = event.occurred_at
-        timeline.entries.append(_entry(timeline, event, "registration", "submitted", 0, "已提交综合信息表", "form submitted"))
+        fields: dict[str, Any] = {
+            "department": "registration",
+            "status": "submitted",
+            "sequence": 0,
+            "message_zh": "已提交综合信息表",
+            "message_en": "form submitted",
+        }
     else:
         _advance(timeline, event)
         zh, en = _describe(event)
-        timeline.entries.append(_entry(timeline, event, event.department, event.status.value, event.sequence, zh, en))
-        timeline.entries[-1]["reasons"] = [r.model_dump() for r in event.reasons if not r.passed]
-        timeline.entries[-1]["artefacts"] = [a.model_dump() for a in event.artefacts]
+        fields = {
+            "department": event.department,
+            "status": event.status.value,
+            "sequence": event.sequence,
+            "message_zh": zh,
+            "message_en": en,
+            "reasons": [r.model_dump() for r in event.reasons if not r.passed],
+            "artefacts": [a.model_dump() for a in event.artefacts],
+        }
+    timeline.entries.append(
+        {
+            "seq": len(timeline.entries) + 1,  # arrival order: the live stream's event id
+            "event_id": str(event.event_id),
+            "occurred_at": event.occurred_at,
+            **fields,
+        }
+    )
     timeline.overall_status = overall_status(timeline)
     if timeline.overall_status == "completed" and timeline.completed_event_id is None:
         completed = _completion(timeline, event.occurred_at)
@@ -95,25 +118,12 @@ def _advance(timeline: Timeline, event: DepartmentStatusChanged) -> None:
 
 def _describe(event: DepartmentStatusChanged) -> tuple[str, str]:
     dept = DEPARTMENTS_BY_NAME.get(event.department)
-    label_zh, label_en = (dept.label_zh, dept.label_en) if dept else (event.department, event.department)
+    label_zh, label_en = (
+        (dept.label_zh, dept.label_en) if dept else (event.department, event.department)
+    )
     zh, en = STATUS_TEXT[event.status]
     numbers = "，".join(f"{a.label_zh} {a.number}" for a in event.artefacts)
     return (f"{label_zh}：{zh}" + (f"（{numbers}）" if numbers else ""), f"{label_en}: {en}")
-
-
-def _entry(
-    timeline: Timeline, event: Any, department: str, status: str, sequence: int, zh: str, en: str  # noqa: ANN401
-) -> dict[str, Any]:
-    return {
-        "seq": len(timeline.entries) + 1,
-        "event_id": str(event.event_id),
-        "department": department,
-        "status": status,
-        "sequence": sequence,
-        "occurred_at": event.occurred_at,
-        "message_zh": zh,
-        "message_en": en,
-    }
 
 
 def _completion(timeline: Timeline, at: datetime) -> RegistrationCompleted:
@@ -124,6 +134,6 @@ def _completion(timeline: Timeline, at: datetime) -> RegistrationCompleted:
         occurred_at=at,
         registration_id=timeline.registration_id,
         departments={d: DepartmentStatus(s) for d, s in timeline.departments.items()},
-        artefacts=tuple(artefacts),  # type: ignore[arg-type]
+        artefacts=tuple(Artefact.model_validate(a) for a in artefacts),
         submitted_at=timeline.submitted_at,
     )

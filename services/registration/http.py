@@ -55,7 +55,9 @@ async def submit(
     idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
 ) -> JSONResponse:
     """Accept one comprehensive form; every department receives it from the bus."""
-    form = validate_form(parse_json_body(request.headers.get("content-type"), await _read_body(request)))
+    form = validate_form(
+        parse_json_body(request.headers.get("content-type"), await _read_body(request))
+    )
     runtime: Runtime = request.app.state.runtime
     accepted = await submit_registration(
         form, idempotency_key, runtime.state["registrations"], lambda: datetime.now(UTC)
@@ -68,7 +70,9 @@ async def submit(
     return JSONResponse(
         {
             "registration_id": rid,
-            "access_token": issue_access_token(settings.access_token_secret.get_secret_value(), rid),
+            "access_token": issue_access_token(
+                settings.access_token_secret.get_secret_value(), rid
+            ),
             "status": "submitted",
             "timeline_url": f"{base}/timeline",
             "stream_url": f"{base}/stream",

@@ -36,6 +36,10 @@ _PYDANTIC_ZH = {
 }
 
 
+_BACKSLASH, _QUOTE = ord("\\"), ord('"')
+_OPENERS, _CLOSERS = frozenset(b"[{"), frozenset(b"]}")
+
+
 def json_depth_exceeds(body: bytes, limit: int) -> bool:
     """Scan nesting before parsing, so hostile depth never reaches the recursive parser."""
     depth = 0
@@ -44,17 +48,17 @@ def json_depth_exceeds(body: bytes, limit: int) -> bool:
         if in_string:
             if escaped:
                 escaped = False
-            elif byte == 0x5C:  # backslash
+            elif byte == _BACKSLASH:
                 escaped = True
-            elif byte == 0x22:  # quote
+            elif byte == _QUOTE:
                 in_string = False
-        elif byte == 0x22:
+        elif byte == _QUOTE:
             in_string = True
-        elif byte in (0x5B, 0x7B):  # [ {
+        elif byte in _OPENERS:
             depth += 1
             if depth > limit:
                 return True
-        elif byte in (0x5D, 0x7D):
+        elif byte in _CLOSERS:
             depth -= 1
     return False
 

@@ -49,7 +49,9 @@ def _name_length(form: RegistrationForm) -> bool:
     "the business scope must not contain prohibited activities",
 )
 def _scope_allowed(form: RegistrationForm) -> bool:
-    return not any(w in item for item in form.enterprise.business_scope for w in PROHIBITED_SCOPE_WORDS)
+    return not any(
+        w in item for item in form.enterprise.business_scope for w in PROHIBITED_SCOPE_WORDS
+    )
 
 
 def _issue(registration_id: str, form: RegistrationForm) -> tuple[Artefact, ...]:
@@ -62,4 +64,6 @@ def _issue(registration_id: str, form: RegistrationForm) -> tuple[Artefact, ...]
     )
 
 
-MARKET = DepartmentSpec(name="market", rules=(_name_form, _name_length, _scope_allowed), issue=_issue)
+MARKET = DepartmentSpec(
+    name="market", rules=(_name_form, _name_length, _scope_allowed), issue=_issue
+)

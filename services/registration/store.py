@@ -14,7 +14,9 @@ from service_runtime.outbox import OutboxRelay, Stored, outbox_entry, outbox_fie
 
 
 class RegistrationStore(Protocol):
-    async def add(self, event: RegistrationSubmitted, idempotency_key: str, form_sha256: str) -> str | None:
+    async def add(
+        self, event: RegistrationSubmitted, idempotency_key: str, form_sha256: str
+    ) -> str | None:
         """Store a new registration; return None, or the id stored earlier under this key."""
 
     async def form_hash_for(self, registration_id: str) -> str | None: ...
@@ -31,7 +33,9 @@ class MongoRegistrationStore:
         await self._registrations.create_index("idempotency_key", unique=True)
         await self._registrations.create_index("outbox_pending")
 
-    async def add(self, event: RegistrationSubmitted, idempotency_key: str, form_sha256: str) -> str | None:
+    async def add(
+        self, event: RegistrationSubmitted, idempotency_key: str, form_sha256: str
+    ) -> str | None:
         entry = outbox_entry(REGISTRATION_SUBMITTED, event)
         document: Document = {
             "_id": event.registration_id,
@@ -45,7 +49,9 @@ class MongoRegistrationStore:
         try:
             await self._registrations.insert_one(document)
         except DuplicateKeyError:
-            earlier = await self._registrations.find_one({"idempotency_key": idempotency_key}, {"_id": 1})
+            earlier = await self._registrations.find_one(
+                {"idempotency_key": idempotency_key}, {"_id": 1}
+            )
             if earlier is None:
                 raise
             return str(earlier["_id"])
@@ -56,5 +62,3 @@ class MongoRegistrationStore:
     async def form_hash_for(self, registration_id: str) -> str | None:
         doc = await self._registrations.find_one({"_id": registration_id}, {"form_sha256": 1})
         return None if doc is None else str(doc["form_sha256"])
-
-

@@ -20,7 +20,9 @@ AUTO_APPROVED_MONTHLY_INVOICES = {"vat_special": 25, "vat_ordinary": 100, "none"
     "the monthly invoice quantity must be within the automatically approved limit",
 )
 def _invoice_limit(form: RegistrationForm) -> bool:
-    return form.tax.invoice_monthly_quantity <= AUTO_APPROVED_MONTHLY_INVOICES[form.tax.invoice_kind]
+    return (
+        form.tax.invoice_monthly_quantity <= AUTO_APPROVED_MONTHLY_INVOICES[form.tax.invoice_kind]
+    )
 
 
 @rule(
@@ -34,7 +36,9 @@ def _contact(form: RegistrationForm) -> bool:
 
 
 def taxpayer_type(form: RegistrationForm) -> str:
-    return "general" if form.tax.expected_annual_sales > GENERAL_TAXPAYER_THRESHOLD else "small_scale"
+    return (
+        "general" if form.tax.expected_annual_sales > GENERAL_TAXPAYER_THRESHOLD else "small_scale"
+    )
 
 
 def _issue(registration_id: str, form: RegistrationForm) -> tuple[Artefact, ...]:

@@ -32,7 +32,12 @@ async def test_the_sample_form_completes_and_every_department_reports(live_stack
     assert_one_entry_per_decision(timeline)
     occurred = [e["occurred_at"] for e in timeline["entries"]]
     assert occurred == sorted(occurred)
-    codes = [a["number"] for e in timeline["entries"] for a in e.get("artefacts", []) if a["kind"] == "unified_social_credit_code"]
+    codes = [
+        a["number"]
+        for e in timeline["entries"]
+        for a in e.get("artefacts", [])
+        if a["kind"] == "unified_social_credit_code"
+    ]
     assert len(codes) == 1
     assert is_valid_uscc(codes[0])
 
@@ -43,7 +48,9 @@ async def test_a_department_rejection_rejects_the_registration(live_stack, sampl
         rid, token = await submit(client, live_stack, sample_form)
         timeline = await wait_for_overall(client, live_stack, rid, token, {"rejected"}, timeout=30)
     assert timeline["departments"]["police"] == "rejected"
-    police = [e for e in timeline["entries"] if e["department"] == "police" and e["status"] == "rejected"]
+    police = [
+        e for e in timeline["entries"] if e["department"] == "police" and e["status"] == "rejected"
+    ]
     assert police[0]["reasons"][0]["rule"] == "seal_maker_licensed"
 
 
@@ -52,7 +59,9 @@ async def test_two_hundred_concurrent_registrations_all_complete_with_nothing_lo
 ):
     limits = httpx.Limits(max_connections=50)
     async with httpx.AsyncClient(timeout=30, limits=limits) as client:
-        submitted = await asyncio.gather(*(submit(client, live_stack, sample_form) for _ in range(200)))
+        submitted = await asyncio.gather(
+            *(submit(client, live_stack, sample_form) for _ in range(200))
+        )
         assert len({rid for rid, _ in submitted}) == 200
         timelines = await asyncio.gather(
             *(
@@ -64,7 +73,9 @@ async def test_two_hundred_concurrent_registrations_all_complete_with_nothing_lo
         assert_one_entry_per_decision(timeline)
 
 
-async def test_the_live_stream_sends_entries_and_resumes_after_last_event_id(live_stack, sample_form):
+async def test_the_live_stream_sends_entries_and_resumes_after_last_event_id(
+    live_stack, sample_form
+):
     async with httpx.AsyncClient(timeout=30) as client:
         rid, token = await submit(client, live_stack, sample_form)
         url = f"{live_stack.notifier_url}/api/v1/registrations/{rid}/stream"
@@ -84,7 +95,9 @@ async def test_the_live_stream_sends_entries_and_resumes_after_last_event_id(liv
         assert ids == list(range(1, 10))
         assert end["overall_status"] == "completed"
         async with client.stream("GET", url, headers={**auth, "Last-Event-ID": "7"}) as response:
-            resumed = [int(line[4:]) async for line in response.aiter_lines() if line.startswith("id: ")]
+            resumed = [
+                int(line[4:]) async for line in response.aiter_lines() if line.startswith("id: ")
+            ]
         assert resumed == [8, 9]
 
 
@@ -97,8 +110,12 @@ async def test_the_timeline_needs_the_registrations_own_token(live_stack, sample
             missing = await client.get(base + path)
             assert missing.status_code == 401
             assert "entries" not in missing.json()
-            wrong = await client.get(base + path, headers={"Authorization": f"Bearer {other_token}"})
+            wrong = await client.get(
+                base + path, headers={"Authorization": f"Bearer {other_token}"}
+            )
             assert wrong.status_code == 403
             assert "entries" not in wrong.json()
-        bad_id = await client.get(f"{live_stack.notifier_url}/api/v1/registrations/not-an-id/timeline")
+        bad_id = await client.get(
+            f"{live_stack.notifier_url}/api/v1/registrations/not-an-id/timeline"
+        )
         assert bad_id.status_code in {401, 404, 422}

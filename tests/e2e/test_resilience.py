@@ -30,7 +30,10 @@ def groups_consuming(topic):
     ("topic", "poison"),
     [
         (REGISTRATION_SUBMITTED, b"\x00\xffthis is not json"),
-        (REGISTRATION_SUBMITTED, b'{"event_type": "registration.submitted.v1", "registration_id": "x"}'),
+        (
+            REGISTRATION_SUBMITTED,
+            b'{"event_type": "registration.submitted.v1", "registration_id": "x"}',
+        ),
         (DEPARTMENT_STATUS, b"{{{{"),
         (DEPARTMENT_STATUS, b'{"event_type": "department.status.v1", "status": "maybe"}'),
     ],
@@ -65,15 +68,25 @@ async def test_a_poison_message_is_dead_lettered_and_the_next_message_is_process
     await produce(live_stack.kafka, topic, valid.model_dump_json().encode(), key=rid.encode())
 
     async with httpx.AsyncClient(timeout=10) as client:
-        await wait_for_overall(client, live_stack, rid, issue_access_token(SECRET, rid), wanted, timeout=60)
+        await wait_for_overall(
+            client, live_stack, rid, issue_access_token(SECRET, rid), wanted, timeout=60
+        )
 
     digest = hashlib.sha256(poison).hexdigest()
     expected_groups = groups_consuming(topic)
 
     def mine(records):
-        return [json.loads(r.value) for r in records if json.loads(r.value)["payload_sha256"] == digest]
+        return [
+            json.loads(r.value) for r in records if json.loads(r.value)["payload_sha256"] == digest
+        ]
 
-    letters = mine(await read_until(live_stack.kafka, dead_letter_topic(topic), lambda rs: {x["consumer_group"] for x in mine(rs)} >= expected_groups))
+    letters = mine(
+        await read_until(
+            live_stack.kafka,
+            dead_letter_topic(topic),
+            lambda rs: {x["consumer_group"] for x in mine(rs)} >= expected_groups,
+        )
+    )
     assert {x["consumer_group"] for x in letters} == expected_groups
     for letter in letters:
         assert letter["original_topic"] == topic
@@ -98,7 +111,9 @@ async def test_replaying_every_decision_event_twice_changes_no_timeline(live_sta
         assert len(decisions) == 8
         for _ in range(2):
             for record in decisions:
-                await produce(live_stack.kafka, DEPARTMENT_STATUS, record.value, record.key, record.headers)
+                await produce(
+                    live_stack.kafka, DEPARTMENT_STATUS, record.value, record.key, record.headers
+                )
         # A marker after the replays on the same partition: once it shows, the replays were processed.
         await _send_marker_after_replays(live_stack, rid)
         after = await wait_for_overall(client, live_stack, rid, token, {"completed"})
@@ -119,7 +134,9 @@ async def _send_marker_after_replays(live_stack, rid):
         sequence=0,
         decided_by="system",
     )
-    await produce(live_stack.kafka, DEPARTMENT_STATUS, marker.model_dump_json().encode(), rid.encode())
+    await produce(
+        live_stack.kafka, DEPARTMENT_STATUS, marker.model_dump_json().encode(), rid.encode()
+    )
     async with httpx.AsyncClient(timeout=10) as client:
         token = issue_access_token(SECRET, rid)
         for _ in range(200):

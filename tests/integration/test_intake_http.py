@@ -14,7 +14,9 @@ pytestmark = pytest.mark.integration
 async def stored_registrations(live_stack) -> int:
     client = AsyncMongoClient(live_stack.mongodb_uri)
     try:
-        return await client[f"{live_stack.database_prefix}registration"]["registrations"].count_documents({})
+        return await client[f"{live_stack.database_prefix}registration"][
+            "registrations"
+        ].count_documents({})
     finally:
         await client.close()
 
@@ -35,7 +37,11 @@ def bad_requests(sample_form):
     json_headers = {"Content-Type": "application/json"}
     return {
         "malformed json": (b'{"enterprise": ', json_headers, 400),
-        "wrong content type": (json.dumps(sample_form).encode(), {"Content-Type": "text/plain"}, 415),
+        "wrong content type": (
+            json.dumps(sample_form).encode(),
+            {"Content-Type": "text/plain"},
+            415,
+        ),
         "form encoded": (b"a=1", {"Content-Type": "application/x-www-form-urlencoded"}, 415),
         "over 1 MiB": (b'{"a":"' + b"x" * (1024 * 1024) + b'"}', json_headers, 413),
         "deeply nested": (b"[" * 100_000 + b"]" * 100_000, json_headers, 400),
@@ -66,7 +72,9 @@ async def test_a_422_names_every_failing_field_in_both_languages(live_stack, sam
     sample_form["legal_representative"]["mobile"] = "12345"
     del sample_form["seals"]
     async with httpx.AsyncClient(timeout=10) as client:
-        response = await client.post(f"{live_stack.registration_url}/api/v1/registrations", json=sample_form)
+        response = await client.post(
+            f"{live_stack.registration_url}/api/v1/registrations", json=sample_form
+        )
     assert response.status_code == 422
     errors = {e["path"]: e for e in response.json()["errors"]}
     assert set(errors) == {"legal_representative.id_number", "legal_representative.mobile", "seals"}
@@ -77,13 +85,25 @@ async def test_the_same_idempotency_key_returns_the_same_registration(live_stack
     url = f"{live_stack.registration_url}/api/v1/registrations"
     async with httpx.AsyncClient(timeout=10) as client:
         before = await stored_registrations(live_stack)
-        first = await client.post(url, json=sample_form, headers={"Idempotency-Key": "key-1-" + live_stack.database_prefix})
-        again = await client.post(url, json=sample_form, headers={"Idempotency-Key": "key-1-" + live_stack.database_prefix})
+        first = await client.post(
+            url,
+            json=sample_form,
+            headers={"Idempotency-Key": "key-1-" + live_stack.database_prefix},
+        )
+        again = await client.post(
+            url,
+            json=sample_form,
+            headers={"Idempotency-Key": "key-1-" + live_stack.database_prefix},
+        )
         assert first.status_code == again.status_code == 202
         assert first.json()["registration_id"] == again.json()["registration_id"]
         assert again.json()["replayed"] is True
         sample_form["employment"]["employee_count"] = 13
-        different = await client.post(url, json=sample_form, headers={"Idempotency-Key": "key-1-" + live_stack.database_prefix})
+        different = await client.post(
+            url,
+            json=sample_form,
+            headers={"Idempotency-Key": "key-1-" + live_stack.database_prefix},
+        )
         assert different.status_code == 422
         assert different.json()["code"] == "idempotency_key_reused"
         assert await stored_registrations(live_stack) == before + 1

@@ -35,7 +35,9 @@ class InMemoryCaseStore:
     async def publish(self, stored):
         for item in stored:
             for event in item.entries:
-                await self._publish(DEPARTMENT_STATUS, item.document_id, event.model_dump_json().encode(), {})
+                await self._publish(
+                    DEPARTMENT_STATUS, item.document_id, event.model_dump_json().encode(), {}
+                )
 
 
 @pytest.fixture
@@ -67,11 +69,16 @@ async def test_tax_receives_the_fact_and_publishes_received_then_approved(runtim
         await broker.publish(event.model_dump_json().encode(), REGISTRATION_SUBMITTED, key=b"k")
         await broker.publish(event.model_dump_json().encode(), REGISTRATION_SUBMITTED, key=b"k")
 
-    assert [(s.department, s.status.value) for s in statuses] == [("tax", "received"), ("tax", "approved")]
+    assert [(s.department, s.status.value) for s in statuses] == [
+        ("tax", "received"),
+        ("tax", "approved"),
+    ]
     assert statuses[1].registration_id == event.registration_id
 
 
-async def test_a_poison_message_is_dead_lettered_and_the_next_one_is_processed(runtime, sample_form):
+async def test_a_poison_message_is_dead_lettered_and_the_next_one_is_processed(
+    runtime, sample_form
+):
     store = InMemoryCaseStore(runtime.publish)
     subscribe_department(runtime, TAX, store)
     letters = []
@@ -85,5 +92,7 @@ async def test_a_poison_message_is_dead_lettered_and_the_next_one_is_processed(r
         event = submitted(sample_form)
         await broker.publish(event.model_dump_json().encode(), REGISTRATION_SUBMITTED)
 
-    assert [(x["consumer_group"], x["error_type"]) for x in letters] == [("department.tax", "ValidationError")]
+    assert [(x["consumer_group"], x["error_type"]) for x in letters] == [
+        ("department.tax", "ValidationError")
+    ]
     assert event.registration_id in store.cases

@@ -20,7 +20,9 @@ def test_every_department_has_its_own_consumer_group():
 
 
 def test_the_asyncapi_document_names_every_topic_and_dead_letter_topic():
-    document = json.loads(expected_files()[next(p for p in expected_files() if p.name == "asyncapi.json")])
+    document = json.loads(
+        expected_files()[next(p for p in expected_files() if p.name == "asyncapi.json")]
+    )
     addresses = {c["address"] for c in document["channels"].values()}
     for topic in ("registration.submitted.v1", "department.status.v1", "registration.completed.v1"):
         assert topic in addresses

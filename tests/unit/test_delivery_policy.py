@@ -35,7 +35,9 @@ async def test_undecodable_bytes_go_to_the_dead_letter_topic_and_the_rest_is_han
     async def handle(batch):
         handled.extend(item.event["n"] for item in batch)
 
-    await consumer(handle, dead).consume([record(0, b'{"n":1}'), record(1, b"\xff{oops"), record(2, b'{"n":3}')])
+    await consumer(handle, dead).consume(
+        [record(0, b'{"n":1}'), record(1, b"\xff{oops"), record(2, b'{"n":3}')]
+    )
     assert handled == [1, 3]
     [(topic, key, letter)] = dead.letters
     assert topic == "t.v1.dlq"
@@ -55,7 +57,9 @@ async def test_a_message_that_keeps_failing_is_isolated_and_dead_lettered_after_
             raise RuntimeError("cannot store n=2")
         handled.extend(item.event["n"] for item in batch)
 
-    await consumer(handle, dead).consume([record(i, json.dumps({"n": i}).encode()) for i in (1, 2, 3)])
+    await consumer(handle, dead).consume(
+        [record(i, json.dumps({"n": i}).encode()) for i in (1, 2, 3)]
+    )
     assert handled == [1, 3]
     assert calls == [3, 3, 3, 1, 1, 1, 1, 1]  # 3 batch attempts, then each alone
     [(_, _, letter)] = dead.letters

@@ -4,6 +4,7 @@ import json
 import pytest
 
 from contracts.form import RegistrationForm
+from contracts.identifiers import resident_id_check_digit
 from service_runtime.problems import Problem
 from services.registration.intake import json_depth_exceeds, parse_json_body, validate_form
 
@@ -61,8 +62,6 @@ def test_contributions_must_add_up_to_the_capital(sample_form):
 
 def test_a_minor_cannot_be_legal_representative(sample_form):
     first17 = "44011520150101001"
-    from contracts.identifiers import resident_id_check_digit
-
     sample_form["legal_representative"]["id_number"] = first17 + resident_id_check_digit(first17)
     errors = _errors(sample_form)
     assert errors["legal_representative.id_number"]["rule"] == "legal_representative_adult"

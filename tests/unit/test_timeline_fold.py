@@ -26,7 +26,10 @@ def approvals():
     events = []
     for i, dept in enumerate(("market", "tax", "police", "credit")):
         at = T0 + timedelta(milliseconds=i)
-        events += [status(dept, DepartmentStatus.RECEIVED, 0, at), status(dept, DepartmentStatus.APPROVED, 1, at)]
+        events += [
+            status(dept, DepartmentStatus.RECEIVED, 0, at),
+            status(dept, DepartmentStatus.APPROVED, 1, at),
+        ]
     return events
 
 
@@ -35,7 +38,9 @@ def test_all_approvals_complete_the_registration_exactly_once():
     completions = [c for e in approvals() for c in apply(timeline, e)]
     assert timeline.overall_status == "completed"
     assert len(completions) == 1
-    assert completions[0].departments == {d: "approved" for d in ("market", "tax", "police", "credit")}
+    assert completions[0].departments == dict.fromkeys(
+        ("market", "tax", "police", "credit"), "approved"
+    )
 
 
 def test_replaying_every_event_changes_nothing():

@@ -1,0 +1,37 @@
+"""Strict tooling is part of the suite: ruff with every rule family, mypy --strict."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def test_ruff_finds_nothing():
+    result = subprocess.run(
+        [BIN / "ruff", "check", "."], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
+
+
+def test_ruff_format_is_clean():
+    result = subprocess.run(
+        [BIN / "ruff", "format", "--check", "."],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
+
+
+def test_mypy_strict_finds_nothing():
+    result = subprocess.run(
+        [BIN / "mypy", "contracts", "service_runtime", "services", "tools"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
