@@ -1,14 +1,17 @@
 # The two commands: `make run` (whole system on embedded defaults) and `make test`.
 SHELL := /bin/bash
-UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+# uv from PATH, else a private copy bootstrapped into .tools/ (no system pip involved).
+UV ?= $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENV := .venv/.synced
 
 .PHONY: run test bench lint schemas env
 
-$(UV):
-	python3 -m pip install --user --quiet uv==0.13.9
+.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet uv==0.13.9
 
 $(VENV): pyproject.toml uv.lock | $(UV)
+	@test -x "$(UV)" || (echo "uv not found at $(UV)" >&2; exit 1)
 	$(UV) sync --frozen --python 3.11
 	touch $(VENV)
 
