@@ -131,6 +131,7 @@ class BatchConsumer(Generic[E]):
         letter = build_dead_letter(record, self.group, error, attempts)
         log.error(
             "message_dead_lettered",
+            registration_id=letter.key,
             group=self.group,
             topic=record.topic,
             offset=record.offset,

@@ -22,6 +22,19 @@ pytestmark = pytest.mark.e2e
 SECRET = "local-development-only-change-me"  # the services' default in this stack
 
 
+def received_by(rid, department):
+    return DepartmentStatusChanged(
+        event_id=uuid4(),
+        source="test",
+        occurred_at=datetime.now(UTC),
+        registration_id=rid,
+        department=department,
+        status=DepartmentStatus.RECEIVED,
+        sequence=0,
+        decided_by="system",
+    )
+
+
 def groups_consuming(topic):
     return {s.group_id for s in SUBSCRIPTIONS if topic in s.topics}
 
@@ -54,16 +67,7 @@ async def test_a_poison_message_is_dead_lettered_and_the_next_message_is_process
         )
         wanted = {"completed"}
     else:
-        valid = DepartmentStatusChanged(
-            event_id=uuid4(),
-            source="test",
-            occurred_at=datetime.now(UTC),
-            registration_id=rid,
-            department="tax",
-            status=DepartmentStatus.RECEIVED,
-            sequence=0,
-            decided_by="system",
-        )
+        valid = received_by(rid, "tax")
         wanted = {"in_progress"}
     await produce(live_stack.kafka, topic, valid.model_dump_json().encode(), key=rid.encode())
 
@@ -124,16 +128,7 @@ async def test_replaying_every_decision_event_twice_changes_no_timeline(live_sta
 
 async def _send_marker_after_replays(live_stack, rid):
     # Same key as the replayed events: one partition, so the marker is processed after them.
-    marker = DepartmentStatusChanged(
-        event_id=uuid4(),
-        source="test",
-        occurred_at=datetime.now(UTC),
-        registration_id=rid,
-        department="observer",
-        status=DepartmentStatus.RECEIVED,
-        sequence=0,
-        decided_by="system",
-    )
+    marker = received_by(rid, "observer")
     await produce(
         live_stack.kafka, DEPARTMENT_STATUS, marker.model_dump_json().encode(), rid.encode()
     )

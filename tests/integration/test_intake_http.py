@@ -121,3 +121,18 @@ async def test_an_accepted_registration_returns_its_links(live_stack, sample_for
         rid, token = await submit(client, live_stack, sample_form)
     assert len(rid) == 32
     assert token
+
+
+async def test_topics_are_created_with_the_configured_partition_count(live_stack):
+    from aiokafka.admin import AIOKafkaAdminClient  # noqa: PLC0415 - only this test needs it
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=live_stack.kafka)
+    await admin.start()
+    try:
+        topics = ["registration.submitted.v1", "department.status.v1", "registration.completed.v1"]
+        described = await admin.describe_topics([*topics, *(f"{t}.dlq" for t in topics)])
+    finally:
+        await admin.close()
+    assert {t["topic"]: len(t["partitions"]) for t in described} == dict.fromkeys(
+        [*topics, *(f"{t}.dlq" for t in topics)], 6
+    )

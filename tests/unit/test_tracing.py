@@ -1,0 +1,69 @@
+"""One trace follows a registration: across the bus, and across the outbox's deferred publish."""
+
+from datetime import UTC, datetime
+from uuid import uuid4
+
+from faststream.kafka import TestKafkaBroker
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from contracts.events import RegistrationSubmitted
+from contracts.form import RegistrationForm
+from contracts.topics import REGISTRATION_SUBMITTED
+from service_runtime.host import build_runtime
+from service_runtime.outbox import OutboxRelay, Stored, outbox_entry
+from service_runtime.settings import Settings
+from service_runtime.telemetry import build_tracer_provider, current_trace_headers
+
+
+def submitted(sample_form):
+    return RegistrationSubmitted(
+        event_id=uuid4(),
+        source="registration",
+        occurred_at=datetime.now(UTC),
+        registration_id=uuid4().hex,
+        form=RegistrationForm.model_validate(sample_form),
+    )
+
+
+async def test_an_outbox_entry_is_published_in_the_trace_it_was_written_in(sample_form):
+    exporter = InMemorySpanExporter()
+    provider = build_tracer_provider("test", exporter)
+    seen = []
+
+    async def publish(topic, key, payload, headers):
+        seen.append(current_trace_headers().get("traceparent", ""))
+
+    with provider.get_tracer("test").start_as_current_span("write") as span:
+        entry = outbox_entry(REGISTRATION_SUBMITTED, submitted(sample_form))
+        trace_id = format(span.get_span_context().trace_id, "032x")
+
+    relay = OutboxRelay(collection=_NoMarks(), publish=publish)
+    await relay.publish_stored([Stored("r1", 1, [entry])])  # later, outside the span
+    assert seen == [entry["trace"]["traceparent"]]
+    assert trace_id in seen[0]
+
+
+async def test_the_kafka_middleware_carries_the_trace_from_publisher_to_consumer(sample_form):
+    exporter = InMemorySpanExporter()
+    provider = build_tracer_provider("test", exporter)
+    runtime = build_runtime(Settings(KAFKA_BOOTSTRAP_SERVERS="test:9092"), provider)
+    received = []
+
+    @runtime.broker.subscriber(REGISTRATION_SUBMITTED, group_id="trace-test")
+    async def consume(event: RegistrationSubmitted) -> None:
+        received.append(current_trace_headers()["traceparent"])
+
+    async with TestKafkaBroker(runtime.broker):
+        with provider.get_tracer("test").start_as_current_span("submit") as span:
+            trace_id = format(span.get_span_context().trace_id, "032x")
+            await runtime.publish(
+                REGISTRATION_SUBMITTED, "k", submitted(sample_form).model_dump_json().encode(), {}
+            )
+    assert len(received) == 1
+    assert trace_id in received[0]
+    assert {format(s.context.trace_id, "032x") for s in exporter.get_finished_spans()} == {trace_id}
+
+
+class _NoMarks:
+    async def bulk_write(self, ops, ordered):
+        return None
