@@ -42,7 +42,9 @@ class RegistrationSubmitted(Envelope):
 
 class DepartmentStatus(StrEnum):
     RECEIVED = "received"
-    IN_REVIEW = "in_review"
+    WAITING = "waiting"  # decided, but a prerequisite department has not approved yet
+    IN_REVIEW = "in_review"  # in an officer's queue
+    DEADLINE_BREACHED = "deadline_breached"  # statutory time limit missed; escalated
     APPROVED = "approved"
     REJECTED = "rejected"
     CORRECTION_REQUESTED = "correction_requested"
@@ -81,6 +83,7 @@ class DepartmentStatusChanged(Envelope):
     round: int = Field(default=1, ge=1, description="review round; grows with each correction")
     sequence: int = Field(ge=0, description="order of this event within its department and round")
     decided_by: Literal["rules", "officer", "system"] = Field(description="who decided")
+    officer_id: str | None = Field(default=None, description="the deciding officer, if any")
     reasons: tuple[Reason, ...] = Field(default=(), description="rules evaluated, passed or failed")
     artefacts: tuple[Artefact, ...] = Field(default=(), description="what was issued on approval")
 
@@ -97,6 +100,13 @@ AnyEvent = Annotated[
     Field(discriminator="event_type"),
 ]
 ANY_EVENT: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
+
+
+def decode_event(
+    raw: bytes,
+) -> RegistrationSubmitted | DepartmentStatusChanged | RegistrationCompleted:
+    return ANY_EVENT.validate_json(raw)
+
 
 EVENT_MODELS: tuple[type[Envelope], ...] = (
     RegistrationSubmitted,

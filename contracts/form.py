@@ -84,14 +84,23 @@ class Shareholder(_Part):
     kind: Literal["natural_person", "legal_person"] = Field(description="股东类型")
     name: Text
     id_number: ResidentId | None = Field(default=None, description="自然人身份证号码")
-    credit_code: CreditCode | None = Field(default=None, description="法人统一社会信用代码")
+    credit_code: CreditCode | None = Field(default=None, description="境内法人统一社会信用代码")
+    registration_number: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="境外法人注册号 foreign company registration number",
+    )
     country: str = Field(default="CN", pattern=r"^[A-Z]{2}$", description="国别 ISO 3166")
     contribution: Money = Field(description="认缴出资额（人民币元）")
     contribution_deadline: date = Field(description="出资期限")
 
     @model_validator(mode="after")
     def _identifier_matches_kind(self) -> Self:
-        needs = self.id_number if self.kind == "natural_person" else self.credit_code
+        if self.kind == "natural_person":
+            needs = self.id_number
+        else:
+            needs = self.credit_code if self.country == "CN" else self.registration_number
         if needs is None:
             raise rule_error("shareholder_identifier")
         return self
@@ -116,6 +125,12 @@ class Employment(_Part):
     start_month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="参保起始年月 YYYY-MM")
 
 
+class BankBooking(_Part):
+    bank: Text = Field(description="开户银行 bank", examples=["中国银行"])
+    branch: Text = Field(description="开户网点 branch", examples=["广州南沙自贸区支行"])
+    preferred_date: date = Field(description="预约日期 preferred date")
+
+
 class RegistrationForm(_Part):
     form_version: Literal["1"] = Field(default="1", description="表单版本")
     enterprise: Enterprise
@@ -124,6 +139,7 @@ class RegistrationForm(_Part):
     seals: SealRequest
     tax: TaxInfo
     employment: Employment
+    bank_account: BankBooking | None = Field(default=None, description="预约开户（可选）")
     consent: bool = Field(description="承诺申报信息真实，同意各部门共享 declaration and consent")
 
     @model_validator(mode="after")

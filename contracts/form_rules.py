@@ -44,8 +44,8 @@ FORM_RULE_MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "shareholders' subscribed contributions must add up to the registered capital",
     ),
     "shareholder_identifier": (
-        "自然人股东须填写身份证号码，法人股东须填写统一社会信用代码",
-        "a natural-person shareholder needs an identity number, a legal person a credit code",
+        "自然人股东须填写身份证号码，境内法人股东须填写统一社会信用代码，境外法人股东须填写注册号",
+        "natural persons need an identity number, domestic legal persons a credit code, foreign ones a registration number",
     ),
     "consent_given": (
         "须确认申报信息真实并同意各部门共享",

@@ -17,7 +17,9 @@ class Department:
     label_zh: str
     label_en: str
     service: str  # the OS process that hosts it
-    required: bool = True  # must approve before the registration is completed
+    waits_for: tuple[str, ...] = ()  # departments that must approve before this one issues
+    time_limit_working_days: int = 1  # statutory limit (限时办结) for an officer's review
+    required: bool = True  # must approve (or be not applicable) before completion
 
 
 @dataclass(frozen=True)
@@ -30,9 +32,32 @@ class Subscription:
 
 DEPARTMENTS: tuple[Department, ...] = (
     Department("market", "市场监管（商事登记）", "Market regulation", service="registration"),
-    Department("tax", "税务", "Tax", service="tax"),
-    Department("police", "公安（印章备案）", "Public security (seals)", service="police"),
+    Department("tax", "税务", "Tax", service="tax", waits_for=("market",)),
+    Department(
+        "police",
+        "公安（印章备案）",
+        "Public security (seals)",
+        service="police",
+        waits_for=("market",),
+    ),
     Department("credit", "信用", "Credit", service="credit"),
+    Department(
+        "social_security",
+        "人社（就业参保登记）",
+        "Human resources and social security",
+        service="social_security",
+        waits_for=("market",),
+    ),
+    Department(
+        "commerce",
+        "商务（外商投资信息报告）",
+        "Commerce (foreign investment)",
+        service="commerce",
+        time_limit_working_days=3,
+    ),
+    Department(
+        "bank", "银行（预约开户）", "Bank account booking", service="bank", waits_for=("market",)
+    ),
 )
 
 DEPARTMENTS_BY_NAME = {d.name: d for d in DEPARTMENTS}
@@ -47,7 +72,10 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     *(
         Subscription(
             consumer=d.name,
-            topics=(REGISTRATION_SUBMITTED,),
+            # A dependent also reads status events, to learn its prerequisites' decisions.
+            topics=(REGISTRATION_SUBMITTED, DEPARTMENT_STATUS)
+            if d.waits_for
+            else (REGISTRATION_SUBMITTED,),
             group_id=department_group(d.name),
             publishes=(DEPARTMENT_STATUS,),
         )

@@ -1,6 +1,7 @@
-"""Per-registration access tokens: HMAC-signed, so any service can verify without a lookup.
+"""Signed tokens, verified without a lookup by any service that holds the secret.
 
-Tokens never travel on the bus; the notifier verifies them with the shared secret.
+- Enterprise access tokens: HMAC over the registration id; they never travel on the bus.
+- Officer tokens: a small signed claim set (officer, department, role), scoped to one department.
 """
 
 from __future__ import annotations
@@ -8,12 +9,56 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
+from dataclasses import dataclass
+from typing import Literal
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _mac(secret: str, message: str) -> str:
+    return _b64(hmac.new(secret.encode(), message.encode(), hashlib.sha256).digest())
 
 
 def issue_access_token(secret: str, registration_id: str) -> str:
-    mac = hmac.new(secret.encode(), f"registration:{registration_id}".encode(), hashlib.sha256)
-    return base64.urlsafe_b64encode(mac.digest()).decode().rstrip("=")
+    return _mac(secret, f"registration:{registration_id}")
 
 
 def token_grants(secret: str, registration_id: str, token: str) -> bool:
     return hmac.compare_digest(issue_access_token(secret, registration_id), token)
+
+
+@dataclass(frozen=True)
+class Officer:
+    officer_id: str
+    department: str
+    role: Literal["officer", "supervisor"] = "officer"
+
+
+def issue_officer_token(secret: str, officer: Officer) -> str:
+    claims = _b64(
+        json.dumps(
+            {"sub": officer.officer_id, "dept": officer.department, "role": officer.role}
+        ).encode()
+    )
+    return f"{claims}.{_mac(secret, 'officer:' + claims)}"
+
+
+def read_officer_token(secret: str, token: str) -> Officer | None:
+    claims, _, mac = token.partition(".")
+    if not claims or not hmac.compare_digest(_mac(secret, "officer:" + claims), mac):
+        return None
+    try:
+        data = json.loads(_unb64(claims))
+        role: Literal["officer", "supervisor"] = (
+            "supervisor" if data["role"] == "supervisor" else "officer"
+        )
+        return Officer(str(data["sub"]), str(data["dept"]), role)
+    except (ValueError, KeyError, TypeError):
+        return None

@@ -15,10 +15,11 @@ log = structlog.get_logger("http")
 _STATUS_TEXT = {
     400: ("请求格式错误", "bad request"),
     401: ("缺少或无效的访问令牌", "missing or invalid access token"),
-    403: ("无权访问该登记", "this token does not grant access to that registration"),
+    403: ("无权执行该操作或访问该数据", "this token does not allow that"),
     404: ("未找到", "not found"),
     405: ("不支持该请求方法", "method not allowed"),
     413: ("请求体过大", "request body too large"),
+    409: ("与当前状态冲突", "conflicts with the current state"),
     415: ("请使用 application/json", "content type must be application/json"),
     422: ("提交内容未通过校验", "the submission failed validation"),
     500: ("服务内部错误，请稍后重试", "internal error, please retry later"),

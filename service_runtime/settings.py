@@ -34,6 +34,22 @@ class Settings(BaseSettings):
     access_token_secret: SecretStr = Field(
         default=SecretStr("local-development-only-change-me"), alias="ACCESS_TOKEN_SECRET"
     )
+    officer_token_secret: SecretStr = Field(
+        default=SecretStr("local-development-only-officers"), alias="OFFICER_TOKEN_SECRET"
+    )
+    # Statutory limits per department, overriding the topology's default: {"tax": 2}.
+    department_time_limits: dict[str, int] = Field(
+        default_factory=dict, alias="DEPARTMENT_TIME_LIMITS"
+    )
+    # Departments whose missed deadline counts as approval (逾期视为同意): ["bank"].
+    deemed_approval_departments: list[str] = Field(
+        default_factory=list, alias="DEEMED_APPROVAL_DEPARTMENTS"
+    )
+    # Built-in departments switched off, so an external system can take their place: ["credit"].
+    disabled_departments: list[str] = Field(default_factory=list, alias="DISABLED_DEPARTMENTS")
+    deadline_check_interval_ms: int = Field(
+        default=30_000, ge=100, alias="DEADLINE_CHECK_INTERVAL_MS"
+    )
     notifier_public_url: str = Field(default="http://127.0.0.1:8002", alias="NOTIFIER_PUBLIC_URL")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     otel_traces_exporter: str = Field(default="none", alias="OTEL_TRACES_EXPORTER")

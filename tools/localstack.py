@@ -27,6 +27,9 @@ SERVICES: tuple[tuple[str, int], ...] = (
     ("tax", 8011),
     ("police", 8012),
     ("credit", 8013),
+    ("social_security", 8014),
+    ("commerce", 8015),
+    ("bank", 8016),
 )
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from contracts.events import Artefact
 from contracts.form import RegistrationForm
-from services.department.kit import DepartmentSpec, rule
+from services.department.kit import DepartmentSpec, Issued, rule
 from services.department.numbers import derived_digits
 
 
@@ -40,7 +40,9 @@ def _shareholders_clear(form: RegistrationForm) -> bool:
     return all(s.id_number not in dishonest_person_ids() for s in form.shareholders if s.id_number)
 
 
-def _issue(registration_id: str, _form: RegistrationForm) -> tuple[Artefact, ...]:
+def _issue(
+    registration_id: str, _form: RegistrationForm, _prerequisites: Issued
+) -> tuple[Artefact, ...]:
     return (
         Artefact(
             kind="credit_file_number",
@@ -51,5 +53,8 @@ def _issue(registration_id: str, _form: RegistrationForm) -> tuple[Artefact, ...
 
 
 CREDIT = DepartmentSpec(
-    name="credit", rules=(_representative_clear, _shareholders_clear), issue=_issue
+    name="credit",
+    rules=(_representative_clear, _shareholders_clear),
+    issue=_issue,
+    projection=("enterprise.name", "legal_representative", "shareholders"),
 )

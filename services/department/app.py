@@ -1,4 +1,4 @@
-"""A department service: the shared host plus the department's own subscriber."""
+"""A department service: the shared host, the department's subscriber, jobs and officer desk."""
 
 from __future__ import annotations
 
@@ -7,10 +7,14 @@ from fastapi import FastAPI
 from service_runtime.host import create_service_app
 from service_runtime.settings import Settings
 from services.department.handlers import department_component
+from services.department.http import router as officer_router
 from services.department.kit import DepartmentSpec
 
 
 def create_department_app(settings: Settings, spec: DepartmentSpec) -> FastAPI:
     return create_service_app(
-        settings, [department_component(spec)], title=f"department {spec.name}"
+        settings,
+        [department_component(spec)],
+        routers=[officer_router],
+        title=f"department {spec.name}",
     )

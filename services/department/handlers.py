@@ -1,58 +1,169 @@
-"""Thin subscriber: submitted fact in, decision stored with its events, events relayed."""
+"""Thin subscriber and jobs: facts in, the case advanced and stored with its events, events relayed."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 import structlog
 
-from contracts.events import RegistrationSubmitted
-from contracts.topology import subscription_for
+from contracts.events import (
+    TERMINAL_STATUSES,
+    DepartmentStatusChanged,
+    RegistrationCompleted,
+    RegistrationSubmitted,
+    decode_event,
+)
+from contracts.topology import DEPARTMENTS_BY_NAME, subscription_for
+from service_runtime.aggregates import ConcurrentUpdateError
 from service_runtime.delivery import Decoded
 from service_runtime.host import Component, Runtime
-from services.department.decide import decide
+from service_runtime.settings import Settings
+from services.department.calendar import due_at
+from services.department.case import Lifecycle
 from services.department.kit import DepartmentSpec
 from services.department.store import CaseStore, MongoCaseStore
 
 log = structlog.get_logger("department")
+Clock = Callable[[], datetime]
+AnyEvent = RegistrationSubmitted | DepartmentStatusChanged | RegistrationCompleted
 
 
-def when_registration_submitted_decide(
-    spec: DepartmentSpec, store: CaseStore, clock: Callable[[], datetime]
-) -> Callable[[Sequence[Decoded[RegistrationSubmitted]]], Awaitable[None]]:
-    async def handle(batch: Sequence[Decoded[RegistrationSubmitted]]) -> None:
+@dataclass(frozen=True)
+class DepartmentDesk:
+    """Everything the officer endpoints and jobs of one department need."""
+
+    spec: DepartmentSpec
+    lifecycle: Lifecycle
+    store: MongoCaseStore
+    clock: Clock
+    time_limit_working_days: int
+    deemed_approval: bool
+
+
+def when_registration_or_prerequisite_changes_decide(
+    lifecycle: Lifecycle, store: CaseStore, clock: Clock, time_limit: int
+) -> Callable[[Sequence[Decoded[AnyEvent]]], Awaitable[None]]:
+    def relevant(event: AnyEvent) -> bool:
+        if isinstance(event, RegistrationSubmitted):
+            return True
+        return (
+            isinstance(event, DepartmentStatusChanged)
+            and event.department in lifecycle.waits_for
+            and event.status in TERMINAL_STATUSES
+        )
+
+    async def handle(batch: Sequence[Decoded[AnyEvent]]) -> None:
+        events = [item.event for item in batch if relevant(item.event)]
+        if not events:
+            return
+        loaded = await store.load(list(dict.fromkeys(e.registration_id for e in events)))
+        before = {rid: asdict(current.case) for rid, current in loaded.items()}
         now = clock()
-        decisions = [decide(spec, item.event, now) for item in batch]
-        stored = await store.record_decisions(decisions)
-        for received, decision in decisions:
+        emitted: dict[str, list[DepartmentStatusChanged]] = {rid: [] for rid in loaded}
+        for event in events:
+            case = loaded[event.registration_id].case
+            if isinstance(event, RegistrationSubmitted):
+                emitted[case.registration_id] += lifecycle.on_form(
+                    case, event, now, due_at(now, time_limit)
+                )
+            else:
+                assert isinstance(event, DepartmentStatusChanged)  # noqa: S101 - filtered above
+                emitted[case.registration_id] += lifecycle.on_prerequisite(case, event, now)
+        # Save every case that changed, even silently (a prerequisite noted before the form).
+        changes = {
+            rid: (current, emitted[rid])
+            for rid, current in loaded.items()
+            if asdict(current.case) != before[rid]
+        }
+        stored = await store.save(list(changes.values()))
+        for rid, (current, _) in changes.items():
             log.info(
-                "department_decided",
-                department=spec.name,
-                registration_id=received.registration_id,
-                status=decision.status.value,
+                "case_advanced",
+                department=lifecycle.spec.name,
+                registration_id=rid,
+                status=current.case.status,
             )
         await store.publish(stored)
 
     return handle
 
 
-def subscribe_department(runtime: Runtime, spec: DepartmentSpec, store: CaseStore) -> None:
-    subscription = subscription_for(spec.name)
-    runtime.subscribe_batches(
-        topics=subscription.topics,
-        group=subscription.group_id,
-        decode=RegistrationSubmitted.model_validate_json,
-        handle=when_registration_submitted_decide(spec, store, lambda: datetime.now(UTC)),
-        name=f"when_registration_submitted_decide_{spec.name}",
+async def check_deadlines(desk: DepartmentDesk) -> int:
+    """Escalate every case past its statutory limit (and approve it, if so configured)."""
+    now = desk.clock()
+    overdue = await desk.store.overdue(now)
+    if not overdue:
+        return 0
+    loaded = await desk.store.load(overdue)
+    changes = []
+    for current in loaded.values():
+        emitted = desk.lifecycle.on_clock(current.case, now, deemed_approval=desk.deemed_approval)
+        if emitted:
+            changes.append((current, emitted))
+            log.warning(
+                "deadline_breached",
+                department=desk.spec.name,
+                registration_id=current.case.registration_id,
+            )
+    await desk.store.publish(await desk.store.save(changes))
+    return len(changes)
+
+
+async def check_deadlines_forever(desk: DepartmentDesk, interval: float) -> None:
+    while True:
+        try:
+            await check_deadlines(desk)
+        except ConcurrentUpdateError:
+            pass  # an officer acted at the same moment; the next round sees fresh state
+        except Exception as error:  # noqa: BLE001 - keep checking; the next round retries
+            log.warning("deadline_check_failed", error=repr(error))
+        await asyncio.sleep(interval)
+
+
+def build_desk(
+    settings: Settings, spec: DepartmentSpec, store: MongoCaseStore, clock: Clock
+) -> DepartmentDesk:
+    default_limit = DEPARTMENTS_BY_NAME[spec.name].time_limit_working_days
+    return DepartmentDesk(
+        spec=spec,
+        lifecycle=Lifecycle(spec),
+        store=store,
+        clock=clock,
+        time_limit_working_days=settings.department_time_limits.get(spec.name, default_limit),
+        deemed_approval=spec.name in settings.deemed_approval_departments,
     )
 
 
-def department_component(spec: DepartmentSpec) -> Component:
+def subscribe_department(runtime: Runtime, desk: DepartmentDesk, store: CaseStore) -> None:
+    subscription = subscription_for(desk.spec.name)
+    runtime.subscribe_batches(
+        topics=subscription.topics,
+        group=subscription.group_id,
+        decode=decode_event,
+        handle=when_registration_or_prerequisite_changes_decide(
+            desk.lifecycle, store, desk.clock, desk.time_limit_working_days
+        ),
+        name=f"when_registration_submitted_decide_{desk.spec.name}",
+    )
+
+
+def department_component(spec: DepartmentSpec, clock: Clock | None = None) -> Component:
     async def setup(runtime: Runtime) -> None:
+        if spec.name in runtime.settings.disabled_departments:
+            log.warning("department_disabled", department=spec.name)  # an external system decides
+            return
         database = runtime.database(spec.name)
-        relay = runtime.outbox_relay(database, MongoCaseStore.collection_name)
-        await database[MongoCaseStore.collection_name].create_index("outbox_pending")
-        subscribe_department(runtime, spec, MongoCaseStore(database, relay))
+        store = MongoCaseStore(
+            database, spec.name, runtime.outbox_relay(database, MongoCaseStore.collection_name)
+        )
+        await store.create_indexes()
+        desk = build_desk(runtime.settings, spec, store, clock or (lambda: datetime.now(UTC)))
+        runtime.state.setdefault("departments", {})[spec.name] = desk
+        subscribe_department(runtime, desk, store)
+        interval = runtime.settings.deadline_check_interval_ms / 1000
+        runtime.background.append(lambda: check_deadlines_forever(desk, interval))
 
     return setup

@@ -1,15 +1,20 @@
-"""A department is a name, explicit named rules, and what it issues when every rule passes."""
+"""A department is one small module: what it needs, when it applies, its named rules, what it issues.
+
+What it waits for and its time limit live in the topology (`contracts/topology.py`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from contracts.events import Artefact, Reason
 from contracts.form import RegistrationForm
 
 Rule = Callable[[RegistrationForm], Reason]
-Issuer = Callable[[str, RegistrationForm], tuple[Artefact, ...]]
+# (registration id, form, artefacts issued by each prerequisite department) -> what it issues
+Issued = Mapping[str, tuple[Artefact, ...]]
+Issuer = Callable[[str, RegistrationForm, Issued], tuple[Artefact, ...]]
 
 
 def rule(
@@ -33,8 +38,23 @@ def rule(
     return wrap
 
 
+def always(_form: RegistrationForm) -> bool:
+    return True
+
+
 @dataclass(frozen=True)
 class DepartmentSpec:
     name: str
     rules: tuple[Rule, ...]
     issue: Issuer
+    applies: Callable[[RegistrationForm], bool] = always
+    # The form fields this department needs (data minimisation), as dotted paths.
+    projection: tuple[str, ...] = ()
+
+
+def credit_code_from(prerequisites: Issued) -> str:
+    """The unified social credit code the market department issued: one number for everything."""
+    for artefact in prerequisites.get("market", ()):
+        if artefact.kind == "unified_social_credit_code":
+            return artefact.number
+    raise LookupError("the market department issued no unified social credit code")

@@ -1,62 +1,112 @@
-"""Mongo adapter: one case document per registration, its status events in its own outbox."""
+"""Mongo adapter: one versioned case document per registration, its events in its own outbox."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime
+from typing import Any, Protocol
 
-from pymongo import UpdateOne
+from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
-from contracts.events import DepartmentStatusChanged
+from contracts.events import DepartmentStatus, DepartmentStatusChanged
 from contracts.topics import DEPARTMENT_STATUS
+from service_runtime.aggregates import NO_OUTBOX, Versioned, VersionedCollection, Write
 from service_runtime.mongo import Document
-from service_runtime.outbox import OutboxRelay, Stored, outbox_entry, outbox_fields_for_new_document
+from service_runtime.outbox import OutboxRelay, Stored, outbox_entry
+from services.department.case import REVIEWABLE, Case
 
-Decision = tuple[DepartmentStatusChanged, ...]
+_CASE_FIELDS = {f.name for f in fields(Case)}
+
+
+@dataclass
+class LoadedCase:
+    case: Case
+    read: Versioned
 
 
 class CaseStore(Protocol):
-    async def record_decisions(self, decisions: Sequence[Decision]) -> list[Stored]:
-        """Store each new case with its events; a case already stored is left untouched."""
-
-    async def publish(self, stored: Sequence[Stored]) -> None:
-        """Publish the events just stored, then mark them sent."""
+    async def load(self, registration_ids: Sequence[str]) -> dict[str, LoadedCase]: ...
+    async def save(
+        self, changes: Sequence[tuple[LoadedCase, Sequence[DepartmentStatusChanged]]]
+    ) -> list[Stored]: ...
+    async def publish(self, stored: Sequence[Stored]) -> None: ...
 
 
 class MongoCaseStore:
     collection_name = "cases"
 
-    def __init__(self, database: AsyncDatabase[Document], relay: OutboxRelay) -> None:
-        self._cases = database[self.collection_name]
+    def __init__(
+        self, database: AsyncDatabase[Document], department: str, relay: OutboxRelay
+    ) -> None:
+        self._cases = VersionedCollection(database[self.collection_name])
+        self._department = department
         self._relay = relay
 
-    async def record_decisions(self, decisions: Sequence[Decision]) -> list[Stored]:
-        # $setOnInsert keyed by registration id: a replayed submission changes nothing.
-        cases = {d[-1].registration_id: _case(d) for d in decisions}
-        if not cases:
-            return []
-        ops = [
-            UpdateOne({"_id": rid}, {"$setOnInsert": case}, upsert=True)
-            for rid, case in cases.items()
+    @property
+    def collection(self) -> Any:  # noqa: ANN401 - the driver's collection type
+        return self._cases.collection
+
+    async def create_indexes(self) -> None:
+        await self.collection.create_index("outbox_pending")
+        await self.collection.create_index([("status", 1), ("deadline_at", 1)])
+
+    async def load(self, registration_ids: Sequence[str]) -> dict[str, LoadedCase]:
+        read = await self._cases.load(registration_ids)
+        return {
+            rid: LoadedCase(_case(rid, self._department, v.document), v) for rid, v in read.items()
+        }
+
+    async def save(
+        self, changes: Sequence[tuple[LoadedCase, Sequence[DepartmentStatusChanged]]]
+    ) -> list[Stored]:
+        writes = [
+            Write(
+                loaded.read,
+                _state(loaded.case),
+                [outbox_entry(DEPARTMENT_STATUS, e) for e in events],
+            )
+            for loaded, events in changes
         ]
-        result = await self._cases.bulk_write(ops, ordered=False)
-        inserted = [str(rid) for rid in (result.upserted_ids or {}).values()]
-        return [Stored(rid, 1, cases[rid]["outbox"]) for rid in inserted]
+        return await self._cases.save(writes)
 
     async def publish(self, stored: Sequence[Stored]) -> None:
         await self._relay.publish_stored(stored)
 
+    async def queue(self, *, escalated: bool, limit: int = 200) -> list[Case]:
+        query: Document = {"status": {"$in": [s.value for s in REVIEWABLE]}}
+        if escalated:
+            query["escalated"] = True
+        cursor = self.collection.find(query, NO_OUTBOX).sort("deadline_at", 1).limit(limit)
+        return [_case(doc["_id"], self._department, doc) async for doc in cursor]
 
-def _case(decision: Decision) -> Document:
-    final = decision[-1]
-    return {
-        "department": final.department,
-        "round": final.round,
-        "status": final.status.value,
-        "decided_by": final.decided_by,
-        "decided_at": final.occurred_at,
-        "reasons": [r.model_dump() for r in final.reasons],
-        "artefacts": [a.model_dump() for a in final.artefacts],
-        **outbox_fields_for_new_document([outbox_entry(DEPARTMENT_STATUS, e) for e in decision]),
-    }
+    async def claim(self, registration_id: str, officer: str) -> Case | None:
+        """Claim an open, unclaimed (or already own) case; None if that is not possible."""
+        doc = await self.collection.find_one_and_update(
+            {
+                "_id": registration_id,
+                "status": {"$in": [s.value for s in REVIEWABLE]},
+                "claimed_by": {"$in": [None, officer]},
+            },
+            {"$set": {"claimed_by": officer}},
+            projection=NO_OUTBOX,
+            return_document=ReturnDocument.AFTER,
+        )
+        return None if doc is None else _case(registration_id, self._department, doc)
+
+    async def overdue(self, now: datetime, limit: int = 500) -> list[str]:
+        cursor = self.collection.find(
+            {"status": DepartmentStatus.IN_REVIEW.value, "deadline_at": {"$lte": now}}, {"_id": 1}
+        ).limit(limit)
+        return [doc["_id"] async for doc in cursor]
+
+
+def _state(case: Case) -> Document:
+    return asdict(case)
+
+
+def _case(registration_id: str, department: str, doc: Document | None) -> Case:
+    if doc is None:
+        return Case(registration_id, department)
+    return Case(**{k: v for k, v in doc.items() if k in _CASE_FIELDS})

@@ -8,7 +8,6 @@ from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
 from contracts.events import (
-    TERMINAL_STATUSES,
     Artefact,
     DepartmentStatus,
     DepartmentStatusChanged,
@@ -19,17 +18,10 @@ from contracts.topology import DEPARTMENTS_BY_NAME, REQUIRED_DEPARTMENTS
 
 _COMPLETED_NAMESPACE = uuid5(NAMESPACE_URL, "https://enterprise-page.example/completed")
 
-# A department's status only moves forward; terminal decisions are final within a round.
-_RANK = {
-    DepartmentStatus.RECEIVED: 1,
-    DepartmentStatus.IN_REVIEW: 2,
-    DepartmentStatus.CORRECTION_REQUESTED: 3,
-    DepartmentStatus.APPROVED: 4,
-    DepartmentStatus.REJECTED: 4,
-    DepartmentStatus.NOT_APPLICABLE: 4,
-}
 STATUS_TEXT = {
     DepartmentStatus.RECEIVED: ("已受理", "received"),
+    DepartmentStatus.WAITING: ("等待前置部门办结", "waiting for a prerequisite department"),
+    DepartmentStatus.DEADLINE_BREACHED: ("已超时，已上报主管", "deadline breached, escalated"),
     DepartmentStatus.IN_REVIEW: ("审核中", "in review"),
     DepartmentStatus.APPROVED: ("已通过", "approved"),
     DepartmentStatus.REJECTED: ("未通过", "rejected"),
@@ -43,6 +35,8 @@ class Timeline:
     registration_id: str
     entries: list[dict[str, Any]] = field(default_factory=list)
     departments: dict[str, str] = field(default_factory=dict)
+    # (round, sequence) of each department's latest status: a status only moves forward.
+    positions: dict[str, tuple[int, int]] = field(default_factory=dict)
     submitted_at: datetime | None = None
     completed_event_id: str | None = None
     overall_status: str = "submitted"
@@ -76,6 +70,8 @@ def apply(
             "department": event.department,
             "status": event.status.value,
             "sequence": event.sequence,
+            "round": event.round,
+            "decided_by": event.decided_by,
             "message_zh": zh,
             "message_en": en,
             "reasons": [r.model_dump() for r in event.reasons if not r.passed],
@@ -109,10 +105,9 @@ def overall_status(timeline: Timeline) -> str:
 
 
 def _advance(timeline: Timeline, event: DepartmentStatusChanged) -> None:
-    current = timeline.departments.get(event.department)
-    if current is None or (
-        current not in TERMINAL_STATUSES and _RANK[event.status] >= _RANK[DepartmentStatus(current)]
-    ):
+    position = (event.round, event.sequence)
+    if position > timeline.positions.get(event.department, (0, -1)):
+        timeline.positions[event.department] = position
         timeline.departments[event.department] = event.status.value
 
 

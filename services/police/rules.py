@@ -8,7 +8,7 @@ from pathlib import Path
 
 from contracts.events import Artefact
 from contracts.form import RegistrationForm
-from services.department.kit import DepartmentSpec, rule
+from services.department.kit import DepartmentSpec, Issued, credit_code_from, rule
 from services.department.numbers import derived_digits
 
 
@@ -38,15 +38,32 @@ def _kinds_distinct(form: RegistrationForm) -> bool:
     return len(set(form.seals.kinds)) == len(form.seals.kinds)
 
 
-def _issue(registration_id: str, form: RegistrationForm) -> tuple[Artefact, ...]:
+SEAL_LABELS = {
+    "company": "公章",
+    "finance": "财务专用章",
+    "invoice": "发票专用章",
+    "contract": "合同专用章",
+    "legal_representative": "法定代表人名章",
+}
+
+
+def _issue(
+    registration_id: str, form: RegistrationForm, prerequisites: Issued
+) -> tuple[Artefact, ...]:
+    division = credit_code_from(prerequisites)[2:8]
     return tuple(
         Artefact(
             kind=f"seal_filing_{kind.value}",
-            number=f"YZ{derived_digits(f'seal/{registration_id}/{kind.value}', 12)}",
-            label_zh="印章备案编号",
+            number=f"{division}{derived_digits(f'seal/{registration_id}/{kind.value}', 10)}",
+            label_zh=f"{SEAL_LABELS[kind.value]}备案编号",
         )
         for kind in form.seals.kinds
     )
 
 
-POLICE = DepartmentSpec(name="police", rules=(_maker_licensed, _kinds_distinct), issue=_issue)
+POLICE = DepartmentSpec(
+    name="police",
+    rules=(_maker_licensed, _kinds_distinct),
+    issue=_issue,
+    projection=("enterprise.name", "enterprise.address", "legal_representative", "seals"),
+)

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from service_runtime.host import Runtime, create_service_app
 from service_runtime.settings import Settings
 from services.department.handlers import department_component
+from services.department.http import router as officer_router
 from services.registration.http import router
 from services.registration.market import MARKET
 from services.registration.store import MongoRegistrationStore
@@ -24,6 +25,6 @@ def create_app(settings: Settings) -> FastAPI:
     return create_service_app(
         settings,
         [intake_component, department_component(MARKET)],
-        routers=[router],
+        routers=[router, officer_router],
         title="Enterprise Page registration",
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from contracts.events import Artefact
 from contracts.form import EnterpriseType, RegistrationForm
 from contracts.identifiers import issue_uscc
-from services.department.kit import DepartmentSpec, rule
+from services.department.kit import DepartmentSpec, Issued, rule
 from services.department.numbers import AREA_DIVISION_CODES, derived_digits
 
 ORGANISATIONAL_FORMS: dict[EnterpriseType, tuple[str, ...]] = {
@@ -54,7 +54,9 @@ def _scope_allowed(form: RegistrationForm) -> bool:
     )
 
 
-def _issue(registration_id: str, form: RegistrationForm) -> tuple[Artefact, ...]:
+def _issue(
+    registration_id: str, form: RegistrationForm, _prerequisites: Issued
+) -> tuple[Artefact, ...]:
     division = AREA_DIVISION_CODES[form.enterprise.area]
     uscc = issue_uscc(registration_id, division)
     licence = f"{division}{derived_digits('licence/' + registration_id, 9)}"
@@ -64,6 +66,33 @@ def _issue(registration_id: str, form: RegistrationForm) -> tuple[Artefact, ...]
     )
 
 
+# Activities that need a permit before the licence (前置审批): an officer checks the permit.
+PRIOR_PERMIT_SCOPE_WORDS = (
+    "危险化学品",
+    "烟草",
+    "民用爆炸物品",
+    "出版物",
+    "食品生产",
+    "药品",
+    "医疗器械生产",
+)
+
+
+@rule(
+    "scope_needs_no_prior_permit",
+    "enterprise.business_scope",
+    "经营范围含须取得前置许可的项目，转人工审核",
+    "the scope includes activities needing a permit before the licence; an officer reviews it",
+)
+def _scope_without_prior_permit(form: RegistrationForm) -> bool:
+    return not any(
+        w in item for item in form.enterprise.business_scope for w in PRIOR_PERMIT_SCOPE_WORDS
+    )
+
+
 MARKET = DepartmentSpec(
-    name="market", rules=(_name_form, _name_length, _scope_allowed), issue=_issue
+    name="market",
+    rules=(_name_form, _name_length, _scope_allowed, _scope_without_prior_permit),
+    issue=_issue,
+    projection=("enterprise", "legal_representative.name", "shareholders", "consent"),
 )

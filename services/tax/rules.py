@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from contracts.events import Artefact
 from contracts.form import RegistrationForm
-from services.department.kit import DepartmentSpec, rule
+from services.department.kit import DepartmentSpec, Issued, credit_code_from, rule
 from services.department.numbers import derived_digits
 
 GENERAL_TAXPAYER_THRESHOLD = Decimal(5_000_000)  # expected annual taxable sales, CNY
@@ -41,15 +41,39 @@ def taxpayer_type(form: RegistrationForm) -> str:
     )
 
 
-def _issue(registration_id: str, form: RegistrationForm) -> tuple[Artefact, ...]:
+def _issue(
+    registration_id: str, form: RegistrationForm, prerequisites: Issued
+) -> tuple[Artefact, ...]:
+    # 一号申办: the taxpayer identification number is the unified social credit code.
     return (
+        Artefact(
+            kind="taxpayer_identification_number",
+            number=credit_code_from(prerequisites),
+            label_zh="纳税人识别号",
+        ),
         Artefact(
             kind="tax_registration_receipt",
             number=f"SW{derived_digits('tax/' + registration_id, 14)}",
             label_zh="税务登记受理编号",
         ),
         Artefact(kind="taxpayer_type", number=taxpayer_type(form), label_zh="纳税人类型"),
+        Artefact(
+            kind="invoice_approval",
+            number=f"{form.tax.invoice_kind}:{form.tax.invoice_monthly_quantity}/month",
+            label_zh="发票票种核定",
+        ),
     )
 
 
-TAX = DepartmentSpec(name="tax", rules=(_invoice_limit, _contact), issue=_issue)
+TAX = DepartmentSpec(
+    name="tax",
+    rules=(_invoice_limit, _contact),
+    issue=_issue,
+    projection=(
+        "enterprise.name",
+        "enterprise.type",
+        "enterprise.address",
+        "tax",
+        "legal_representative",
+    ),
+)

@@ -1,5 +1,6 @@
 """Service tests: the real subscribers and delivery policy on FastStream's in-memory TestKafkaBroker."""
 
+import copy
 from datetime import UTC, datetime
 from uuid import uuid4
 
@@ -9,28 +10,39 @@ from faststream.kafka import TestKafkaBroker
 from contracts.events import DepartmentStatusChanged, RegistrationSubmitted
 from contracts.form import RegistrationForm
 from contracts.topics import DEPARTMENT_STATUS, REGISTRATION_SUBMITTED, dead_letter_topic
+from service_runtime.aggregates import Versioned
 from service_runtime.host import build_runtime
 from service_runtime.outbox import Stored
 from service_runtime.settings import Settings
-from services.department.handlers import subscribe_department
+from services.credit.rules import CREDIT
+from services.department.case import Case
+from services.department.handlers import build_desk, subscribe_department
+from services.department.store import LoadedCase
+from services.registration.market import MARKET
 from services.tax.rules import TAX
 
 
 class InMemoryCaseStore:
-    """Same contract as MongoCaseStore: first write wins, pending events are published once."""
+    """Same contract as MongoCaseStore: versioned cases, events published after they are stored."""
 
-    def __init__(self, publish):
+    def __init__(self, department, publish):
         self.cases = {}
+        self._department = department
         self._publish = publish
 
-    async def record_decisions(self, decisions):
-        new = []
-        for decision in decisions:
-            rid = decision[-1].registration_id
-            if rid not in self.cases:
-                self.cases[rid] = decision
-                new.append(Stored(rid, 1, list(decision)))
-        return new
+    async def load(self, registration_ids):
+        return {
+            rid: LoadedCase(
+                copy.deepcopy(self.cases.get(rid)) or Case(rid, self._department),
+                Versioned(rid, {} if rid in self.cases else None),
+            )
+            for rid in registration_ids
+        }
+
+    async def save(self, changes):
+        for loaded, _ in changes:
+            self.cases[loaded.case.registration_id] = loaded.case
+        return [Stored(loaded.case.registration_id, 1, list(events)) for loaded, events in changes]
 
     async def publish(self, stored):
         for item in stored:
@@ -38,6 +50,14 @@ class InMemoryCaseStore:
                 await self._publish(
                     DEPARTMENT_STATUS, item.document_id, event.model_dump_json().encode(), {}
                 )
+
+
+def wire(runtime, spec):
+    store = InMemoryCaseStore(spec.name, runtime.publish)
+    subscribe_department(
+        runtime, build_desk(runtime.settings, spec, store, lambda: datetime.now(UTC)), store
+    )
+    return store
 
 
 @pytest.fixture
@@ -55,9 +75,9 @@ def submitted(form):
     )
 
 
-async def test_tax_receives_the_fact_and_publishes_received_then_approved(runtime, sample_form):
-    store = InMemoryCaseStore(runtime.publish)
-    subscribe_department(runtime, TAX, store)
+async def test_tax_waits_for_the_market_then_approves(runtime, sample_form):
+    wire(runtime, MARKET)
+    wire(runtime, TAX)
     statuses = []
 
     @runtime.broker.subscriber(DEPARTMENT_STATUS, group_id="test-observer")
@@ -69,18 +89,24 @@ async def test_tax_receives_the_fact_and_publishes_received_then_approved(runtim
         await broker.publish(event.model_dump_json().encode(), REGISTRATION_SUBMITTED, key=b"k")
         await broker.publish(event.model_dump_json().encode(), REGISTRATION_SUBMITTED, key=b"k")
 
-    assert [(s.department, s.status.value) for s in statuses] == [
-        ("tax", "received"),
-        ("tax", "approved"),
-    ]
-    assert statuses[1].registration_id == event.registration_id
+    published = [(s.department, s.status.value) for s in statuses]
+    tax = [status for department, status in published if department == "tax"]
+    assert tax[0] == "received"
+    assert tax[-1] == "approved"
+    assert tax.count("approved") == 1  # the replayed submission changed nothing
+    # Tax issued only once it knew the market's decision: it registers under the market's code.
+    issued = {(s.department, a.kind): a.number for s in statuses for a in s.artefacts}
+    assert (
+        issued["tax", "taxpayer_identification_number"]
+        == issued["market", "unified_social_credit_code"]
+    )
+    assert {s.registration_id for s in statuses} == {event.registration_id}
 
 
 async def test_a_poison_message_is_dead_lettered_and_the_next_one_is_processed(
     runtime, sample_form
 ):
-    store = InMemoryCaseStore(runtime.publish)
-    subscribe_department(runtime, TAX, store)
+    store = wire(runtime, CREDIT)
     letters = []
 
     @runtime.broker.subscriber(dead_letter_topic(REGISTRATION_SUBMITTED), group_id="test-dlq")
@@ -93,6 +119,6 @@ async def test_a_poison_message_is_dead_lettered_and_the_next_one_is_processed(
         await broker.publish(event.model_dump_json().encode(), REGISTRATION_SUBMITTED)
 
     assert [(x["consumer_group"], x["error_type"]) for x in letters] == [
-        ("department.tax", "ValidationError")
+        ("department.credit", "ValidationError")
     ]
     assert event.registration_id in store.cases

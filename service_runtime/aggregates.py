@@ -1,0 +1,80 @@
+"""Aggregates stored one document each, written with optimistic concurrency and an outbox.
+
+Every write names the revision it read; a write that lost a race raises, and the caller
+(usually the delivery policy) retries on fresh state. New events go into the same document
+update, so state and events can never disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pymongo import UpdateOne
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError
+
+from service_runtime.outbox import Stored, outbox_fields_for_new_document, with_outbox_append
+
+Document = dict[str, Any]
+NO_OUTBOX = {"outbox": 0, "outbox_sent_ids": 0}
+
+
+class ConcurrentUpdateError(RuntimeError):
+    """Another writer changed the document first; retry on fresh state."""
+
+
+@dataclass
+class Versioned:
+    id: str
+    document: Document | None  # None: not stored yet
+    rev: int = 0
+    outbox_rev: int = 0
+
+
+@dataclass
+class Write:
+    read: Versioned
+    state: Document
+    outbox: Sequence[Document] = field(default_factory=list)
+
+
+class VersionedCollection:
+    def __init__(self, collection: AsyncCollection[Document]) -> None:
+        self.collection = collection
+
+    async def load(self, ids: Sequence[str]) -> dict[str, Versioned]:
+        found = {
+            doc["_id"]: Versioned(doc["_id"], doc, doc.get("rev", 1), doc.get("outbox_rev", 1))
+            async for doc in self.collection.find({"_id": {"$in": list(ids)}}, NO_OUTBOX)
+        }
+        return {i: found.get(i) or Versioned(i, None) for i in ids}
+
+    async def save(self, writes: Sequence[Write]) -> list[Stored]:
+        if not writes:
+            return []
+        ops = [_operation(w) for w in writes]
+        try:
+            result = await self.collection.bulk_write(ops, ordered=False)
+        except BulkWriteError as error:  # a duplicate key: someone created it first
+            raise ConcurrentUpdateError(str(error)[:300]) from error
+        if result.matched_count + result.upserted_count < len(ops):
+            raise ConcurrentUpdateError("a document's revision moved on")
+        return [
+            Stored(
+                w.read.id, 1 if w.read.document is None else w.read.outbox_rev + 1, list(w.outbox)
+            )
+            for w in writes
+            if w.outbox
+        ]
+
+
+def _operation(write: Write) -> UpdateOne:
+    read = write.read
+    if read.document is None:
+        # A filter no stored document matches: losing a creation race raises a duplicate key.
+        fields = {**write.state, "rev": 1, **outbox_fields_for_new_document(write.outbox)}
+        return UpdateOne({"_id": read.id, "rev": 0}, {"$set": fields}, upsert=True)
+    update = with_outbox_append({"$set": {**write.state, "rev": read.rev + 1}}, write.outbox)
+    return UpdateOne({"_id": read.id, "rev": read.rev}, update)

@@ -1,0 +1,13 @@
+"""The bank department as its own service."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from service_runtime.settings import Settings
+from services.bank.rules import BANK
+from services.department.app import create_department_app
+
+
+def create_app(settings: Settings) -> FastAPI:
+    return create_department_app(settings, BANK)

@@ -1,0 +1,263 @@
+"""A department's case and its life cycle: pure transitions that return the events to publish.
+
+Every transition is idempotent (a repeated trigger changes nothing), so replays and
+redeliveries are harmless. Event ids derive from (registration, department, round, sequence,
+status): the same history always yields the same ids.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from contracts.events import (
+    TERMINAL_STATUSES,
+    Artefact,
+    DepartmentStatus,
+    DepartmentStatusChanged,
+    Reason,
+    RegistrationSubmitted,
+)
+from contracts.form import RegistrationForm
+from contracts.topology import DEPARTMENTS_BY_NAME
+from services.department.kit import DepartmentSpec
+
+_EVENT_NAMESPACE = uuid5(NAMESPACE_URL, "https://enterprise-page.example/events")
+REVIEWABLE = frozenset({DepartmentStatus.IN_REVIEW, DepartmentStatus.DEADLINE_BREACHED})
+
+
+class CaseClosedError(Exception):
+    """The case is already decided (HTTP 409)."""
+
+
+class NotCaseOwnerError(Exception):
+    """The officer has not claimed this case, or someone else has (HTTP 403)."""
+
+
+def status_event_id(
+    registration_id: str, department: str, round_: int, sequence: int, status: str
+) -> UUID:
+    return uuid5(_EVENT_NAMESPACE, f"{registration_id}/{department}/{round_}/{sequence}/{status}")
+
+
+@dataclass
+class Case:
+    registration_id: str
+    department: str
+    round: int = 1
+    status: str | None = None
+    sequence: int = -1
+    form: dict[str, Any] | None = None
+    enterprise_name: str | None = None
+    reasons: list[dict[str, Any]] = field(default_factory=list)
+    prerequisites: dict[str, dict[str, Any]] = field(default_factory=dict)
+    pending_approval: bool = False
+    received_at: datetime | None = None
+    deadline_at: datetime | None = None
+    escalated: bool = False
+    claimed_by: str | None = None
+    decided_by: str | None = None
+    officer_id: str | None = None
+    decided_at: datetime | None = None
+
+    @property
+    def closed(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+
+@dataclass(frozen=True)
+class OfficerDecision:
+    decision: Literal["approve", "reject", "request_correction"]
+    reasons: tuple[Reason, ...] = ()
+
+
+class Lifecycle:
+    """Transitions of one department's cases."""
+
+    def __init__(self, spec: DepartmentSpec) -> None:
+        self.spec = spec
+        self.waits_for = (
+            DEPARTMENTS_BY_NAME[spec.name].waits_for if spec.name in DEPARTMENTS_BY_NAME else ()
+        )
+
+    def on_form(
+        self, case: Case, event: RegistrationSubmitted, now: datetime, due: datetime
+    ) -> list[DepartmentStatusChanged]:
+        if case.form is not None:
+            return []  # replay
+        form = event.form
+        case.form = form.model_dump(mode="json")
+        case.enterprise_name = form.enterprise.name
+        case.received_at = now
+        out = [self._emit(case, DepartmentStatus.RECEIVED, now, "system")]
+        if not self.spec.applies(form):
+            reason = _reason(
+                "department_applies",
+                passed=False,
+                zh="本事项不适用于该企业类型",
+                en="not applicable to this enterprise",
+            )
+            return [
+                *out,
+                self._emit(case, DepartmentStatus.NOT_APPLICABLE, now, "rules", reasons=(reason,)),
+            ]
+        if self._failed_prerequisite(case):
+            return [*out, *self._close_as_not_applicable(case, now)]
+        reasons = tuple(evaluate(form) for evaluate in self.spec.rules)
+        case.reasons = [r.model_dump() for r in reasons]
+        if all(r.passed for r in reasons):
+            return [*out, *self._approve_when_ready(case, now, "rules", reasons)]
+        case.deadline_at = due
+        return [*out, self._emit(case, DepartmentStatus.IN_REVIEW, now, "rules", reasons=reasons)]
+
+    def on_prerequisite(
+        self, case: Case, event: DepartmentStatusChanged, now: datetime
+    ) -> list[DepartmentStatusChanged]:
+        if event.department not in self.waits_for or event.status not in TERMINAL_STATUSES:
+            return []
+        if event.department in case.prerequisites:
+            return []  # replay
+        case.prerequisites[event.department] = {
+            "status": event.status.value,
+            "artefacts": [a.model_dump() for a in event.artefacts],
+        }
+        if case.form is None or case.closed:
+            return []  # decided when the form arrives
+        if self._failed_prerequisite(case):
+            return self._close_as_not_applicable(case, now)
+        if case.pending_approval:
+            # The approval records the rule results it rests on, not only the prerequisite.
+            recorded = tuple(Reason.model_validate(r) for r in case.reasons)
+            return self._approve_when_ready(case, now, case.decided_by or "rules", recorded)
+        return []
+
+    def on_officer(
+        self, case: Case, decision: OfficerDecision, officer: str, now: datetime
+    ) -> list[DepartmentStatusChanged]:
+        if case.closed or case.status not in REVIEWABLE:
+            raise CaseClosedError(case.status)
+        if case.claimed_by != officer:
+            raise NotCaseOwnerError(case.claimed_by)
+        case.officer_id = officer
+        # The decision records the rule results the officer saw, then the officer's own reasons.
+        reasons = (*(Reason.model_validate(r) for r in case.reasons), *decision.reasons)
+        if decision.decision == "approve":
+            return self._approve_when_ready(case, now, "officer", reasons)
+        status = (
+            DepartmentStatus.REJECTED
+            if decision.decision == "reject"
+            else DepartmentStatus.CORRECTION_REQUESTED
+        )
+        return [self._emit(case, status, now, "officer", reasons=reasons)]
+
+    def on_clock(
+        self, case: Case, now: datetime, *, deemed_approval: bool
+    ) -> list[DepartmentStatusChanged]:
+        if (
+            case.status != DepartmentStatus.IN_REVIEW
+            or case.deadline_at is None
+            or now < case.deadline_at
+        ):
+            return []
+        case.escalated = True
+        reason = _reason(
+            "statutory_time_limit",
+            passed=False,
+            zh="已超过法定办理时限，已上报主管",
+            en="the statutory time limit passed; escalated to a supervisor",
+        )
+        out = [
+            self._emit(case, DepartmentStatus.DEADLINE_BREACHED, now, "system", reasons=(reason,))
+        ]
+        if deemed_approval:
+            deemed = _reason(
+                "deemed_approval", passed=True, zh="逾期视为同意", en="deemed approved on breach"
+            )
+            out += self._approve_when_ready(case, now, "system", (deemed,))
+        return out
+
+    def _approve_when_ready(
+        self, case: Case, now: datetime, by: str, reasons: tuple[Reason, ...]
+    ) -> list[DepartmentStatusChanged]:
+        missing = [d for d in self.waits_for if d not in case.prerequisites]
+        if missing:
+            case.pending_approval, case.decided_by = True, by
+            if case.status == DepartmentStatus.WAITING:
+                return []
+            waiting = _reason(
+                "prerequisites_approved",
+                passed=False,
+                zh="等待前置部门办结："
+                + "、".join(DEPARTMENTS_BY_NAME[d].label_zh for d in missing),
+                en="waiting for: " + ", ".join(missing),
+            )
+            return [
+                self._emit(case, DepartmentStatus.WAITING, now, by, reasons=(*reasons, waiting))
+            ]
+        case.pending_approval = False
+        form = RegistrationForm.model_validate(case.form)
+        issued = {
+            d: tuple(Artefact.model_validate(a) for a in p["artefacts"])
+            for d, p in case.prerequisites.items()
+        }
+        artefacts = self.spec.issue(case.registration_id, form, issued)
+        return [
+            self._emit(
+                case, DepartmentStatus.APPROVED, now, by, reasons=reasons, artefacts=artefacts
+            )
+        ]
+
+    def _failed_prerequisite(self, case: Case) -> str | None:
+        return next(
+            (d for d, p in case.prerequisites.items() if p["status"] != DepartmentStatus.APPROVED),
+            None,
+        )
+
+    def _close_as_not_applicable(self, case: Case, now: datetime) -> list[DepartmentStatusChanged]:
+        failed = self._failed_prerequisite(case) or ""
+        label = DEPARTMENTS_BY_NAME[failed].label_zh if failed in DEPARTMENTS_BY_NAME else failed
+        reason = _reason(
+            "prerequisites_approved",
+            passed=False,
+            zh=f"前置部门（{label}）未通过，本事项终止",
+            en=f"closed: the prerequisite department {failed} did not approve",
+        )
+        case.pending_approval = False
+        return [self._emit(case, DepartmentStatus.NOT_APPLICABLE, now, "system", reasons=(reason,))]
+
+    def _emit(  # noqa: PLR0913 - the extras are keyword-only
+        self,
+        case: Case,
+        status: DepartmentStatus,
+        now: datetime,
+        by: str,
+        *,
+        reasons: tuple[Reason, ...] = (),
+        artefacts: tuple[Artefact, ...] = (),
+    ) -> DepartmentStatusChanged:
+        case.sequence += 1
+        case.status = status.value
+        if status in TERMINAL_STATUSES or status == DepartmentStatus.CORRECTION_REQUESTED:
+            case.decided_by, case.decided_at = by, now
+        return DepartmentStatusChanged(
+            event_id=status_event_id(
+                case.registration_id, self.spec.name, case.round, case.sequence, status
+            ),
+            source=self.spec.name,
+            occurred_at=now,
+            registration_id=case.registration_id,
+            department=self.spec.name,
+            status=status,
+            round=case.round,
+            sequence=case.sequence,
+            decided_by=by,
+            officer_id=case.officer_id if by == "officer" else None,
+            reasons=reasons,
+            artefacts=artefacts,
+        )
+
+
+def _reason(rule: str, *, passed: bool, zh: str, en: str) -> Reason:
+    return Reason(rule=rule, passed=passed, message_zh=zh, message_en=en)

@@ -1,0 +1,162 @@
+"""Officer endpoints of the departments this service hosts. Tokens are scoped to one department."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Path, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts.events import Reason
+from service_runtime.access import Officer, read_officer_token
+from service_runtime.aggregates import ConcurrentUpdateError
+from service_runtime.host import Runtime
+from service_runtime.problems import Problem
+from services.department.case import Case, CaseClosedError, NotCaseOwnerError, OfficerDecision
+from services.department.handlers import DepartmentDesk
+from services.department.officers import claim_case, decide_case
+
+router = APIRouter(prefix="/api/v1/departments/{department}", tags=["officers"])
+DepartmentPath = Annotated[str, Path(pattern=r"^[a-z][a-z_]{1,30}$")]
+RegistrationPath = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+AuthorizationHeader = Annotated[str | None, Header()]
+
+
+class DecisionReason(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    message_zh: str = Field(min_length=1, max_length=500)
+    message_en: str = Field(min_length=1, max_length=500)
+    field_path: str | None = Field(default=None, max_length=200, examples=["seals.maker_id"])
+
+
+class DecisionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["approve", "reject", "request_correction"]
+    reasons: list[DecisionReason] = Field(default_factory=list, max_length=50)
+
+
+class CaseView(BaseModel):
+    registration_id: str
+    department: str
+    status: str | None
+    enterprise_name: str | None
+    failed_rules: list[dict[str, Any]]
+    received_at: datetime | None
+    deadline_at: datetime | None
+    escalated: bool
+    claimed_by: str | None
+    decided_by: str | None
+    officer_id: str | None
+    decided_at: datetime | None
+
+
+def _view(case: Case) -> CaseView:
+    return CaseView(
+        registration_id=case.registration_id,
+        department=case.department,
+        status=case.status,
+        enterprise_name=case.enterprise_name,
+        failed_rules=[r for r in case.reasons if not r.get("passed", True)],
+        received_at=case.received_at,
+        deadline_at=case.deadline_at,
+        escalated=case.escalated,
+        claimed_by=case.claimed_by,
+        decided_by=case.decided_by,
+        officer_id=case.officer_id,
+        decided_at=case.decided_at,
+    )
+
+
+def _desk_and_officer(
+    request: Request, department: str, authorization: str | None
+) -> tuple[DepartmentDesk, Officer]:
+    runtime: Runtime = request.app.state.runtime
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Problem(401, "missing_token")
+    officer = read_officer_token(
+        runtime.settings.officer_token_secret.get_secret_value(), token.strip()
+    )
+    if officer is None:
+        raise Problem(401, "invalid_token")
+    if officer.department != department:
+        raise Problem(403, "token_not_for_department")
+    desk: DepartmentDesk | None = runtime.state.get("departments", {}).get(department)
+    if desk is None:
+        raise Problem(404, "department_not_served_here")
+    return desk, officer
+
+
+@router.get("/queue")
+async def officer_queue(
+    request: Request, department: DepartmentPath, authorization: AuthorizationHeader = None
+) -> list[CaseView]:
+    """Cases waiting for an officer, nearest deadline first."""
+    desk, _ = _desk_and_officer(request, department, authorization)
+    return [_view(c) for c in await desk.store.queue(escalated=False)]
+
+
+@router.get("/supervisor-queue")
+async def supervisor_queue(
+    request: Request, department: DepartmentPath, authorization: AuthorizationHeader = None
+) -> list[CaseView]:
+    """Cases escalated after a missed statutory deadline (supervisors only)."""
+    desk, officer = _desk_and_officer(request, department, authorization)
+    if officer.role != "supervisor":
+        raise Problem(403, "supervisors_only")
+    return [_view(c) for c in await desk.store.queue(escalated=True)]
+
+
+@router.post("/cases/{registration_id}/claim")
+async def claim(
+    request: Request,
+    department: DepartmentPath,
+    registration_id: RegistrationPath,
+    authorization: AuthorizationHeader = None,
+) -> CaseView:
+    """Take a case from the queue; it stays yours until decided."""
+    desk, officer = _desk_and_officer(request, department, authorization)
+    case = await claim_case(desk, registration_id, officer.officer_id)
+    if case is None:
+        existing = (await desk.store.load([registration_id]))[registration_id]
+        if existing.read.document is None:
+            raise Problem(404, "case_not_found")
+        raise Problem(
+            409,
+            "case_not_claimable",
+            case_status=existing.case.status,
+            claimed_by=existing.case.claimed_by,
+        )
+    return _view(case)
+
+
+@router.post("/cases/{registration_id}/decision")
+async def decide(
+    request: Request,
+    department: DepartmentPath,
+    registration_id: RegistrationPath,
+    body: DecisionRequest,
+    authorization: AuthorizationHeader = None,
+) -> CaseView:
+    """Approve, reject or request a correction, with reasons and field paths."""
+    desk, officer = _desk_and_officer(request, department, authorization)
+    reasons = tuple(
+        Reason(rule=f"officer_{body.decision}", passed=body.decision == "approve", **r.model_dump())
+        for r in body.reasons
+    )
+    try:
+        case = await decide_case(
+            desk, registration_id, officer.officer_id, OfficerDecision(body.decision, reasons)
+        )
+    except NotCaseOwnerError:
+        raise Problem(403, "case_not_claimed_by_you") from None
+    except CaseClosedError as closed:
+        raise Problem(409, "case_closed", case_status=str(closed)) from None
+    except ConcurrentUpdateError:
+        raise Problem(409, "case_changed_retry") from None
+    if case is None:
+        raise Problem(404, "case_not_found")
+    return _view(case)

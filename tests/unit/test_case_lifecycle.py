@@ -1,0 +1,137 @@
+"""Dependencies, officer decisions and statutory deadlines, with a clock the test moves."""
+
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+import pytest
+
+from contracts.events import RegistrationSubmitted
+from contracts.form import RegistrationForm
+from services.department.calendar import CHINA, due_at
+from services.department.case import (
+    Case,
+    CaseClosedError,
+    Lifecycle,
+    NotCaseOwnerError,
+    OfficerDecision,
+)
+from services.police.rules import POLICE
+from services.registration.market import MARKET
+
+T0 = datetime(2026, 11, 23, 2, tzinfo=UTC)
+RID = "cd" * 16
+
+
+def submitted(form_data):
+    return RegistrationSubmitted(
+        event_id=uuid4(),
+        source="registration",
+        occurred_at=T0,
+        registration_id=RID,
+        form=RegistrationForm.model_validate(form_data),
+    )
+
+
+def market_decision(form_data, *, approve=True):
+    lifecycle, case = Lifecycle(MARKET), Case(RID, "market")
+    if not approve:
+        form_data = {
+            **form_data,
+            "enterprise": {**form_data["enterprise"], "name": "广州南沙示例股份有限公司"},
+        }
+    events = lifecycle.on_form(case, submitted(form_data), T0, T0 + timedelta(days=1))
+    if not approve:
+        case.claimed_by = "m1"
+        events += lifecycle.on_officer(case, OfficerDecision("reject"), "m1", T0)
+    return events[-1]
+
+
+def statuses(events):
+    return [e.status.value for e in events]
+
+
+def test_a_dependent_waits_for_the_market_then_issues(sample_form):
+    police, case = Lifecycle(POLICE), Case(RID, "police")
+    assert statuses(police.on_form(case, submitted(sample_form), T0, T0)) == ["received", "waiting"]
+    assert statuses(police.on_prerequisite(case, market_decision(sample_form), T0)) == ["approved"]
+    assert police.on_prerequisite(case, market_decision(sample_form), T0) == []  # replay
+
+
+def test_a_prerequisite_approval_arriving_before_the_form_is_remembered(sample_form):
+    police, case = Lifecycle(POLICE), Case(RID, "police")
+    assert police.on_prerequisite(case, market_decision(sample_form), T0) == []
+    assert statuses(police.on_form(case, submitted(sample_form), T0, T0)) == [
+        "received",
+        "approved",
+    ]
+
+
+def test_dependents_close_as_not_applicable_when_the_market_rejects(sample_form):
+    police, case = Lifecycle(POLICE), Case(RID, "police")
+    police.on_form(case, submitted(sample_form), T0, T0)
+    closed = police.on_prerequisite(case, market_decision(sample_form, approve=False), T0)
+    assert statuses(closed) == ["not_applicable"]
+    assert closed[0].reasons[0].rule == "prerequisites_approved"
+    assert "market" in closed[0].reasons[0].message_en
+
+
+def in_review_case(sample_form):
+    sample_form["seals"]["maker_id"] = "UNLICENSED"
+    police, case = Lifecycle(POLICE), Case(RID, "police")
+    police.on_prerequisite(case, market_decision(sample_form), T0)
+    assert statuses(police.on_form(case, submitted(sample_form), T0, T0 + timedelta(days=1))) == [
+        "received",
+        "in_review",
+    ]
+    return police, case
+
+
+def test_an_officer_must_own_the_case_and_cannot_decide_it_twice(sample_form):
+    police, case = in_review_case(sample_form)
+    with pytest.raises(NotCaseOwnerError):
+        police.on_officer(case, OfficerDecision("approve"), "officer-1", T0)
+    case.claimed_by = "officer-1"
+    with pytest.raises(NotCaseOwnerError):
+        police.on_officer(case, OfficerDecision("approve"), "officer-2", T0)
+    approved = police.on_officer(case, OfficerDecision("approve"), "officer-1", T0)
+    assert statuses(approved) == ["approved"]
+    assert (approved[0].decided_by, approved[0].officer_id) == ("officer", "officer-1")
+    assert (case.decided_by, case.officer_id, case.decided_at) == ("officer", "officer-1", T0)
+    with pytest.raises(CaseClosedError):
+        police.on_officer(case, OfficerDecision("reject"), "officer-1", T0)
+
+
+def test_a_missed_deadline_escalates_once(sample_form):
+    police, case = in_review_case(sample_form)
+    assert police.on_clock(case, T0 + timedelta(hours=23), deemed_approval=False) == []
+    breached = police.on_clock(case, T0 + timedelta(days=1), deemed_approval=False)
+    assert statuses(breached) == ["deadline_breached"]
+    assert case.escalated
+    assert police.on_clock(case, T0 + timedelta(days=2), deemed_approval=False) == []
+    case.claimed_by = "supervisor-1"  # a supervisor can still decide the escalated case
+    assert statuses(police.on_officer(case, OfficerDecision("reject"), "supervisor-1", T0)) == [
+        "rejected"
+    ]
+
+
+def test_deemed_approval_on_breach(sample_form):
+    police, case = in_review_case(sample_form)
+    events = police.on_clock(case, T0 + timedelta(days=3), deemed_approval=True)
+    assert statuses(events) == ["deadline_breached", "approved"]
+    assert events[-1].decided_by == "system"
+
+
+@pytest.mark.parametrize(
+    ("received", "days", "due"),
+    [
+        ("2026-09-30", 1, "2026-10-08"),  # National Day holiday skipped
+        ("2026-10-09", 1, "2026-10-10"),  # a Saturday that is an adjusted working day (调休)
+        ("2026-10-10", 1, "2026-10-12"),
+        ("2026-11-20", 3, "2026-11-25"),  # an ordinary weekend
+    ],
+)
+def test_time_limits_count_chinese_working_days(received, days, due):
+    start = datetime.fromisoformat(received).replace(hour=10, tzinfo=CHINA)
+    assert due_at(start, days) == datetime.fromisoformat(due).replace(
+        hour=23, minute=59, second=59, tzinfo=CHINA
+    )
