@@ -45,7 +45,7 @@ FORM_RULE_MESSAGES: Final[dict[str, tuple[str, str]]] = {
     ),
     "shareholder_identifier": (
         "自然人股东须填写身份证号码，境内法人股东须填写统一社会信用代码，境外法人股东须填写注册号",
-        "natural persons need an identity number, domestic legal persons a credit code, foreign ones a registration number",
+        "a person needs an ID number, a domestic company a credit code, a foreign one its registration number",
     ),
     "consent_given": (
         "须确认申报信息真实并同意各部门共享",
