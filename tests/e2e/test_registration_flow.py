@@ -8,28 +8,48 @@ import httpx
 import pytest
 
 from contracts.identifiers import is_valid_uscc
-from tests.conftest import submit, wait_for_overall
+from tests.conftest import ROOT, submit, wait_for_overall
 
 pytestmark = pytest.mark.e2e
 
-DEPARTMENTS = ("market", "tax", "police", "credit")
+DOMESTIC = {
+    "market": "approved",
+    "tax": "approved",
+    "police": "approved",
+    "credit": "approved",
+    "social_security": "approved",
+    "commerce": "not_applicable",
+    "bank": "not_applicable",
+}
+DEPENDENTS = ("tax", "police", "social_security")
 
 
-def assert_one_entry_per_decision(timeline):
+def assert_decided_once(timeline, expected=None):
+    expected = expected or DOMESTIC
     entries = timeline["entries"]
     assert len({e["event_id"] for e in entries}) == len(entries)
     counts = Counter((e["department"], e["status"]) for e in entries)
-    expected = {("registration", "submitted"): 1}
-    expected.update({(d, s): 1 for d in DEPARTMENTS for s in ("received", "approved")})
-    assert counts == expected
+    assert counts["registration", "submitted"] == 1
+    for department, final in expected.items():
+        assert counts[department, "received"] == 1, department
+        assert counts[department, final] == 1, department
+        assert counts[department, "waiting"] <= 1, department
+    assert sum(counts.values()) == 1 + sum(1 + 1 + counts[d, "waiting"] for d in expected), counts
+    assert timeline["departments"] == expected
+
+
+def assert_dependents_issue_after_the_market(timeline):
+    arrival = {(e["department"], e["status"]): e["seq"] for e in timeline["entries"]}
+    for department in DEPENDENTS:
+        assert arrival[department, "approved"] > arrival["market", "approved"], department
 
 
 async def test_the_sample_form_completes_and_every_department_reports(live_stack, sample_form):
     async with httpx.AsyncClient(timeout=10) as client:
         rid, token = await submit(client, live_stack, sample_form)
         timeline = await wait_for_overall(client, live_stack, rid, token, {"completed"}, timeout=30)
-    assert timeline["departments"] == dict.fromkeys(DEPARTMENTS, "approved")
-    assert_one_entry_per_decision(timeline)
+    assert_decided_once(timeline)
+    assert_dependents_issue_after_the_market(timeline)
     occurred = [e["occurred_at"] for e in timeline["entries"]]
     assert occurred == sorted(occurred)
     codes = [
@@ -42,16 +62,16 @@ async def test_the_sample_form_completes_and_every_department_reports(live_stack
     assert is_valid_uscc(codes[0])
 
 
-async def test_a_department_rejection_rejects_the_registration(live_stack, sample_form):
-    sample_form["seals"]["maker_id"] = "UNLICENSED-001"
+async def test_a_foreign_invested_registration_goes_through_commerce_and_books_a_bank_account(
+    live_stack,
+):
+    form = json.loads((ROOT / "examples" / "registration-foreign.json").read_text("utf-8"))
     async with httpx.AsyncClient(timeout=10) as client:
-        rid, token = await submit(client, live_stack, sample_form)
-        timeline = await wait_for_overall(client, live_stack, rid, token, {"rejected"}, timeout=30)
-    assert timeline["departments"]["police"] == "rejected"
-    police = [
-        e for e in timeline["entries"] if e["department"] == "police" and e["status"] == "rejected"
-    ]
-    assert police[0]["reasons"][0]["rule"] == "seal_maker_licensed"
+        rid, token = await submit(client, live_stack, form)
+        timeline = await wait_for_overall(client, live_stack, rid, token, {"completed"}, timeout=30)
+    assert_decided_once(timeline, {**DOMESTIC, "commerce": "approved", "bank": "approved"})
+    issued = {a["kind"] for e in timeline["entries"] for a in e.get("artefacts", [])}
+    assert {"foreign_investment_report_receipt", "account_appointment"} <= issued
 
 
 async def test_two_hundred_concurrent_registrations_all_complete_with_nothing_lost_or_doubled(
@@ -70,7 +90,8 @@ async def test_two_hundred_concurrent_registrations_all_complete_with_nothing_lo
             )
         )
     for timeline in timelines:
-        assert_one_entry_per_decision(timeline)
+        assert_decided_once(timeline)
+        assert_dependents_issue_after_the_market(timeline)
 
 
 async def test_the_live_stream_sends_entries_and_resumes_after_last_event_id(
@@ -92,13 +113,15 @@ async def test_the_live_stream_sends_entries_and_resumes_after_last_event_id(
                 elif line.startswith("data: ") and event == "end":
                     end = json.loads(line[6:])
                     break
-        assert ids == list(range(1, 10))
+        assert ids == list(range(1, len(ids) + 1))
+        assert len(ids) >= 15
         assert end["overall_status"] == "completed"
-        async with client.stream("GET", url, headers={**auth, "Last-Event-ID": "7"}) as response:
+        resume = {**auth, "Last-Event-ID": str(len(ids) - 2)}
+        async with client.stream("GET", url, headers=resume) as response:
             resumed = [
                 int(line[4:]) async for line in response.aiter_lines() if line.startswith("id: ")
             ]
-        assert resumed == [8, 9]
+        assert resumed == ids[-2:]
 
 
 async def test_the_timeline_needs_the_registrations_own_token(live_stack, sample_form):

@@ -103,16 +103,17 @@ async def test_replaying_every_decision_event_twice_changes_no_timeline(live_sta
     async with httpx.AsyncClient(timeout=10) as client:
         rid, token = await submit(client, live_stack, sample_form)
         before = await wait_for_overall(client, live_stack, rid, token, {"completed"}, timeout=30)
+        expected = len(before["entries"]) - 1  # every entry but the submission is a decision event
         decisions = [
             r
             for r in await read_until(
                 live_stack.kafka,
                 DEPARTMENT_STATUS,
-                lambda rs: sum(1 for r in rs if r.key == rid.encode()) >= 8,
+                lambda rs: sum(1 for r in rs if r.key == rid.encode()) >= expected,
             )
             if r.key == rid.encode()
         ]
-        assert len(decisions) == 8
+        assert len(decisions) == expected
         for _ in range(2):
             for record in decisions:
                 await produce(
@@ -163,5 +164,6 @@ async def test_a_killed_department_resumes_after_restart_and_every_registration_
             )
         )
     for timeline in timelines:
-        tax = [e for e in timeline["entries"] if e["department"] == "tax"]
-        assert sorted(e["status"] for e in tax) == ["approved", "received"]
+        tax = [e["status"] for e in timeline["entries"] if e["department"] == "tax"]
+        assert tax.count("received") == tax.count("approved") == 1
+        assert set(tax) <= {"received", "waiting", "approved"}

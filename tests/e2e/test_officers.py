@@ -1,0 +1,116 @@
+"""Officer review over HTTP on the real stack: scoped tokens, claim, decide, and the errors."""
+
+import httpx
+import pytest
+
+from service_runtime.access import Officer, issue_officer_token
+from tests.conftest import submit, wait_for_overall
+
+pytestmark = pytest.mark.e2e
+
+OFFICER_SECRET = "local-development-only-officers"  # the services' default in this stack
+
+
+def bearer(officer_id, department, role="officer"):
+    token = issue_officer_token(OFFICER_SECRET, Officer(officer_id, department, role))
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def police_case_in_review(client, live_stack, sample_form):
+    sample_form["seals"]["maker_id"] = "UNLICENSED-001"
+    rid, token = await submit(client, live_stack, sample_form)
+    for _ in range(300):
+        timeline = await wait_for_overall(client, live_stack, rid, token, {"in_progress"})
+        if timeline["departments"]["police"] == "in_review":
+            return rid, token
+        await client.get(f"{live_stack.notifier_url}/healthz")  # a short, bounded pause
+    pytest.fail("police never put the case in review")
+
+
+async def test_an_officer_claims_and_rejects_a_case_and_the_registration_is_rejected(
+    live_stack, sample_form
+):
+    base = f"http://127.0.0.1:{live_stack.ports['police']}/api/v1/departments/police"
+    async with httpx.AsyncClient(timeout=10) as client:
+        rid, token = await police_case_in_review(client, live_stack, sample_form)
+
+        assert (await client.get(f"{base}/queue")).status_code == 401
+        tax_officer = bearer("t-1", "tax")
+        assert (await client.get(f"{base}/queue", headers=tax_officer)).status_code == 403
+        assert (
+            await client.post(f"{base}/cases/{rid}/claim", headers=tax_officer)
+        ).status_code == 403
+
+        alice, bob = bearer("p-alice", "police"), bearer("p-bob", "police")
+        queue = (await client.get(f"{base}/queue", headers=alice)).json()
+        mine = next(c for c in queue if c["registration_id"] == rid)
+        assert [r["rule"] for r in mine["failed_rules"]] == ["seal_maker_licensed"]
+        assert mine["deadline_at"]
+
+        decision = {
+            "decision": "reject",
+            "reasons": [
+                {
+                    "message_zh": "刻章企业未备案",
+                    "message_en": "seal maker not licensed",
+                    "field_path": "seals.maker_id",
+                }
+            ],
+        }
+        not_claimed = await client.post(
+            f"{base}/cases/{rid}/decision", json=decision, headers=alice
+        )
+        assert not_claimed.status_code == 403
+        assert (await client.post(f"{base}/cases/{rid}/claim", headers=alice)).status_code == 200
+        assert (await client.post(f"{base}/cases/{rid}/claim", headers=bob)).status_code == 409
+        assert (
+            await client.post(f"{base}/cases/{rid}/decision", json=decision, headers=bob)
+        ).status_code == 403
+
+        decided = await client.post(f"{base}/cases/{rid}/decision", json=decision, headers=alice)
+        assert decided.status_code == 200, decided.text
+        assert (decided.json()["decided_by"], decided.json()["officer_id"]) == (
+            "officer",
+            "p-alice",
+        )
+        again = await client.post(f"{base}/cases/{rid}/decision", json=decision, headers=alice)
+        assert again.status_code == 409
+        bad = await client.post(
+            f"{base}/cases/{rid}/decision", json={"decision": "maybe"}, headers=alice
+        )
+        assert bad.status_code == 422
+
+        timeline = await wait_for_overall(client, live_stack, rid, token, {"rejected"}, timeout=30)
+    police = [
+        e for e in timeline["entries"] if e["department"] == "police" and e["status"] == "rejected"
+    ]
+    assert police[0]["decided_by"] == "officer"
+
+
+async def test_an_officer_approval_completes_the_registration(live_stack, sample_form):
+    base = f"http://127.0.0.1:{live_stack.ports['police']}/api/v1/departments/police"
+    async with httpx.AsyncClient(timeout=10) as client:
+        rid, token = await police_case_in_review(client, live_stack, sample_form)
+        officer = bearer("p-carol", "police")
+        assert (await client.post(f"{base}/cases/{rid}/claim", headers=officer)).status_code == 200
+        approve = {
+            "decision": "approve",
+            "reasons": [{"message_zh": "已核实", "message_en": "verified"}],
+        }
+        assert (
+            await client.post(f"{base}/cases/{rid}/decision", json=approve, headers=officer)
+        ).status_code == 200
+        timeline = await wait_for_overall(client, live_stack, rid, token, {"completed"}, timeout=30)
+    assert timeline["departments"]["police"] == "approved"
+
+
+async def test_the_supervisor_queue_is_for_supervisors_only(live_stack):
+    base = f"http://127.0.0.1:{live_stack.ports['tax']}/api/v1/departments/tax"
+    async with httpx.AsyncClient(timeout=10) as client:
+        assert (
+            await client.get(f"{base}/supervisor-queue", headers=bearer("t-1", "tax"))
+        ).status_code == 403
+        supervisor = bearer("t-boss", "tax", "supervisor")
+        assert (await client.get(f"{base}/supervisor-queue", headers=supervisor)).status_code == 200
+        elsewhere = f"http://127.0.0.1:{live_stack.ports['tax']}/api/v1/departments/police/queue"
+        assert (await client.get(elsewhere, headers=bearer("p-1", "police"))).status_code == 404
