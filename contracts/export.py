@@ -22,7 +22,7 @@ from contracts.topics import (
     REGISTRATION_SUBMITTED,
     dead_letter_topic,
 )
-from contracts.topology import SUBSCRIPTIONS
+from contracts.topology import TOPOLOGY
 
 HERE = Path(__file__).parent
 SCHEMA_DIR = HERE / "schemas"
@@ -51,7 +51,7 @@ def json_schemas() -> dict[str, str]:
 def _document_broker() -> KafkaBroker:
     """A broker that only declares the topology, typed, for the specification."""
     broker = KafkaBroker("kafka:9092", description="Enterprise Page event bus")
-    for sub in SUBSCRIPTIONS:
+    for sub in TOPOLOGY.subscriptions:
         for topic in sub.topics:
             model = TOPIC_EVENTS[topic]
 

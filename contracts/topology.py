@@ -60,35 +60,58 @@ DEPARTMENTS: tuple[Department, ...] = (
     ),
 )
 
-DEPARTMENTS_BY_NAME = {d.name: d for d in DEPARTMENTS}
-REQUIRED_DEPARTMENTS = tuple(d.name for d in DEPARTMENTS if d.required)
-
 
 def department_group(department: str) -> str:
     return f"department.{department}"
 
 
-SUBSCRIPTIONS: tuple[Subscription, ...] = (
-    *(
-        Subscription(
-            consumer=d.name,
-            # A dependent also reads status events, to learn its prerequisites' decisions.
-            topics=(REGISTRATION_SUBMITTED, DEPARTMENT_STATUS)
-            if d.waits_for
-            else (REGISTRATION_SUBMITTED,),
-            group_id=department_group(d.name),
-            publishes=(DEPARTMENT_STATUS,),
+@dataclass(frozen=True)
+class Topology:
+    """The departments and, derived from them, who subscribes to what."""
+
+    departments: tuple[Department, ...]
+
+    @property
+    def by_name(self) -> dict[str, Department]:
+        return {d.name: d for d in self.departments}
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(d.name for d in self.departments if d.required)
+
+    def waits_for(self, department: str) -> tuple[str, ...]:
+        found = self.by_name.get(department)
+        return found.waits_for if found else ()
+
+    def label_zh(self, department: str) -> str:
+        found = self.by_name.get(department)
+        return found.label_zh if found else department
+
+    @property
+    def subscriptions(self) -> tuple[Subscription, ...]:
+        return (
+            *(
+                Subscription(
+                    consumer=d.name,
+                    # A dependent also reads status events, to learn its prerequisites' decisions.
+                    topics=(REGISTRATION_SUBMITTED, DEPARTMENT_STATUS)
+                    if d.waits_for
+                    else (REGISTRATION_SUBMITTED,),
+                    group_id=department_group(d.name),
+                    publishes=(DEPARTMENT_STATUS,),
+                )
+                for d in self.departments
+            ),
+            Subscription(
+                consumer="notifier",
+                topics=(REGISTRATION_SUBMITTED, DEPARTMENT_STATUS),
+                group_id="notifier.timeline",
+                publishes=(REGISTRATION_COMPLETED,),
+            ),
         )
-        for d in DEPARTMENTS
-    ),
-    Subscription(
-        consumer="notifier",
-        topics=(REGISTRATION_SUBMITTED, DEPARTMENT_STATUS),
-        group_id="notifier.timeline",
-        publishes=(REGISTRATION_COMPLETED,),
-    ),
-)
+
+    def subscription_for(self, consumer: str) -> Subscription:
+        return next(s for s in self.subscriptions if s.consumer == consumer)
 
 
-def subscription_for(consumer: str) -> Subscription:
-    return next(s for s in SUBSCRIPTIONS if s.consumer == consumer)
+TOPOLOGY = Topology(DEPARTMENTS)

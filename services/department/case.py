@@ -21,7 +21,7 @@ from contracts.events import (
     RegistrationSubmitted,
 )
 from contracts.form import RegistrationForm
-from contracts.topology import DEPARTMENTS_BY_NAME
+from contracts.topology import TOPOLOGY, Topology
 from services.department.kit import DepartmentSpec
 
 _EVENT_NAMESPACE = uuid5(NAMESPACE_URL, "https://enterprise-page.example/events")
@@ -76,11 +76,10 @@ class OfficerDecision:
 class Lifecycle:
     """Transitions of one department's cases."""
 
-    def __init__(self, spec: DepartmentSpec) -> None:
+    def __init__(self, spec: DepartmentSpec, topology: Topology = TOPOLOGY) -> None:
         self.spec = spec
-        self.waits_for = (
-            DEPARTMENTS_BY_NAME[spec.name].waits_for if spec.name in DEPARTMENTS_BY_NAME else ()
-        )
+        self.topology = topology
+        self.waits_for = topology.waits_for(spec.name)
 
     def on_form(
         self, case: Case, event: RegistrationSubmitted, now: datetime, due: datetime
@@ -189,8 +188,7 @@ class Lifecycle:
             waiting = _reason(
                 "prerequisites_approved",
                 passed=False,
-                zh="等待前置部门办结："
-                + "、".join(DEPARTMENTS_BY_NAME[d].label_zh for d in missing),
+                zh="等待前置部门办结：" + "、".join(self.topology.label_zh(d) for d in missing),
                 en="waiting for: " + ", ".join(missing),
             )
             return [
@@ -217,7 +215,7 @@ class Lifecycle:
 
     def _close_as_not_applicable(self, case: Case, now: datetime) -> list[DepartmentStatusChanged]:
         failed = self._failed_prerequisite(case) or ""
-        label = DEPARTMENTS_BY_NAME[failed].label_zh if failed in DEPARTMENTS_BY_NAME else failed
+        label = self.topology.label_zh(failed)
         reason = _reason(
             "prerequisites_approved",
             passed=False,

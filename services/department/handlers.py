@@ -16,7 +16,7 @@ from contracts.events import (
     RegistrationSubmitted,
     decode_event,
 )
-from contracts.topology import DEPARTMENTS_BY_NAME, subscription_for
+from contracts.topology import TOPOLOGY, Topology
 from service_runtime.aggregates import ConcurrentUpdateError
 from service_runtime.delivery import Decoded
 from service_runtime.host import Component, Runtime
@@ -124,12 +124,16 @@ async def check_deadlines_forever(desk: DepartmentDesk, interval: float) -> None
 
 
 def build_desk(
-    settings: Settings, spec: DepartmentSpec, store: MongoCaseStore, clock: Clock
+    settings: Settings,
+    spec: DepartmentSpec,
+    store: MongoCaseStore,
+    clock: Clock,
+    topology: Topology = TOPOLOGY,
 ) -> DepartmentDesk:
-    default_limit = DEPARTMENTS_BY_NAME[spec.name].time_limit_working_days
+    default_limit = topology.by_name[spec.name].time_limit_working_days
     return DepartmentDesk(
         spec=spec,
-        lifecycle=Lifecycle(spec),
+        lifecycle=Lifecycle(spec, topology),
         store=store,
         clock=clock,
         time_limit_working_days=settings.department_time_limits.get(spec.name, default_limit),
@@ -138,7 +142,7 @@ def build_desk(
 
 
 def subscribe_department(runtime: Runtime, desk: DepartmentDesk, store: CaseStore) -> None:
-    subscription = subscription_for(desk.spec.name)
+    subscription = desk.lifecycle.topology.subscription_for(desk.spec.name)
     runtime.subscribe_batches(
         topics=subscription.topics,
         group=subscription.group_id,

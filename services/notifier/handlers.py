@@ -9,7 +9,7 @@ import structlog
 from pydantic import TypeAdapter
 
 from contracts.events import DepartmentStatusChanged, RegistrationSubmitted
-from contracts.topology import subscription_for
+from contracts.topology import TOPOLOGY
 from service_runtime.delivery import Decoded
 from service_runtime.host import Runtime
 from services.notifier.live import TimelineListeners
@@ -52,7 +52,7 @@ def when_status_changed_update_timeline(
 def subscribe_timeline(
     runtime: Runtime, store: TimelineStore, listeners: TimelineListeners
 ) -> None:
-    subscription = subscription_for("notifier")
+    subscription = TOPOLOGY.subscription_for("notifier")
     runtime.subscribe_batches(
         topics=subscription.topics,
         group=subscription.group_id,

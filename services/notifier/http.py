@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Path, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from contracts.topology import REQUIRED_DEPARTMENTS
+from contracts.topology import TOPOLOGY
 from service_runtime.access import token_grants
 from service_runtime.host import Runtime
 from service_runtime.problems import Problem
@@ -50,7 +50,7 @@ def _entry_view(entry: dict[str, Any]) -> dict[str, Any]:
 
 def _snapshot(registration_id: str, timeline: Timeline | None) -> dict[str, Any]:
     timeline = timeline or Timeline(registration_id)
-    departments = {d: timeline.departments.get(d, "pending") for d in REQUIRED_DEPARTMENTS}
+    departments = {d: timeline.departments.get(d, "pending") for d in TOPOLOGY.required}
     departments.update({d: s for d, s in timeline.departments.items() if d not in departments})
     return {
         "registration_id": registration_id,

@@ -14,7 +14,7 @@ from contracts.events import (
     RegistrationCompleted,
     RegistrationSubmitted,
 )
-from contracts.topology import DEPARTMENTS_BY_NAME, REQUIRED_DEPARTMENTS
+from contracts.topology import TOPOLOGY, Topology
 
 _COMPLETED_NAMESPACE = uuid5(NAMESPACE_URL, "https://enterprise-page.example/completed")
 
@@ -49,7 +49,9 @@ class Timeline:
 
 
 def apply(
-    timeline: Timeline, event: RegistrationSubmitted | DepartmentStatusChanged
+    timeline: Timeline,
+    event: RegistrationSubmitted | DepartmentStatusChanged,
+    topology: Topology = TOPOLOGY,
 ) -> list[RegistrationCompleted]:
     """Fold one event in; return the completion event if this event completed the registration."""
     if timeline.has_seen(str(event.event_id)):
@@ -65,7 +67,7 @@ def apply(
         }
     else:
         _advance(timeline, event)
-        zh, en = _describe(event)
+        zh, en = _describe(event, topology)
         fields = {
             "department": event.department,
             "status": event.status.value,
@@ -85,7 +87,7 @@ def apply(
             **fields,
         }
     )
-    timeline.overall_status = overall_status(timeline)
+    timeline.overall_status = overall_status(timeline, topology)
     if timeline.overall_status == "completed" and timeline.completed_event_id is None:
         completed = _completion(timeline, event.occurred_at)
         timeline.completed_event_id = str(completed.event_id)
@@ -93,8 +95,8 @@ def apply(
     return []
 
 
-def overall_status(timeline: Timeline) -> str:
-    statuses = [timeline.departments.get(d) for d in REQUIRED_DEPARTMENTS]
+def overall_status(timeline: Timeline, topology: Topology = TOPOLOGY) -> str:
+    statuses = [timeline.departments.get(d) for d in topology.required]
     if DepartmentStatus.REJECTED in statuses:
         return "rejected"
     if all(s in (DepartmentStatus.APPROVED, DepartmentStatus.NOT_APPLICABLE) for s in statuses):
@@ -111,8 +113,8 @@ def _advance(timeline: Timeline, event: DepartmentStatusChanged) -> None:
         timeline.departments[event.department] = event.status.value
 
 
-def _describe(event: DepartmentStatusChanged) -> tuple[str, str]:
-    dept = DEPARTMENTS_BY_NAME.get(event.department)
+def _describe(event: DepartmentStatusChanged, topology: Topology) -> tuple[str, str]:
+    dept = topology.by_name.get(event.department)
     label_zh, label_en = (
         (dept.label_zh, dept.label_en) if dept else (event.department, event.department)
     )

@@ -12,7 +12,7 @@ import pytest
 from contracts.events import DepartmentStatus, DepartmentStatusChanged, RegistrationSubmitted
 from contracts.form import RegistrationForm
 from contracts.topics import DEPARTMENT_STATUS, REGISTRATION_SUBMITTED, dead_letter_topic
-from contracts.topology import SUBSCRIPTIONS
+from contracts.topology import TOPOLOGY
 from service_runtime.access import issue_access_token
 from tests.conftest import submit, wait_for_overall
 from tests.kafka_helpers import produce, read_until
@@ -36,7 +36,7 @@ def received_by(rid, department):
 
 
 def groups_consuming(topic):
-    return {s.group_id for s in SUBSCRIPTIONS if topic in s.topics}
+    return {s.group_id for s in TOPOLOGY.subscriptions if topic in s.topics}
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from contracts.export import expected_files
-from contracts.topology import DEPARTMENTS, SUBSCRIPTIONS, department_group
+from contracts.topology import TOPOLOGY, department_group
 
 
 @pytest.mark.parametrize("path_and_text", list(expected_files().items()), ids=lambda p: p[0].name)
@@ -14,9 +14,9 @@ def test_committed_contract_file_matches_the_models(path_and_text):
 
 
 def test_every_department_has_its_own_consumer_group():
-    groups = [s.group_id for s in SUBSCRIPTIONS]
+    groups = [s.group_id for s in TOPOLOGY.subscriptions]
     assert len(groups) == len(set(groups))
-    assert {department_group(d.name) for d in DEPARTMENTS} <= set(groups)
+    assert {department_group(d.name) for d in TOPOLOGY.departments} <= set(groups)
 
 
 def test_the_asyncapi_document_names_every_topic_and_dead_letter_topic():

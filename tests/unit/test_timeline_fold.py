@@ -3,7 +3,7 @@ from uuid import uuid4
 
 from contracts.events import DepartmentStatus, DepartmentStatusChanged, RegistrationSubmitted
 from contracts.form import RegistrationForm
-from contracts.topology import REQUIRED_DEPARTMENTS
+from contracts.topology import TOPOLOGY
 from services.notifier.timeline import Timeline, apply
 
 RID = "0" * 31 + "1"
@@ -25,7 +25,7 @@ def status(department, value, sequence, at=T0):
 
 def approvals():
     events = []
-    for i, dept in enumerate(REQUIRED_DEPARTMENTS):
+    for i, dept in enumerate(TOPOLOGY.required):
         at = T0 + timedelta(milliseconds=i)
         events += [
             status(dept, DepartmentStatus.RECEIVED, 0, at),
@@ -39,7 +39,7 @@ def test_all_approvals_complete_the_registration_exactly_once():
     completions = [c for e in approvals() for c in apply(timeline, e)]
     assert timeline.overall_status == "completed"
     assert len(completions) == 1
-    assert completions[0].departments == dict.fromkeys(REQUIRED_DEPARTMENTS, "approved")
+    assert completions[0].departments == dict.fromkeys(TOPOLOGY.required, "approved")
 
 
 def test_replaying_every_event_changes_nothing():

@@ -1,0 +1,85 @@
+"""A missed statutory deadline on the real database: escalated, published, in the supervisor queue."""
+
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+import pytest
+from pymongo import AsyncMongoClient
+
+from contracts.events import RegistrationSubmitted
+from contracts.form import RegistrationForm
+from service_runtime.delivery import Decoded, RawRecord
+from service_runtime.outbox import OutboxRelay
+from service_runtime.settings import Settings
+from services.department.handlers import (
+    build_desk,
+    check_deadlines,
+    when_registration_or_prerequisite_changes_decide,
+)
+from services.department.store import MongoCaseStore
+from services.registration.market import MARKET
+
+pytestmark = pytest.mark.integration
+
+
+class MovableClock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class Delivered:
+    def __init__(self):
+        self.events = []
+
+    async def __call__(self, topic, key, payload, headers):
+        self.events.append((topic, key, payload))
+
+
+@pytest.mark.parametrize("deemed", [False, True])
+async def test_a_case_past_its_limit_is_escalated_once(live_stack, sample_form, deemed):
+    client = AsyncMongoClient(live_stack.mongodb_uri, tz_aware=True)
+    database = client[f"{live_stack.database_prefix}deadline_{uuid4().hex[:6]}"]
+    delivered = Delivered()
+    store = MongoCaseStore(database, "market", OutboxRelay(database["cases"], delivered))
+    await store.create_indexes()
+    clock = MovableClock(datetime(2026, 11, 23, 2, tzinfo=UTC))  # a Monday, 10:00 in China
+    settings = Settings(DEEMED_APPROVAL_DEPARTMENTS=["market"] if deemed else [])
+    desk = build_desk(settings, MARKET, store, clock)
+    sample_form["enterprise"]["business_scope"] = [
+        "药品零售"
+    ]  # needs a prior permit: officer review
+    event = RegistrationSubmitted(
+        event_id=uuid4(),
+        source="registration",
+        occurred_at=clock.now,
+        registration_id=uuid4().hex,
+        form=RegistrationForm.model_validate(sample_form),
+    )
+    handle = when_registration_or_prerequisite_changes_decide(desk.lifecycle, store, clock, 1)
+    await handle([Decoded(RawRecord("t", 0, 0, None, b""), event)])
+    try:
+        assert [c.registration_id for c in await store.queue(escalated=False)] == [
+            event.registration_id
+        ]
+        clock.now += timedelta(hours=20)  # Monday night: still inside the limit
+        assert await check_deadlines(desk) == 0
+        clock.now += timedelta(days=1)  # past the end of Tuesday, China time
+        assert await check_deadlines(desk) == 1
+        assert await check_deadlines(desk) == 0  # escalated once
+        statuses = [p.decode() for _, _, p in delivered.events]
+        assert sum('"deadline_breached"' in s for s in statuses) == 1
+        case = (await store.load([event.registration_id]))[event.registration_id].case
+        assert case.escalated
+        if deemed:
+            assert case.status == "approved"
+            assert case.decided_by == "system"
+        else:
+            assert case.status == "deadline_breached"
+            escalated = await store.queue(escalated=True)
+            assert [c.registration_id for c in escalated] == [event.registration_id]
+    finally:
+        await client.drop_database(database.name)
+        await client.close()

@@ -1,0 +1,85 @@
+"""Adding a department is one spec module plus one topology row: this one exists only here."""
+
+from datetime import UTC, datetime
+from uuid import uuid4
+
+from faststream.kafka import TestKafkaBroker
+
+from contracts.events import Artefact, DepartmentStatusChanged, RegistrationSubmitted
+from contracts.form import RegistrationForm
+from contracts.topics import DEPARTMENT_STATUS, REGISTRATION_SUBMITTED
+from contracts.topology import TOPOLOGY, Department, Topology
+from service_runtime.host import build_runtime
+from service_runtime.settings import Settings
+from services.department.handlers import build_desk, subscribe_department
+from services.department.kit import DepartmentSpec, Issued, credit_code_from, rule
+from services.notifier.timeline import Timeline, apply
+from services.registration.market import MARKET
+from tests.service.test_departments_with_test_broker import InMemoryCaseStore
+
+
+@rule(
+    "address_in_port_area",
+    "enterprise.address",
+    "住所应在港区",
+    "the address must be in the port area",
+)
+def _in_port_area(form: RegistrationForm) -> bool:
+    return "南沙" in form.enterprise.address
+
+
+def _issue_port_permit(
+    registration_id: str, _form: RegistrationForm, prerequisites: Issued
+) -> tuple[Artefact, ...]:
+    return (
+        Artefact(
+            kind="port_permit",
+            number=f"GW-{credit_code_from(prerequisites)}",
+            label_zh="港区备案号",
+        ),
+    )
+
+
+HARBOUR = DepartmentSpec(name="harbour", rules=(_in_port_area,), issue=_issue_port_permit)
+WITH_HARBOUR = Topology(
+    (
+        *TOPOLOGY.departments,
+        Department("harbour", "港务", "Harbour", service="harbour", waits_for=("market",)),
+    )
+)
+
+
+async def test_a_department_defined_only_in_this_test_joins_the_flow(sample_form):
+    runtime = build_runtime(Settings(KAFKA_BOOTSTRAP_SERVERS="test:9092", DELIVERY_BACKOFF_MS=0))
+    for spec in (MARKET, HARBOUR):
+        store = InMemoryCaseStore(spec.name, runtime.publish)
+        desk = build_desk(runtime.settings, spec, store, lambda: datetime.now(UTC), WITH_HARBOUR)
+        subscribe_department(runtime, desk, store)
+    statuses: list[DepartmentStatusChanged] = []
+
+    @runtime.broker.subscriber(DEPARTMENT_STATUS, group_id="observer")
+    async def observe(event: DepartmentStatusChanged) -> None:
+        statuses.append(event)
+
+    submitted = RegistrationSubmitted(
+        event_id=uuid4(),
+        source="registration",
+        occurred_at=datetime.now(UTC),
+        registration_id=uuid4().hex,
+        form=RegistrationForm.model_validate(sample_form),
+    )
+    async with TestKafkaBroker(runtime.broker) as broker:
+        await broker.publish(submitted.model_dump_json().encode(), REGISTRATION_SUBMITTED)
+
+    harbour = [s for s in statuses if s.department == "harbour"]
+    assert harbour[-1].status == "approved"
+    assert harbour[-1].artefacts[0].number.startswith("GW-91440115")
+    assert WITH_HARBOUR.subscription_for("harbour").group_id == "department.harbour"
+
+    # The notifier's completion rule now needs the new department too.
+    timeline = Timeline(submitted.registration_id)
+    for event in [submitted, *statuses]:
+        apply(timeline, event, WITH_HARBOUR)
+    assert timeline.departments["harbour"] == "approved"
+    assert "harbour" in WITH_HARBOUR.required
+    assert timeline.overall_status == "in_progress"  # the other six departments have not reported
