@@ -58,8 +58,11 @@ class LiveStack:
         process.kill()  # SIGKILL: no graceful shutdown, no final commit
         process.wait(10)
 
-    def restart(self, service: str) -> None:
-        start_service(self.stack, service, self.ports[service], self.extra_env)
+    def stop(self, service: str) -> None:
+        self.stack.stop_process(service)  # SIGTERM: a clean shutdown that leaves the group
+
+    def restart(self, service: str, extra: dict[str, str] | None = None) -> None:
+        start_service(self.stack, service, self.ports[service], {**self.extra_env, **(extra or {})})
 
 
 @pytest.fixture(scope="session")
