@@ -7,6 +7,8 @@ update, so state and events can never disagree.
 
 from __future__ import annotations
 
+import copy
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,15 +43,38 @@ class Write:
 
 
 class VersionedCollection:
-    def __init__(self, collection: AsyncCollection[Document]) -> None:
+    """Reads go through a bounded cache of what this process last wrote.
+
+    One consumer owns a partition, so its own last write is usually the current state. If
+    another writer moved on (a rebalance, a second instance), the revision check fails, the
+    cache entries are dropped and the caller retries on fresh state.
+    """
+
+    def __init__(self, collection: AsyncCollection[Document], cache_size: int = 20_000) -> None:
         self.collection = collection
+        self._cache: OrderedDict[str, Versioned] = OrderedDict()
+        self._cache_size = cache_size
 
     async def load(self, ids: Sequence[str]) -> dict[str, Versioned]:
-        found = {
-            doc["_id"]: Versioned(doc["_id"], doc, doc.get("rev", 1), doc.get("outbox_rev", 1))
-            async for doc in self.collection.find({"_id": {"$in": list(ids)}}, NO_OUTBOX)
+        cached = {i: self._cache[i] for i in ids if i in self._cache}
+        missing = [i for i in ids if i not in cached]
+        found = (
+            {
+                doc["_id"]: Versioned(doc["_id"], doc, doc.get("rev", 1), doc.get("outbox_rev", 1))
+                async for doc in self.collection.find({"_id": {"$in": missing}}, NO_OUTBOX)
+            }
+            if missing
+            else {}
+        )
+        hits = {
+            i: Versioned(i, copy.deepcopy(v.document), v.rev, v.outbox_rev)
+            for i, v in cached.items()
         }
-        return {i: found.get(i) or Versioned(i, None) for i in ids}
+        return {i: hits.get(i) or found.get(i) or Versioned(i, None) for i in ids}
+
+    def forget(self, ids: Sequence[str]) -> None:
+        for i in ids:
+            self._cache.pop(i, None)
 
     async def save(self, writes: Sequence[Write]) -> list[Stored]:
         if not writes:
@@ -58,9 +83,13 @@ class VersionedCollection:
         try:
             result = await self.collection.bulk_write(ops, ordered=False)
         except BulkWriteError as error:  # a duplicate key: someone created it first
+            self.forget([w.read.id for w in writes])
             raise ConcurrentUpdateError(str(error)[:300]) from error
         if result.matched_count + result.upserted_count < len(ops):
+            self.forget([w.read.id for w in writes])
             raise ConcurrentUpdateError("a document's revision moved on")
+        for w in writes:
+            self._remember(w)
         return [
             Stored(
                 w.read.id, 1 if w.read.document is None else w.read.outbox_rev + 1, list(w.outbox)
@@ -68,6 +97,15 @@ class VersionedCollection:
             for w in writes
             if w.outbox
         ]
+
+    def _remember(self, write: Write) -> None:
+        read = write.read
+        rev = 1 if read.document is None else read.rev + 1
+        outbox_rev = 1 if read.document is None else read.outbox_rev + (1 if write.outbox else 0)
+        self._cache[read.id] = Versioned(read.id, copy.deepcopy(write.state), rev, outbox_rev)
+        self._cache.move_to_end(read.id)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
 
 
 def _operation(write: Write) -> UpdateOne:

@@ -64,6 +64,7 @@ class Runtime:
         interval = self.settings.outbox_sweep_interval_ms / 1000
         self.background.append(lambda: relay.sweep_forever(interval, timedelta(seconds=5)))
         self.background.append(relay.publish_enqueued_forever)
+        self.background.append(relay.write_marks_forever)
         return relay
 
     def subscribe_batches(

@@ -75,6 +75,8 @@ class OutboxRelay:
         self._collection = collection
         self._publish = publish
         self._queue: asyncio.Queue[Stored] = asyncio.Queue()
+        self._marks: list[UpdateOne] = []
+        self._marks_waiting = asyncio.Event()
 
     async def publish_stored(self, stored: Sequence[Stored]) -> int:
         stored = [s for s in stored if s.entries]
@@ -92,8 +94,22 @@ class OutboxRelay:
             )
             for s in stored
         ]
-        await self._collection.bulk_write(marks, ordered=False)
+        # Marks are coalesced into one write every few milliseconds: a crash before the
+        # write only means the sweeper publishes those events again, which consumers absorb.
+        self._marks.extend(marks)
+        self._marks_waiting.set()
         return sum(len(s.entries) for s in stored)
+
+    async def write_marks_forever(self, linger: float = 0.05) -> None:
+        while True:
+            await self._marks_waiting.wait()
+            await asyncio.sleep(linger)
+            self._marks_waiting.clear()
+            marks, self._marks = self._marks, []
+            try:
+                await self._collection.bulk_write(marks, ordered=False)
+            except Exception as error:  # noqa: BLE001 - the entries stay pending; the sweeper retries
+                log.warning("outbox_mark_failed", error=repr(error), size=len(marks))
 
     def enqueue(self, stored: Stored) -> None:
         """Publish soon, coalesced with other writers' entries into one batch."""

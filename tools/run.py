@@ -20,12 +20,14 @@ def main() -> int:
         )
         return 1
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # A shell may start background jobs with SIGINT ignored; Ctrl-C must always stop the stack.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     print("starting broker, database and services … (logs in .devdata/logs/)", flush=True)
     try:
         with running_stack(DATA_DIR, dict(SERVICES), kafka_port=9092, mongo_port=27017) as stack:
             print(f"Kafka    {stack.kafka}\nMongoDB  {stack.mongodb_uri}")
             for service, port in SERVICES:
-                print(f"{service:<13}http://127.0.0.1:{port}  (health: /healthz, API docs: /docs)")
+                print(f"{service:<16}http://127.0.0.1:{port}  (health: /healthz, API docs: /docs)")
             print(
                 "\nSubmit the sample form:\n  curl -s -X POST http://127.0.0.1:8001/api/v1/registrations "
                 "-H 'Content-Type: application/json' --data @examples/registration.json\n"

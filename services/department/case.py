@@ -116,8 +116,8 @@ class Lifecycle:
     ) -> list[DepartmentStatusChanged]:
         if event.department not in self.waits_for or event.status not in TERMINAL_STATUSES:
             return []
-        if event.department in case.prerequisites:
-            return []  # replay
+        if event.department in case.prerequisites or case.closed:
+            return []  # a replay, or nothing left to decide
         case.prerequisites[event.department] = {
             "status": event.status.value,
             "artefacts": [a.model_dump() for a in event.artefacts],

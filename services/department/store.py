@@ -83,13 +83,15 @@ class MongoCaseStore:
 
     async def claim(self, registration_id: str, officer: str) -> Case | None:
         """Claim an open, unclaimed (or already own) case; None if that is not possible."""
+        self._cases.forget([registration_id])
         doc = await self.collection.find_one_and_update(
             {
                 "_id": registration_id,
                 "status": {"$in": [s.value for s in REVIEWABLE]},
                 "claimed_by": {"$in": [None, officer]},
             },
-            {"$set": {"claimed_by": officer}},
+            # The revision moves on, so no writer can overwrite the claim from a stale copy.
+            {"$set": {"claimed_by": officer}, "$inc": {"rev": 1}},
             projection=NO_OUTBOX,
             return_document=ReturnDocument.AFTER,
         )
