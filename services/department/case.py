@@ -49,6 +49,8 @@ class Case:
     round: int = 1
     status: str | None = None
     sequence: int = -1
+    form_received: bool = False
+    # The form is kept only while the case is open: a closed case keeps its decision, not the data.
     form: dict[str, Any] | None = None
     enterprise_name: str | None = None
     reasons: list[dict[str, Any]] = field(default_factory=list)
@@ -84,9 +86,10 @@ class Lifecycle:
     def on_form(
         self, case: Case, event: RegistrationSubmitted, now: datetime, due: datetime
     ) -> list[DepartmentStatusChanged]:
-        if case.form is not None:
+        if case.form_received:
             return []  # replay
         form = event.form
+        case.form_received = True
         case.form = form.model_dump(mode="json")
         case.enterprise_name = form.enterprise.name
         case.received_at = now
@@ -122,7 +125,7 @@ class Lifecycle:
             "status": event.status.value,
             "artefacts": [a.model_dump() for a in event.artefacts],
         }
-        if case.form is None or case.closed:
+        if not case.form_received or case.closed:
             return []  # decided when the form arrives
         if self._failed_prerequisite(case):
             return self._close_as_not_applicable(case, now)
@@ -239,6 +242,8 @@ class Lifecycle:
         case.status = status.value
         if status in TERMINAL_STATUSES or status == DepartmentStatus.CORRECTION_REQUESTED:
             case.decided_by, case.decided_at = by, now
+        if status in TERMINAL_STATUSES:
+            case.form = None  # data minimisation: the decision and its reasons remain
         return DepartmentStatusChanged(
             event_id=status_event_id(
                 case.registration_id, self.spec.name, case.round, case.sequence, status
