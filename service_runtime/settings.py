@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     )
     # Built-in departments switched off, so an external system can take their place: ["credit"].
     disabled_departments: list[str] = Field(default_factory=list, alias="DISABLED_DEPARTMENTS")
+    # Monthly invoices the tax department approves without an officer: {"vat_special": 25}.
+    tax_invoice_auto_limits: dict[str, int] = Field(
+        default_factory=dict, alias="TAX_INVOICE_AUTO_LIMITS"
+    )
     deadline_check_interval_ms: int = Field(
         default=30_000, ge=100, alias="DEADLINE_CHECK_INTERVAL_MS"
     )

@@ -6,8 +6,8 @@ from fastapi import FastAPI
 
 from service_runtime.settings import Settings
 from services.department.app import create_department_app
-from services.tax.rules import TAX
+from services.tax.rules import tax_department
 
 
 def create_app(settings: Settings) -> FastAPI:
-    return create_department_app(settings, TAX)
+    return create_department_app(settings, tax_department(settings.tax_invoice_auto_limits))

@@ -2,27 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from decimal import Decimal
 
 from contracts.events import Artefact
 from contracts.form import RegistrationForm
-from services.department.kit import DepartmentSpec, Issued, credit_code_from, rule
+from services.department.kit import DepartmentSpec, Issued, Rule, credit_code_from, rule
 from services.department.numbers import derived_digits
 
 GENERAL_TAXPAYER_THRESHOLD = Decimal(5_000_000)  # expected annual taxable sales, CNY
-AUTO_APPROVED_MONTHLY_INVOICES = {"vat_special": 25, "vat_ordinary": 100, "none": 0}
+# Monthly invoices approved without an officer; `TAX_INVOICE_AUTO_LIMITS` overrides them.
+DEFAULT_INVOICE_AUTO_LIMITS = {"vat_special": 25, "vat_ordinary": 100, "none": 0}
 
 
-@rule(
-    "invoice_quantity_within_limit",
-    "tax.invoice_monthly_quantity",
-    "每月发票领用数量应在自动核定上限内",
-    "the monthly invoice quantity must be within the automatically approved limit",
-)
-def _invoice_limit(form: RegistrationForm) -> bool:
-    return (
-        form.tax.invoice_monthly_quantity <= AUTO_APPROVED_MONTHLY_INVOICES[form.tax.invoice_kind]
+def invoice_limit_rule(limits: Mapping[str, int]) -> Rule:
+    @rule(
+        "invoice_quantity_within_limit",
+        "tax.invoice_monthly_quantity",
+        "每月发票领用数量应在自动核定上限内",
+        "the monthly invoice quantity must be within the automatically approved limit",
     )
+    def _invoice_limit(form: RegistrationForm) -> bool:
+        limit = limits.get(
+            form.tax.invoice_kind, DEFAULT_INVOICE_AUTO_LIMITS[form.tax.invoice_kind]
+        )
+        return form.tax.invoice_monthly_quantity <= limit
+
+    return _invoice_limit
 
 
 @rule(
@@ -65,9 +72,15 @@ def _issue(
     )
 
 
+def tax_department(
+    invoice_limits: Mapping[str, int] = DEFAULT_INVOICE_AUTO_LIMITS,
+) -> DepartmentSpec:
+    return replace(TAX, rules=(invoice_limit_rule(invoice_limits), _contact))
+
+
 TAX = DepartmentSpec(
     name="tax",
-    rules=(_invoice_limit, _contact),
+    rules=(invoice_limit_rule(DEFAULT_INVOICE_AUTO_LIMITS), _contact),
     issue=_issue,
     projection=(
         "enterprise.name",

@@ -9,6 +9,7 @@ import pytest
 from contracts.events import DepartmentStatus, DepartmentStatusChanged, RegistrationSubmitted
 from contracts.form import RegistrationForm
 from contracts.identifiers import is_valid_uscc
+from service_runtime.settings import Settings
 from services.bank.rules import BANK
 from services.commerce.rules import COMMERCE
 from services.credit.rules import CREDIT
@@ -16,7 +17,7 @@ from services.department.case import Case, Lifecycle
 from services.police.rules import POLICE
 from services.registration.market import MARKET
 from services.social_security.rules import SOCIAL_SECURITY
-from services.tax.rules import TAX
+from services.tax.rules import TAX, tax_department
 
 NOW = datetime(2026, 11, 23, 2, tzinfo=UTC)
 RID = "ab" * 16
@@ -127,6 +128,21 @@ def test_tax_derives_the_taxpayer_type_from_expected_sales(sample_form, sales, k
 def test_too_many_invoices_exceed_the_automatic_limit(sample_form):
     sample_form["tax"]["invoice_monthly_quantity"] = 101
     assert final(decide(TAX, sample_form)).status == DepartmentStatus.IN_REVIEW
+
+
+def test_the_automatic_invoice_limit_is_configurable(sample_form):
+    sample_form["tax"]["invoice_monthly_quantity"] = 60
+    assert (
+        final(decide(tax_department({"vat_ordinary": 50}), sample_form)).status
+        == DepartmentStatus.IN_REVIEW
+    )
+    assert (
+        final(decide(tax_department({"vat_ordinary": 60}), sample_form)).status
+        == DepartmentStatus.APPROVED
+    )
+    assert Settings(TAX_INVOICE_AUTO_LIMITS={"vat_ordinary": 60}).tax_invoice_auto_limits == {
+        "vat_ordinary": 60
+    }
 
 
 def test_a_restricted_legal_representative_is_held_by_credit(sample_form):
