@@ -10,12 +10,13 @@ import pytest
 import yaml
 
 from service_runtime.settings import Settings
+from tools.localstack import SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "deploy" / "Dockerfile"
 
-APP_SERVICES = ("registration", "notifier", "tax", "police", "credit")
+APP_SERVICES = tuple(name for name, _ in SERVICES)  # every service `make run` starts
 CONNECTION_SETTINGS = ("KAFKA_BOOTSTRAP_SERVERS", "MONGODB_URI")
 INFRASTRUCTURE = ("kafka", "mongo")
 DEV_ONLY_PACKAGES = ("calfkit", "secantus")
