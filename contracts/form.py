@@ -149,7 +149,25 @@ class RegistrationForm(_Part):
         total = sum((s.contribution for s in self.shareholders), Decimal(0))
         if total != self.enterprise.registered_capital:
             raise rule_error("contributions_equal_capital")
+        today = datetime.now(UTC).date()
         birth = resident_id_birth_date(self.legal_representative.id_number)
-        if birth is not None and age_on(birth, datetime.now(UTC).date()) < 18:  # noqa: PLR2004
+        if birth is not None and age_on(birth, today) < 18:  # noqa: PLR2004
             raise rule_error("legal_representative_adult")
+        if self.enterprise.type in FIVE_YEAR_PAID_IN_TYPES:
+            latest = _years_later(today, 5)  # founding is the day of registration
+            if any(s.contribution_deadline > latest for s in self.shareholders):
+                raise rule_error("contribution_deadline_within_five_years")
         return self
+
+
+# Company Law (2023 revision, in force 2024-07-01), Article 47: five years to pay in.
+FIVE_YEAR_PAID_IN_TYPES = frozenset(
+    {EnterpriseType.LIMITED_LIABILITY_COMPANY, EnterpriseType.FOREIGN_INVESTED_LLC}
+)
+
+
+def _years_later(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)

@@ -47,6 +47,10 @@ FORM_RULE_MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "自然人股东须填写身份证号码，境内法人股东须填写统一社会信用代码，境外法人股东须填写注册号",
         "a person needs an ID number, a domestic company a credit code, a foreign one its registration number",
     ),
+    "contribution_deadline_within_five_years": (
+        "有限责任公司股东认缴出资应自公司成立之日起五年内缴足（《公司法》2024年施行）",
+        "LLC shareholders must pay in their subscribed capital within five years of founding (Company Law 2024)",
+    ),
     "consent_given": (
         "须确认申报信息真实并同意各部门共享",
         "you must declare the form true and consent to sharing it with the departments",
@@ -89,5 +93,6 @@ def age_on(birth: date, today: date) -> int:
 ROOT_RULE_FIELD_PATHS: Final[dict[str, str]] = {
     "contributions_equal_capital": "enterprise.registered_capital",
     "legal_representative_adult": "legal_representative.id_number",
+    "contribution_deadline_within_five_years": "shareholders",
     "consent_given": "consent",
 }

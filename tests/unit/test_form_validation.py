@@ -67,6 +67,14 @@ def test_a_minor_cannot_be_legal_representative(sample_form):
     assert errors["legal_representative.id_number"]["rule"] == "legal_representative_adult"
 
 
+def test_llc_contributions_are_due_within_five_years_of_founding(sample_form):
+    sample_form["shareholders"][1]["contribution_deadline"] = "2040-01-01"
+    assert _errors(sample_form)["shareholders"]["rule"] == "contribution_deadline_within_five_years"
+    sample_form["enterprise"]["type"] = "partnership"
+    sample_form["enterprise"]["name"] = "广州南沙示例科技合伙企业"
+    assert validate_form(sample_form)  # the five-year rule binds limited liability companies only
+
+
 def test_consent_is_required(sample_form):
     sample_form["consent"] = False
     assert _errors(sample_form)["consent"]["rule"] == "consent_given"
