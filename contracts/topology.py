@@ -103,6 +103,12 @@ class Topology:
                 for d in self.departments
             ),
             Subscription(
+                consumer="licences",  # the registration authority issues the licence document
+                topics=(DEPARTMENT_STATUS,),
+                group_id="registration.licences",
+                publishes=(),
+            ),
+            Subscription(
                 consumer="notifier",
                 topics=(REGISTRATION_SUBMITTED, DEPARTMENT_STATUS),
                 group_id="notifier.timeline",

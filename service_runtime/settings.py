@@ -54,6 +54,13 @@ class Settings(BaseSettings):
     deadline_check_interval_ms: int = Field(
         default=30_000, ge=100, alias="DEADLINE_CHECK_INTERVAL_MS"
     )
+    # Ed25519 seed (base64, 32 bytes) that signs electronic business licences.
+    licence_signing_key: SecretStr = Field(
+        default=SecretStr("local-development-only-licences"), alias="LICENCE_SIGNING_KEY"
+    )
+    registration_public_url: str = Field(
+        default="http://127.0.0.1:8001", alias="REGISTRATION_PUBLIC_URL"
+    )
     notifier_public_url: str = Field(default="http://127.0.0.1:8002", alias="NOTIFIER_PUBLIC_URL")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     otel_traces_exporter: str = Field(default="none", alias="OTEL_TRACES_EXPORTER")

@@ -8,7 +8,10 @@ from service_runtime.host import Runtime, create_service_app
 from service_runtime.settings import Settings
 from services.department.handlers import department_component
 from services.department.http import router as officer_router
+from services.registration.department_forms import router as forms_router
 from services.registration.http import router
+from services.registration.licences import licence_component
+from services.registration.licences import router as licence_router
 from services.registration.market import MARKET
 from services.registration.store import MongoRegistrationStore
 
@@ -24,7 +27,7 @@ async def intake_component(runtime: Runtime) -> None:
 def create_app(settings: Settings) -> FastAPI:
     return create_service_app(
         settings,
-        [intake_component, department_component(MARKET)],
-        routers=[router, officer_router],
+        [intake_component, licence_component, department_component(MARKET)],
+        routers=[router, forms_router, licence_router, officer_router],
         title="Enterprise Page registration",
     )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from contracts.events import RegistrationSubmitted
+from contracts.form import RegistrationForm
 from contracts.topics import REGISTRATION_SUBMITTED
 from service_runtime.mongo import Document
 from service_runtime.outbox import OutboxRelay, Stored, outbox_entry, outbox_fields_for_new_document
@@ -62,3 +64,7 @@ class MongoRegistrationStore:
     async def form_hash_for(self, registration_id: str) -> str | None:
         doc = await self._registrations.find_one({"_id": registration_id}, {"form_sha256": 1})
         return None if doc is None else str(doc["form_sha256"])
+
+    async def forms(self, registration_ids: Sequence[str]) -> dict[str, RegistrationForm]:
+        cursor = self._registrations.find({"_id": {"$in": list(registration_ids)}}, {"form": 1})
+        return {doc["_id"]: RegistrationForm.model_validate(doc["form"]) async for doc in cursor}

@@ -1,0 +1,118 @@
+"""Each department's approval form, generated from the one form: only the fields it needs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, get_args
+
+from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel
+
+from contracts.form import RegistrationForm
+from contracts.topology import TOPOLOGY
+from service_runtime.access import token_grants
+from service_runtime.host import Runtime
+from service_runtime.problems import Problem
+from services.department.registry import BUILT_IN
+from services.registration.documents import Document, render_html, render_pdf
+
+router = APIRouter(tags=["forms"])
+
+
+def project(form: RegistrationForm, paths: tuple[str, ...]) -> dict[str, Any]:
+    """The projected part of the form, keeping its shape: {"enterprise": {"name": ...}}."""
+    data = form.model_dump(mode="json")
+    projected: dict[str, Any] = {}
+    for path in paths:
+        source, target = data, projected
+        parts = path.split(".")
+        for part in parts[:-1]:
+            source = source.get(part) or {}
+            target = target.setdefault(part, {})
+        target[parts[-1]] = source.get(parts[-1])
+    return projected
+
+
+def _label(model: type[BaseModel] | None, key: str) -> tuple[str, type[BaseModel] | None]:
+    field = model.model_fields.get(key) if model else None
+    if field is None:
+        return key, None
+    nested = next(
+        (
+            a
+            for a in (field.annotation, *get_args(field.annotation))
+            if isinstance(a, type) and issubclass(a, BaseModel)
+        ),
+        None,
+    )
+    if nested is None:  # a list of models
+        nested = next(
+            (
+                b
+                for a in get_args(field.annotation)
+                for b in get_args(a)
+                if isinstance(b, type) and issubclass(b, BaseModel)
+            ),
+            None,
+        )
+    return (field.description or key).split(" ")[0], nested
+
+
+def rows(
+    value: object, model: type[BaseModel] | None = RegistrationForm, prefix: str = ""
+) -> list[tuple[str, str]]:
+    if isinstance(value, dict):
+        out: list[tuple[str, str]] = []
+        for key, item in value.items():
+            label, nested = _label(model, key)
+            out += rows(
+                item,
+                nested,
+                f"{prefix}{label} / " if isinstance(item, dict | list) else f"{prefix}{label}",
+            )
+        return out
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        return [r for i, item in enumerate(value, 1) for r in rows(item, model, f"{prefix}{i} · ")]
+    if isinstance(value, list):
+        return [(prefix.rstrip(" /"), "；".join(str(v) for v in value))]
+    return [(prefix.rstrip(" /"), "" if value is None else str(value))]
+
+
+@router.get("/api/v1/registrations/{registration_id}/forms/{department}", response_model=None)
+async def department_form(
+    request: Request,
+    registration_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")],
+    department: Annotated[str, Path(pattern=r"^[a-z][a-z_]{1,30}$")],
+    authorization: Annotated[str | None, Header()] = None,
+    format: Annotated[Literal["json", "html", "pdf"], Query()] = "html",  # noqa: A002 - public name
+) -> Response:
+    """The approval form one department receives, generated from the one form."""
+    runtime: Runtime = request.app.state.runtime
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Problem(401, "missing_token")
+    if not token_grants(
+        runtime.settings.access_token_secret.get_secret_value(), registration_id, token.strip()
+    ):
+        raise Problem(403, "token_not_for_registration")
+    spec = BUILT_IN.get(department)
+    if spec is None:
+        raise Problem(404, "unknown_department")
+    forms = await runtime.state["registrations"].forms([registration_id])
+    if registration_id not in forms:
+        raise Problem(404, "registration_not_found")
+    projected = project(forms[registration_id], spec.projection)
+    if format == "json":
+        return JSONResponse(
+            {"registration_id": registration_id, "department": department, "form": projected}
+        )
+    label = TOPOLOGY.by_name[department].label_zh if department in TOPOLOGY.by_name else department
+    document = Document(
+        title_zh=f"{label}审批表",
+        title_en=f"Approval form for {department}, generated from the comprehensive form",
+        rows=[("登记编号", registration_id), *rows(projected)],
+        footer="本表由《综合信息表》自动生成，仅含本部门所需字段（数据最小化）。",
+    )
+    if format == "pdf":
+        return Response(render_pdf(document), media_type="application/pdf")
+    return HTMLResponse(render_html(document))

@@ -1,0 +1,136 @@
+"""Issue the electronic licence when market regulation approves, and let anyone verify it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Annotated, Any, Literal
+
+import structlog
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pymongo import UpdateOne
+from pymongo.asynchronous.collection import AsyncCollection
+
+from contracts.events import DepartmentStatus, DepartmentStatusChanged, decode_event
+from contracts.identifiers import is_valid_uscc
+from contracts.topology import TOPOLOGY
+from service_runtime.delivery import Decoded
+from service_runtime.host import Runtime
+from service_runtime.mongo import Document
+from service_runtime.problems import Problem
+from services.registration.documents import render_html, render_pdf
+from services.registration.licence import (
+    ElectronicLicence,
+    build_licence,
+    licence_document,
+    public_key_b64,
+    sign,
+    signing_key_from,
+)
+from services.registration.store import MongoRegistrationStore
+
+log = structlog.get_logger("licences")
+router = APIRouter(tags=["licences"])
+Handler = Callable[[Sequence[Decoded[Any]]], Awaitable[None]]
+
+
+def when_market_approves_issue_licence(
+    registrations: MongoRegistrationStore, licences: AsyncCollection[Document], secret: str
+) -> Handler:
+    key = signing_key_from(secret)
+
+    async def handle(batch: Sequence[Decoded[Any]]) -> None:
+        approvals = [
+            item.event
+            for item in batch
+            if isinstance(item.event, DepartmentStatusChanged)
+            and item.event.department == "market"
+            and item.event.status == DepartmentStatus.APPROVED
+        ]
+        if not approvals:
+            return
+        forms = await registrations.forms([a.registration_id for a in approvals])
+        ops = []
+        for approval in approvals:
+            form = forms.get(approval.registration_id)
+            if form is None:  # not ours (a test or another intake): nothing to print
+                continue
+            licence = build_licence(form, approval.artefacts, approval.occurred_at)
+            document = {
+                "registration_id": approval.registration_id,
+                "licence": licence.model_dump(mode="json"),
+                "signature": sign(licence, key),
+            }
+            # Keyed by the credit code with $setOnInsert: a replay issues nothing new.
+            ops.append(
+                UpdateOne(
+                    {"_id": licence.unified_social_credit_code},
+                    {"$setOnInsert": document},
+                    upsert=True,
+                )
+            )
+        if ops:
+            await licences.bulk_write(ops, ordered=False)
+            log.info("licences_issued", count=len(ops))
+
+    return handle
+
+
+async def licence_component(runtime: Runtime) -> None:
+    database = runtime.database("registration")
+    registrations: MongoRegistrationStore = runtime.state["registrations"]
+    licences = database["licences"]
+    runtime.state["licences"] = licences
+    subscription = TOPOLOGY.subscription_for("licences")
+    runtime.subscribe_batches(
+        topics=subscription.topics,
+        group=subscription.group_id,
+        decode=decode_event,
+        handle=when_market_approves_issue_licence(
+            registrations, licences, runtime.settings.licence_signing_key.get_secret_value()
+        ),
+        name="when_market_approves_issue_licence",
+    )
+
+
+@router.get("/api/v1/licences/{uscc}", response_model=None)
+async def get_licence(
+    request: Request,
+    uscc: Annotated[str, Path(min_length=18, max_length=18)],
+    format: Annotated[Literal["json", "html", "pdf"], Query()] = "json",  # noqa: A002 - the public parameter name
+) -> Response:
+    """Public verification of an electronic business licence (no personal identity numbers)."""
+    if not is_valid_uscc(uscc.upper()):
+        raise Problem(
+            422,
+            "invalid_credit_code",
+            [
+                {
+                    "path": "uscc",
+                    "rule": "gb32100_check_character",
+                    "message_zh": "统一社会信用代码校验码不正确",
+                    "message_en": "invalid GB 32100 check character",
+                }
+            ],
+        )
+    runtime: Runtime = request.app.state.runtime
+    stored = await runtime.state["licences"].find_one({"_id": uscc.upper()})
+    if stored is None:
+        raise Problem(404, "licence_not_found")
+    licence = ElectronicLicence.model_validate(stored["licence"])
+    url = f"{runtime.settings.registration_public_url}/api/v1/licences/{licence.unified_social_credit_code}"
+    if format == "html":
+        return HTMLResponse(render_html(licence_document(licence, url)))
+    if format == "pdf":
+        return Response(render_pdf(licence_document(licence, url)), media_type="application/pdf")
+    key = signing_key_from(runtime.settings.licence_signing_key.get_secret_value())
+    return JSONResponse(
+        {
+            "licence": stored["licence"],
+            "signature": stored["signature"],
+            "algorithm": "Ed25519",
+            "public_key": public_key_b64(key),
+            "signed_bytes": "canonical JSON of `licence`: keys sorted, no spaces, UTF-8",
+            "verification_url": url,
+        }
+    )

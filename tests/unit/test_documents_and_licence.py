@@ -1,0 +1,91 @@
+"""Licence signatures and printable documents, parsed back with a real PDF reader."""
+
+import base64
+import io
+from datetime import UTC, datetime
+
+from pypdf import PdfReader
+
+from contracts.events import Artefact
+from contracts.form import RegistrationForm
+from services.department.registry import BUILT_IN
+from services.registration.department_forms import project, rows
+from services.registration.documents import Document, render_html, render_pdf
+from services.registration.licence import (
+    ElectronicLicence,
+    build_licence,
+    canonical_bytes,
+    licence_document,
+    public_key_b64,
+    sign,
+    signing_key_from,
+    verify,
+)
+
+ISSUED = datetime(2026, 11, 23, 2, tzinfo=UTC)
+ARTEFACTS = (
+    Artefact(
+        kind="unified_social_credit_code", number="914401157368625357", label_zh="统一社会信用代码"
+    ),
+    Artefact(kind="business_licence_number", number="440115431406093", label_zh="电子营业执照编号"),
+)
+
+
+def pdf_text(data: bytes) -> str:
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def licence(sample_form) -> ElectronicLicence:
+    return build_licence(RegistrationForm.model_validate(sample_form), ARTEFACTS, ISSUED)
+
+
+def test_a_licence_signature_verifies_and_fails_after_one_changed_byte(sample_form):
+    key = signing_key_from("test-key")
+    issued = licence(sample_form)
+    signature = sign(issued, key)
+    assert verify(issued, signature, public_key_b64(key))
+    changed = issued.model_copy(update={"name": issued.name.replace("科技", "科兹")})
+    assert canonical_bytes(changed) != canonical_bytes(issued)
+    assert not verify(changed, signature, public_key_b64(key))
+    raw = bytearray(base64.b64decode(signature))
+    raw[0] ^= 0x01
+    assert not verify(issued, base64.b64encode(bytes(raw)).decode(), public_key_b64(key))
+    assert not verify(issued, signature, public_key_b64(signing_key_from("another-key")))
+
+
+def test_the_licence_carries_no_identity_numbers(sample_form):
+    text = canonical_bytes(licence(sample_form)).decode()
+    assert sample_form["legal_representative"]["id_number"] not in text
+    assert "张三" in text
+    assert "914401157368625357" in text
+
+
+def test_the_licence_pdf_and_html_carry_the_name_in_chinese_and_a_qr_code(sample_form):
+    document = licence_document(
+        licence(sample_form), "http://127.0.0.1:8001/api/v1/licences/914401157368625357"
+    )
+    text = pdf_text(render_pdf(document))
+    assert "广州南沙示例科技有限公司" in text
+    assert "统一社会信用代码" in text
+    page = render_html(document)
+    assert "广州南沙示例科技有限公司" in page
+    assert "<svg" in page
+
+
+def test_each_department_form_holds_only_what_that_department_needs(sample_form):
+    form = RegistrationForm.model_validate(sample_form)
+    police = project(form, BUILT_IN["police"].projection)
+    assert set(police) == {"enterprise", "legal_representative", "seals"}
+    assert set(police["enterprise"]) == {"name", "address"}
+    credit = project(form, BUILT_IN["credit"].projection)
+    assert "tax" not in credit
+    assert "seals" not in credit
+
+
+def test_every_department_form_renders_to_a_pdf_with_the_enterprise_name(sample_form):
+    form = RegistrationForm.model_validate(sample_form)
+    for name, spec in BUILT_IN.items():
+        document = Document(
+            title_zh=f"{name}审批表", title_en=name, rows=rows(project(form, spec.projection))
+        )
+        assert "广州南沙示例科技有限公司" in pdf_text(render_pdf(document)), name
