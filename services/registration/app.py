@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 
 from service_runtime.host import Runtime, create_service_app
@@ -9,7 +11,7 @@ from service_runtime.settings import Settings
 from services.department.handlers import department_component
 from services.department.http import router as officer_router
 from services.registration.department_forms import router as forms_router
-from services.registration.http import router
+from services.registration.http import FORM_COMPONENTS, router
 from services.registration.licences import licence_component
 from services.registration.licences import router as licence_router
 from services.registration.market import MARKET
@@ -25,9 +27,22 @@ async def intake_component(runtime: Runtime) -> None:
 
 
 def create_app(settings: Settings) -> FastAPI:
-    return create_service_app(
+    app = create_service_app(
         settings,
         [intake_component, licence_component, department_component(MARKET)],
         routers=[router, forms_router, licence_router, officer_router],
         title="Enterprise Page registration",
     )
+    publish_form_schemas(app)
+    return app
+
+
+def publish_form_schemas(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = generate()
+        schema.setdefault("components", {}).setdefault("schemas", {}).update(FORM_COMPONENTS)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

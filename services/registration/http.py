@@ -19,7 +19,13 @@ from services.registration.submit import submit_registration
 log = structlog.get_logger("registration")
 router = APIRouter()
 
+# The body is parsed by hand (size, depth, content type first), so the form's schema is
+# published explicitly: the request body refers to it and its parts live in components.
 _FORM_SCHEMA = RegistrationForm.model_json_schema(ref_template="#/components/schemas/{model}")
+FORM_COMPONENTS = {
+    "RegistrationForm": {k: v for k, v in _FORM_SCHEMA.items() if k != "$defs"},
+    **_FORM_SCHEMA["$defs"],
+}
 _ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"description": "malformed or too deeply nested JSON"},
     413: {"description": "body over 1 MiB"},
@@ -47,7 +53,12 @@ async def _read_body(request: Request) -> bytes:
     status_code=202,
     responses=_ERROR_RESPONSES,
     openapi_extra={
-        "requestBody": {"required": True, "content": {"application/json": {"schema": _FORM_SCHEMA}}}
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/RegistrationForm"}}
+            },
+        }
     },
 )
 async def submit(
