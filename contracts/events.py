@@ -95,8 +95,15 @@ class RegistrationCompleted(Envelope):
     submitted_at: datetime | None = Field(default=None, description="when the form was accepted")
 
 
+class RegistrationWithdrawn(Envelope):
+    """The enterprise withdrew the application before completion; departments stop."""
+
+    event_type: Literal["registration.withdrawn.v1"] = "registration.withdrawn.v1"
+    reason: str | None = Field(default=None, max_length=500, description="撤回原因（可选）")
+
+
 AnyEvent = Annotated[
-    RegistrationSubmitted | DepartmentStatusChanged | RegistrationCompleted,
+    RegistrationSubmitted | DepartmentStatusChanged | RegistrationCompleted | RegistrationWithdrawn,
     Field(discriminator="event_type"),
 ]
 ANY_EVENT: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
@@ -104,7 +111,9 @@ ANY_EVENT: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
 
 def decode_event(
     raw: bytes,
-) -> RegistrationSubmitted | DepartmentStatusChanged | RegistrationCompleted:
+) -> (
+    RegistrationSubmitted | DepartmentStatusChanged | RegistrationCompleted | RegistrationWithdrawn
+):
     return ANY_EVENT.validate_json(raw)
 
 
@@ -112,4 +121,5 @@ EVENT_MODELS: tuple[type[Envelope], ...] = (
     RegistrationSubmitted,
     DepartmentStatusChanged,
     RegistrationCompleted,
+    RegistrationWithdrawn,
 )

@@ -14,12 +14,18 @@ from faststream.specification import AsyncAPI
 from pydantic import BaseModel
 
 from contracts.dead_letter import DeadLetter
-from contracts.events import DepartmentStatusChanged, RegistrationCompleted, RegistrationSubmitted
+from contracts.events import (
+    DepartmentStatusChanged,
+    RegistrationCompleted,
+    RegistrationSubmitted,
+    RegistrationWithdrawn,
+)
 from contracts.form import RegistrationForm
 from contracts.topics import (
     DEPARTMENT_STATUS,
     REGISTRATION_COMPLETED,
     REGISTRATION_SUBMITTED,
+    REGISTRATION_WITHDRAWN,
     dead_letter_topic,
 )
 from contracts.topology import TOPOLOGY
@@ -32,6 +38,7 @@ TOPIC_EVENTS: dict[str, type[BaseModel]] = {
     REGISTRATION_SUBMITTED: RegistrationSubmitted,
     DEPARTMENT_STATUS: DepartmentStatusChanged,
     REGISTRATION_COMPLETED: RegistrationCompleted,
+    REGISTRATION_WITHDRAWN: RegistrationWithdrawn,
 }
 SCHEMA_FILES: dict[str, type[BaseModel]] = {
     **{f"{topic}.json": model for topic, model in TOPIC_EVENTS.items()},

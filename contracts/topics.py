@@ -5,8 +5,14 @@ from typing import Final
 REGISTRATION_SUBMITTED: Final = "registration.submitted.v1"
 DEPARTMENT_STATUS: Final = "department.status.v1"
 REGISTRATION_COMPLETED: Final = "registration.completed.v1"
+REGISTRATION_WITHDRAWN: Final = "registration.withdrawn.v1"
 
-ALL_TOPICS: Final = (REGISTRATION_SUBMITTED, DEPARTMENT_STATUS, REGISTRATION_COMPLETED)
+ALL_TOPICS: Final = (
+    REGISTRATION_SUBMITTED,
+    DEPARTMENT_STATUS,
+    REGISTRATION_COMPLETED,
+    REGISTRATION_WITHDRAWN,
+)
 
 
 def dead_letter_topic(topic: str) -> str:

@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from contracts.topics import DEPARTMENT_STATUS, REGISTRATION_COMPLETED, REGISTRATION_SUBMITTED
+from contracts.topics import (
+    DEPARTMENT_STATUS,
+    REGISTRATION_COMPLETED,
+    REGISTRATION_SUBMITTED,
+    REGISTRATION_WITHDRAWN,
+)
 
 
 @dataclass(frozen=True)
@@ -94,9 +99,9 @@ class Topology:
                 Subscription(
                     consumer=d.name,
                     # A dependent also reads status events, to learn its prerequisites' decisions.
-                    topics=(REGISTRATION_SUBMITTED, DEPARTMENT_STATUS)
+                    topics=(REGISTRATION_SUBMITTED, REGISTRATION_WITHDRAWN, DEPARTMENT_STATUS)
                     if d.waits_for
-                    else (REGISTRATION_SUBMITTED,),
+                    else (REGISTRATION_SUBMITTED, REGISTRATION_WITHDRAWN),
                     group_id=department_group(d.name),
                     publishes=(DEPARTMENT_STATUS,),
                 )
@@ -109,8 +114,14 @@ class Topology:
                 publishes=(),
             ),
             Subscription(
+                consumer="registration",  # learns completion, so a completed one cannot be withdrawn
+                topics=(REGISTRATION_COMPLETED,),
+                group_id="registration.status",
+                publishes=(REGISTRATION_WITHDRAWN,),
+            ),
+            Subscription(
                 consumer="notifier",
-                topics=(REGISTRATION_SUBMITTED, DEPARTMENT_STATUS),
+                topics=(REGISTRATION_SUBMITTED, REGISTRATION_WITHDRAWN, DEPARTMENT_STATUS),
                 group_id="notifier.timeline",
                 publishes=(REGISTRATION_COMPLETED,),
             ),

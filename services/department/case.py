@@ -50,6 +50,7 @@ class Case:
     status: str | None = None
     sequence: int = -1
     form_received: bool = False
+    withdrawn: bool = False
     # The form is kept only while the case is open: a closed case keeps its decision, not the data.
     form: dict[str, Any] | None = None
     enterprise_name: str | None = None
@@ -94,6 +95,8 @@ class Lifecycle:
         case.enterprise_name = form.enterprise.name
         case.received_at = now
         out = [self._emit(case, DepartmentStatus.RECEIVED, now, "system")]
+        if case.withdrawn:  # the withdrawal overtook the form
+            return [*out, self._close_as_withdrawn(case, now)]
         if not self.spec.applies(form):
             reason = _reason(
                 "department_applies",
@@ -134,6 +137,24 @@ class Lifecycle:
             recorded = tuple(Reason.model_validate(r) for r in case.reasons)
             return self._approve_when_ready(case, now, case.decided_by or "rules", recorded)
         return []
+
+    def on_withdrawn(self, case: Case, now: datetime) -> list[DepartmentStatusChanged]:
+        if case.withdrawn:
+            return []  # replay
+        case.withdrawn = True
+        if not case.form_received or case.closed:
+            return []  # nothing open to stop
+        return [self._close_as_withdrawn(case, now)]
+
+    def _close_as_withdrawn(self, case: Case, now: datetime) -> DepartmentStatusChanged:
+        case.pending_approval = False
+        reason = _reason(
+            "registration_withdrawn",
+            passed=False,
+            zh="企业已撤回申请，本事项终止",
+            en="the enterprise withdrew the application; this case is closed",
+        )
+        return self._emit(case, DepartmentStatus.NOT_APPLICABLE, now, "system", reasons=(reason,))
 
     def on_officer(
         self, case: Case, decision: OfficerDecision, officer: str, now: datetime

@@ -14,6 +14,7 @@ from contracts.events import (
     DepartmentStatusChanged,
     RegistrationCompleted,
     RegistrationSubmitted,
+    RegistrationWithdrawn,
     decode_event,
 )
 from contracts.topology import TOPOLOGY, Topology
@@ -28,7 +29,9 @@ from services.department.store import CaseStore, MongoCaseStore
 
 log = structlog.get_logger("department")
 Clock = Callable[[], datetime]
-AnyEvent = RegistrationSubmitted | DepartmentStatusChanged | RegistrationCompleted
+AnyEvent = (
+    RegistrationSubmitted | DepartmentStatusChanged | RegistrationCompleted | RegistrationWithdrawn
+)
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,7 @@ def when_registration_or_prerequisite_changes_decide(
     lifecycle: Lifecycle, store: CaseStore, clock: Clock, time_limit: int
 ) -> Callable[[Sequence[Decoded[AnyEvent]]], Awaitable[None]]:
     def relevant(event: AnyEvent) -> bool:
-        if isinstance(event, RegistrationSubmitted):
+        if isinstance(event, RegistrationSubmitted | RegistrationWithdrawn):
             return True
         return (
             isinstance(event, DepartmentStatusChanged)
@@ -69,6 +72,8 @@ def when_registration_or_prerequisite_changes_decide(
                 emitted[case.registration_id] += lifecycle.on_form(
                     case, event, now, due_at(now, time_limit)
                 )
+            elif isinstance(event, RegistrationWithdrawn):
+                emitted[case.registration_id] += lifecycle.on_withdrawn(case, now)
             else:
                 assert isinstance(event, DepartmentStatusChanged)  # noqa: S101 - filtered above
                 emitted[case.registration_id] += lifecycle.on_prerequisite(case, event, now)

@@ -21,7 +21,7 @@ from services.notifier.timeline import Timeline
 
 router = APIRouter()
 RegistrationPath = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
-TERMINAL_OVERALL = frozenset({"completed", "rejected"})
+TERMINAL_OVERALL = frozenset({"completed", "rejected", "withdrawn"})
 STREAM_MAX_SECONDS = 3600.0  # clients reconnect with Last-Event-ID
 KEEPALIVE_SECONDS = 15.0
 POLL_SECONDS = 5.0

@@ -73,6 +73,7 @@ def _state(timeline: Timeline) -> Document:
         "positions": timeline.positions,
         "submitted_at": timeline.submitted_at,
         "completed_event_id": timeline.completed_event_id,
+        "withdrawn_at": timeline.withdrawn_at,
         "overall_status": timeline.overall_status,
     }
 
@@ -86,5 +87,6 @@ def _timeline(registration_id: str, doc: Document | None) -> Timeline:
         positions={k: tuple(v) for k, v in doc.get("positions", {}).items()},
         submitted_at=doc.get("submitted_at"),
         completed_event_id=doc.get("completed_event_id"),
+        withdrawn_at=doc.get("withdrawn_at"),
         overall_status=doc.get("overall_status", "submitted"),
     )

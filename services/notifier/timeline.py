@@ -13,6 +13,7 @@ from contracts.events import (
     DepartmentStatusChanged,
     RegistrationCompleted,
     RegistrationSubmitted,
+    RegistrationWithdrawn,
 )
 from contracts.topology import TOPOLOGY, Topology
 
@@ -39,6 +40,7 @@ class Timeline:
     positions: dict[str, tuple[int, int]] = field(default_factory=dict)
     submitted_at: datetime | None = None
     completed_event_id: str | None = None
+    withdrawn_at: datetime | None = None
     overall_status: str = "submitted"
 
     def has_seen(self, event_id: str) -> bool:
@@ -50,15 +52,24 @@ class Timeline:
 
 def apply(
     timeline: Timeline,
-    event: RegistrationSubmitted | DepartmentStatusChanged,
+    event: RegistrationSubmitted | DepartmentStatusChanged | RegistrationWithdrawn,
     topology: Topology = TOPOLOGY,
 ) -> list[RegistrationCompleted]:
     """Fold one event in; return the completion event if this event completed the registration."""
     if timeline.has_seen(str(event.event_id)):
         return []
-    if isinstance(event, RegistrationSubmitted):
-        timeline.submitted_at = event.occurred_at
+    if isinstance(event, RegistrationWithdrawn):
+        timeline.withdrawn_at = event.occurred_at
         fields: dict[str, Any] = {
+            "department": "registration",
+            "status": "withdrawn",
+            "sequence": 1,
+            "message_zh": "企业已撤回申请",
+            "message_en": "the enterprise withdrew the application",
+        }
+    elif isinstance(event, RegistrationSubmitted):
+        timeline.submitted_at = event.occurred_at
+        fields = {
             "department": "registration",
             "status": "submitted",
             "sequence": 0,
@@ -96,6 +107,10 @@ def apply(
 
 
 def overall_status(timeline: Timeline, topology: Topology = TOPOLOGY) -> str:
+    if timeline.completed_event_id is not None:
+        return "completed"  # final: a late withdrawal changes nothing
+    if timeline.withdrawn_at is not None:
+        return "withdrawn"
     statuses = [timeline.departments.get(d) for d in topology.required]
     if DepartmentStatus.REJECTED in statuses:
         return "rejected"

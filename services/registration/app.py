@@ -16,6 +16,8 @@ from services.registration.licences import licence_component
 from services.registration.licences import router as licence_router
 from services.registration.market import MARKET
 from services.registration.store import MongoRegistrationStore
+from services.registration.withdrawal import completion_component
+from services.registration.withdrawal import router as withdrawal_router
 
 
 async def intake_component(runtime: Runtime) -> None:
@@ -29,8 +31,8 @@ async def intake_component(runtime: Runtime) -> None:
 def create_app(settings: Settings) -> FastAPI:
     app = create_service_app(
         settings,
-        [intake_component, licence_component, department_component(MARKET)],
-        routers=[router, forms_router, licence_router, officer_router],
+        [intake_component, completion_component, licence_component, department_component(MARKET)],
+        routers=[router, withdrawal_router, forms_router, licence_router, officer_router],
         title="Enterprise Page registration",
     )
     publish_form_schemas(app)

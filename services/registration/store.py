@@ -5,14 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from contracts.events import RegistrationSubmitted
+from contracts.events import RegistrationSubmitted, RegistrationWithdrawn
 from contracts.form import RegistrationForm
-from contracts.topics import REGISTRATION_SUBMITTED
+from contracts.topics import REGISTRATION_SUBMITTED, REGISTRATION_WITHDRAWN
 from service_runtime.mongo import Document
-from service_runtime.outbox import OutboxRelay, Stored, outbox_entry, outbox_fields_for_new_document
+from service_runtime.outbox import (
+    OutboxRelay,
+    Stored,
+    outbox_entry,
+    outbox_fields_for_new_document,
+    with_outbox_append,
+)
 
 
 class RegistrationStore(Protocol):
@@ -64,6 +71,30 @@ class MongoRegistrationStore:
     async def form_hash_for(self, registration_id: str) -> str | None:
         doc = await self._registrations.find_one({"_id": registration_id}, {"form_sha256": 1})
         return None if doc is None else str(doc["form_sha256"])
+
+    async def withdraw(self, event: RegistrationWithdrawn) -> str:
+        """Withdraw an open registration in one document update; the status it ends in."""
+        entry = outbox_entry(REGISTRATION_WITHDRAWN, event)
+        update = with_outbox_append(
+            {"$set": {"status": "withdrawn", "withdrawn_at": event.occurred_at}}, [entry]
+        )
+        doc = await self._registrations.find_one_and_update(
+            {"_id": event.registration_id, "status": "submitted"},
+            update,
+            projection={"outbox_rev": 1},
+            return_document=ReturnDocument.AFTER,
+        )
+        if doc is not None:
+            self._relay.enqueue(Stored(event.registration_id, doc["outbox_rev"], [entry]))
+            return "withdrawn_now"
+        current = await self._registrations.find_one({"_id": event.registration_id}, {"status": 1})
+        return "not_found" if current is None else str(current["status"])
+
+    async def mark_completed(self, registration_ids: Sequence[str]) -> None:
+        await self._registrations.update_many(
+            {"_id": {"$in": list(registration_ids)}, "status": "submitted"},
+            {"$set": {"status": "completed"}},
+        )
 
     async def forms(self, registration_ids: Sequence[str]) -> dict[str, RegistrationForm]:
         cursor = self._registrations.find({"_id": {"$in": list(registration_ids)}}, {"form": 1})

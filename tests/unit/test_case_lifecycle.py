@@ -135,3 +135,23 @@ def test_time_limits_count_chinese_working_days(received, days, due):
     assert due_at(start, days) == datetime.fromisoformat(due).replace(
         hour=23, minute=59, second=59, tzinfo=CHINA
     )
+
+
+def test_a_withdrawal_closes_an_open_case_and_stops_later_decisions(sample_form):
+    police, case = in_review_case(sample_form)
+    closed = police.on_withdrawn(case, T0)
+    assert statuses(closed) == ["not_applicable"]
+    assert closed[0].reasons[0].rule == "registration_withdrawn"
+    assert police.on_withdrawn(case, T0) == []
+    case.claimed_by = "p-1"
+    with pytest.raises(CaseClosedError):
+        police.on_officer(case, OfficerDecision("approve"), "p-1", T0)
+
+
+def test_a_withdrawal_that_overtakes_the_form_closes_the_case_on_arrival(sample_form):
+    police, case = Lifecycle(POLICE), Case(RID, "police")
+    assert police.on_withdrawn(case, T0) == []
+    assert statuses(police.on_form(case, submitted(sample_form), T0, T0)) == [
+        "received",
+        "not_applicable",
+    ]

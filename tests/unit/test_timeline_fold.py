@@ -87,3 +87,27 @@ def test_progress_is_reported_before_every_department_decides(sample_form):
     assert timeline.overall_status == "in_progress"
     apply(timeline, status("police", DepartmentStatus.CORRECTION_REQUESTED, 1))
     assert timeline.overall_status == "action_required"
+
+
+def withdrawal():
+    from contracts.events import RegistrationWithdrawn  # noqa: PLC0415 - only these tests
+
+    return RegistrationWithdrawn(
+        event_id=uuid4(), source="registration", occurred_at=T0, registration_id=RID
+    )
+
+
+def test_a_withdrawn_registration_never_completes():
+    timeline = Timeline(RID)
+    apply(timeline, withdrawal())
+    completions = [c for e in approvals() for c in apply(timeline, e)]
+    assert timeline.overall_status == "withdrawn"
+    assert completions == []
+
+
+def test_a_withdrawal_after_completion_changes_nothing():
+    timeline = Timeline(RID)
+    for e in approvals():
+        apply(timeline, e)
+    apply(timeline, withdrawal())
+    assert timeline.overall_status == "completed"
