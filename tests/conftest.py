@@ -20,6 +20,7 @@ def sample_form() -> dict[str, Any]:
 # --- The real local stack: broker, database and every service as its own OS process. ---
 
 import asyncio  # noqa: E402
+import random  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
@@ -27,6 +28,7 @@ from uuid import uuid4  # noqa: E402
 
 import httpx  # noqa: E402
 
+from services.registration.names import parse_name  # noqa: E402
 from tools.localstack import SERVICES, Stack, free_port, running_stack, start_service  # noqa: E402
 
 
@@ -82,9 +84,20 @@ def live_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
         yield LiveStack(stack, ports, extra, prefix)
 
 
+def with_unique_name(form: dict[str, Any]) -> dict[str, Any]:
+    """Names are unique per area, so every submission gets its own trade name."""
+    parts = parse_name(form["enterprise"]["name"])
+    trade = "".join(random.choice("甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥") for _ in range(8))  # noqa: S311
+    form["enterprise"]["name"] = (
+        f"{parts.division}{trade}{parts.industry}{parts.organisational_form}"
+    )
+    return form
+
+
 async def submit(
     client: httpx.AsyncClient, stack: LiveStack, form: dict[str, Any]
 ) -> tuple[str, str]:
+    form = with_unique_name(form)  # the caller sees the name it was given
     response = await client.post(f"{stack.registration_url}/api/v1/registrations", json=form)
     assert response.status_code == 202, response.text
     body = response.json()

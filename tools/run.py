@@ -30,7 +30,8 @@ def main() -> int:
                 print(f"{service:<16}http://127.0.0.1:{port}  (health: /healthz, API docs: /docs)")
             print(
                 "\nSubmit the sample form:\n  curl -s -X POST http://127.0.0.1:8001/api/v1/registrations "
-                "-H 'Content-Type: application/json' --data @examples/registration.json\n"
+                "-H 'Content-Type: application/json' -H 'Idempotency-Key: readme-sample' "
+                "--data @examples/registration.json\n"
                 "Press Ctrl-C to stop.",
                 flush=True,
             )

@@ -6,14 +6,15 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 
-from contracts.form import RegistrationForm
+from contracts.form import EnterpriseType, FreeTradeZoneArea, RegistrationForm
 from service_runtime.access import issue_access_token
 from service_runtime.host import Runtime
 from service_runtime.problems import Problem
 from services.registration.intake import MAX_BODY_BYTES, parse_json_body, validate_form
+from services.registration.names import name_errors, name_key, name_problems, parse_name
 from services.registration.submit import submit_registration
 
 log = structlog.get_logger("registration")
@@ -66,9 +67,10 @@ async def submit(
     idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
 ) -> JSONResponse:
     """Accept one comprehensive form; every department receives it from the bus."""
-    form = validate_form(
-        parse_json_body(request.headers.get("content-type"), await _read_body(request))
-    )
+    body = await _read_body(request)
+    form = validate_form(parse_json_body(request.headers.get("content-type"), body))
+    if problems := name_problems(form.enterprise.name, form.enterprise.type):
+        raise Problem(422, "form_invalid", name_errors(problems))
     runtime: Runtime = request.app.state.runtime
     accepted = await submit_registration(
         form, idempotency_key, runtime.state["registrations"], lambda: datetime.now(UTC)
@@ -90,4 +92,35 @@ async def submit(
             "replayed": accepted.submitted is None,
         },
         status_code=202,
+    )
+
+
+@router.get("/api/v1/names/check")
+async def check_name(
+    request: Request,
+    name: Annotated[str, Query(min_length=1, max_length=100)],
+    area: Annotated[FreeTradeZoneArea, Query()],
+    enterprise_type: Annotated[
+        EnterpriseType, Query(alias="type")
+    ] = EnterpriseType.LIMITED_LIABILITY_COMPANY,
+) -> JSONResponse:
+    """Test a name before submitting: its structure, and whether it is free in the area."""
+    runtime: Runtime = request.app.state.runtime
+    problems = name_problems(name, enterprise_type)
+    if await runtime.state["registrations"].name_is_taken(name_key(area, name)):
+        problems.append("name_taken_in_area")
+    parts = parse_name(name)
+    return JSONResponse(
+        {
+            "name": name,
+            "area": area.value,
+            "available": not problems,
+            "parts": {
+                "division": parts.division,
+                "trade_name": parts.trade_name,
+                "industry": parts.industry,
+                "organisational_form": parts.organisational_form,
+            },
+            "errors": name_errors(problems),
+        }
     )

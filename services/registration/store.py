@@ -20,6 +20,11 @@ from service_runtime.outbox import (
     outbox_fields_for_new_document,
     with_outbox_append,
 )
+from services.registration.names import name_key
+
+
+class NameTakenError(Exception):
+    """The name is registered or pending in the same area."""
 
 
 class RegistrationStore(Protocol):
@@ -40,6 +45,8 @@ class MongoRegistrationStore:
 
     async def create_indexes(self) -> None:
         await self._registrations.create_index("idempotency_key", unique=True)
+        # One active registration per name and area; withdrawn ones release the name.
+        await self._registrations.create_index("name_key", unique=True)
         await self._registrations.create_index("outbox_pending")
 
     async def add(
@@ -49,6 +56,7 @@ class MongoRegistrationStore:
         document: Document = {
             "_id": event.registration_id,
             "idempotency_key": idempotency_key,
+            "name_key": name_key(event.form.enterprise.area, event.form.enterprise.name),
             "form_sha256": form_sha256,
             "form": event.form.model_dump(mode="json"),
             "status": "submitted",
@@ -57,13 +65,15 @@ class MongoRegistrationStore:
         }
         try:
             await self._registrations.insert_one(document)
-        except DuplicateKeyError:
+        except DuplicateKeyError as error:
             earlier = await self._registrations.find_one(
                 {"idempotency_key": idempotency_key}, {"_id": 1}
             )
-            if earlier is None:
-                raise
-            return str(earlier["_id"])
+            if earlier is not None:
+                return str(earlier["_id"])
+            if "name_key" in (error.details or {}).get("keyPattern", {}):
+                raise NameTakenError(event.form.enterprise.name) from None
+            raise
         # Stored: publish soon, batched with other requests; the sweeper covers a crash here.
         self._relay.enqueue(Stored(event.registration_id, 1, [entry]))
         return None
@@ -75,9 +85,12 @@ class MongoRegistrationStore:
     async def withdraw(self, event: RegistrationWithdrawn) -> str:
         """Withdraw an open registration in one document update; the status it ends in."""
         entry = outbox_entry(REGISTRATION_WITHDRAWN, event)
-        update = with_outbox_append(
-            {"$set": {"status": "withdrawn", "withdrawn_at": event.occurred_at}}, [entry]
-        )
+        released = {
+            "status": "withdrawn",
+            "withdrawn_at": event.occurred_at,
+            "name_key": f"released:{event.registration_id}",  # the name is free again
+        }
+        update = with_outbox_append({"$set": released}, [entry])
         doc = await self._registrations.find_one_and_update(
             {"_id": event.registration_id, "status": "submitted"},
             update,
@@ -89,6 +102,9 @@ class MongoRegistrationStore:
             return "withdrawn_now"
         current = await self._registrations.find_one({"_id": event.registration_id}, {"status": 1})
         return "not_found" if current is None else str(current["status"])
+
+    async def name_is_taken(self, key: str) -> bool:
+        return await self._registrations.find_one({"name_key": key}, {"_id": 1}) is not None
 
     async def mark_completed(self, registration_ids: Sequence[str]) -> None:
         await self._registrations.update_many(

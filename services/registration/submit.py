@@ -11,7 +11,8 @@ from uuid import uuid4
 from contracts.events import RegistrationSubmitted
 from contracts.form import RegistrationForm
 from service_runtime.problems import Problem
-from services.registration.store import RegistrationStore
+from services.registration.names import name_errors
+from services.registration.store import NameTakenError, RegistrationStore
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,10 @@ async def submit_registration(
         form=form,
     )
     key = f"client:{idempotency_key}" if idempotency_key else f"server:{registration_id}"
-    earlier = await store.add(event, key, form_sha256)
+    try:
+        earlier = await store.add(event, key, form_sha256)
+    except NameTakenError:
+        raise Problem(422, "form_invalid", name_errors(["name_taken_in_area"])) from None
     if earlier is None:
         return Accepted(registration_id, event)
     if await store.form_hash_for(earlier) != form_sha256:

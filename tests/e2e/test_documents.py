@@ -10,7 +10,6 @@ from services.registration.licence import ElectronicLicence, verify
 from tests.conftest import submit, wait_for_overall
 
 pytestmark = pytest.mark.e2e
-NAME = "广州南沙示例科技有限公司"
 
 
 async def completed(client, live_stack, sample_form):
@@ -39,15 +38,17 @@ async def test_the_licence_is_public_signed_and_printable(live_stack, sample_for
             await client.get(f"{live_stack.registration_url}/healthz")
         assert body is not None
         licence = ElectronicLicence.model_validate(body["licence"])
-        assert licence.name == NAME
+        assert licence.name == sample_form["enterprise"]["name"]
         assert verify(licence, body["signature"], body["public_key"])
         assert sample_form["legal_representative"]["id_number"] not in response.text
         html = await client.get(url, params={"format": "html"})
-        assert NAME in html.text
+        assert sample_form["enterprise"]["name"] in html.text
         assert "<svg" in html.text
         pdf = await client.get(url, params={"format": "pdf"})
         assert pdf.headers["content-type"] == "application/pdf"
-        assert NAME in "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+        assert sample_form["enterprise"]["name"] in "".join(
+            p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages
+        )
         assert (
             await client.get(f"{live_stack.registration_url}/api/v1/licences/9144030071526726XH")
         ).status_code == 422
@@ -72,7 +73,7 @@ async def test_each_department_form_is_served_as_pdf_with_the_chinese_name(live_
         ):
             pdf = await client.get(f"{base}/{department}", params={"format": "pdf"}, headers=auth)
             assert pdf.status_code == 200, (department, pdf.text[:200])
-            assert NAME in "".join(
+            assert sample_form["enterprise"]["name"] in "".join(
                 p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages
             )
         police = (

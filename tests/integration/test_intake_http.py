@@ -6,7 +6,7 @@ import httpx
 import pytest
 from pymongo import AsyncMongoClient
 
-from tests.conftest import submit
+from tests.conftest import submit, with_unique_name
 
 pytestmark = pytest.mark.integration
 
@@ -82,6 +82,7 @@ async def test_a_422_names_every_failing_field_in_both_languages(live_stack, sam
 
 
 async def test_the_same_idempotency_key_returns_the_same_registration(live_stack, sample_form):
+    with_unique_name(sample_form)
     url = f"{live_stack.registration_url}/api/v1/registrations"
     async with httpx.AsyncClient(timeout=10) as client:
         before = await stored_registrations(live_stack)
