@@ -102,18 +102,29 @@ class RegistrationWithdrawn(Envelope):
     reason: str | None = Field(default=None, max_length=500, description="撤回原因（可选）")
 
 
+class RegistrationCorrected(Envelope):
+    """The enterprise corrected fields a department asked for (补正); affected departments review again."""
+
+    event_type: Literal["registration.corrected.v1"] = "registration.corrected.v1"
+    round: int = Field(ge=2, description="the review round this correction opens")
+    changed_paths: tuple[str, ...] = Field(
+        description="dotted paths whose values changed", examples=[["seals.maker_id"]]
+    )
+    form: RegistrationForm = Field(description="the whole corrected form")
+
+
 AnyEvent = Annotated[
-    RegistrationSubmitted | DepartmentStatusChanged | RegistrationCompleted | RegistrationWithdrawn,
+    RegistrationSubmitted
+    | DepartmentStatusChanged
+    | RegistrationCompleted
+    | RegistrationWithdrawn
+    | RegistrationCorrected,
     Field(discriminator="event_type"),
 ]
 ANY_EVENT: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
 
 
-def decode_event(
-    raw: bytes,
-) -> (
-    RegistrationSubmitted | DepartmentStatusChanged | RegistrationCompleted | RegistrationWithdrawn
-):
+def decode_event(raw: bytes) -> AnyEvent:
     return ANY_EVENT.validate_json(raw)
 
 
@@ -122,4 +133,5 @@ EVENT_MODELS: tuple[type[Envelope], ...] = (
     DepartmentStatusChanged,
     RegistrationCompleted,
     RegistrationWithdrawn,
+    RegistrationCorrected,
 )

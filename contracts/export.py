@@ -17,6 +17,7 @@ from contracts.dead_letter import DeadLetter
 from contracts.events import (
     DepartmentStatusChanged,
     RegistrationCompleted,
+    RegistrationCorrected,
     RegistrationSubmitted,
     RegistrationWithdrawn,
 )
@@ -24,6 +25,7 @@ from contracts.form import RegistrationForm
 from contracts.topics import (
     DEPARTMENT_STATUS,
     REGISTRATION_COMPLETED,
+    REGISTRATION_CORRECTED,
     REGISTRATION_SUBMITTED,
     REGISTRATION_WITHDRAWN,
     dead_letter_topic,
@@ -39,6 +41,7 @@ TOPIC_EVENTS: dict[str, type[BaseModel]] = {
     DEPARTMENT_STATUS: DepartmentStatusChanged,
     REGISTRATION_COMPLETED: RegistrationCompleted,
     REGISTRATION_WITHDRAWN: RegistrationWithdrawn,
+    REGISTRATION_CORRECTED: RegistrationCorrected,
 }
 SCHEMA_FILES: dict[str, type[BaseModel]] = {
     **{f"{topic}.json": model for topic, model in TOPIC_EVENTS.items()},

@@ -6,12 +6,14 @@ REGISTRATION_SUBMITTED: Final = "registration.submitted.v1"
 DEPARTMENT_STATUS: Final = "department.status.v1"
 REGISTRATION_COMPLETED: Final = "registration.completed.v1"
 REGISTRATION_WITHDRAWN: Final = "registration.withdrawn.v1"
+REGISTRATION_CORRECTED: Final = "registration.corrected.v1"
 
 ALL_TOPICS: Final = (
     REGISTRATION_SUBMITTED,
     DEPARTMENT_STATUS,
     REGISTRATION_COMPLETED,
     REGISTRATION_WITHDRAWN,
+    REGISTRATION_CORRECTED,
 )
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from contracts.topics import (
     DEPARTMENT_STATUS,
     REGISTRATION_COMPLETED,
+    REGISTRATION_CORRECTED,
     REGISTRATION_SUBMITTED,
     REGISTRATION_WITHDRAWN,
 )
@@ -66,6 +67,10 @@ DEPARTMENTS: tuple[Department, ...] = (
 )
 
 
+# What the registration service says about a registration: every department and the notifier read it.
+REGISTRATION_FACTS = (REGISTRATION_SUBMITTED, REGISTRATION_CORRECTED, REGISTRATION_WITHDRAWN)
+
+
 def department_group(department: str) -> str:
     return f"department.{department}"
 
@@ -99,29 +104,25 @@ class Topology:
                 Subscription(
                     consumer=d.name,
                     # A dependent also reads status events, to learn its prerequisites' decisions.
-                    topics=(REGISTRATION_SUBMITTED, REGISTRATION_WITHDRAWN, DEPARTMENT_STATUS)
+                    topics=(*REGISTRATION_FACTS, DEPARTMENT_STATUS)
                     if d.waits_for
-                    else (REGISTRATION_SUBMITTED, REGISTRATION_WITHDRAWN),
+                    else REGISTRATION_FACTS,
                     group_id=department_group(d.name),
                     publishes=(DEPARTMENT_STATUS,),
                 )
                 for d in self.departments
             ),
             Subscription(
-                consumer="licences",  # the registration authority issues the licence document
-                topics=(DEPARTMENT_STATUS,),
-                group_id="registration.licences",
-                publishes=(),
-            ),
-            Subscription(
-                consumer="registration",  # learns completion, so a completed one cannot be withdrawn
-                topics=(REGISTRATION_COMPLETED,),
+                # The registration authority reacts to departments: it issues the licence on
+                # market approval, records correction requests, and learns completion.
+                consumer="registration",
+                topics=(DEPARTMENT_STATUS, REGISTRATION_COMPLETED),
                 group_id="registration.status",
-                publishes=(REGISTRATION_WITHDRAWN,),
+                publishes=(REGISTRATION_WITHDRAWN, REGISTRATION_CORRECTED),
             ),
             Subscription(
                 consumer="notifier",
-                topics=(REGISTRATION_SUBMITTED, REGISTRATION_WITHDRAWN, DEPARTMENT_STATUS),
+                topics=(*REGISTRATION_FACTS, DEPARTMENT_STATUS),
                 group_id="notifier.timeline",
                 publishes=(REGISTRATION_COMPLETED,),
             ),

@@ -62,3 +62,8 @@ def read_officer_token(secret: str, token: str) -> Officer | None:
         return Officer(str(data["sub"]), str(data["dept"]), role)
     except (ValueError, KeyError, TypeError):
         return None
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    scheme, _, token = (authorization or "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None

@@ -82,3 +82,16 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(Exception, on_unexpected)
+
+
+def require_registration_token(
+    secret: str, registration_id: str, authorization: str | None
+) -> None:
+    """401 without a bearer token, 403 with the token of another registration."""
+    from service_runtime.access import bearer_token, token_grants  # noqa: PLC0415 - avoids a cycle
+
+    token = bearer_token(authorization)
+    if token is None:
+        raise Problem(401, "missing_token")
+    if not token_grants(secret, registration_id, token):
+        raise Problem(403, "token_not_for_registration")

@@ -18,6 +18,7 @@ from contracts.events import (
     DepartmentStatus,
     DepartmentStatusChanged,
     Reason,
+    RegistrationCorrected,
     RegistrationSubmitted,
 )
 from contracts.form import RegistrationForm
@@ -89,7 +90,26 @@ class Lifecycle:
     ) -> list[DepartmentStatusChanged]:
         if case.form_received:
             return []  # replay
-        form = event.form
+        return self._review(case, event.form, now, due)
+
+    def on_corrected(
+        self, case: Case, event: RegistrationCorrected, now: datetime, due: datetime
+    ) -> list[DepartmentStatusChanged]:
+        """Review again in the new round, but only if this department's view of the form changed."""
+        if event.round <= case.round or case.withdrawn or not case.form_received:
+            return []  # a replay, an older round, or nothing to review again
+        asked = case.status == DepartmentStatus.CORRECTION_REQUESTED
+        if not asked and not touches(self.spec.projection, event.changed_paths):
+            return []  # keeps its decision
+        case.round, case.sequence = event.round, -1
+        case.form_received = False
+        case.pending_approval = case.escalated = False
+        case.claimed_by = case.deadline_at = None
+        return self._review(case, event.form, now, due)
+
+    def _review(
+        self, case: Case, form: RegistrationForm, now: datetime, due: datetime
+    ) -> list[DepartmentStatusChanged]:
         case.form_received = True
         case.form = form.model_dump(mode="json")
         case.enterprise_name = form.enterprise.name
@@ -281,6 +301,17 @@ class Lifecycle:
             reasons=reasons,
             artefacts=artefacts,
         )
+
+
+def touches(projection: tuple[str, ...], changed: tuple[str, ...]) -> bool:
+    """Whether any changed path lies inside (or contains) a field the department sees."""
+    if not projection:
+        return True
+    return any(
+        c == p or c.startswith(p + ".") or p.startswith(c + ".")
+        for p in projection
+        for c in changed
+    )
 
 
 def _reason(rule: str, *, passed: bool, zh: str, en: str) -> Reason:

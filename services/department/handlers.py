@@ -13,6 +13,7 @@ from contracts.events import (
     TERMINAL_STATUSES,
     DepartmentStatusChanged,
     RegistrationCompleted,
+    RegistrationCorrected,
     RegistrationSubmitted,
     RegistrationWithdrawn,
     decode_event,
@@ -30,7 +31,11 @@ from services.department.store import CaseStore, MongoCaseStore
 log = structlog.get_logger("department")
 Clock = Callable[[], datetime]
 AnyEvent = (
-    RegistrationSubmitted | DepartmentStatusChanged | RegistrationCompleted | RegistrationWithdrawn
+    RegistrationSubmitted
+    | DepartmentStatusChanged
+    | RegistrationCompleted
+    | RegistrationWithdrawn
+    | RegistrationCorrected
 )
 
 
@@ -50,7 +55,7 @@ def when_registration_or_prerequisite_changes_decide(
     lifecycle: Lifecycle, store: CaseStore, clock: Clock, time_limit: int
 ) -> Callable[[Sequence[Decoded[AnyEvent]]], Awaitable[None]]:
     def relevant(event: AnyEvent) -> bool:
-        if isinstance(event, RegistrationSubmitted | RegistrationWithdrawn):
+        if isinstance(event, RegistrationSubmitted | RegistrationWithdrawn | RegistrationCorrected):
             return True
         return (
             isinstance(event, DepartmentStatusChanged)
@@ -74,6 +79,10 @@ def when_registration_or_prerequisite_changes_decide(
                 )
             elif isinstance(event, RegistrationWithdrawn):
                 emitted[case.registration_id] += lifecycle.on_withdrawn(case, now)
+            elif isinstance(event, RegistrationCorrected):
+                emitted[case.registration_id] += lifecycle.on_corrected(
+                    case, event, now, due_at(now, time_limit)
+                )
             else:
                 assert isinstance(event, DepartmentStatusChanged)  # noqa: S101 - filtered above
                 emitted[case.registration_id] += lifecycle.on_prerequisite(case, event, now)

@@ -8,7 +8,12 @@ from collections.abc import Awaitable, Callable, Sequence
 import structlog
 from pydantic import TypeAdapter
 
-from contracts.events import DepartmentStatusChanged, RegistrationSubmitted, RegistrationWithdrawn
+from contracts.events import (
+    DepartmentStatusChanged,
+    RegistrationCorrected,
+    RegistrationSubmitted,
+    RegistrationWithdrawn,
+)
 from contracts.topology import TOPOLOGY
 from service_runtime.delivery import Decoded
 from service_runtime.host import Runtime
@@ -18,7 +23,9 @@ from services.notifier.timeline import apply
 
 log = structlog.get_logger("notifier")
 
-TimelineEvent = RegistrationSubmitted | DepartmentStatusChanged | RegistrationWithdrawn
+TimelineEvent = (
+    RegistrationSubmitted | DepartmentStatusChanged | RegistrationWithdrawn | RegistrationCorrected
+)
 _TIMELINE_EVENT: TypeAdapter[TimelineEvent] = TypeAdapter(TimelineEvent)
 
 

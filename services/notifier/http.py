@@ -12,9 +12,8 @@ from fastapi import APIRouter, Header, Path, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from contracts.topology import TOPOLOGY
-from service_runtime.access import token_grants
 from service_runtime.host import Runtime
-from service_runtime.problems import Problem
+from service_runtime.problems import require_registration_token
 from services.notifier.live import TimelineListeners
 from services.notifier.store import TimelineStore
 from services.notifier.timeline import Timeline
@@ -29,12 +28,9 @@ POLL_SECONDS = 5.0
 
 def _authorise(request: Request, registration_id: str, authorization: str | None) -> Runtime:
     runtime: Runtime = request.app.state.runtime
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise Problem(401, "missing_token")
-    secret = runtime.settings.access_token_secret.get_secret_value()
-    if not token_grants(secret, registration_id, token.strip()):
-        raise Problem(403, "token_not_for_registration")
+    require_registration_token(
+        runtime.settings.access_token_secret.get_secret_value(), registration_id, authorization
+    )
     return runtime
 
 

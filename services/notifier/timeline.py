@@ -12,6 +12,7 @@ from contracts.events import (
     DepartmentStatus,
     DepartmentStatusChanged,
     RegistrationCompleted,
+    RegistrationCorrected,
     RegistrationSubmitted,
     RegistrationWithdrawn,
 )
@@ -52,15 +53,28 @@ class Timeline:
 
 def apply(
     timeline: Timeline,
-    event: RegistrationSubmitted | DepartmentStatusChanged | RegistrationWithdrawn,
+    event: RegistrationSubmitted
+    | DepartmentStatusChanged
+    | RegistrationWithdrawn
+    | RegistrationCorrected,
     topology: Topology = TOPOLOGY,
 ) -> list[RegistrationCompleted]:
     """Fold one event in; return the completion event if this event completed the registration."""
     if timeline.has_seen(str(event.event_id)):
         return []
-    if isinstance(event, RegistrationWithdrawn):
-        timeline.withdrawn_at = event.occurred_at
+    if isinstance(event, RegistrationCorrected):
         fields: dict[str, Any] = {
+            "department": "registration",
+            "status": "corrected",
+            "sequence": event.round,
+            "round": event.round,
+            "message_zh": f"已提交补正材料（第{event.round}轮）：" + "、".join(event.changed_paths),
+            "message_en": f"corrections submitted (round {event.round}): "
+            + ", ".join(event.changed_paths),
+        }
+    elif isinstance(event, RegistrationWithdrawn):
+        timeline.withdrawn_at = event.occurred_at
+        fields = {
             "department": "registration",
             "status": "withdrawn",
             "sequence": 1,

@@ -10,13 +10,13 @@ from service_runtime.host import Runtime, create_service_app
 from service_runtime.settings import Settings
 from services.department.handlers import department_component
 from services.department.http import router as officer_router
+from services.registration.corrections import router as corrections_router
 from services.registration.department_forms import router as forms_router
 from services.registration.http import FORM_COMPONENTS, router
-from services.registration.licences import licence_component
 from services.registration.licences import router as licence_router
 from services.registration.market import MARKET
+from services.registration.reactions import reactions_component
 from services.registration.store import MongoRegistrationStore
-from services.registration.withdrawal import completion_component
 from services.registration.withdrawal import router as withdrawal_router
 
 
@@ -31,8 +31,15 @@ async def intake_component(runtime: Runtime) -> None:
 def create_app(settings: Settings) -> FastAPI:
     app = create_service_app(
         settings,
-        [intake_component, completion_component, licence_component, department_component(MARKET)],
-        routers=[router, withdrawal_router, forms_router, licence_router, officer_router],
+        [intake_component, reactions_component, department_component(MARKET)],
+        routers=[
+            router,
+            corrections_router,
+            withdrawal_router,
+            forms_router,
+            licence_router,
+            officer_router,
+        ],
         title="Enterprise Page registration",
     )
     publish_form_schemas(app)

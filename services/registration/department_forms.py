@@ -10,9 +10,8 @@ from pydantic import BaseModel
 
 from contracts.form import RegistrationForm
 from contracts.topology import TOPOLOGY
-from service_runtime.access import token_grants
 from service_runtime.host import Runtime
-from service_runtime.problems import Problem
+from service_runtime.problems import Problem, require_registration_token
 from services.department.registry import BUILT_IN
 from services.registration.documents import Document, render_html, render_pdf
 
@@ -88,13 +87,9 @@ async def department_form(
 ) -> Response:
     """The approval form one department receives, generated from the one form."""
     runtime: Runtime = request.app.state.runtime
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise Problem(401, "missing_token")
-    if not token_grants(
-        runtime.settings.access_token_secret.get_secret_value(), registration_id, token.strip()
-    ):
-        raise Problem(403, "token_not_for_registration")
+    require_registration_token(
+        runtime.settings.access_token_secret.get_secret_value(), registration_id, authorization
+    )
     spec = BUILT_IN.get(department)
     if spec is None:
         raise Problem(404, "unknown_department")

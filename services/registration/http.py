@@ -35,7 +35,7 @@ _ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def _read_body(request: Request) -> bytes:
+async def read_body(request: Request) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise Problem(413, "body_too_large", limit_bytes=MAX_BODY_BYTES)
@@ -67,7 +67,7 @@ async def submit(
     idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
 ) -> JSONResponse:
     """Accept one comprehensive form; every department receives it from the bus."""
-    body = await _read_body(request)
+    body = await read_body(request)
     form = validate_form(parse_json_body(request.headers.get("content-type"), body))
     if problems := name_problems(form.enterprise.name, form.enterprise.type):
         raise Problem(422, "form_invalid", name_errors(problems))

@@ -63,9 +63,13 @@ def json_depth_exceeds(body: bytes, limit: int) -> bool:
     return False
 
 
-def parse_json_body(content_type: str | None, body: bytes) -> Any:  # noqa: ANN401 - any JSON
+def parse_json_body(
+    content_type: str | None,
+    body: bytes,
+    accepted: frozenset[str] = frozenset({"application/json"}),
+) -> Any:  # noqa: ANN401 - any JSON
     media_type = (content_type or "").split(";")[0].strip().lower()
-    if media_type != "application/json":
+    if media_type not in accepted:
         raise Problem(415, "unsupported_media_type")
     if len(body) > MAX_BODY_BYTES:
         raise Problem(413, "body_too_large", limit_bytes=MAX_BODY_BYTES)

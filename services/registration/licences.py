@@ -11,9 +11,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 
-from contracts.events import DepartmentStatus, DepartmentStatusChanged, decode_event
+from contracts.events import DepartmentStatus, DepartmentStatusChanged
 from contracts.identifiers import is_valid_uscc
-from contracts.topology import TOPOLOGY
 from service_runtime.delivery import Decoded
 from service_runtime.host import Runtime
 from service_runtime.mongo import Document
@@ -74,23 +73,6 @@ def when_market_approves_issue_licence(
             log.info("licences_issued", count=len(ops))
 
     return handle
-
-
-async def licence_component(runtime: Runtime) -> None:
-    database = runtime.database("registration")
-    registrations: MongoRegistrationStore = runtime.state["registrations"]
-    licences = database["licences"]
-    runtime.state["licences"] = licences
-    subscription = TOPOLOGY.subscription_for("licences")
-    runtime.subscribe_batches(
-        topics=subscription.topics,
-        group=subscription.group_id,
-        decode=decode_event,
-        handle=when_market_approves_issue_licence(
-            registrations, licences, runtime.settings.licence_signing_key.get_secret_value()
-        ),
-        name="when_market_approves_issue_licence",
-    )
 
 
 @router.get("/api/v1/licences/{uscc}", response_model=None)

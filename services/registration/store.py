@@ -9,9 +9,9 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from contracts.events import RegistrationSubmitted, RegistrationWithdrawn
+from contracts.events import RegistrationCorrected, RegistrationSubmitted, RegistrationWithdrawn
 from contracts.form import RegistrationForm
-from contracts.topics import REGISTRATION_SUBMITTED, REGISTRATION_WITHDRAWN
+from contracts.topics import REGISTRATION_CORRECTED, REGISTRATION_SUBMITTED, REGISTRATION_WITHDRAWN
 from service_runtime.mongo import Document
 from service_runtime.outbox import (
     OutboxRelay,
@@ -105,6 +105,50 @@ class MongoRegistrationStore:
 
     async def name_is_taken(self, key: str) -> bool:
         return await self._registrations.find_one({"name_key": key}, {"_id": 1}) is not None
+
+    async def record_correction_request(
+        self, registration_id: str, department: str, paths: Sequence[str]
+    ) -> None:
+        await self._registrations.update_one(
+            {"_id": registration_id, "status": "submitted"},
+            {"$set": {f"correction_requests.{department}": list(paths)}},
+        )
+
+    async def correction_state(self, registration_id: str) -> Document | None:
+        return await self._registrations.find_one(
+            {"_id": registration_id},
+            {"status": 1, "form": 1, "correction_requests": 1, "correction_round": 1},
+        )
+
+    async def apply_correction(
+        self, event: RegistrationCorrected, expected_round: int, form_sha256: str
+    ) -> bool:
+        """Store the corrected form and its event in one update; False if the state moved on."""
+        entry = outbox_entry(REGISTRATION_CORRECTED, event)
+        fields = {
+            "form": event.form.model_dump(mode="json"),
+            "form_sha256": form_sha256,
+            "name_key": name_key(event.form.enterprise.area, event.form.enterprise.name),
+            "correction_requests": {},
+            "correction_round": event.round,
+        }
+        try:
+            doc = await self._registrations.find_one_and_update(
+                {
+                    "_id": event.registration_id,
+                    "status": "submitted",
+                    "correction_round": {"$in": [None, expected_round]},
+                },
+                with_outbox_append({"$set": fields}, [entry]),
+                projection={"outbox_rev": 1},
+                return_document=ReturnDocument.AFTER,
+            )
+        except DuplicateKeyError:
+            raise NameTakenError(event.form.enterprise.name) from None
+        if doc is None:
+            return False
+        self._relay.enqueue(Stored(event.registration_id, doc["outbox_rev"], [entry]))
+        return True
 
     async def mark_completed(self, registration_ids: Sequence[str]) -> None:
         await self._registrations.update_many(

@@ -1,22 +1,18 @@
-"""Withdrawal before completion, and learning completion so a finished one cannot be withdrawn."""
+"""Withdrawal before completion: the registration ends and departments stop."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import uuid4
 
 from fastapi import APIRouter, Header, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from contracts.events import RegistrationCompleted, RegistrationWithdrawn, decode_event
-from contracts.topology import TOPOLOGY
-from service_runtime.access import token_grants
-from service_runtime.delivery import Decoded
+from contracts.events import RegistrationWithdrawn
 from service_runtime.host import Runtime
-from service_runtime.problems import Problem
+from service_runtime.problems import Problem, require_registration_token
 from services.registration.store import MongoRegistrationStore
 
 router = APIRouter(tags=["registrations"])
@@ -28,30 +24,6 @@ class WithdrawalRequest(BaseModel):
     reason: str | None = Field(default=None, max_length=500, description="撤回原因（可选）")
 
 
-def when_registration_completed_remember_it(
-    store: MongoRegistrationStore,
-) -> Callable[[Sequence[Decoded[Any]]], Awaitable[None]]:
-    async def handle(batch: Sequence[Decoded[Any]]) -> None:
-        done = [
-            i.event.registration_id for i in batch if isinstance(i.event, RegistrationCompleted)
-        ]
-        if done:
-            await store.mark_completed(done)
-
-    return handle
-
-
-async def completion_component(runtime: Runtime) -> None:
-    subscription = TOPOLOGY.subscription_for("registration")
-    runtime.subscribe_batches(
-        topics=subscription.topics,
-        group=subscription.group_id,
-        decode=decode_event,
-        handle=when_registration_completed_remember_it(runtime.state["registrations"]),
-        name="when_registration_completed_remember_it",
-    )
-
-
 @router.post("/api/v1/registrations/{registration_id}/withdraw", status_code=202)
 async def withdraw(
     request: Request,
@@ -61,13 +33,9 @@ async def withdraw(
 ) -> JSONResponse:
     """Withdraw before completion: the overall status becomes `withdrawn` and departments stop."""
     runtime: Runtime = request.app.state.runtime
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise Problem(401, "missing_token")
-    if not token_grants(
-        runtime.settings.access_token_secret.get_secret_value(), registration_id, token.strip()
-    ):
-        raise Problem(403, "token_not_for_registration")
+    require_registration_token(
+        runtime.settings.access_token_secret.get_secret_value(), registration_id, authorization
+    )
     event = RegistrationWithdrawn(
         event_id=uuid4(),
         source="registration",

@@ -1,0 +1,72 @@
+"""How the registration authority reacts to the departments and the notifier.
+
+One consumer group: it issues the licence on market approval, records what a department asked
+to have corrected, and learns completion (so a completed registration cannot change).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from contracts.events import (
+    DepartmentStatus,
+    DepartmentStatusChanged,
+    RegistrationCompleted,
+    decode_event,
+)
+from contracts.topology import TOPOLOGY
+from service_runtime.delivery import Decoded
+from service_runtime.host import Runtime
+from services.department.registry import BUILT_IN
+from services.registration.licences import when_market_approves_issue_licence
+from services.registration.store import MongoRegistrationStore
+
+Handler = Callable[[Sequence[Decoded[Any]]], Awaitable[None]]
+
+
+def requested_paths(event: DepartmentStatusChanged) -> list[str]:
+    """The fields the officer named; without any, everything the department sees."""
+    named = [r.field_path for r in event.reasons if r.rule.startswith("officer_") and r.field_path]
+    spec = BUILT_IN.get(event.department)
+    return named or list(spec.projection if spec else ())
+
+
+def when_departments_report_update_the_registration(
+    store: MongoRegistrationStore, issue_licences: Handler
+) -> Handler:
+    async def handle(batch: Sequence[Decoded[Any]]) -> None:
+        await issue_licences(batch)
+        events = [item.event for item in batch]
+        requests = [
+            e
+            for e in events
+            if isinstance(e, DepartmentStatusChanged)
+            and e.status == DepartmentStatus.CORRECTION_REQUESTED
+        ]
+        for request in requests:
+            await store.record_correction_request(
+                request.registration_id, request.department, requested_paths(request)
+            )
+        completed = [e.registration_id for e in events if isinstance(e, RegistrationCompleted)]
+        if completed:
+            await store.mark_completed(completed)
+
+    return handle
+
+
+async def reactions_component(runtime: Runtime) -> None:
+    store: MongoRegistrationStore = runtime.state["registrations"]
+    licences = runtime.database("registration")["licences"]
+    runtime.state["licences"] = licences
+    secret = runtime.settings.licence_signing_key.get_secret_value()
+    subscription = TOPOLOGY.subscription_for("registration")
+    runtime.subscribe_batches(
+        topics=subscription.topics,
+        group=subscription.group_id,
+        decode=decode_event,
+        handle=when_departments_report_update_the_registration(
+            store, when_market_approves_issue_licence(store, licences, secret)
+        ),
+        name="when_departments_report_update_the_registration",
+    )

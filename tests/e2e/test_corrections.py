@@ -1,0 +1,84 @@
+"""A correction round trip on the real stack: only the department that asked reviews again."""
+
+import asyncio
+from collections import Counter
+
+import httpx
+import pytest
+
+from tests.conftest import submit, wait_for_overall
+from tests.e2e.test_officers import bearer, police_case_in_review
+
+pytestmark = pytest.mark.e2e
+PATCH = {"Content-Type": "application/merge-patch+json"}
+
+
+async def test_a_requested_correction_is_reviewed_again_by_that_department_only(
+    live_stack, sample_form
+):
+    base = f"http://127.0.0.1:{live_stack.ports['police']}/api/v1/departments/police"
+    async with httpx.AsyncClient(timeout=10) as client:
+        rid, token = await police_case_in_review(client, live_stack, sample_form)
+        officer = bearer("p-dora", "police")
+        assert (await client.post(f"{base}/cases/{rid}/claim", headers=officer)).status_code == 200
+        ask = {
+            "decision": "request_correction",
+            "reasons": [
+                {
+                    "message_zh": "请选择已备案的刻章企业",
+                    "message_en": "choose a licensed seal maker",
+                    "field_path": "seals.maker_id",
+                }
+            ],
+        }
+        assert (
+            await client.post(f"{base}/cases/{rid}/decision", json=ask, headers=officer)
+        ).status_code == 200
+        await wait_for_overall(client, live_stack, rid, token, {"action_required"}, timeout=30)
+
+        url = f"{live_stack.registration_url}/api/v1/registrations/{rid}/corrections"
+        auth = {"Authorization": f"Bearer {token}", **PATCH}
+        response = None
+        for _ in range(100):  # the registration service learns the request from the bus
+            response = await client.post(
+                url, json={"tax": {"invoice_monthly_quantity": 10}}, headers=auth
+            )
+            if response.json().get("code") != "no_correction_requested":
+                break
+            await asyncio.sleep(0.1)
+        assert response.status_code == 422
+        assert response.json()["code"] == "correction_not_requested"
+        assert response.json()["errors"][0]["path"] == "tax.invoice_monthly_quantity"
+        assert (
+            await client.post(url, json={"seals": {"maker_id": "GZ-SEAL-001"}})
+        ).status_code == 401
+
+        fixed = await client.post(url, json={"seals": {"maker_id": "GZ-SEAL-001"}}, headers=auth)
+        assert fixed.status_code == 202, fixed.text
+        assert fixed.json() == {
+            "registration_id": rid,
+            "round": 2,
+            "changed_paths": ["seals.maker_id"],
+        }
+
+        timeline = await wait_for_overall(client, live_stack, rid, token, {"completed"}, timeout=30)
+    rounds = Counter((e["department"], e.get("round", 1)) for e in timeline["entries"])
+    assert rounds["police", 2] == 2  # received and approved again in round 2
+    assert all(r == 1 for (department, r) in rounds if department not in {"police", "registration"})
+    assert any(e["status"] == "corrected" for e in timeline["entries"])
+    async with httpx.AsyncClient(timeout=10) as client:
+        late = await client.post(url, json={"seals": {"maker_id": "GZ-SEAL-002"}}, headers=auth)
+        assert late.status_code == 422
+
+
+async def test_a_correction_nobody_asked_for_is_refused(live_stack, sample_form):
+    async with httpx.AsyncClient(timeout=10) as client:
+        rid, token = await submit(client, live_stack, sample_form)
+        url = f"{live_stack.registration_url}/api/v1/registrations/{rid}/corrections"
+        response = await client.post(
+            url,
+            json={"employment": {"employee_count": 3}},
+            headers={"Authorization": f"Bearer {token}", **PATCH},
+        )
+        assert response.status_code == 422
+        assert response.json()["code"] in {"no_correction_requested", "registration_closed"}
