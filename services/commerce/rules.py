@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from contracts.events import Artefact
+from contracts.events import Artefact, Reason
 from contracts.form import EnterpriseType, RegistrationForm
 from services.department.kit import DepartmentSpec, Issued, rule
 from services.department.numbers import derived_digits
+from services.registration.catalogue import find, negative_entry_for
 
 
 def is_foreign_invested(form: RegistrationForm) -> bool:
@@ -22,6 +23,32 @@ def _foreign_investor(form: RegistrationForm) -> bool:
     return any(s.country != "CN" for s in form.shareholders)
 
 
+def _restricted_entries_reviewed(form: RegistrationForm) -> Reason:
+    """A scope item under a restricted negative-list entry goes to an officer, citing the entry."""
+    entries = {
+        e.id: e
+        for t in form.enterprise.business_scope
+        if (i := find(t)) and (e := negative_entry_for(i))
+    }
+    restricted = [e for _, e in sorted(entries.items()) if e.kind == "restricted"]
+    cited = "；".join(f"{e.id} {e.text}" for e in restricted)
+    ids = ", ".join(e.id for e in restricted)
+    return Reason(
+        rule="negative_list_restrictions_reviewed",
+        passed=not restricted,
+        message_zh=f"涉及外商投资限制类措施，转人工审核：{cited}"
+        if restricted
+        else "不涉及外商投资限制类措施",
+        message_en=f"restricted by the negative list ({ids}): an officer reviews it"
+        if restricted
+        else "no restricted negative-list entry applies",
+        field_path="enterprise.business_scope",
+    )
+
+
+_restricted_entries_reviewed.__name__ = "negative_list_restrictions_reviewed"
+
+
 def _issue(
     registration_id: str, _form: RegistrationForm, _prerequisites: Issued
 ) -> tuple[Artefact, ...]:
@@ -36,7 +63,7 @@ def _issue(
 
 COMMERCE = DepartmentSpec(
     name="commerce",
-    rules=(_foreign_investor,),
+    rules=(_foreign_investor, _restricted_entries_reviewed),
     issue=_issue,
     applies=is_foreign_invested,
     projection=("enterprise", "shareholders"),

@@ -16,6 +16,7 @@ from services.registration.http import FORM_COMPONENTS, router
 from services.registration.licences import router as licence_router
 from services.registration.market import MARKET
 from services.registration.reactions import reactions_component
+from services.registration.scope import router as catalogue_router
 from services.registration.store import MongoRegistrationStore
 from services.registration.withdrawal import router as withdrawal_router
 
@@ -34,6 +35,7 @@ def create_app(settings: Settings) -> FastAPI:
         [intake_component, reactions_component, department_component(MARKET)],
         routers=[
             router,
+            catalogue_router,
             corrections_router,
             withdrawal_router,
             forms_router,

@@ -17,6 +17,7 @@ from service_runtime.problems import Problem, require_registration_token
 from services.registration.http import read_body
 from services.registration.intake import parse_json_body, validate_form
 from services.registration.names import name_errors, name_problems
+from services.registration.scope import scope_errors
 from services.registration.store import MongoRegistrationStore, NameTakenError
 
 router = APIRouter(tags=["registrations"])
@@ -84,8 +85,11 @@ def corrected_form(
             "correction_changes_nothing", "补正内容未改变任何字段", "the patch changes nothing"
         )
     form = validate_form(corrected)
-    if problems := name_problems(form.enterprise.name, form.enterprise.type):
-        raise Problem(422, "form_invalid", name_errors(problems))
+    errors = name_errors(name_problems(form.enterprise.name, form.enterprise.type)) + scope_errors(
+        form
+    )
+    if errors:
+        raise Problem(422, "form_invalid", errors)
     return form, changed
 
 

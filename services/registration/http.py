@@ -15,6 +15,7 @@ from service_runtime.host import Runtime
 from service_runtime.problems import Problem
 from services.registration.intake import MAX_BODY_BYTES, parse_json_body, validate_form
 from services.registration.names import name_errors, name_key, name_problems, parse_name
+from services.registration.scope import scope_errors
 from services.registration.submit import submit_registration
 
 log = structlog.get_logger("registration")
@@ -69,8 +70,11 @@ async def submit(
     """Accept one comprehensive form; every department receives it from the bus."""
     body = await read_body(request)
     form = validate_form(parse_json_body(request.headers.get("content-type"), body))
-    if problems := name_problems(form.enterprise.name, form.enterprise.type):
-        raise Problem(422, "form_invalid", name_errors(problems))
+    errors = name_errors(name_problems(form.enterprise.name, form.enterprise.type)) + scope_errors(
+        form
+    )
+    if errors:
+        raise Problem(422, "form_invalid", errors)
     runtime: Runtime = request.app.state.runtime
     accepted = await submit_registration(
         form, idempotency_key, runtime.state["registrations"], lambda: datetime.now(UTC)

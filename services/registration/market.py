@@ -7,6 +7,7 @@ from contracts.form import EnterpriseType, RegistrationForm
 from contracts.identifiers import issue_uscc
 from services.department.kit import DepartmentSpec, Issued, rule
 from services.department.numbers import AREA_DIVISION_CODES, derived_digits
+from services.registration.catalogue import find
 
 ORGANISATIONAL_FORMS: dict[EnterpriseType, tuple[str, ...]] = {
     EnterpriseType.LIMITED_LIABILITY_COMPANY: ("有限责任公司", "有限公司"),
@@ -66,18 +67,6 @@ def _issue(
     )
 
 
-# Activities that need a permit before the licence (前置审批): an officer checks the permit.
-PRIOR_PERMIT_SCOPE_WORDS = (
-    "危险化学品",
-    "烟草",
-    "民用爆炸物品",
-    "出版物",
-    "食品生产",
-    "药品",
-    "医疗器械生产",
-)
-
-
 @rule(
     "scope_needs_no_prior_permit",
     "enterprise.business_scope",
@@ -85,8 +74,10 @@ PRIOR_PERMIT_SCOPE_WORDS = (
     "the scope includes activities needing a permit before the licence; an officer reviews it",
 )
 def _scope_without_prior_permit(form: RegistrationForm) -> bool:
+    # Items outside the catalogue never pass intake; here only the permit flag matters.
     return not any(
-        w in item for item in form.enterprise.business_scope for w in PRIOR_PERMIT_SCOPE_WORDS
+        (item := find(text)) is not None and item.permit == "prior"
+        for text in form.enterprise.business_scope
     )
 
 

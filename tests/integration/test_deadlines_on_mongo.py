@@ -49,7 +49,7 @@ async def test_a_case_past_its_limit_is_escalated_once(live_stack, sample_form, 
     settings = Settings(DEEMED_APPROVAL_DEPARTMENTS=["market"] if deemed else [])
     desk = build_desk(settings, MARKET, store, clock)
     sample_form["enterprise"]["business_scope"] = [
-        "药品零售"
+        "烟草制品批发"
     ]  # needs a prior permit: officer review
     event = RegistrationSubmitted(
         event_id=uuid4(),

@@ -79,3 +79,19 @@ async def test_the_check_splits_a_good_name_into_its_parts(live_stack, sample_fo
             params={"name": name, "area": "mars"},
         )
         assert bad_area.status_code == 422
+
+
+async def test_the_catalogue_search_and_a_scope_outside_it(live_stack, sample_form):
+    async with httpx.AsyncClient(timeout=10) as client:
+        found = await client.get(
+            f"{live_stack.registration_url}/api/v1/catalogue/business-scope", params={"q": "软件"}
+        )
+        assert found.status_code == 200
+        first = found.json()["items"][0]
+        assert (first["name"], first["permit"]) == ("软件开发", "none")
+        with_unique_name(sample_form)["enterprise"]["business_scope"] = ["软件开发", "卖药"]
+        refused = await post(client, live_stack, sample_form)
+        assert refused.status_code == 422
+        [error] = refused.json()["errors"]
+        assert error["path"] == "enterprise.business_scope.1"
+        assert "药品零售" in error["suggestions"]

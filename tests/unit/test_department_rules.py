@@ -109,7 +109,7 @@ def test_a_name_whose_form_does_not_match_the_type_goes_to_review(sample_form):
 
 
 def test_scope_needing_a_prior_permit_goes_to_an_officer(sample_form):
-    sample_form["enterprise"]["business_scope"] = ["软件开发", "药品零售"]
+    sample_form["enterprise"]["business_scope"] = ["软件开发", "烟草制品批发"]
     decision = final(decide(MARKET, sample_form))
     assert decision.status == DepartmentStatus.IN_REVIEW
     assert [r.rule for r in decision.reasons if not r.passed] == ["scope_needs_no_prior_permit"]
