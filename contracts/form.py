@@ -7,18 +7,25 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from contracts.form_rules import (
     age_on,
+    check_identity,
     check_mobile,
-    check_resident_id,
     check_uscc,
     rule_error,
 )
 from contracts.identifiers import resident_id_birth_date
 
-ResidentId = Annotated[str, AfterValidator(check_resident_id)]
 CreditCode = Annotated[str, AfterValidator(check_uscc)]
 Mobile = Annotated[str, AfterValidator(check_mobile)]
 Text = Annotated[str, Field(min_length=1, max_length=200)]
@@ -72,18 +79,40 @@ class Enterprise(_Part):
     )
 
 
+IdType = Literal[
+    "resident_id", "passport", "hk_macao_permit", "taiwan_permit", "foreign_permanent_resident_id"
+]
+
+
 class Person(_Part):
     name: Text = Field(description="姓名 name", examples=["张三"])
-    id_type: Literal["resident_id"] = Field(default="resident_id", description="证件类型")
-    id_number: ResidentId = Field(description="居民身份证号码 (GB 11643)")
+    id_type: IdType = Field(
+        default="resident_id",
+        description="证件类型：居民身份证、护照、港澳居民来往内地通行证、台湾居民来往大陆通行证、外国人永久居留身份证",
+    )
+    id_number: str = Field(
+        min_length=1, max_length=32, description="证件号码（居民身份证按 GB 11643 校验）"
+    )
     mobile: Mobile = Field(description="手机号码 mobile", examples=["13800138000"])
     email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+    @field_validator("id_number")
+    @classmethod
+    def _number_fits_document(cls, value: str, info: ValidationInfo) -> str:
+        return check_identity(info.data.get("id_type", "resident_id"), value)
+
+
+class PrincipalOfficer(Person):
+    role: Literal[
+        "executive_director", "chair", "director", "supervisor", "manager", "financial_officer"
+    ] = Field(description="职务：执行董事、董事长、董事、监事、经理、财务负责人")
 
 
 class Shareholder(_Part):
     kind: Literal["natural_person", "legal_person"] = Field(description="股东类型")
     name: Text
-    id_number: ResidentId | None = Field(default=None, description="自然人身份证号码")
+    id_type: IdType = Field(default="resident_id", description="自然人证件类型")
+    id_number: str | None = Field(default=None, max_length=32, description="自然人证件号码")
     credit_code: CreditCode | None = Field(default=None, description="境内法人统一社会信用代码")
     registration_number: str | None = Field(
         default=None,
@@ -94,6 +123,15 @@ class Shareholder(_Part):
     country: str = Field(default="CN", pattern=r"^[A-Z]{2}$", description="国别 ISO 3166")
     contribution: Money = Field(description="认缴出资额（人民币元）")
     contribution_deadline: date = Field(description="出资期限")
+
+    @field_validator("id_number")
+    @classmethod
+    def _number_fits_document(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return (
+            None
+            if value is None
+            else check_identity(info.data.get("id_type", "resident_id"), value)
+        )
 
     @model_validator(mode="after")
     def _identifier_matches_kind(self) -> Self:
@@ -116,7 +154,10 @@ class SealRequest(_Part):
 class TaxInfo(_Part):
     expected_annual_sales: Decimal = Field(ge=0, max_digits=18, decimal_places=2)
     invoice_kind: Literal["vat_special", "vat_ordinary", "none"] = Field(description="发票种类")
-    invoice_monthly_quantity: int = Field(ge=0, le=10_000)
+    invoice_monthly_quantity: int = Field(ge=0, le=10_000, description="每月发票领用数量")
+    taxpayer_type_requested: Literal["auto", "small_scale", "general"] = Field(
+        default="auto", description="申请纳税人类型：自动核定、小规模纳税人、一般纳税人"
+    )
     accounting_contact: Person
 
 
@@ -135,6 +176,9 @@ class RegistrationForm(_Part):
     form_version: Literal["1"] = Field(default="1", description="表单版本")
     enterprise: Enterprise
     legal_representative: Person
+    principal_officers: list[PrincipalOfficer] = Field(
+        default_factory=list, max_length=50, description="主要人员（董事、监事、经理等）"
+    )
     shareholders: list[Shareholder] = Field(min_length=1, max_length=200)
     seals: SealRequest
     tax: TaxInfo
@@ -150,7 +194,12 @@ class RegistrationForm(_Part):
         if total != self.enterprise.registered_capital:
             raise rule_error("contributions_equal_capital")
         today = datetime.now(UTC).date()
-        birth = resident_id_birth_date(self.legal_representative.id_number)
+        representative = self.legal_representative
+        birth = (
+            resident_id_birth_date(representative.id_number)
+            if representative.id_type == "resident_id"
+            else None
+        )
         if birth is not None and age_on(birth, today) < 18:  # noqa: PLR2004
             raise rule_error("legal_representative_adult")
         if self.enterprise.type in FIVE_YEAR_PAID_IN_TYPES:

@@ -23,6 +23,10 @@ FORM_RULE_MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "居民身份证号码应为18位，前17位为数字，校验码不正确",
         "resident identity number must be 18 characters with a valid GB 11643 check digit",
     ),
+    "identity_document_number": (
+        "证件号码应为5至20位字母或数字",
+        "an identity document number must be 5 to 20 letters or digits",
+    ),
     "gb11643_birth_date": (
         "居民身份证号码中的出生日期不是有效日期",
         "the birth date inside the resident identity number is not a real date",
@@ -68,6 +72,16 @@ def check_resident_id(value: str) -> str:
         raise rule_error("gb11643_format")
     if resident_id_birth_date(value) is None:
         raise rule_error("gb11643_birth_date")
+    return value
+
+
+def check_identity(id_type: str, value: str) -> str:
+    """Resident IDs carry a GB 11643 check digit; other documents are checked for their shape."""
+    if id_type == "resident_id":
+        return check_resident_id(value)
+    value = value.strip().upper()
+    if not (5 <= len(value) <= 20 and value.isascii() and value.isalnum()):  # noqa: PLR2004
+        raise rule_error("identity_document_number")
     return value
 
 

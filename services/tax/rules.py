@@ -43,8 +43,24 @@ def _contact(form: RegistrationForm) -> bool:
 
 
 def taxpayer_type(form: RegistrationForm) -> str:
+    # Above the threshold registration as a general taxpayer is required; below it, voluntary.
+    if form.tax.taxpayer_type_requested == "general":
+        return "general"
     return (
         "general" if form.tax.expected_annual_sales > GENERAL_TAXPAYER_THRESHOLD else "small_scale"
+    )
+
+
+@rule(
+    "taxpayer_type_consistent",
+    "tax.taxpayer_type_requested",
+    "年应税销售额超过500万元的，应登记为一般纳税人",
+    "expected annual taxable sales above CNY 5,000,000 require general-taxpayer registration",
+)
+def _taxpayer_type(form: RegistrationForm) -> bool:
+    return not (
+        form.tax.taxpayer_type_requested == "small_scale"
+        and form.tax.expected_annual_sales > GENERAL_TAXPAYER_THRESHOLD
     )
 
 
@@ -75,12 +91,12 @@ def _issue(
 def tax_department(
     invoice_limits: Mapping[str, int] = DEFAULT_INVOICE_AUTO_LIMITS,
 ) -> DepartmentSpec:
-    return replace(TAX, rules=(invoice_limit_rule(invoice_limits), _contact))
+    return replace(TAX, rules=(invoice_limit_rule(invoice_limits), _contact, _taxpayer_type))
 
 
 TAX = DepartmentSpec(
     name="tax",
-    rules=(invoice_limit_rule(DEFAULT_INVOICE_AUTO_LIMITS), _contact),
+    rules=(invoice_limit_rule(DEFAULT_INVOICE_AUTO_LIMITS), _contact, _taxpayer_type),
     issue=_issue,
     projection=(
         "enterprise.name",

@@ -172,3 +172,19 @@ def test_the_bank_books_only_when_asked_and_not_on_a_weekend(sample_form):
         "preferred_date": "2026-12-05",
     }
     assert final(decide(BANK, sample_form)).status == DepartmentStatus.IN_REVIEW  # a Saturday
+
+
+def test_a_small_scale_request_above_the_threshold_goes_to_an_officer(sample_form):
+    sample_form["tax"].update(
+        {"expected_annual_sales": "6000000.00", "taxpayer_type_requested": "small_scale"}
+    )
+    decision = final(decide(TAX, sample_form))
+    assert decision.status == DepartmentStatus.IN_REVIEW
+    assert [r.rule for r in decision.reasons if not r.passed] == ["taxpayer_type_consistent"]
+
+
+def test_a_general_taxpayer_may_be_requested_below_the_threshold(sample_form):
+    sample_form["tax"]["taxpayer_type_requested"] = "general"
+    assert {a.kind: a.number for a in final(decide(TAX, sample_form)).artefacts}[
+        "taxpayer_type"
+    ] == "general"

@@ -104,3 +104,16 @@ def test_brackets_inside_strings_do_not_count_as_nesting():
 def test_json_with_charset_parameter_is_accepted(sample_form):
     parsed = parse_json_body("application/json; charset=utf-8", json.dumps(sample_form).encode())
     assert parsed == copy.deepcopy(sample_form)
+
+
+def test_other_identity_documents_are_checked_for_their_shape(sample_form):
+    sample_form["principal_officers"][1].update({"id_type": "passport", "id_number": "E12345678"})
+    assert validate_form(sample_form).principal_officers[1].id_number == "E12345678"
+    sample_form["principal_officers"][1]["id_number"] = "E1"
+    errors = _errors(sample_form)
+    assert errors["principal_officers.1.id_number"]["rule"] == "identity_document_number"
+
+
+def test_principal_officer_roles_are_from_the_list(sample_form):
+    sample_form["principal_officers"][0]["role"] = "boss"
+    assert _errors(sample_form)["principal_officers.0.role"]["rule"] == "literal_error"
