@@ -182,6 +182,9 @@ def service_env(
     }
     if stack.embedded_kafka:
         env["KAFKA_ENABLE_IDEMPOTENCE"] = "false"  # Tansu has no idempotent producer
+        # Ten consumers polling every 15 ms kept Tansu at half a core on a 2-core machine;
+        # at 50 ms the median submit-to-completed time at 10/s fell from 639 ms to 374 ms.
+        env.setdefault("KAFKA_FETCH_MAX_WAIT_MS", "50")
     env.update(extra or {})
     return env
 
