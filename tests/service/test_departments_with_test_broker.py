@@ -2,13 +2,11 @@
 
 import copy
 from datetime import UTC, datetime
-from uuid import uuid4
 
 import pytest
 from faststream.kafka import TestKafkaBroker
 
-from contracts.events import DepartmentStatusChanged, RegistrationSubmitted
-from contracts.form import RegistrationForm
+from contracts.events import DepartmentStatusChanged
 from contracts.topics import DEPARTMENT_STATUS, REGISTRATION_SUBMITTED, dead_letter_topic
 from service_runtime.aggregates import Versioned
 from service_runtime.host import build_runtime
@@ -20,6 +18,7 @@ from services.department.handlers import build_desk, subscribe_department
 from services.department.store import LoadedCase
 from services.registration.market import MARKET
 from services.tax.rules import TAX
+from tests.events import submitted_event
 
 
 class InMemoryCaseStore:
@@ -66,13 +65,7 @@ def runtime():
 
 
 def submitted(form):
-    return RegistrationSubmitted(
-        event_id=uuid4(),
-        source="registration",
-        occurred_at=datetime.now(UTC),
-        registration_id=uuid4().hex,
-        form=RegistrationForm.model_validate(form),
-    )
+    return submitted_event(form)
 
 
 async def test_tax_waits_for_the_market_then_approves(runtime, sample_form):

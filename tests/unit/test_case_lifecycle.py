@@ -1,12 +1,9 @@
 """Dependencies, officer decisions and statutory deadlines, with a clock the test moves."""
 
 from datetime import UTC, datetime, timedelta
-from uuid import uuid4
 
 import pytest
 
-from contracts.events import RegistrationSubmitted
-from contracts.form import RegistrationForm
 from services.department.calendar import CHINA, due_at
 from services.department.case import (
     Case,
@@ -17,19 +14,14 @@ from services.department.case import (
 )
 from services.police.rules import POLICE
 from services.registration.market import MARKET
+from tests.events import submitted_event
 
 T0 = datetime(2026, 11, 23, 2, tzinfo=UTC)
 RID = "cd" * 16
 
 
 def submitted(form_data):
-    return RegistrationSubmitted(
-        event_id=uuid4(),
-        source="registration",
-        occurred_at=T0,
-        registration_id=RID,
-        form=RegistrationForm.model_validate(form_data),
-    )
+    return submitted_event(form_data, RID, T0)
 
 
 def market_decision(form_data, *, approve=True):

@@ -2,12 +2,10 @@
 
 import copy
 from datetime import UTC, datetime
-from uuid import uuid4
 
 import pytest
 
-from contracts.events import DepartmentStatus, DepartmentStatusChanged, RegistrationSubmitted
-from contracts.form import RegistrationForm
+from contracts.events import DepartmentStatus, DepartmentStatusChanged
 from contracts.identifiers import is_valid_uscc
 from service_runtime.settings import Settings
 from services.bank.rules import BANK
@@ -18,6 +16,7 @@ from services.police.rules import POLICE
 from services.registration.market import MARKET
 from services.social_security.rules import SOCIAL_SECURITY
 from services.tax.rules import TAX, tax_department
+from tests.events import submitted_event
 
 NOW = datetime(2026, 11, 23, 2, tzinfo=UTC)
 RID = "ab" * 16
@@ -25,13 +24,7 @@ ALL = (MARKET, TAX, POLICE, CREDIT, SOCIAL_SECURITY, COMMERCE, BANK)
 
 
 def submitted(form_data):
-    return RegistrationSubmitted(
-        event_id=uuid4(),
-        source="registration",
-        occurred_at=NOW,
-        registration_id=RID,
-        form=RegistrationForm.model_validate(form_data),
-    )
+    return submitted_event(form_data, RID, NOW)
 
 
 def market_approval(form_data):

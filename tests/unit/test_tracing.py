@@ -1,28 +1,19 @@
 """One trace follows a registration: across the bus, and across the outbox's deferred publish."""
 
-from datetime import UTC, datetime
-from uuid import uuid4
-
 from faststream.kafka import TestKafkaBroker
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from contracts.events import RegistrationSubmitted
-from contracts.form import RegistrationForm
 from contracts.topics import REGISTRATION_SUBMITTED
 from service_runtime.host import build_runtime
 from service_runtime.outbox import OutboxRelay, Stored, outbox_entry
 from service_runtime.settings import Settings
 from service_runtime.telemetry import build_tracer_provider, current_trace_headers
+from tests.events import submitted_event
 
 
 def submitted(sample_form):
-    return RegistrationSubmitted(
-        event_id=uuid4(),
-        source="registration",
-        occurred_at=datetime.now(UTC),
-        registration_id=uuid4().hex,
-        form=RegistrationForm.model_validate(sample_form),
-    )
+    return submitted_event(sample_form)
 
 
 async def test_an_outbox_entry_is_published_in_the_trace_it_was_written_in(sample_form):

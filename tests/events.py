@@ -1,0 +1,22 @@
+"""Building events in tests: one helper instead of the same constructor in every file."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import uuid4
+
+from contracts.events import RegistrationSubmitted
+from contracts.form import RegistrationForm
+
+
+def submitted_event(
+    form: dict[str, Any], registration_id: str | None = None, occurred_at: datetime | None = None
+) -> RegistrationSubmitted:
+    return RegistrationSubmitted(
+        event_id=uuid4(),
+        source="registration",
+        occurred_at=occurred_at or datetime.now(UTC),
+        registration_id=registration_id or uuid4().hex,
+        form=RegistrationForm.model_validate(form),
+    )
