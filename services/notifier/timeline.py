@@ -92,6 +92,10 @@ def apply(
         }
     else:
         _advance(timeline, event)
+        if any(r.rule == "registration_withdrawn" for r in event.reasons):
+            # A department closed its case for the withdrawal before the notifier saw the
+            # withdrawal itself: the registration is withdrawn, never completed.
+            timeline.withdrawn_at = timeline.withdrawn_at or event.occurred_at
         zh, en = _describe(event, topology)
         fields = {
             "department": event.department,

@@ -111,3 +111,18 @@ def test_a_withdrawal_after_completion_changes_nothing():
         apply(timeline, e)
     apply(timeline, withdrawal())
     assert timeline.overall_status == "completed"
+
+
+def test_a_case_closed_for_the_withdrawal_arriving_first_never_completes_the_registration():
+    from contracts.events import Reason  # noqa: PLC0415 - only this test
+
+    timeline = Timeline(RID)
+    events = approvals()
+    closed = status("police", DepartmentStatus.NOT_APPLICABLE, 1)
+    reason = Reason(
+        rule="registration_withdrawn", passed=False, message_zh="撤回", message_en="withdrawn"
+    )
+    events[5] = closed.model_copy(update={"reasons": (reason,)})
+    completions = [c for e in events for c in apply(timeline, e)]
+    assert completions == []
+    assert timeline.overall_status == "withdrawn"
