@@ -117,3 +117,36 @@ def test_other_identity_documents_are_checked_for_their_shape(sample_form):
 def test_principal_officer_roles_are_from_the_list(sample_form):
     sample_form["principal_officers"][0]["role"] = "boss"
     assert _errors(sample_form)["principal_officers.0.role"]["rule"] == "literal_error"
+
+
+@pytest.mark.parametrize(
+    "mobile", ["12345", "2380013800a", "138001380000", "０３８００１３８０００"]
+)
+def test_a_malformed_mobile_number_is_refused(sample_form, mobile):
+    sample_form["legal_representative"]["mobile"] = mobile
+    assert _errors(sample_form)["legal_representative.mobile"]["rule"] == "mobile_number"
+
+
+def test_an_impossible_birth_date_inside_an_identity_number_is_refused(sample_form):
+    first17 = "44011519990230001"  # 30 February
+    sample_form["legal_representative"]["id_number"] = first17 + resident_id_check_digit(first17)
+    assert _errors(sample_form)["legal_representative.id_number"]["rule"] == "gb11643_birth_date"
+
+
+@pytest.mark.parametrize(
+    ("holder", "missing"),
+    [
+        ({"kind": "natural_person"}, "id_number"),
+        ({"kind": "legal_person", "country": "CN"}, "credit_code"),
+        ({"kind": "legal_person", "country": "HK"}, "registration_number"),
+    ],
+)
+def test_each_kind_of_shareholder_needs_its_own_identifier(sample_form, holder, missing):
+    sample_form["shareholders"][1] = {
+        "name": "股东",
+        "contribution": "400000.00",
+        "contribution_deadline": "2030-12-31",
+        **holder,
+    }
+    errors = _errors(sample_form)
+    assert errors["shareholders.1"]["rule"] == "shareholder_identifier", missing
