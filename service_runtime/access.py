@@ -10,6 +10,7 @@ import base64
 import hashlib
 import hmac
 import json
+import time
 from dataclasses import dataclass
 from typing import Literal
 
@@ -41,21 +42,30 @@ class Officer:
     role: Literal["officer", "supervisor"] = "officer"
 
 
-def issue_officer_token(secret: str, officer: Officer) -> str:
-    claims = _b64(
-        json.dumps(
-            {"sub": officer.officer_id, "dept": officer.department, "role": officer.role}
-        ).encode()
-    )
+OFFICER_TOKEN_HOURS = 10  # one working day
+
+
+def issue_officer_token(secret: str, officer: Officer, hours: float = OFFICER_TOKEN_HOURS) -> str:
+    expires = int(time.time() + hours * 3600)
+    payload = {
+        "sub": officer.officer_id,
+        "dept": officer.department,
+        "role": officer.role,
+        "exp": expires,
+    }
+    claims = _b64(json.dumps(payload).encode())
     return f"{claims}.{_mac(secret, 'officer:' + claims)}"
 
 
 def read_officer_token(secret: str, token: str) -> Officer | None:
+    """The officer, or None if the token is forged, malformed or expired."""
     claims, _, mac = token.partition(".")
     if not claims or not hmac.compare_digest(_mac(secret, "officer:" + claims), mac):
         return None
     try:
         data = json.loads(_unb64(claims))
+        if int(data["exp"]) < time.time():
+            return None
         role: Literal["officer", "supervisor"] = (
             "supervisor" if data["role"] == "supervisor" else "officer"
         )
