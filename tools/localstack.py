@@ -8,7 +8,9 @@ Used by `make run` and by the test fixtures alike.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -31,6 +33,12 @@ SERVICES: tuple[tuple[str, int], ...] = (
     ("commerce", 8015),
     ("bank", 8016),
 )
+
+
+def _die_with_parent() -> None:
+    """Linux: the child gets SIGTERM if whatever started it dies, even by SIGKILL."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def free_port() -> int:
@@ -95,7 +103,13 @@ class Stack:
         log = (self.logs / f"{name}.log").open("ab")
         self._files.append(log)
         process = subprocess.Popen(
-            args, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT, start_new_session=True
+            args,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=ROOT,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509 - nothing else runs between fork and exec
         )
         self.processes[name] = process
         return process

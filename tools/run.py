@@ -20,6 +20,7 @@ def main() -> int:
         )
         return 1
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGHUP, lambda *_: sys.exit(0))  # the terminal went away
     # A shell may start background jobs with SIGINT ignored; Ctrl-C must always stop the stack.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     print("starting broker, database and services … (logs in .devdata/logs/)", flush=True)
