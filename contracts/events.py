@@ -126,12 +126,3 @@ ANY_EVENT: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
 
 def decode_event(raw: bytes) -> AnyEvent:
     return ANY_EVENT.validate_json(raw)
-
-
-EVENT_MODELS: tuple[type[Envelope], ...] = (
-    RegistrationSubmitted,
-    DepartmentStatusChanged,
-    RegistrationCompleted,
-    RegistrationWithdrawn,
-    RegistrationCorrected,
-)

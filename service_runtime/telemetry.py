@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from opentelemetry import context as otel_context
-from opentelemetry import propagate, trace
+from opentelemetry import propagate
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import (
@@ -37,7 +37,3 @@ def attach_trace(headers: dict[str, str]) -> object:
 
 def detach_trace(token: object) -> None:
     otel_context.detach(token)  # type: ignore[arg-type]
-
-
-def tracer(provider: TracerProvider, name: str) -> trace.Tracer:
-    return provider.get_tracer(name)

@@ -14,10 +14,9 @@ from contracts.events import RegistrationCorrected
 from contracts.form import RegistrationForm
 from service_runtime.host import Runtime
 from service_runtime.problems import Problem, require_registration_token
-from services.registration.http import read_body
+from services.registration.http import content_errors, read_body
 from services.registration.intake import parse_json_body, validate_form
-from services.registration.names import name_errors, name_problems
-from services.registration.scope import scope_errors
+from services.registration.names import name_errors
 from services.registration.store import MongoRegistrationStore, NameTakenError
 
 router = APIRouter(tags=["registrations"])
@@ -85,9 +84,7 @@ def corrected_form(
             "correction_changes_nothing", "补正内容未改变任何字段", "the patch changes nothing"
         )
     form = validate_form(corrected)
-    errors = name_errors(name_problems(form.enterprise.name, form.enterprise.type)) + scope_errors(
-        form
-    )
+    errors = content_errors(form)
     if errors:
         raise Problem(422, "form_invalid", errors)
     return form, changed

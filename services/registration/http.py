@@ -36,6 +36,13 @@ _ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+def content_errors(form: RegistrationForm) -> list[dict[str, Any]]:
+    """What the schema cannot say: the name's structure, and the scope against the catalogue."""
+    return name_errors(name_problems(form.enterprise.name, form.enterprise.type)) + scope_errors(
+        form
+    )
+
+
 async def read_body(request: Request) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
@@ -70,9 +77,7 @@ async def submit(
     """Accept one comprehensive form; every department receives it from the bus."""
     body = await read_body(request)
     form = validate_form(parse_json_body(request.headers.get("content-type"), body))
-    errors = name_errors(name_problems(form.enterprise.name, form.enterprise.type)) + scope_errors(
-        form
-    )
+    errors = content_errors(form)
     if errors:
         raise Problem(422, "form_invalid", errors)
     runtime: Runtime = request.app.state.runtime

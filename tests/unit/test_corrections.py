@@ -15,6 +15,18 @@ T0 = datetime(2026, 11, 23, 2, tzinfo=UTC)
 RID = "ef" * 16
 
 
+def round_two(form_data, *changed):
+    return RegistrationCorrected(
+        event_id=uuid4(),
+        source="r",
+        occurred_at=T0,
+        registration_id=RID,
+        round=2,
+        changed_paths=changed,
+        form=RegistrationForm.model_validate(form_data),
+    )
+
+
 def test_merge_patch_follows_rfc_7396():
     # The examples of RFC 7396, section 3.
     target = {
@@ -62,15 +74,7 @@ def test_only_departments_whose_view_changed_review_again(sample_form):
     assert (police_case.status, tax_case.status) == ("approved", "approved")
 
     sample_form["seals"]["kinds"] = ["company", "contract"]
-    corrected = RegistrationCorrected(
-        event_id=uuid4(),
-        source="r",
-        occurred_at=T0,
-        registration_id=RID,
-        round=2,
-        changed_paths=("seals.kinds",),
-        form=RegistrationForm.model_validate(sample_form),
-    )
+    corrected = round_two(sample_form, "seals.kinds")
     again = police.on_corrected(police_case, corrected, T0, T0)
     assert [(e.round, e.status.value) for e in again] == [(2, "received"), (2, "approved")]
     assert len(again[-1].artefacts) == 2  # a filing number for each seal now requested
@@ -95,14 +99,6 @@ def test_a_department_that_asked_reviews_again_even_if_its_view_did_not_change(s
         == "correction_requested"
     )
     sample_form["seals"]["maker_id"] = "GZ-SEAL-001"
-    corrected = RegistrationCorrected(
-        event_id=uuid4(),
-        source="r",
-        occurred_at=T0,
-        registration_id=RID,
-        round=2,
-        changed_paths=("seals.maker_id",),
-        form=RegistrationForm.model_validate(sample_form),
-    )
+    corrected = round_two(sample_form, "seals.maker_id")
     statuses = [e.status.value for e in police.on_corrected(case, corrected, T0, T0)]
     assert statuses == ["received", "waiting"]  # rules pass now; the market has not reported here
