@@ -62,6 +62,28 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8001", alias="REGISTRATION_PUBLIC_URL"
     )
     notifier_public_url: str = Field(default="http://127.0.0.1:8002", alias="NOTIFIER_PUBLIC_URL")
+    # Operators sign in to /ops with a token minted from this secret (tools.officer_token --operator).
+    operator_token_secret: SecretStr = Field(
+        default=SecretStr("local-development-only-operators"), alias="OPERATOR_TOKEN_SECRET"
+    )
+    # Signs the enterprise page's session cookie.
+    session_secret: SecretStr = Field(
+        default=SecretStr("local-development-only-sessions"), alias="SESSION_SECRET"
+    )
+    # Outside channels tried in order after the in-page feed; the first that accepts delivers.
+    notification_channels: list[str] = Field(
+        default_factory=lambda: ["email", "sms"], alias="NOTIFICATION_CHANNELS"
+    )
+    smtp_host: str | None = Field(default=None, alias="SMTP_HOST")
+    smtp_port: int = Field(default=25, alias="SMTP_PORT")
+    smtp_sender: str = Field(default="noreply@enterprise-page.example", alias="SMTP_SENDER")
+    smtp_timeout_seconds: float = Field(default=5.0, gt=0, alias="SMTP_TIMEOUT_SECONDS")
+    sms_provider_url: str | None = Field(default=None, alias="SMS_PROVIDER_URL")
+    sms_provider_token: SecretStr = Field(default=SecretStr(""), alias="SMS_PROVIDER_TOKEN")
+    sms_timeout_seconds: float = Field(default=5.0, gt=0, alias="SMS_TIMEOUT_SECONDS")
+    reminder_check_interval_ms: int = Field(
+        default=60_000, ge=100, alias="REMINDER_CHECK_INTERVAL_MS"
+    )
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     otel_traces_exporter: str = Field(default="none", alias="OTEL_TRACES_EXPORTER")
 
