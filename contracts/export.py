@@ -22,12 +22,15 @@ from contracts.events import (
     RegistrationWithdrawn,
 )
 from contracts.form import RegistrationForm
+from contracts.notices import PolicyPublished, ReminderDue
 from contracts.topics import (
     DEPARTMENT_STATUS,
+    POLICY_PUBLISHED,
     REGISTRATION_COMPLETED,
     REGISTRATION_CORRECTED,
     REGISTRATION_SUBMITTED,
     REGISTRATION_WITHDRAWN,
+    REMINDER_DUE,
     dead_letter_topic,
 )
 from contracts.topology import TOPOLOGY
@@ -42,7 +45,10 @@ TOPIC_EVENTS: dict[str, type[BaseModel]] = {
     REGISTRATION_COMPLETED: RegistrationCompleted,
     REGISTRATION_WITHDRAWN: RegistrationWithdrawn,
     REGISTRATION_CORRECTED: RegistrationCorrected,
+    REMINDER_DUE: ReminderDue,
+    POLICY_PUBLISHED: PolicyPublished,
 }
+DEAD_LETTER_TOPICS = {dead_letter_topic(topic) for topic in TOPIC_EVENTS}
 SCHEMA_FILES: dict[str, type[BaseModel]] = {
     **{f"{topic}.json": model for topic, model in TOPIC_EVENTS.items()},
     "dead-letter.json": DeadLetter,
@@ -63,7 +69,7 @@ def _document_broker() -> KafkaBroker:
     broker = KafkaBroker("kafka:9092", description="Enterprise Page event bus")
     for sub in TOPOLOGY.subscriptions:
         for topic in sub.topics:
-            model = TOPIC_EVENTS[topic]
+            model = DeadLetter if topic in DEAD_LETTER_TOPICS else TOPIC_EVENTS[topic]
 
             async def handler(event: BaseModel) -> None:
                 """Documentation only."""

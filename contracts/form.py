@@ -215,6 +215,10 @@ FIVE_YEAR_PAID_IN_TYPES = frozenset(
 )
 
 
+def is_foreign_invested(form: RegistrationForm) -> bool:
+    return form.enterprise.type == EnterpriseType.FOREIGN_INVESTED_LLC
+
+
 def _years_later(day: date, years: int) -> date:
     try:
         return day.replace(year=day.year + years)

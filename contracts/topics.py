@@ -7,14 +7,22 @@ DEPARTMENT_STATUS: Final = "department.status.v1"
 REGISTRATION_COMPLETED: Final = "registration.completed.v1"
 REGISTRATION_WITHDRAWN: Final = "registration.withdrawn.v1"
 REGISTRATION_CORRECTED: Final = "registration.corrected.v1"
+REMINDER_DUE: Final = "reminder.due.v1"
+POLICY_PUBLISHED: Final = "policy.published.v1"
+# Internal to the notifier: "this registration's page changed", read by every instance.
+PAGE_CHANGED: Final = "notifier.page-changed.v1"
 
-ALL_TOPICS: Final = (
+# Public contracts: each has a JSON Schema and a dead-letter topic others may read.
+CONTRACT_TOPICS: Final = (
     REGISTRATION_SUBMITTED,
     DEPARTMENT_STATUS,
     REGISTRATION_COMPLETED,
     REGISTRATION_WITHDRAWN,
     REGISTRATION_CORRECTED,
+    REMINDER_DUE,
+    POLICY_PUBLISHED,
 )
+ALL_TOPICS: Final = (*CONTRACT_TOPICS, PAGE_CHANGED)
 
 
 def dead_letter_topic(topic: str) -> str:

@@ -9,11 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from contracts.topics import (
+    CONTRACT_TOPICS,
     DEPARTMENT_STATUS,
+    POLICY_PUBLISHED,
     REGISTRATION_COMPLETED,
     REGISTRATION_CORRECTED,
     REGISTRATION_SUBMITTED,
     REGISTRATION_WITHDRAWN,
+    REMINDER_DUE,
+    dead_letter_topic,
 )
 
 
@@ -125,6 +129,20 @@ class Topology:
                 topics=(*REGISTRATION_FACTS, DEPARTMENT_STATUS),
                 group_id="notifier.timeline",
                 publishes=(REGISTRATION_COMPLETED,),
+            ),
+            Subscription(
+                # Proactive push: the notifier's own scheduler and the operators publish these.
+                consumer="notifier.notifications",
+                topics=(REMINDER_DUE, POLICY_PUBLISHED),
+                group_id="notifier.notifications",
+                publishes=(),
+            ),
+            Subscription(
+                # The operators' dashboard lists every dead letter and can re-drive it.
+                consumer="notifier.dead_letters",
+                topics=tuple(dead_letter_topic(t) for t in CONTRACT_TOPICS),
+                group_id="notifier.dead-letters",
+                publishes=CONTRACT_TOPICS,
             ),
         )
 

@@ -96,6 +96,30 @@ class Runtime:
         )
         subscriber(on_batch)
 
+    def subscribe_broadcast(
+        self, topic: str, handle: Callable[[bytes], Awaitable[None]], name: str
+    ) -> None:
+        """Every instance reads every message from now on: no consumer group, nothing committed.
+
+        For wake-up signals only; a lost signal must cost latency, never data.
+        """
+
+        async def on_message(body: bytes) -> None:
+            try:
+                await handle(body)
+            except (ValueError, TypeError) as error:
+                log.warning("broadcast_ignored", topic=topic, error=repr(error))
+
+        on_message.__name__ = name
+        subscriber = self.broker.subscriber(
+            topic,
+            auto_offset_reset="latest",
+            fetch_max_wait_ms=self.settings.kafka_fetch_max_wait_ms,
+            decoder=_raw_bytes,
+            title=name,
+        )
+        subscriber(on_message)
+
 
 async def _raw_bytes(msg: Any) -> Any:  # noqa: ANN401 - FastStream decoder hook
     return msg.body  # decoding (and dead-lettering) is the delivery policy's job

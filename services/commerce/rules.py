@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 from contracts.events import Artefact, Reason
-from contracts.form import EnterpriseType, RegistrationForm
+from contracts.form import RegistrationForm, is_foreign_invested
 from services.department.kit import DepartmentSpec, Issued, rule
 from services.department.numbers import derived_digits
 from services.registration.catalogue import find, negative_entry_for
-
-
-def is_foreign_invested(form: RegistrationForm) -> bool:
-    return form.enterprise.type == EnterpriseType.FOREIGN_INVESTED_LLC
 
 
 @rule(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 
 import structlog
 from pydantic import TypeAdapter
@@ -14,10 +14,11 @@ from contracts.events import (
     RegistrationSubmitted,
     RegistrationWithdrawn,
 )
+from contracts.topics import PAGE_CHANGED
 from contracts.topology import TOPOLOGY
 from service_runtime.delivery import Decoded
 from service_runtime.host import Runtime
-from services.notifier.live import TimelineListeners
+from services.notifier.live import PageListeners, decode_page_changed, encode_page_changed
 from services.notifier.store import Change, MongoTimelineStore, TimelineStore
 from services.notifier.timeline import apply
 
@@ -27,6 +28,7 @@ TimelineEvent = (
     RegistrationSubmitted | DepartmentStatusChanged | RegistrationWithdrawn | RegistrationCorrected
 )
 _TIMELINE_EVENT: TypeAdapter[TimelineEvent] = TypeAdapter(TimelineEvent)
+Announce = Callable[[Iterable[str]], Awaitable[None]]
 
 
 def decode_timeline_event(raw: bytes) -> TimelineEvent:
@@ -34,7 +36,7 @@ def decode_timeline_event(raw: bytes) -> TimelineEvent:
 
 
 def when_status_changed_update_timeline(
-    store: TimelineStore, listeners: TimelineListeners
+    store: TimelineStore, listeners: PageListeners, announce: Announce
 ) -> Callable[[Sequence[Decoded[TimelineEvent]]], Awaitable[None]]:
     async def handle(batch: Sequence[Decoded[TimelineEvent]]) -> None:
         by_registration: defaultdict[str, list[TimelineEvent]] = defaultdict(list)
@@ -51,28 +53,42 @@ def when_status_changed_update_timeline(
                 log.info("registration_completed", registration_id=done.registration_id)
         stored = await store.save(changes)
         listeners.notify({c.loaded.timeline.registration_id: c.loaded.timeline for c in changes})
+        if changes:
+            await announce(c.loaded.timeline.registration_id for c in changes)
         await store.publish(stored)
 
     return handle
 
 
-def subscribe_timeline(
-    runtime: Runtime, store: TimelineStore, listeners: TimelineListeners
-) -> None:
+def page_announcer(runtime: Runtime) -> Announce:
+    async def announce(registration_ids: Iterable[str]) -> None:
+        payload = encode_page_changed(registration_ids)
+        await runtime.publish(PAGE_CHANGED, "page", payload, {"content-type": "application/json"})
+
+    return announce
+
+
+def subscribe_timeline(runtime: Runtime, store: TimelineStore, listeners: PageListeners) -> None:
     subscription = TOPOLOGY.subscription_for("notifier")
     runtime.subscribe_batches(
         topics=subscription.topics,
         group=subscription.group_id,
         decode=decode_timeline_event,
-        handle=when_status_changed_update_timeline(store, listeners),
+        handle=when_status_changed_update_timeline(store, listeners, page_announcer(runtime)),
         name="when_status_changed_update_timeline",
     )
+
+    async def when_page_changed_wake_streams(raw: bytes) -> None:
+        listeners.wake(decode_page_changed(raw))
+
+    runtime.subscribe_broadcast(PAGE_CHANGED, when_page_changed_wake_streams, "page_changed")
 
 
 async def timeline_component(runtime: Runtime) -> None:
     database = runtime.database("notifier")
     relay = runtime.outbox_relay(database, MongoTimelineStore.collection_name)
     await database[MongoTimelineStore.collection_name].create_index("outbox_pending")
-    store, listeners = MongoTimelineStore(database, relay), TimelineListeners()
+    await database[MongoTimelineStore.collection_name].create_index("uscc")
+    store, listeners = MongoTimelineStore(database, relay), PageListeners()
     runtime.state["timelines"], runtime.state["listeners"] = store, listeners
     subscribe_timeline(runtime, store, listeners)

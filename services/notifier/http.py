@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from contracts.topology import TOPOLOGY
 from service_runtime.host import Runtime
 from service_runtime.problems import require_registration_token
-from services.notifier.live import TimelineListeners
+from services.notifier.live import PageListeners
 from services.notifier.store import TimelineStore
 from services.notifier.timeline import Timeline
 
@@ -89,7 +89,7 @@ async def _stream(
     request: Request, runtime: Runtime, registration_id: str, after: int
 ) -> AsyncIterator[str]:
     store: TimelineStore = runtime.state["timelines"]
-    listeners: TimelineListeners = runtime.state["listeners"]
+    listeners: PageListeners = runtime.state["listeners"]
     started = last_sent = time.monotonic()
     yield "retry: 2000\n\n"
     timeline = await store.find(registration_id) or Timeline(registration_id)
@@ -106,6 +106,10 @@ async def _stream(
         if time.monotonic() - last_sent > KEEPALIVE_SECONDS:
             yield ": keepalive\n\n"
             last_sent = time.monotonic()
-        # Pushed by this process's consumer; the slow poll covers writes by other instances.
-        pushed = await listeners.wait(registration_id, timeout=POLL_SECONDS)
-        timeline = pushed or await store.find(registration_id) or Timeline(registration_id)
+        # Woken by any instance's change; the slow poll only covers a lost wake-up signal.
+        _, pushed = await listeners.wait([registration_id], timeout=POLL_SECONDS)
+        timeline = (
+            pushed.get(registration_id)
+            or await store.find(registration_id)
+            or Timeline(registration_id)
+        )

@@ -75,6 +75,10 @@ def _state(timeline: Timeline) -> Document:
         "completed_event_id": timeline.completed_event_id,
         "withdrawn_at": timeline.withdrawn_at,
         "overall_status": timeline.overall_status,
+        "profile": timeline.profile,
+        "uscc": timeline.uscc,
+        "completed_at": timeline.completed_at,
+        "last_event_at": timeline.last_event_at,
     }
 
 
@@ -89,4 +93,8 @@ def _timeline(registration_id: str, doc: Document | None) -> Timeline:
         completed_event_id=doc.get("completed_event_id"),
         withdrawn_at=doc.get("withdrawn_at"),
         overall_status=doc.get("overall_status", "submitted"),
+        profile=doc.get("profile"),
+        uscc=doc.get("uscc"),
+        completed_at=doc.get("completed_at"),
+        last_event_at=doc.get("last_event_at"),
     )

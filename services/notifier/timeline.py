@@ -17,7 +17,9 @@ from contracts.events import (
     RegistrationWithdrawn,
 )
 from contracts.topology import TOPOLOGY, Topology
+from services.notifier.profile import profile_of
 
+USCC_ARTEFACT = "unified_social_credit_code"
 _COMPLETED_NAMESPACE = uuid5(NAMESPACE_URL, "https://enterprise-page.example/completed")
 
 STATUS_TEXT = {
@@ -43,6 +45,10 @@ class Timeline:
     completed_event_id: str | None = None
     withdrawn_at: datetime | None = None
     overall_status: str = "submitted"
+    profile: dict[str, Any] | None = None  # see profile.py: for targeting and channels
+    uscc: str | None = None  # once the business licence is issued: the enterprise's home key
+    completed_at: datetime | None = None
+    last_event_at: datetime | None = None
 
     def has_seen(self, event_id: str) -> bool:
         return any(e["event_id"] == event_id for e in self.entries)
@@ -62,7 +68,9 @@ def apply(
     """Fold one event in; return the completion event if this event completed the registration."""
     if timeline.has_seen(str(event.event_id)):
         return []
+    timeline.last_event_at = max(timeline.last_event_at or event.occurred_at, event.occurred_at)
     if isinstance(event, RegistrationCorrected):
+        timeline.profile = profile_of(event.form)
         fields: dict[str, Any] = {
             "department": "registration",
             "status": "corrected",
@@ -83,6 +91,7 @@ def apply(
         }
     elif isinstance(event, RegistrationSubmitted):
         timeline.submitted_at = event.occurred_at
+        timeline.profile = timeline.profile or profile_of(event.form)
         fields = {
             "department": "registration",
             "status": "submitted",
@@ -120,6 +129,10 @@ def apply(
     if timeline.overall_status == "completed" and timeline.completed_event_id is None:
         completed = _completion(timeline, event.occurred_at)
         timeline.completed_event_id = str(completed.event_id)
+        timeline.completed_at = event.occurred_at
+        timeline.uscc = next(
+            (a.number for a in completed.artefacts if a.kind == USCC_ARTEFACT), None
+        )
         return [completed]
     return []
 
