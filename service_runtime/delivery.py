@@ -5,6 +5,9 @@ straight to the dead-letter topic (retrying cannot fix them). A batch whose hand
 retried with exponential backoff; if it still fails, each message is retried alone so one
 poison message cannot hold back the others, and the ones that still fail are dead-lettered.
 If dead-lettering itself fails, the error propagates and the batch is rewound, never skipped.
+A re-driven record carries the attempts already spent on it (`REDRIVE_ATTEMPTS_HEADER`); its
+dead letter counts those plus the attempts made here, so a re-drive that fails again shows up
+with a higher count.
 """
 
 from __future__ import annotations
@@ -18,12 +21,13 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import structlog
 
-from contracts.dead_letter import DeadLetter
+from contracts.dead_letter import REDRIVE_ATTEMPTS_HEADER, DeadLetter
 from contracts.topics import dead_letter_topic
 
 log = structlog.get_logger("delivery")
 
 E = TypeVar("E")
+_MAX_COUNT_DIGITS = 9  # a longer "count" is garbage, and int() refuses very long digit strings
 
 
 @dataclass(frozen=True)
@@ -33,7 +37,7 @@ class RawRecord:
     offset: int
     key: bytes | None
     value: bytes
-    headers: tuple[tuple[str, bytes], ...] = ()
+    headers: tuple[tuple[str, bytes | None], ...] = ()  # Kafka allows a null header value
 
     @classmethod
     def from_consumer_record(cls, record: Any) -> RawRecord:  # noqa: ANN401 - aiokafka record
@@ -45,6 +49,14 @@ class RawRecord:
             value=record.value or b"",
             headers=tuple(record.headers or ()),
         )
+
+    def prior_attempts(self) -> int:
+        """Attempts spent before a re-drive; 0 when the header is absent or not a count."""
+        values = [value for name, value in self.headers if name == REDRIVE_ATTEMPTS_HEADER]
+        raw = values[-1] if values else None  # Kafka allows a repeated header: the last wins
+        if not raw or not raw.isdigit() or len(raw) > _MAX_COUNT_DIGITS:
+            return 0
+        return int(raw)
 
 
 @dataclass(frozen=True)
@@ -69,6 +81,7 @@ class Decoded(Generic[E]):
 def build_dead_letter(
     record: RawRecord, group: str, error: BaseException, attempts: int
 ) -> DeadLetter:
+    """`attempts` are those made now; the record's prior attempts are added to them."""
     return DeadLetter(
         original_topic=record.topic,
         partition=record.partition,
@@ -77,7 +90,7 @@ def build_dead_letter(
         consumer_group=group,
         error_type=type(error).__name__,
         error=str(error)[:2000],
-        attempts=attempts,
+        attempts=record.prior_attempts() + attempts,
         payload_sha256=hashlib.sha256(record.value).hexdigest(),
         payload=record.value.decode("utf-8", "replace"),
         failed_at=datetime.now(UTC),
@@ -136,6 +149,6 @@ class BatchConsumer(Generic[E]):
             topic=record.topic,
             offset=record.offset,
             error_type=letter.error_type,
-            attempts=attempts,
+            attempts=letter.attempts,
         )
         await self.dead_letter(dead_letter_topic(record.topic), record.key, letter)

@@ -27,6 +27,14 @@ def build_broker(settings: Settings, provider: TracerProvider) -> KafkaBroker:
     )
 
 
+def client_options(settings: Settings) -> dict[str, Any]:
+    """What every plain aiokafka client (admin, producer, consumer) needs to reach the cluster."""
+    return {
+        "bootstrap_servers": settings.kafka_bootstrap_servers,
+        "client_id": settings.service_name,
+    }
+
+
 def consumer_options(settings: Settings, group_id: str) -> dict[str, Any]:
     """At least once: commit only after the batch's effects are stored; rewind on error."""
     return {
@@ -44,7 +52,7 @@ def consumer_options(settings: Settings, group_id: str) -> dict[str, Any]:
 async def ensure_topics(settings: Settings, topics: tuple[str, ...] = ALL_TOPICS) -> None:
     """Create every topic and its dead-letter topic with the configured partition count."""
     wanted = [t for topic in topics for t in (topic, dead_letter_topic(topic))]
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    admin = AIOKafkaAdminClient(**client_options(settings))
     await admin.start()
     try:
         existing = set(await admin.list_topics())

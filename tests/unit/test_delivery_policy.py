@@ -3,7 +3,8 @@ import json
 
 import pytest
 
-from service_runtime.delivery import BatchConsumer, RawRecord, RetryPolicy
+from contracts.dead_letter import REDRIVE_ATTEMPTS_HEADER, redrive_message
+from service_runtime.delivery import BatchConsumer, RawRecord, RetryPolicy, build_dead_letter
 
 
 class RecordingDeadLetters:
@@ -14,8 +15,10 @@ class RecordingDeadLetters:
         self.letters.append((topic, key, letter))
 
 
-def record(offset, value):
-    return RawRecord(topic="t.v1", partition=0, offset=offset, key=b"k", value=value)
+def record(offset, value, headers=()):
+    return RawRecord(
+        topic="t.v1", partition=0, offset=offset, key=b"k", value=value, headers=headers
+    )
 
 
 def decode(raw: bytes) -> dict:
@@ -89,3 +92,70 @@ async def test_when_dead_lettering_fails_the_error_propagates_so_the_batch_is_no
 
     with pytest.raises(ConnectionError):
         await consumer(handle, broken_dead_letters).consume([record(0, b"not json")])
+
+
+async def always_failing(batch):
+    raise RuntimeError("still broken")
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ((), 1),
+        (((REDRIVE_ATTEMPTS_HEADER, b"4"),), 5),
+        (((REDRIVE_ATTEMPTS_HEADER, b"four"),), 1),
+        (((REDRIVE_ATTEMPTS_HEADER, b"-4"),), 1),
+        (((REDRIVE_ATTEMPTS_HEADER, b""),), 1),
+        (((REDRIVE_ATTEMPTS_HEADER, None),), 1),
+        (((REDRIVE_ATTEMPTS_HEADER, b"9" * 5000),), 1),
+        (((REDRIVE_ATTEMPTS_HEADER, b"2"), (REDRIVE_ATTEMPTS_HEADER, b"6")), 7),
+        ((("other", b"4"),), 1),
+    ],
+    ids=["absent", "4", "garbled", "negative", "empty", "null", "huge", "repeated", "other"],
+)
+async def test_an_undecodable_record_counts_the_attempts_spent_before_it_was_re_driven(
+    headers, expected
+):
+    dead = RecordingDeadLetters()
+    await consumer(always_failing, dead).consume([record(0, b"not json", headers)])
+    [(_, _, letter)] = dead.letters
+    assert letter.attempts == expected
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [((), 3), (((REDRIVE_ATTEMPTS_HEADER, b"4"),), 7), (((REDRIVE_ATTEMPTS_HEADER, b"x"),), 3)],
+    ids=["absent", "4", "garbled"],
+)
+async def test_a_failing_record_counts_the_attempts_spent_before_it_was_re_driven(
+    headers, expected
+):
+    dead = RecordingDeadLetters()
+    await consumer(always_failing, dead).consume([record(0, b'{"n":1}', headers)])
+    [(_, _, letter)] = dead.letters
+    assert letter.attempts == expected
+
+
+async def test_a_re_driven_letter_that_fails_again_comes_back_with_more_attempts():
+    dead = RecordingDeadLetters()
+    original = record(7, '{"n":1,"名称":"甲"}'.encode())
+    await consumer(always_failing, dead).consume([original])
+    [(_, _, first)] = dead.letters
+
+    topic, key, payload, headers = redrive_message(first)
+    assert (topic, key, payload) == ("t.v1", b"k", original.value)
+    assert headers == {REDRIVE_ATTEMPTS_HEADER: "3"}
+
+    wire_headers = tuple((name, value.encode()) for name, value in headers.items())
+    again = RawRecord(topic, 0, 8, key, payload, wire_headers)
+    await consumer(always_failing, dead).consume([again])
+    [_, (_, _, second)] = dead.letters
+    assert (first.attempts, second.attempts) == (3, 6)
+    assert second.payload_sha256 == first.payload_sha256
+
+
+def test_a_letter_without_a_key_is_re_driven_without_one():
+    letter = build_dead_letter(
+        RawRecord("t.v1", 0, 0, None, b"{}"), "g", ValueError("bad"), attempts=1
+    )
+    assert redrive_message(letter).key is None
