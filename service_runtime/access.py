@@ -12,7 +12,7 @@ import hmac
 import json
 import time
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 
 def _b64(data: bytes) -> str:
@@ -45,33 +45,50 @@ class Officer:
 OFFICER_TOKEN_HOURS = 10  # one working day
 
 
+def sign_claims(secret: str, purpose: str, claims: dict[str, Any], hours: float) -> str:
+    """A compact signed claim set that expires; `purpose` keeps one kind from passing as another."""
+    encoded = _b64(json.dumps({**claims, "exp": int(time.time() + hours * 3600)}).encode())
+    return f"{encoded}.{_mac(secret, f'{purpose}:{encoded}')}"
+
+
+def read_claims(secret: str, purpose: str, token: str) -> dict[str, Any] | None:
+    """The claims, or None if the token is forged, malformed, of another purpose or expired."""
+    encoded, _, mac = token.partition(".")
+    if not encoded or not hmac.compare_digest(_mac(secret, f"{purpose}:{encoded}"), mac):
+        return None
+    try:
+        claims = json.loads(_unb64(encoded))
+        if not isinstance(claims, dict) or int(claims["exp"]) < time.time():
+            return None
+    except (ValueError, KeyError, TypeError):
+        return None
+    return claims
+
+
 def issue_officer_token(secret: str, officer: Officer, hours: float = OFFICER_TOKEN_HOURS) -> str:
-    expires = int(time.time() + hours * 3600)
-    payload = {
-        "sub": officer.officer_id,
-        "dept": officer.department,
-        "role": officer.role,
-        "exp": expires,
-    }
-    claims = _b64(json.dumps(payload).encode())
-    return f"{claims}.{_mac(secret, 'officer:' + claims)}"
+    claims = {"sub": officer.officer_id, "dept": officer.department, "role": officer.role}
+    return sign_claims(secret, "officer", claims, hours)
 
 
 def read_officer_token(secret: str, token: str) -> Officer | None:
     """The officer, or None if the token is forged, malformed or expired."""
-    claims, _, mac = token.partition(".")
-    if not claims or not hmac.compare_digest(_mac(secret, "officer:" + claims), mac):
+    claims = read_claims(secret, "officer", token)
+    if claims is None:
         return None
-    try:
-        data = json.loads(_unb64(claims))
-        if int(data["exp"]) < time.time():
-            return None
-        role: Literal["officer", "supervisor"] = (
-            "supervisor" if data["role"] == "supervisor" else "officer"
-        )
-        return Officer(str(data["sub"]), str(data["dept"]), role)
-    except (ValueError, KeyError, TypeError):
-        return None
+    role: Literal["officer", "supervisor"] = (
+        "supervisor" if claims.get("role") == "supervisor" else "officer"
+    )
+    return Officer(str(claims.get("sub")), str(claims.get("dept")), role)
+
+
+def issue_operator_token(secret: str, operator_id: str, hours: float = OFFICER_TOKEN_HOURS) -> str:
+    return sign_claims(secret, "operator", {"sub": operator_id}, hours)
+
+
+def read_operator_token(secret: str, token: str) -> str | None:
+    """The operator's id, or None."""
+    claims = read_claims(secret, "operator", token)
+    return None if claims is None else str(claims.get("sub"))
 
 
 def bearer_token(authorization: str | None) -> str | None:

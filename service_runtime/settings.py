@@ -62,6 +62,10 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8001", alias="REGISTRATION_PUBLIC_URL"
     )
     notifier_public_url: str = Field(default="http://127.0.0.1:8002", alias="NOTIFIER_PUBLIC_URL")
+    # Where the enterprise page's server side reaches the registration service.
+    registration_service_url: str = Field(
+        default="http://127.0.0.1:8001", alias="REGISTRATION_SERVICE_URL"
+    )
     # Operators sign in to /ops with a token minted from this secret (tools.officer_token --operator).
     operator_token_secret: SecretStr = Field(
         default=SecretStr("local-development-only-operators"), alias="OPERATOR_TOKEN_SECRET"

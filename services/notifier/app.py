@@ -1,4 +1,4 @@
-"""The notifier: folds every status event into the enterprise's timeline and streams it."""
+"""The notifier: timelines, the enterprise page, proactive push and the operators' dashboard."""
 
 from __future__ import annotations
 
@@ -8,9 +8,14 @@ from service_runtime.host import create_service_app
 from service_runtime.settings import Settings
 from services.notifier.handlers import timeline_component
 from services.notifier.http import router
+from services.notifier.page import router as page_router
+from services.notifier.push import push_component
 
 
 def create_app(settings: Settings) -> FastAPI:
     return create_service_app(
-        settings, [timeline_component], routers=[router], title="Enterprise Page notifier"
+        settings,
+        [timeline_component, push_component],
+        routers=[router, page_router],
+        title="Enterprise Page notifier",
     )

@@ -38,13 +38,13 @@ def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def _entry_view(entry: dict[str, Any]) -> dict[str, Any]:
+def entry_view(entry: dict[str, Any]) -> dict[str, Any]:
     view = {k: v for k, v in entry.items() if k != "sequence"}
     view["occurred_at"] = _iso(entry["occurred_at"])
     return view
 
 
-def _snapshot(registration_id: str, timeline: Timeline | None) -> dict[str, Any]:
+def timeline_snapshot(registration_id: str, timeline: Timeline | None) -> dict[str, Any]:
     timeline = timeline or Timeline(registration_id)
     departments = {d: timeline.departments.get(d, "pending") for d in TOPOLOGY.required}
     departments.update({d: s for d, s in timeline.departments.items() if d not in departments})
@@ -53,7 +53,7 @@ def _snapshot(registration_id: str, timeline: Timeline | None) -> dict[str, Any]
         "overall_status": timeline.overall_status,
         "departments": departments,
         "submitted_at": _iso(timeline.submitted_at),
-        "entries": [_entry_view(e) for e in timeline.ordered_entries()],
+        "entries": [entry_view(e) for e in timeline.ordered_entries()],
     }
 
 
@@ -66,7 +66,7 @@ async def get_timeline(
     """The registration's progress: overall status, each department, every entry in order."""
     runtime = _authorise(request, registration_id, authorization)
     store: TimelineStore = runtime.state["timelines"]
-    return JSONResponse(_snapshot(registration_id, await store.find(registration_id)))
+    return JSONResponse(timeline_snapshot(registration_id, await store.find(registration_id)))
 
 
 @router.get("/api/v1/registrations/{registration_id}/stream")
@@ -96,12 +96,13 @@ async def _stream(
     while time.monotonic() - started < STREAM_MAX_SECONDS and not await request.is_disconnected():
         for entry in sorted(timeline.entries, key=lambda e: e["seq"]):
             if entry["seq"] > after:
-                data = {**_entry_view(entry), "overall_status": timeline.overall_status}
+                data = {**entry_view(entry), "overall_status": timeline.overall_status}
                 yield f"id: {entry['seq']}\nevent: timeline\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
                 after = entry["seq"]
                 last_sent = time.monotonic()
         if timeline.overall_status in TERMINAL_OVERALL:
-            yield f"event: end\ndata: {json.dumps(_snapshot(registration_id, timeline), ensure_ascii=False)}\n\n"
+            final = json.dumps(timeline_snapshot(registration_id, timeline), ensure_ascii=False)
+            yield f"event: end\ndata: {final}\n\n"
             return
         if time.monotonic() - last_sent > KEEPALIVE_SECONDS:
             yield ": keepalive\n\n"

@@ -65,6 +65,18 @@ class MongoTimelineStore:
         doc = await self._timelines.collection.find_one({"_id": registration_id}, NO_OUTBOX)
         return None if doc is None else _timeline(registration_id, doc)
 
+    async def find_many(self, registration_ids: Sequence[str]) -> dict[str, Timeline]:
+        cursor = self._timelines.collection.find(
+            {"_id": {"$in": list(registration_ids)}}, NO_OUTBOX
+        )
+        return {doc["_id"]: _timeline(doc["_id"], doc) async for doc in cursor}
+
+    async def owns_uscc(self, registration_ids: Sequence[str], uscc: str) -> bool:
+        found = await self._timelines.collection.find_one(
+            {"_id": {"$in": list(registration_ids)}, "uscc": uscc}, {"_id": 1}
+        )
+        return found is not None
+
 
 def _state(timeline: Timeline) -> Document:
     return {

@@ -1,0 +1,246 @@
+"""Proactive push (政府找企业): reminders and policy notices become notifications, then go out.
+
+Every notification is shown in the page. Outside channels (email, then SMS, as configured)
+are tried in order until one delivers; each attempt is recorded, and the page says which
+channel delivered it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Annotated, Any
+from uuid import NAMESPACE_URL, uuid5
+
+import structlog
+from aiokafka.errors import KafkaError
+from pydantic import Field, TypeAdapter
+from pymongo.errors import PyMongoError
+
+from contracts.notices import PolicyPublished, PolicyTargeting, ReminderDue
+from contracts.topics import REMINDER_DUE
+from contracts.topology import TOPOLOGY
+from service_runtime.delivery import Decoded
+from service_runtime.host import Runtime
+from services.notifier.channels import Channel, Contacts, OutgoingMessage, build_channels, deliver
+from services.notifier.handlers import page_announcer
+from services.notifier.notifications import Notification, NotificationStore, notification_id
+from services.notifier.profile import matches
+from services.notifier.reminders import DueReminder, due_reminders
+from services.notifier.store import MongoTimelineStore
+
+log = structlog.get_logger("notifier.push")
+CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")  # no daylight saving
+PAGE_CHANNEL = "page"
+_REMINDER_NAMESPACE = uuid5(NAMESPACE_URL, "https://enterprise-page.example/reminders")
+
+PushEvent = Annotated[ReminderDue | PolicyPublished, Field(discriminator="event_type")]
+_PUSH_EVENT: TypeAdapter[PushEvent] = TypeAdapter(PushEvent)
+Publish = Callable[[str, str, bytes, dict[str, str]], Awaitable[None]]
+Announce = Callable[[Iterable[str]], Awaitable[None]]
+
+
+def decode_push_event(raw: bytes) -> ReminderDue | PolicyPublished:
+    return _PUSH_EVENT.validate_json(raw)
+
+
+class Audience:
+    """Reads the notifier's timelines to find who a push is for."""
+
+    def __init__(self, timelines: Any) -> None:  # noqa: ANN401 - a pymongo collection
+        self._timelines = timelines
+
+    async def matching(self, targeting: PolicyTargeting) -> list[dict[str, Any]]:
+        """Registrations whose enterprise matches; withdrawn and rejected ones are left out."""
+        query: dict[str, Any] = {
+            "profile": {"$ne": None},
+            "overall_status": {"$nin": ["withdrawn", "rejected"]},
+        }
+        if targeting.areas:
+            query["profile.area"] = {"$in": [a.value for a in targeting.areas]}
+        if targeting.enterprise_types:
+            query["profile.type"] = {"$in": [t.value for t in targeting.enterprise_types]}
+        if targeting.sizes:
+            query["profile.size"] = {"$in": [s.value for s in targeting.sizes]}
+        if targeting.foreign_invested is not None:
+            query["profile.foreign_invested"] = targeting.foreign_invested
+        cursor = self._timelines.find(query, {"profile": 1})
+        found = [doc async for doc in cursor]
+        # Prefixes are matched here: one code, many prefixes, no regex for the database to scan.
+        return [doc for doc in found if matches(doc["profile"], targeting)]
+
+    async def registered(self) -> list[dict[str, Any]]:
+        cursor = self._timelines.find(
+            {"overall_status": "completed", "completed_at": {"$ne": None}},
+            {"profile": 1, "completed_at": 1, "uscc": 1},
+        )
+        return [doc async for doc in cursor]
+
+    async def profiles(self, registration_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        cursor = self._timelines.find({"_id": {"$in": list(registration_ids)}}, {"profile": 1})
+        return {doc["_id"]: doc.get("profile") or {} async for doc in cursor}
+
+
+def notifications_for(
+    event: ReminderDue | PolicyPublished, audience: Sequence[str], now: datetime
+) -> list[Notification]:
+    if isinstance(event, ReminderDue):
+        about = f"{event.kind.value}:{event.period}"
+        return [
+            Notification(
+                id=notification_id(event.registration_id, about),
+                registration_id=event.registration_id,
+                kind="reminder",
+                about=about,
+                title_zh=event.title_zh,
+                title_en=event.title_en,
+                body_zh=event.body_zh,
+                body_en=event.body_en,
+                created_at=now,
+                due_date=event.due_date.isoformat(),
+            )
+        ]
+    about = f"policy:{event.policy_id}"
+    return [
+        Notification(
+            id=notification_id(rid, about),
+            registration_id=rid,
+            kind="policy",
+            about=about,
+            title_zh=event.title_zh,
+            title_en=event.title_en,
+            body_zh=event.body_zh,
+            body_en=event.body_en,
+            created_at=now,
+        )
+        for rid in audience
+    ]
+
+
+async def dispatch(
+    pending: Sequence[Notification],
+    profiles: dict[str, dict[str, Any]],
+    store: NotificationStore,
+    channels: Sequence[Channel],
+    now: Callable[[], datetime],
+) -> None:
+    for notification in pending:
+        profile = profiles.get(notification.registration_id, {})
+        shown = {"channel": PAGE_CHANNEL, "status": "delivered", "at": now(), "detail": "in page"}
+        attempts = await deliver(
+            channels,
+            Contacts(email=profile.get("email"), mobile=profile.get("mobile")),
+            OutgoingMessage(
+                notification.title_zh,
+                notification.title_en,
+                notification.body_zh,
+                notification.body_en,
+            ),
+            now,
+        )
+        delivered = next((a.channel for a in attempts if a.status == "delivered"), PAGE_CHANNEL)
+        await store.record_dispatch(
+            notification.id, [shown, *(a.as_document() for a in attempts)], delivered
+        )
+
+
+def when_pushed_notify_enterprises(
+    audience: Audience,
+    store: NotificationStore,
+    channels: Sequence[Channel],
+    announce: Announce,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> Callable[[Sequence[Decoded[ReminderDue | PolicyPublished]]], Awaitable[None]]:
+    async def handle(batch: Sequence[Decoded[ReminderDue | PolicyPublished]]) -> None:
+        created: list[Notification] = []
+        for item in batch:
+            event = item.event
+            rids = (
+                [event.registration_id]
+                if isinstance(event, ReminderDue)
+                else [doc["_id"] for doc in await audience.matching(event.targeting)]
+            )
+            created.extend(notifications_for(event, rids, now()))
+        await store.add(created)
+        pending = await store.pending([n.id for n in created])
+        profiles = await audience.profiles(list({n.registration_id for n in pending}))
+        await dispatch(pending, profiles, store, channels, now)
+        if created:
+            await announce({n.registration_id for n in created})
+            log.info("notifications_pushed", count=len(created), dispatched=len(pending))
+
+    return handle
+
+
+def reminder_event(registration: dict[str, Any], due: DueReminder, now: datetime) -> ReminderDue:
+    rid = registration["_id"]
+    return ReminderDue(
+        event_id=uuid5(_REMINDER_NAMESPACE, f"{rid}:{due.about}"),
+        source="notifier.scheduler",
+        occurred_at=now,
+        registration_id=rid,
+        kind=due.kind,
+        period=due.period,
+        due_date=due.due_date,
+        uscc=registration.get("uscc"),
+        title_zh=due.title_zh,
+        title_en=due.title_en,
+        body_zh=due.body_zh,
+        body_en=due.body_en,
+    )
+
+
+async def emit_due_reminders(
+    audience: Audience, store: NotificationStore, publish: Publish, now: datetime
+) -> int:
+    """Publish a ReminderDue for each reminder due today and not yet notified; how many."""
+    today = now.astimezone(CHINA).date()
+    emitted = 0
+    for registration in await audience.registered():
+        registered_on = registration["completed_at"].astimezone(CHINA).date()
+        term = (registration.get("profile") or {}).get("business_term_years")
+        due = due_reminders(registered_on, term, today)
+        ids = {notification_id(registration["_id"], d.about): d for d in due}
+        known = await store.existing_ids(list(ids)) if ids else set()
+        for nid, reminder in ids.items():
+            if nid in known:
+                continue
+            event = reminder_event(registration, reminder, now)
+            await publish(
+                REMINDER_DUE,
+                event.registration_id,
+                event.model_dump_json().encode(),
+                {"content-type": "application/json"},
+            )
+            emitted += 1
+    return emitted
+
+
+async def push_component(runtime: Runtime) -> None:
+    database = runtime.database("notifier")
+    store = NotificationStore(database)
+    await store.create_indexes()
+    audience = Audience(database[MongoTimelineStore.collection_name])
+    runtime.state["notifications"] = store
+    subscription = TOPOLOGY.subscription_for("notifier.notifications")
+    runtime.subscribe_batches(
+        topics=subscription.topics,
+        group=subscription.group_id,
+        decode=decode_push_event,
+        handle=when_pushed_notify_enterprises(
+            audience, store, build_channels(runtime.settings), page_announcer(runtime)
+        ),
+        name="when_pushed_notify_enterprises",
+    )
+    interval = runtime.settings.reminder_check_interval_ms / 1000
+
+    async def remind_forever() -> None:
+        while True:
+            try:
+                await emit_due_reminders(audience, store, runtime.publish, datetime.now(UTC))
+            except (PyMongoError, KafkaError) as error:
+                log.warning("reminder_check_failed", error=repr(error))
+            await asyncio.sleep(interval)
+
+    runtime.background.append(remind_forever)

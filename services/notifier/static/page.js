@@ -1,0 +1,212 @@
+// The enterprise page: plain script, no build step. State comes from /page/api/* and one
+// Server-Sent Events stream; every change re-renders the part it touches.
+"use strict";
+const T = {
+  zh: {
+    skip: "跳到主要内容", title: "企业专属网页", signout: "退出", signin: "登录（一次登录）",
+    rid: "登记编号", token: "访问令牌", "signin-btn": "登录", new: "新办企业：填写综合信息表",
+    "form-json": "综合信息表（JSON，已预填示例）", submit: "提交申请", hall: "我的办事厅",
+    reminders: "办事提醒", policies: "通知公告", licences: "电子证照", none: "暂无",
+    overall: "办理进度", submitted: "已提交", in_progress: "办理中", completed: "已办结",
+    rejected: "未通过", withdrawn: "已撤回", action_required: "需要补正", pending: "待处理",
+    received: "已受理", waiting: "等待前置部门", in_review: "审核中", approved: "已通过",
+    correction_requested: "需补正", not_applicable: "不适用", deadline_breached: "已超时",
+    fix: "需要补正：请修改以下内容", patch: "补正内容（JSON Merge Patch）", send: "提交补正",
+    sent: "补正已提交，相关部门将重新审核。", accepted: "申请已受理。请保存登记编号和访问令牌：",
+    due: "截止", via: "送达渠道", page: "本页面", email: "电子邮件", sms: "短信",
+    licence: "电子营业执照", forms: "部门审批表", uscc: "统一社会信用代码", lang: "English",
+    welcome: "欢迎，", refused: "无权访问", signedout: "已退出登录。", bad: "登录失败：",
+  },
+  en: {
+    skip: "Skip to main content", title: "Enterprise Page", signout: "Sign out",
+    signin: "Sign in (one login)", rid: "Registration id", token: "Access token",
+    "signin-btn": "Sign in", new: "New enterprise: the one comprehensive form",
+    "form-json": "Comprehensive form (JSON, sample filled in)", submit: "Submit application",
+    hall: "My service hall", reminders: "Reminders", policies: "Notices", licences: "Electronic licences",
+    none: "Nothing yet", overall: "Progress", submitted: "submitted", in_progress: "in progress",
+    completed: "completed", rejected: "rejected", withdrawn: "withdrawn",
+    action_required: "correction needed", pending: "pending", received: "received",
+    waiting: "waiting for a prerequisite", in_review: "in review", approved: "approved",
+    correction_requested: "correction requested", not_applicable: "not applicable",
+    deadline_breached: "deadline breached", fix: "Correction needed: please change",
+    patch: "Correction (JSON Merge Patch)", send: "Send correction",
+    sent: "Correction sent; the departments concerned will review again.",
+    accepted: "Application accepted. Keep your registration id and access token:",
+    due: "due", via: "delivered by", page: "this page", email: "email", sms: "SMS",
+    licence: "Electronic business licence", forms: "Department approval forms",
+    uscc: "Unified social credit code", lang: "中文", more: "New registration or sign in to another", welcome: "Welcome, ",
+    refused: "Access refused", signedout: "Signed out.", bad: "Sign-in failed: ",
+  },
+};
+let lang = localStorage.getItem("ep-lang") || "zh";
+let hall = null;
+let source = null;
+let showForms = false;
+const $ = (id) => document.getElementById(id);
+const t = (key) => T[lang][key] ?? key;
+const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const label = (o, base) => (lang === "zh" ? o[`${base}_zh`] : o[`${base}_en`]) || o[`${base}_zh`] || "";
+const when = (iso) => (iso ? new Date(iso).toLocaleString(lang === "zh" ? "zh-CN" : "en-GB") : "");
+
+function problemText(body) {
+  const head = lang === "zh" ? body.message_zh : body.message_en;
+  const rows = (body.errors || []).map((e) =>
+    `<li>${esc(e.field || e.loc || "")} ${esc(lang === "zh" ? e.message_zh : e.message_en)}</li>`);
+  return `<p>${esc(head || body.code)} <code>${esc(body.code)}</code></p><ul>${rows.join("")}</ul>`;
+}
+
+function applyLanguage() {
+  document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+  document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
+  $("lang").textContent = t("lang");
+  document.title = `${t("title")} · ${lang === "zh" ? "Enterprise Page" : "企业专属网页"}`;
+  render();
+}
+
+function renderRegistration(r) {
+  const depts = Object.entries(r.departments).map(([d, s]) =>
+    `<li class="badge s-${esc(s)}" data-department="${esc(d)}" data-status="${esc(s)}">${esc((r.labels[d] || {})[lang] || d)}: ${esc(t(s))}</li>`);
+  const entries = r.entries.map((e) =>
+    `<li data-seq="${e.seq}" data-status="${esc(e.status)}" data-occurred-at="${esc(e.occurred_at)}">` +
+    `<time datetime="${esc(e.occurred_at)}">${esc(when(e.occurred_at))}</time>${esc(label(e, "message"))}</li>`);
+  const fixes = r.corrections.map((c) => {
+    const patch = {};
+    c.reasons.forEach((x) => {
+      if (!x.field_path) return;
+      const parts = x.field_path.split(".");
+      let node = patch;
+      parts.slice(0, -1).forEach((p) => { node = node[p] = node[p] || {}; });
+      node[parts[parts.length - 1]] = "";
+    });
+    const items = c.reasons.map((x) => `<li><code>${esc(x.field_path || "")}</code> ${esc(label(x, "message"))}</li>`);
+    return `<div class="cta" role="alert" data-correction="${esc(c.department)}">` +
+      `<h3>${esc(lang === "zh" ? c.label_zh : c.label_en)} · ${esc(t("fix"))}</h3><ul>${items.join("")}</ul>` +
+      `<form class="correction" data-rid="${esc(r.registration_id)}">` +
+      `<label for="patch-${esc(r.registration_id)}-${esc(c.department)}">${esc(t("patch"))}</label>` +
+      `<textarea id="patch-${esc(r.registration_id)}-${esc(c.department)}" spellcheck="false">${esc(JSON.stringify(patch, null, 2))}</textarea>` +
+      `<div class="errors" aria-live="assertive"></div><p><button type="submit">${esc(t("send"))}</button></p></form></div>`;
+  });
+  return `<article class="registration" data-rid="${esc(r.registration_id)}" aria-label="${esc(r.name || r.registration_id)}">` +
+    `<h3>${esc(r.name || r.registration_id)}</h3>` +
+    `<p>${esc(t("overall"))}: <span class="overall s-${esc(r.overall_status)}" data-overall="${esc(r.overall_status)}">${esc(t(r.overall_status))}</span>` +
+    ` <span class="meta">${esc(r.registration_id)}</span></p>` +
+    `<ul class="badges" aria-label="${esc(t("overall"))}">${depts.join("")}</ul>${fixes.join("")}` +
+    `<ol class="timeline" aria-live="polite">${entries.join("")}</ol></article>`;
+}
+
+function renderNotices(list) {
+  if (!list.length) return `<p class="empty">${esc(t("none"))}</p>`;
+  return list.map((n) => {
+    const tried = (n.deliveries || []).map((d) => `${t(d.channel)}: ${d.status}`).join("；");
+    return `<article class="notice" data-kind="${esc(n.kind)}" data-id="${esc(n.id)}" data-delivered-via="${esc(n.delivered_via || "")}">` +
+      `<h3>${esc(label(n, "title"))}</h3><p>${esc(label(n, "body"))}</p>` +
+      `<p class="meta">${n.due_date ? `${esc(t("due"))} ${esc(n.due_date)} · ` : ""}` +
+      `${esc(t("via"))}: <strong>${esc(t(n.delivered_via || "page"))}</strong>${tried ? ` (${esc(tried)})` : ""}</p></article>`;
+  }).join("");
+}
+
+function renderLicences(regs) {
+  const rows = regs.filter((r) => r.licence || r.documents.length).map((r) => {
+    const lic = r.licence ? `<p><strong>${esc(t("licence"))}</strong> · ${esc(t("uscc"))} <code>${esc(r.licence.uscc)}</code> · ` +
+      `<a href="${esc(r.licence.html)}">HTML</a> · <a href="${esc(r.licence.pdf)}">PDF</a></p>` : "";
+    const docs = r.documents.map((d) => `<li>${esc(d.label_zh)} · <a href="${esc(d.html)}">HTML</a> · <a href="${esc(d.pdf)}">PDF</a></li>`);
+    return `<div><h3>${esc(r.name || r.registration_id)}</h3>${lic}${docs.length ? `<p>${esc(t("forms"))}</p><ul>${docs.join("")}</ul>` : ""}</div>`;
+  });
+  return rows.join("") || `<p class="empty">${esc(t("none"))}</p>`;
+}
+
+function render() {
+  const signedIn = Boolean(hall);
+  ["hall-card", "reminders-card", "policies-card", "licences-card", "signout", "more"].forEach((id) => $(id).classList.toggle("hidden", !signedIn));
+  ["signin-card", "submit-card"].forEach((id) => $(id).classList.toggle("hidden", signedIn && !showForms));
+  if (!signedIn) { $("who").textContent = ""; return; }
+  const licensed = hall.registrations.filter((r) => r.uscc);
+  hall.enterprise = licensed.length ? { uscc: licensed[licensed.length - 1].uscc, name: licensed[licensed.length - 1].name } : null;
+  // Keep what the enterprise is typing in a correction box across live re-renders.
+  const typing = document.activeElement && document.activeElement.closest(".correction") ? document.activeElement.id : null;
+  const drafts = {};
+  document.querySelectorAll(".correction textarea").forEach((el) => { drafts[el.id] = el.value; });
+  $("registrations").innerHTML = hall.registrations.map(renderRegistration).join("") || `<p class="empty">${esc(t("none"))}</p>`;
+  Object.entries(drafts).forEach(([id, v]) => { if ($(id)) $(id).value = v; });
+  if (typing && $(typing)) $(typing).focus();
+  $("reminders").innerHTML = renderNotices(hall.notifications.filter((n) => n.kind === "reminder"));
+  $("policies").innerHTML = renderNotices(hall.notifications.filter((n) => n.kind === "policy"));
+  $("licences").innerHTML = renderLicences(hall.registrations);
+  $("who").textContent = hall.enterprise ? `${t("welcome")}${hall.enterprise.name} · ${hall.enterprise.uscc}` : "";
+  if (hall.enterprise && location.pathname === "/page") history.replaceState(null, "", `/page/e/${hall.enterprise.uscc}`);
+}
+
+function connect() {
+  if (source) source.close();
+  source = new EventSource("/page/api/stream");
+  source.addEventListener("hall", (e) => { hall = JSON.parse(e.data); render(); });
+  source.addEventListener("registration", (e) => {
+    const view = JSON.parse(e.data);
+    if (!hall) return;
+    const at = hall.registrations.findIndex((r) => r.registration_id === view.registration_id);
+    if (at >= 0) hall.registrations[at] = view; else hall.registrations.push(view);
+    render();
+  });
+  source.addEventListener("notifications", (e) => { if (hall) { hall.notifications = JSON.parse(e.data); render(); } });
+}
+
+async function load() {
+  const uscc = location.pathname.startsWith("/page/e/") ? location.pathname.split("/")[3] : null;
+  const response = await fetch(`/page/api/me${uscc ? `?uscc=${encodeURIComponent(uscc)}` : ""}`);
+  if (response.ok) { hall = await response.json(); render(); connect(); return; }
+  hall = null; render();
+  if (response.status === 403) $("flash").textContent = t("refused");
+}
+
+async function signIn(event) {
+  event.preventDefault();
+  const response = await fetch("/page/api/session", {
+    method: "POST", headers: { "content-type": "application/json" },
+    body: JSON.stringify({ registration_id: $("rid").value.trim(), access_token: $("token").value.trim() }),
+  });
+  if (response.ok) { $("flash").textContent = ""; await load(); return; }
+  const body = await response.json().catch(() => ({}));
+  $("flash").innerHTML = `${esc(t("bad"))}${problemText(body)}`;
+}
+
+async function submitForm(event) {
+  event.preventDefault();
+  $("submit-errors").innerHTML = "";
+  const response = await fetch("/page/api/registrations", {
+    method: "POST", headers: { "content-type": "application/json", "idempotency-key": crypto.randomUUID() },
+    body: $("form-json").value,
+  });
+  const body = await response.json().catch(() => ({}));
+  if (response.status !== 202) { $("submit-errors").innerHTML = problemText(body); return; }
+  $("submitted").classList.remove("hidden");
+  $("submitted").innerHTML = `<p>${esc(t("accepted"))}</p><p>${esc(t("rid"))}: <code>${esc(body.registration_id)}</code><br>` +
+    `${esc(t("token"))}: <code>${esc(body.access_token)}</code></p>`;
+  await load();
+}
+
+async function sendCorrection(form) {
+  const box = form.querySelector(".errors");
+  box.innerHTML = "";
+  const response = await fetch(`/page/api/registrations/${form.dataset.rid}/corrections`, {
+    method: "POST", headers: { "content-type": "application/merge-patch+json" }, body: form.querySelector("textarea").value,
+  });
+  if (response.status === 202) { $("flash").textContent = t("sent"); return; }
+  box.innerHTML = problemText(await response.json().catch(() => ({})));
+}
+
+document.addEventListener("DOMContentLoaded", async () => {
+  $("lang").addEventListener("click", () => { lang = lang === "zh" ? "en" : "zh"; localStorage.setItem("ep-lang", lang); applyLanguage(); });
+  $("signin-form").addEventListener("submit", signIn);
+  $("more").addEventListener("click", () => { showForms = !showForms; render(); if (showForms) $("form-json").focus(); });
+  $("submit-form").addEventListener("submit", submitForm);
+  $("registrations").addEventListener("submit", (e) => { if (e.target.matches(".correction")) { e.preventDefault(); sendCorrection(e.target); } });
+  $("signout").addEventListener("click", async () => {
+    await fetch("/page/api/session", { method: "DELETE" });
+    if (source) source.close();
+    hall = null; history.replaceState(null, "", "/page"); render(); $("flash").textContent = t("signedout");
+  });
+  const sample = await fetch("/page/sample-form");
+  if (sample.ok) $("form-json").value = JSON.stringify(await sample.json(), null, 2);
+  applyLanguage();
+  await load();
+});
