@@ -249,9 +249,7 @@ def registration_view(runtime: Runtime, rid: str, timeline: Timeline | None) -> 
     view["name"] = (timeline.profile or {}).get("name")
     view["uscc"] = timeline.uscc
     view["corrections"] = _corrections(timeline)
-    view["labels"] = {
-        d.name: {"zh": d.label_zh, "en": d.label_en} for d in TOPOLOGY.departments
-    }
+    view["labels"] = {d.name: {"zh": d.label_zh, "en": d.label_en} for d in TOPOLOGY.departments}
     view["documents"] = [
         {
             "department": d,

@@ -1,0 +1,250 @@
+"""The operators' dashboard at /ops: live counts, queues, deadlines, timings, lag, dead letters.
+
+Every /ops/api call needs an operator token (OPERATOR_TOKEN_SECRET; tools.operator_token).
+Dead letters from every contract topic are kept here, and an operator can re-drive one: its
+payload goes back on its topic, and if it fails again it returns with its attempt count raised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path as FilePath
+from typing import Annotated, Any
+from uuid import uuid4
+
+import structlog
+from aiokafka.errors import KafkaError
+from fastapi import APIRouter, Header, Path, Request
+from fastapi.responses import FileResponse, JSONResponse
+from pydantic import BaseModel, Field
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
+
+from contracts.dead_letter import DeadLetter, redrive_message
+from contracts.notices import PolicyPublished, PolicyTargeting
+from contracts.topics import POLICY_PUBLISHED
+from contracts.topology import TOPOLOGY
+from service_runtime.access import bearer_token, read_operator_token
+from service_runtime.delivery import Decoded
+from service_runtime.host import Runtime
+from service_runtime.lag import LagReader
+from service_runtime.mongo import Document
+from service_runtime.problems import Problem
+from services.notifier.metrics import WINDOW, processing, status_counts
+from services.notifier.store import MongoTimelineStore
+
+log = structlog.get_logger("notifier.ops")
+router = APIRouter(tags=["operators"])
+STATIC = FilePath(__file__).parent / "static"
+SUMMARY_TTL_SECONDS = 0.5  # many open dashboards share one computation
+DEAD_LETTERS_SHOWN = 50
+
+
+class PolicyDraft(BaseModel):
+    title_zh: str = Field(min_length=1, max_length=200)
+    title_en: str = Field(min_length=1, max_length=200)
+    body_zh: str = Field(min_length=1, max_length=2000)
+    body_en: str = Field(min_length=1, max_length=2000)
+    targeting: PolicyTargeting = Field(default_factory=PolicyTargeting)
+
+
+def require_operator(request: Request, authorization: str | None) -> str:
+    runtime: Runtime = request.app.state.runtime
+    token = bearer_token(authorization)
+    if token is None:
+        raise Problem(401, "operator_token_required")
+    operator = read_operator_token(runtime.settings.operator_token_secret.get_secret_value(), token)
+    if operator is None:
+        raise Problem(401, "operator_token_invalid")
+    return operator
+
+
+@router.get("/ops", include_in_schema=False)
+async def dashboard() -> FileResponse:
+    return FileResponse(STATIC / "ops.html", headers={"Cache-Control": "no-store"})
+
+
+@router.get("/ops/api/summary")
+async def summary(
+    request: Request, authorization: Annotated[str | None, Header()] = None
+) -> JSONResponse:
+    """Everything the dashboard shows, computed at most twice a second for all viewers."""
+    require_operator(request, authorization)
+    runtime: Runtime = request.app.state.runtime
+    board: Dashboard = runtime.state["dashboard"]
+    return JSONResponse(await board.summary())
+
+
+@router.post("/ops/api/dead-letters/{letter_id}/redrive", status_code=202)
+async def redrive(
+    request: Request,
+    letter_id: Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")],
+    authorization: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    """Put the letter's payload back on its topic, once; it comes back if it fails again."""
+    operator = require_operator(request, authorization)
+    runtime: Runtime = request.app.state.runtime
+    letters: AsyncCollection[Document] = runtime.state["dead_letters"]
+    claimed = await letters.find_one_and_update(
+        {"_id": letter_id, "state": "dead"},
+        {"$set": {"state": "redriving", "redriven_by": operator}},
+    )
+    if claimed is None:
+        exists = await letters.find_one({"_id": letter_id}, {"_id": 1})
+        raise Problem(404 if exists is None else 409, "dead_letter_not_redrivable")
+    message = redrive_message(DeadLetter.model_validate(claimed["letter"]))
+    try:
+        await runtime.broker.publish(
+            message.payload, message.topic, key=message.key, headers=message.headers
+        )
+    except KafkaError as error:
+        await letters.update_one({"_id": letter_id}, {"$set": {"state": "dead"}})
+        raise Problem(503, "broker_unavailable", detail=type(error).__name__) from error
+    await letters.update_one(
+        {"_id": letter_id}, {"$set": {"state": "redriven", "redriven_at": datetime.now(UTC)}}
+    )
+    log.info("dead_letter_redriven", letter_id=letter_id, topic=message.topic, by=operator)
+    return JSONResponse({"id": letter_id, "state": "redriven", "topic": message.topic}, 202)
+
+
+@router.post("/ops/api/policies", status_code=202)
+async def publish_policy(
+    request: Request, draft: PolicyDraft, authorization: Annotated[str | None, Header()] = None
+) -> JSONResponse:
+    """Publish a policy notice (政府找企业); it reaches only the enterprises its tags match."""
+    operator = require_operator(request, authorization)
+    runtime: Runtime = request.app.state.runtime
+    event = PolicyPublished(
+        event_id=uuid4(),
+        source="notifier.ops",
+        occurred_at=datetime.now(UTC),
+        policy_id=uuid4().hex,
+        published_by=operator,
+        **draft.model_dump(),
+    )
+    await runtime.publish(
+        POLICY_PUBLISHED,
+        event.policy_id,
+        event.model_dump_json().encode(),
+        {"content-type": "application/json"},
+    )
+    return JSONResponse({"policy_id": event.policy_id, "state": "published"}, 202)
+
+
+def letter_id(letter: DeadLetter) -> str:
+    """Stable per dead-lettering: a re-delivered letter lands once, a re-failure is new."""
+    identity = ":".join(
+        map(str, (letter.original_topic, letter.partition, letter.offset, letter.attempts))
+    )
+    identity += f":{letter.consumer_group}"
+    return hashlib.sha256(identity.encode()).hexdigest()
+
+
+def when_dead_lettered_keep_it(
+    letters: AsyncCollection[Document],
+) -> Callable[[Sequence[Decoded[DeadLetter]]], Awaitable[None]]:
+    async def handle(batch: Sequence[Decoded[DeadLetter]]) -> None:
+        for item in batch:
+            letter = item.event
+            doc = {
+                "_id": letter_id(letter),
+                "letter": letter.model_dump(mode="json"),
+                "failed_at": letter.failed_at,
+                "state": "dead",
+            }
+            with contextlib.suppress(DuplicateKeyError):  # Kafka delivered it again
+                await letters.insert_one(doc)
+
+    return handle
+
+
+class Dashboard:
+    def __init__(self, runtime: Runtime, letters: AsyncCollection[Document]) -> None:
+        self._runtime = runtime
+        self._timelines = runtime.database("notifier")[MongoTimelineStore.collection_name]
+        self._letters = letters
+        self._lag = LagReader(runtime.settings)
+        self._lag_ready = asyncio.Event()
+        self._cached: tuple[float, dict[str, Any]] | None = None
+        self._lock = asyncio.Lock()
+
+    async def summary(self) -> dict[str, Any]:
+        async with self._lock:
+            if self._cached and time.monotonic() - self._cached[0] < SUMMARY_TTL_SECONDS:
+                return self._cached[1]
+            result = await self._compute()
+            self._cached = (time.monotonic(), result)
+            return result
+
+    async def _compute(self) -> dict[str, Any]:
+        now = datetime.now(UTC)
+        counted = [
+            doc
+            async for doc in self._timelines.find(
+                {}, {"overall_status": 1, "departments": 1, "profile.name": 1}
+            )
+        ]
+        recent = [
+            doc
+            async for doc in self._timelines.find(
+                {"last_event_at": {"$gte": now - WINDOW}}, {"entries": 1, "submitted_at": 1}
+            )
+        ]
+        letters = [
+            {**doc["letter"], "id": doc["_id"], "state": doc["state"]}
+            async for doc in self._letters.find({}).sort("failed_at", -1).limit(DEAD_LETTERS_SHOWN)
+        ]
+        return {
+            "at": now.isoformat(),
+            "total": len(counted),
+            **status_counts(counted),
+            "processing": processing(recent, now),
+            "consumer_lag": await self._consumer_lag(),
+            "dead_letters": letters,
+            "dead_letters_waiting": await self._letters.count_documents({"state": "dead"}),
+        }
+
+    async def _consumer_lag(self) -> list[dict[str, Any]]:
+        subscriptions = [(s.group_id, s.topics) for s in TOPOLOGY.subscriptions]
+        if not self._lag_ready.is_set():
+            return []
+        try:
+            return [lag.__dict__ for lag in await self._lag.read(subscriptions)]
+        except (KafkaError, OSError) as error:
+            log.warning("consumer_lag_unavailable", error=repr(error))
+            return []
+
+    async def keep_lag_reader(self) -> None:
+        """A background job: holds the lag reader's connections for the service's lifetime."""
+        await self._lag.start()
+        self._lag_ready.set()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            self._lag_ready.clear()
+            await self._lag.stop()
+
+
+async def ops_component(runtime: Runtime) -> None:
+    database = runtime.database("notifier")
+    letters = database["dead_letters"]
+    await letters.create_index([("failed_at", -1)])
+    await letters.create_index("state")
+    await database[MongoTimelineStore.collection_name].create_index("last_event_at")
+    runtime.state["dead_letters"] = letters
+    board = Dashboard(runtime, letters)
+    runtime.state["dashboard"] = board
+    runtime.background.append(board.keep_lag_reader)
+    subscription = TOPOLOGY.subscription_for("notifier.dead_letters")
+    runtime.subscribe_batches(
+        topics=subscription.topics,
+        group=subscription.group_id,
+        decode=DeadLetter.model_validate_json,
+        handle=when_dead_lettered_keep_it(letters),
+        name="when_dead_lettered_keep_it",
+    )

@@ -1,0 +1,94 @@
+// Operators' dashboard: polls one summary a second (many viewers share it server-side).
+"use strict";
+const $ = (id) => document.getElementById(id);
+const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+let token = sessionStorage.getItem("ep-operator") || "";
+let timer = null;
+
+async function api(path, options = {}) {
+  const response = await fetch(path, { ...options, headers: { ...(options.headers || {}), authorization: `Bearer ${token}` } });
+  const body = await response.json().catch(() => ({}));
+  return { response, body };
+}
+
+function table(head, rows) {
+  if (!rows.length) return `<p class="empty">暂无 · none</p>`;
+  return `<table><thead><tr>${head.map((h) => `<th scope="col">${esc(h)}</th>`).join("")}</tr></thead>` +
+    `<tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join("")}</tr>`).join("")}</tbody></table>`;
+}
+
+function bars(values, labelText) {
+  // A small SVG column chart: 12 five-minute buckets, oldest on the left.
+  const max = Math.max(1, ...values);
+  const w = 240, h = 60, bw = w / values.length;
+  const cols = values.map((v, i) => {
+    const bh = Math.round((v / max) * (h - 12));
+    return `<rect x="${i * bw + 1}" y="${h - bh}" width="${bw - 2}" height="${bh}" fill="#0a4a8f"><title>${v}</title></rect>`;
+  });
+  return `<svg role="img" aria-label="${esc(labelText)}" viewBox="0 0 ${w} ${h}" width="100%" height="${h}">${cols.join("")}</svg>`;
+}
+
+const fmt = (s) => (s == null ? "–" : s < 1 ? `${Math.round(s * 1000)} ms` : `${s.toFixed(1)} s`);
+
+function render(data) {
+  $("updated").textContent = `更新 · updated ${new Date(data.at).toLocaleTimeString("zh-CN")}`;
+  $("total").textContent = data.total; $("total").dataset.total = data.total;
+  $("overall").innerHTML = table(["状态 · status", "数量 · count"],
+    Object.entries(data.overall).map(([s, n]) => [esc(s), `<span data-overall-count="${esc(s)}">${n}</span>`]));
+  $("deadline").innerHTML = table(["登记 · registration", "部门 · department"],
+    data.past_deadline.map((c) => [`${esc(c.name || "")}<br><code>${esc(c.registration_id)}</code>`, esc(c.department)]));
+  const statuses = [...new Set(Object.values(data.departments).flatMap((c) => Object.keys(c)))].sort();
+  $("departments").innerHTML = table(["部门 · department", "队列 · queue", ...statuses],
+    Object.entries(data.departments).map(([d, c]) => [esc(d), `<strong data-queue="${esc(d)}">${data.queue_depth[d] || 0}</strong>`, ...statuses.map((s) => c[s] || 0)]));
+  $("processing").innerHTML = Object.entries(data.processing).map(([d, p]) =>
+    `<figure data-processing="${esc(d)}"><figcaption><strong>${esc(d)}</strong> · ${p.decisions} 件 · ${p.per_minute}/min · p50 ${fmt(p.p50_seconds)} · p95 ${fmt(p.p95_seconds)}</figcaption>` +
+    `${bars(p.buckets, `${d}: decisions per five minutes over the last hour`)}</figure>`).join("") || `<p class="empty">暂无 · none</p>`;
+  $("lag").innerHTML = table(["消费组 · group", "主题 · topic", "积压 · lag"],
+    data.consumer_lag.map((l) => [esc(l.group), esc(l.topic), `<span data-lag="${esc(l.group)}|${esc(l.topic)}">${l.lag}</span>`]));
+  $("dlq").innerHTML = `<p>待处理 · waiting: <strong>${data.dead_letters_waiting}</strong></p>` + table(
+    ["时间 · failed at", "主题 · topic", "错误 · error", "次数 · attempts", "状态 · state", ""],
+    data.dead_letters.map((l) => [esc(new Date(l.failed_at).toLocaleString("zh-CN")), esc(l.original_topic),
+      `<code>${esc(l.error_type)}</code> ${esc(l.error.slice(0, 160))}`, `<span data-attempts="${esc(l.id)}">${l.attempts}</span>`, esc(l.state),
+      l.state === "dead" ? `<button type="button" data-redrive="${esc(l.id)}">重新投递 · Re-drive</button>` : ""]));
+}
+
+async function refresh() {
+  const { response, body } = await api("/ops/api/summary");
+  if (response.status === 401) { stop(); $("signin-error").textContent = `${body.message_zh || ""} · ${body.message_en || ""}`; return; }
+  if (response.ok) render(body);
+}
+
+function stop() { clearInterval(timer); timer = null; $("board").classList.add("hidden"); $("signin-card").classList.remove("hidden"); }
+
+function start() {
+  $("signin-card").classList.add("hidden"); $("board").classList.remove("hidden");
+  refresh(); timer = setInterval(refresh, 1000);
+}
+
+const list = (id) => $(id).value.split(/[,，\s]+/).map((s) => s.trim()).filter(Boolean);
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("signin-form").addEventListener("submit", (e) => {
+    e.preventDefault(); token = $("op-token").value.trim(); sessionStorage.setItem("ep-operator", token); $("signin-error").textContent = ""; start();
+  });
+  $("dlq").addEventListener("click", async (e) => {
+    const id = e.target.dataset && e.target.dataset.redrive;
+    if (!id) return;
+    e.target.disabled = true;
+    await api(`/ops/api/dead-letters/${id}/redrive`, { method: "POST" });
+    refresh();
+  });
+  $("policy-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const foreign = $("p-foreign").value;
+    const draft = {
+      title_zh: $("p-title-zh").value, title_en: $("p-title-en").value, body_zh: $("p-body-zh").value, body_en: $("p-body-en").value,
+      targeting: { areas: list("p-areas"), industry_code_prefixes: list("p-industry"), enterprise_types: list("p-types"),
+        sizes: list("p-sizes"), foreign_invested: foreign === "" ? null : foreign === "true" },
+    };
+    const { response, body } = await api("/ops/api/policies", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(draft) });
+    $("policy-result").textContent = response.status === 202 ? `已发布 · published ${body.policy_id}` :
+      `${body.message_zh || ""} · ${body.message_en || ""} ${(body.errors || []).map((x) => x.loc || x.field || "").join(", ")}`;
+  });
+  if (token) start();
+});
