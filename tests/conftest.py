@@ -29,6 +29,13 @@ from uuid import uuid4  # noqa: E402
 import httpx  # noqa: E402
 
 from services.registration.names import parse_name  # noqa: E402
+from tests.channel_sinks import (  # noqa: E402
+    BouncesOneDomain,
+    RecordingHandler,
+    SmsProvider,
+    sms_provider_server,
+    smtp_server,
+)
 from tools.localstack import SERVICES, Stack, free_port, running_stack, start_service  # noqa: E402
 
 
@@ -67,12 +74,35 @@ class LiveStack:
         start_service(self.stack, service, self.ports[service], {**self.extra_env, **(extra or {})})
 
 
+@dataclass
+class ChannelSinks:
+    mail: RecordingHandler
+    sms: SmsProvider
+    smtp_port: int
+
+
 @pytest.fixture(scope="session")
-def live_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
+def channel_sinks() -> Iterator[ChannelSinks]:
+    """The live stack's email and SMS go to these real loopback servers."""
+    mail = BouncesOneDomain()
+    with smtp_server(mail) as smtp_port, sms_provider_server() as sms:
+        yield ChannelSinks(mail, sms, smtp_port)
+
+
+@pytest.fixture(scope="session")
+def live_stack(
+    tmp_path_factory: pytest.TempPathFactory, channel_sinks: ChannelSinks
+) -> Iterator[LiveStack]:
     data_dir = tmp_path_factory.mktemp("stack")
     ports = {name: free_port() for name, _ in SERVICES}
     prefix = f"t{uuid4().hex[:8]}_"
     extra = {
+        "REGISTRATION_SERVICE_URL": f"http://127.0.0.1:{ports['registration']}",
+        "REGISTRATION_PUBLIC_URL": f"http://127.0.0.1:{ports['registration']}",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(channel_sinks.smtp_port),
+        "SMS_PROVIDER_URL": channel_sinks.sms.url,
+        "SMS_PROVIDER_TOKEN": "test-sms-token",
         "MONGODB_DATABASE_PREFIX": prefix,
         "KAFKA_SESSION_TIMEOUT_MS": "6000",
         "DELIVERY_BACKOFF_MS": "50",

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import email
 import email.policy
-import json
-import socket
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
 from structlog.testing import capture_logs
 
 from service_runtime.settings import Settings
@@ -33,6 +24,17 @@ from services.notifier.channels import (
     build_channels,
     deliver,
 )
+from tests.channel_sinks import (
+    SERVER_WAIT_SECONDS,
+    RecordingHandler,
+    RefusesData,
+    RefusesRecipient,
+    SmsProvider,
+    closed_port,
+    silent_server,
+    sms_provider_server,
+    smtp_server,
+)
 
 NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 SENDER = "noreply@enterprise-page.example"
@@ -44,137 +46,20 @@ MESSAGE = OutgoingMessage(
     body_en="Your company registration is complete; see the Enterprise Page.",
 )
 CONTACTS = Contacts(email="boss@example.com", mobile="13800138000")
-SERVER_WAIT_SECONDS = 5.0
 
 
 def now() -> datetime:
     return NOW
 
 
-# --- A real SMTP server (aiosmtpd) on an OS-assigned port. ---
-
-
-class RecordingHandler:
-    def __init__(self) -> None:
-        self.received: list[tuple[str | None, list[str], bytes]] = []
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
-        content = envelope.content
-        raw = content.encode() if isinstance(content, str) else bytes(content or b"")
-        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), raw))
-        return "250 OK"
-
-
-class RefusesRecipient(RecordingHandler):
-    async def handle_RCPT(  # noqa: N802
-        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
-    ) -> str:
-        return "550 mailbox unavailable"
-
-
-class RefusesData(RecordingHandler):
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
-        return "550 mailbox unavailable"
-
-
-class EphemeralPortController(Controller):
-    """aiosmtpd's Controller, bound to port 0: learn the port before it probes its own server."""
-
-    def _trigger_server(self) -> None:
-        assert isinstance(self.server, asyncio.Server)
-        self.port = int(self.server.sockets[0].getsockname()[1])
-        super()._trigger_server()  # type: ignore[no-untyped-call]  # aiosmtpd leaves it unannotated
-
-
-@contextmanager
-def smtp_server(handler: RecordingHandler) -> Iterator[int]:
-    controller = EphemeralPortController(
-        handler, hostname="127.0.0.1", port=0, ready_timeout=SERVER_WAIT_SECONDS
-    )
-    controller.start()
-    try:
-        yield controller.port
-    finally:
-        controller.stop()
-
-
-@contextmanager
-def closed_port() -> Iterator[int]:
-    """A port bound but not listening: connecting is refused, and nobody else can take it."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        yield int(sock.getsockname()[1])
-
-
-@contextmanager
-def silent_server() -> Iterator[int]:
-    """Accepts TCP connections (the kernel's backlog) and never says a word."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(4)
-        yield int(sock.getsockname()[1])
-
-
 def email_channel(port: int, timeout: float = SERVER_WAIT_SECONDS) -> EmailChannel:
     return EmailChannel(host="127.0.0.1", port=port, sender=SENDER, timeout=timeout)
 
 
-# --- A tiny HTTP SMS provider (http.server in a thread) on an OS-assigned port. ---
-
-
-@dataclass
-class ProviderRequest:
-    path: str
-    headers: dict[str, str]
-    body: Any
-
-
-@dataclass
-class SmsProvider:
-    url: str
-    status: int = 200
-    response: bytes = b'{"id": "sms-0001", "status": "queued"}'
-    content_type: str = "application/json"
-    received: list[ProviderRequest] = field(default_factory=list)
-
-
-class ProviderServer(ThreadingHTTPServer):
-    provider: SmsProvider
-
-
-class ProviderHandler(BaseHTTPRequestHandler):
-    server: ProviderServer
-
-    def do_POST(self) -> None:
-        provider = self.server.provider
-        raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        provider.received.append(
-            ProviderRequest(
-                self.path, {k.lower(): v for k, v in self.headers.items()}, json.loads(raw)
-            )
-        )
-        self.send_response(provider.status)
-        self.send_header("Content-Type", provider.content_type)
-        self.send_header("Content-Length", str(len(provider.response)))
-        self.end_headers()
-        self.wfile.write(provider.response)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        """Quiet: the test reads what the provider received instead."""
-
-
 @pytest.fixture
 def sms_provider() -> Iterator[SmsProvider]:
-    server = ProviderServer(("127.0.0.1", 0), ProviderHandler)
-    server.provider = SmsProvider(url=f"http://127.0.0.1:{server.server_port}/v1/messages")
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield server.provider
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(SERVER_WAIT_SECONDS)
+    with sms_provider_server() as provider:
+        yield provider
 
 
 def sms_channel(url: str, token: str = TOKEN) -> SmsChannel:

@@ -178,6 +178,7 @@ async function submitForm(event) {
   });
   const body = await response.json().catch(() => ({}));
   if (response.status !== 202) { $("submit-errors").innerHTML = problemText(body); return; }
+  showForms = false;
   $("submitted").classList.remove("hidden");
   $("submitted").innerHTML = `<p>${esc(t("accepted"))}</p><p>${esc(t("rid"))}: <code>${esc(body.registration_id)}</code><br>` +
     `${esc(t("token"))}: <code>${esc(body.access_token)}</code></p>`;

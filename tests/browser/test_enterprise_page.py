@@ -1,0 +1,172 @@
+"""The enterprise page in a real browser: submit, watch it complete live, correct, two instances."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+
+import httpx
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, expect
+
+from tests.browser.conftest import (
+    arrivals,
+    assert_live,
+    new_context,
+    screenshot,
+    sign_in,
+    unique_form,
+)
+from tests.conftest import wait_for_overall
+from tests.e2e.test_officers import bearer, police_case_in_review
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+COMPLETE_SECONDS = 60
+
+
+async def submit_through_page(page: Page, form: dict) -> str:
+    await expect(page.locator("#form-json")).not_to_have_value("", timeout=10_000)
+    await page.fill("#form-json", json.dumps(form, ensure_ascii=False))
+    shown = page.locator("#submitted code").first
+    before = (await shown.inner_text()).strip() if await shown.count() else ""
+    await page.click("#submit-btn")
+    await expect(shown).to_have_text(re.compile(r"^[0-9a-f]{32}$"), timeout=10_000)
+    await expect(shown).not_to_have_text(before or "-", timeout=10_000)
+    return (await shown.inner_text()).strip()
+
+
+async def expect_completed(page: Page, rid: str) -> None:
+    overall = page.locator(f"article[data-rid='{rid}'] .overall")
+    await expect(overall).to_have_attribute(
+        "data-overall", "completed", timeout=COMPLETE_SECONDS * 1000
+    )
+
+
+async def assert_every_change_shown_once(
+    page: Page, client: httpx.AsyncClient, base: str, rid: str
+) -> None:
+    """The page holds exactly the timeline's entries, each once, and received them in order."""
+    body = await (await page.context.request.get(f"{base}/page/api/me")).json()
+    view = next(r for r in body["registrations"] if r["registration_id"] == rid)
+    shown = await page.locator(f"article[data-rid='{rid}'] ol.timeline li").evaluate_all(
+        "items => items.map(li => Number(li.dataset.seq))"
+    )
+    assert Counter(shown) == Counter(e["seq"] for e in view["entries"]), (shown, view["entries"])
+    assert len(shown) == len(set(shown))
+
+
+async def test_submitting_through_the_page_fills_the_timeline_live_to_completed(
+    live_stack, sample_form, context: BrowserContext
+):
+    page = await context.new_page()
+    await page.goto(f"{live_stack.notifier_url}/page")
+    await expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    await page.evaluate("window.__noReload = true")
+    await screenshot(page, "01-enterprise-page-sign-in")
+
+    rid = await submit_through_page(page, unique_form(sample_form))
+    await expect_completed(page, rid)
+
+    assert await page.evaluate("window.__noReload === true"), "the page reloaded"
+    found = [a for a in await arrivals(page) if a["rid"] == rid]
+    assert {a["status"] for a in found} >= {"submitted", "received", "approved"}
+    seqs = [a["seq"] for a in found]
+    assert len(seqs) == len(set(seqs)), "an entry was shown twice"
+    delays = assert_live(found)
+    print(f"page delays ms: max {max(delays):.0f}, entries {len(delays)}")  # noqa: T201
+    async with httpx.AsyncClient(timeout=10) as client:
+        await assert_every_change_shown_once(page, client, live_stack.notifier_url, rid)
+    # Licensed: the page became the enterprise's home, keyed by its credit code.
+    await expect(page).to_have_url(re.compile(r"/page/e/[0-9A-Z]{18}$"), timeout=5000)
+    await expect(page.locator("#licences-card a", has_text="PDF").first).to_be_visible()
+    await screenshot(page, "02-enterprise-page-completed")
+
+    await page.click("#lang")
+    await expect(page.locator("html")).to_have_attribute("lang", "en")
+    await expect(page.locator("#hall-h")).to_have_text("My service hall")
+    await screenshot(page, "03-enterprise-page-english")
+
+
+async def test_a_page_on_one_notifier_sees_every_change_folded_by_either_instance(
+    live_stack, sample_form, browser: Browser, second_notifier: str
+):
+    context = await new_context(browser)
+    try:
+        page = await context.new_page()
+        await page.goto(f"{second_notifier}/page")
+        await page.evaluate("window.__noReload = true")
+        rids = []
+        # Four registrations: with the group split over two instances, their partitions fall
+        # to both, so the page on this instance must learn of changes the other one folded.
+        for _ in range(4):
+            rids.append(await submit_through_page(page, unique_form(sample_form)))
+            await page.click("#more")  # back to the form for the next one
+        for rid in rids:
+            await expect_completed(page, rid)
+        assert await page.evaluate("window.__noReload === true")
+        found = await arrivals(page)
+        assert_live(found)
+        async with httpx.AsyncClient(timeout=10) as client:
+            for rid in rids:
+                await assert_every_change_shown_once(page, client, second_notifier, rid)
+        await screenshot(page, "04-two-notifier-instances")
+    finally:
+        await context.close()
+
+
+async def test_a_correction_request_is_a_call_to_action_and_only_that_department_reviews_again(
+    live_stack, sample_form, context: BrowserContext
+):
+    async with httpx.AsyncClient(timeout=10) as client:
+        rid, token = await police_case_in_review(client, live_stack, sample_form)
+    await sign_in(context, live_stack.notifier_url, rid, token)
+    page = await context.new_page()
+    await page.goto(f"{live_stack.notifier_url}/page")
+    await expect(page.locator(f"article[data-rid='{rid}']")).to_be_visible()
+
+    police = f"http://127.0.0.1:{live_stack.ports['police']}/api/v1/departments/police"
+    officer = bearer("p-page", "police")
+    ask = {
+        "decision": "request_correction",
+        "reasons": [
+            {
+                "message_zh": "请选择已备案的刻章企业",
+                "message_en": "choose a licensed seal maker",
+                "field_path": "seals.maker_id",
+            }
+        ],
+    }
+    async with httpx.AsyncClient(timeout=10) as client:
+        assert (
+            await client.post(f"{police}/cases/{rid}/claim", headers=officer)
+        ).status_code == 200
+        decided = await client.post(f"{police}/cases/{rid}/decision", json=ask, headers=officer)
+        assert decided.status_code == 200, decided.text
+
+    cta = page.locator(f"article[data-rid='{rid}'] .cta[data-correction='police']")
+    await expect(cta).to_be_visible(timeout=30_000)
+    await expect(cta).to_contain_text("seals.maker_id")
+    await expect(cta).to_contain_text("请选择已备案的刻章企业")
+    await screenshot(page, "05-correction-call-to-action")
+
+    box = cta.locator("textarea")
+    assert json.loads(await box.input_value()) == {"seals": {"maker_id": ""}}
+    await box.fill(json.dumps({"seals": {"maker_id": "GZ-SEAL-001"}}))
+    # The registration service learns of the request from the bus; retry until it has.
+    for _ in range(50):
+        await cta.locator("button[type=submit]").click()
+        try:
+            await expect(page.locator("#flash")).to_have_text(
+                "补正已提交，相关部门将重新审核。", timeout=500
+            )
+            break
+        except AssertionError:
+            continue
+    await expect_completed(page, rid)
+    async with httpx.AsyncClient(timeout=10) as client:
+        timeline = await wait_for_overall(client, live_stack, rid, token, {"completed"})
+    rounds = Counter((e["department"], e.get("round", 1)) for e in timeline["entries"])
+    assert rounds["police", 2] == 2, timeline
+    assert all(r == 1 for (d, r) in rounds if d not in {"police", "registration"}), rounds
+    await screenshot(page, "06-correction-answered")
