@@ -203,7 +203,7 @@ class RegistrationForm(_Part):
         if birth is not None and age_on(birth, today) < 18:  # noqa: PLR2004
             raise rule_error("legal_representative_adult")
         if self.enterprise.type in FIVE_YEAR_PAID_IN_TYPES:
-            latest = _years_later(today, 5)  # founding is the day of registration
+            latest = years_later(today, 5)  # founding is the day of registration
             if any(s.contribution_deadline > latest for s in self.shareholders):
                 raise rule_error("contribution_deadline_within_five_years")
         return self
@@ -219,7 +219,7 @@ def is_foreign_invested(form: RegistrationForm) -> bool:
     return form.enterprise.type == EnterpriseType.FOREIGN_INVESTED_LLC
 
 
-def _years_later(day: date, years: int) -> date:
+def years_later(day: date, years: int) -> date:
     try:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February
