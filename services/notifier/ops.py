@@ -41,7 +41,7 @@ from services.notifier.store import MongoTimelineStore
 log = structlog.get_logger("notifier.ops")
 router = APIRouter(tags=["operators"])
 STATIC = FilePath(__file__).parent / "static"
-SUMMARY_TTL_SECONDS = 0.5  # many open dashboards share one computation
+SUMMARY_TTL_SECONDS = 0.25  # many open dashboards share one computation
 DEAD_LETTERS_SHOWN = 50
 
 
@@ -73,7 +73,7 @@ async def dashboard() -> FileResponse:
 async def summary(
     request: Request, authorization: Annotated[str | None, Header()] = None
 ) -> JSONResponse:
-    """Everything the dashboard shows, computed at most twice a second for all viewers."""
+    """Everything the dashboard shows, computed at most four times a second for all viewers."""
     require_operator(request, authorization)
     runtime: Runtime = request.app.state.runtime
     board: Dashboard = runtime.state["dashboard"]

@@ -1,4 +1,4 @@
-// Operators' dashboard: polls one summary a second (many viewers share it server-side).
+// Operators' dashboard: polls one summary every half second (many viewers share it server-side).
 "use strict";
 const $ = (id) => document.getElementById(id);
 const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -62,7 +62,7 @@ function stop() { clearInterval(timer); timer = null; $("board").classList.add("
 
 function start() {
   $("signin-card").classList.add("hidden"); $("board").classList.remove("hidden");
-  refresh(); timer = setInterval(refresh, 1000);
+  refresh(); timer = setInterval(refresh, 500);
 }
 
 const list = (id) => $(id).value.split(/[,，\s]+/).map((s) => s.trim()).filter(Boolean);

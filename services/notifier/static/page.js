@@ -14,7 +14,7 @@ const T = {
     fix: "需要补正：请修改以下内容", patch: "补正内容（JSON Merge Patch）", send: "提交补正",
     sent: "补正已提交，相关部门将重新审核。", accepted: "申请已受理。请保存登记编号和访问令牌：",
     due: "截止", via: "送达渠道", page: "本页面", email: "电子邮件", sms: "短信",
-    licence: "电子营业执照", forms: "部门审批表", uscc: "统一社会信用代码", lang: "English",
+    licence: "电子营业执照", forms: "部门审批表", uscc: "统一社会信用代码", lang: "English", more: "新办企业或登录其他申请",
     welcome: "欢迎，", refused: "无权访问", signedout: "已退出登录。", bad: "登录失败：",
   },
   en: {
