@@ -20,12 +20,27 @@ function table(head, rows) {
 function bars(values, labelText) {
   // A small SVG column chart: 12 five-minute buckets, oldest on the left.
   const max = Math.max(1, ...values);
-  const w = 240, h = 60, bw = w / values.length;
+  const w = 360, h = 60, bw = w / values.length;
   const cols = values.map((v, i) => {
     const bh = Math.round((v / max) * (h - 12));
     return `<rect x="${i * bw + 1}" y="${h - bh}" width="${bw - 2}" height="${bh}" fill="#0a4a8f"><title>${v}</title></rect>`;
   });
   return `<svg role="img" aria-label="${esc(labelText)}" viewBox="0 0 ${w} ${h}" width="100%" height="${h}">${cols.join("")}</svg>`;
+}
+
+function latencyChart(rows) {
+  // Horizontal bars: p50 (dark) and p95 (light) processing time per department.
+  const max = Math.max(0.001, ...rows.map(([, p]) => p.p95_seconds || 0));
+  const rowH = 22, w = 520, left = 130, h = rows.length * rowH + 8;
+  const body = rows.map(([d, p], i) => {
+    const y = i * rowH + 4, scale = (v) => Math.max(1, ((v || 0) / max) * (w - left - 90));
+    return `<text x="0" y="${y + 14}" font-size="12">${esc(d)}</text>` +
+      `<rect x="${left}" y="${y}" width="${scale(p.p95_seconds)}" height="16" fill="#9fbfe3"><title>p95 ${fmt(p.p95_seconds)}</title></rect>` +
+      `<rect x="${left}" y="${y + 4}" width="${scale(p.p50_seconds)}" height="8" fill="#0a4a8f"><title>p50 ${fmt(p.p50_seconds)}</title></rect>` +
+      `<text x="${left + scale(p.p95_seconds) + 6}" y="${y + 13}" font-size="11">${fmt(p.p50_seconds)} / ${fmt(p.p95_seconds)}</text>`;
+  });
+  return `<figure style="grid-column: 1 / -1"><figcaption><strong>p50 / p95</strong> · 从提交到部门决定 · submission to department decision</figcaption>` +
+    `<svg role="img" aria-label="p50 and p95 processing time per department" viewBox="0 0 ${w} ${h}" width="100%" style="max-width:${w}px">${body.join("")}</svg></figure>`;
 }
 
 const fmt = (s) => (s == null ? "–" : s < 1 ? `${Math.round(s * 1000)} ms` : `${s.toFixed(1)} s`);
@@ -40,11 +55,15 @@ function render(data) {
   const statuses = [...new Set(Object.values(data.departments).flatMap((c) => Object.keys(c)))].sort();
   $("departments").innerHTML = table(["部门 · department", "队列 · queue", ...statuses],
     Object.entries(data.departments).map(([d, c]) => [esc(d), `<strong data-queue="${esc(d)}">${data.queue_depth[d] || 0}</strong>`, ...statuses.map((s) => c[s] || 0)]));
-  $("processing").innerHTML = Object.entries(data.processing).map(([d, p]) =>
-    `<figure data-processing="${esc(d)}"><figcaption><strong>${esc(d)}</strong> · ${p.decisions} 件 · ${p.per_minute}/min · p50 ${fmt(p.p50_seconds)} · p95 ${fmt(p.p95_seconds)}</figcaption>` +
-    `${bars(p.buckets, `${d}: decisions per five minutes over the last hour`)}</figure>`).join("") || `<p class="empty">暂无 · none</p>`;
-  $("lag").innerHTML = table(["消费组 · group", "主题 · topic", "积压 · lag"],
-    data.consumer_lag.map((l) => [esc(l.group), esc(l.topic), `<span data-lag="${esc(l.group)}|${esc(l.topic)}">${l.lag}</span>`]));
+  const proc = Object.entries(data.processing);
+  $("processing").innerHTML = proc.length ? latencyChart(proc) + proc.map(([d, p]) =>
+    `<figure data-processing="${esc(d)}"><figcaption><strong>${esc(d)}</strong> · ${p.decisions} 件 · ${p.per_minute}/min</figcaption>` +
+    `${bars(p.buckets, `${d}: decisions per five minutes over the last hour`)}</figure>`).join("") : `<p class="empty">暂无 · none</p>`;
+  const groups = {};
+  data.consumer_lag.forEach((l) => { (groups[l.group] = groups[l.group] || []).push(l); });
+  $("lag").innerHTML = table(["消费组 · group", "积压 · lag", "主题 · topics"],
+    Object.entries(groups).map(([g, ls]) => [esc(g), `<strong data-lag="${esc(g)}">${ls.reduce((n, l) => n + l.lag, 0)}</strong>`,
+      `<details><summary>${ls.length}</summary>${ls.map((l) => `${esc(l.topic)}: ${l.lag}`).join("<br>")}</details>`]));
   $("dlq").innerHTML = `<p>待处理 · waiting: <strong>${data.dead_letters_waiting}</strong></p>` + table(
     ["时间 · failed at", "主题 · topic", "错误 · error", "次数 · attempts", "状态 · state", ""],
     data.dead_letters.map((l) => [esc(new Date(l.failed_at).toLocaleString("zh-CN")), esc(l.original_topic),
