@@ -14,6 +14,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 REDRIVE_ATTEMPTS_HEADER = "x-dead-letter-attempts"
 """Kafka header on a re-driven record: attempts already spent on it, as ASCII digits."""
+REDRIVE_GROUP_HEADER = "x-dead-letter-group"
+"""Kafka header on a re-driven record: the one consumer group it is for; other groups skip it,
+having handled it the first time."""
 
 
 class DeadLetter(BaseModel):
@@ -55,5 +58,8 @@ def redrive_message(letter: DeadLetter) -> RedriveMessage:
         topic=letter.original_topic,
         key=letter.key.encode() if letter.key is not None else None,
         payload=letter.payload.encode(),
-        headers={REDRIVE_ATTEMPTS_HEADER: str(letter.attempts)},
+        headers={
+            REDRIVE_ATTEMPTS_HEADER: str(letter.attempts),
+            REDRIVE_GROUP_HEADER: letter.consumer_group,
+        },
     )

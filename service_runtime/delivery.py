@@ -21,7 +21,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import structlog
 
-from contracts.dead_letter import REDRIVE_ATTEMPTS_HEADER, DeadLetter
+from contracts.dead_letter import REDRIVE_ATTEMPTS_HEADER, REDRIVE_GROUP_HEADER, DeadLetter
 from contracts.topics import dead_letter_topic
 
 log = structlog.get_logger("delivery")
@@ -49,6 +49,12 @@ class RawRecord:
             value=record.value or b"",
             headers=tuple(record.headers or ()),
         )
+
+    def redriven_for(self) -> str | None:
+        """The consumer group a re-driven record is for; None for an ordinary record."""
+        values = [value for name, value in self.headers if name == REDRIVE_GROUP_HEADER]
+        raw = values[-1] if values else None
+        return raw.decode("utf-8", "replace") if raw else None
 
     def prior_attempts(self) -> int:
         """Attempts spent before a re-drive; 0 when the header is absent or not a count."""
@@ -108,6 +114,8 @@ class BatchConsumer(Generic[E]):
     async def consume(self, records: Sequence[RawRecord]) -> None:
         decoded: list[Decoded[E]] = []
         for record in records:
+            if record.redriven_for() not in (None, self.group):
+                continue  # re-driven for another group's failure; this group handled it already
             try:
                 decoded.append(Decoded(record, self.decode(record.value)))
             except ValueError as error:  # pydantic.ValidationError is a ValueError

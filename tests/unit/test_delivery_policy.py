@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from contracts.dead_letter import REDRIVE_ATTEMPTS_HEADER, redrive_message
+from contracts.dead_letter import REDRIVE_ATTEMPTS_HEADER, REDRIVE_GROUP_HEADER, redrive_message
 from service_runtime.delivery import BatchConsumer, RawRecord, RetryPolicy, build_dead_letter
 
 
@@ -144,7 +144,7 @@ async def test_a_re_driven_letter_that_fails_again_comes_back_with_more_attempts
 
     topic, key, payload, headers = redrive_message(first)
     assert (topic, key, payload) == ("t.v1", b"k", original.value)
-    assert headers == {REDRIVE_ATTEMPTS_HEADER: "3"}
+    assert headers == {REDRIVE_ATTEMPTS_HEADER: "3", REDRIVE_GROUP_HEADER: "g"}
 
     wire_headers = tuple((name, value.encode()) for name, value in headers.items())
     again = RawRecord(topic, 0, 8, key, payload, wire_headers)
@@ -159,3 +159,18 @@ def test_a_letter_without_a_key_is_re_driven_without_one():
         RawRecord("t.v1", 0, 0, None, b"{}"), "g", ValueError("bad"), attempts=1
     )
     assert redrive_message(letter).key is None
+
+
+async def test_a_record_re_driven_for_another_group_is_skipped_by_this_one():
+    handled = []
+
+    async def handle(batch):
+        handled.extend(d.event["n"] for d in batch)
+
+    dead = RecordingDeadLetters()
+    other = record(1, b'{"n":1}', headers=((REDRIVE_GROUP_HEADER, b"someone-else"),))
+    mine = record(2, b'{"n":2}', headers=((REDRIVE_GROUP_HEADER, b"g"),))
+    plain = record(3, b'{"n":3}')
+    await consumer(handle, dead).consume([other, mine, plain])
+    assert handled == [2, 3]
+    assert dead.letters == []
