@@ -19,7 +19,7 @@ from uuid import uuid4
 
 import structlog
 from aiokafka.errors import KafkaError
-from fastapi import APIRouter, Header, Path, Request
+from fastapi import APIRouter, Depends, Header, Path, Request
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
 from pymongo.asynchronous.collection import AsyncCollection
@@ -53,7 +53,10 @@ class PolicyDraft(BaseModel):
     targeting: PolicyTargeting = Field(default_factory=PolicyTargeting)
 
 
-def require_operator(request: Request, authorization: str | None) -> str:
+def require_operator(
+    request: Request, authorization: Annotated[str | None, Header()] = None
+) -> str:
+    """A dependency, so a missing token is refused before the body is even looked at."""
     runtime: Runtime = request.app.state.runtime
     token = bearer_token(authorization)
     if token is None:
@@ -64,17 +67,17 @@ def require_operator(request: Request, authorization: str | None) -> str:
     return operator
 
 
+OperatorId = Annotated[str, Depends(require_operator)]
+
+
 @router.get("/ops", include_in_schema=False)
 async def dashboard() -> FileResponse:
     return FileResponse(STATIC / "ops.html", headers={"Cache-Control": "no-store"})
 
 
 @router.get("/ops/api/summary")
-async def summary(
-    request: Request, authorization: Annotated[str | None, Header()] = None
-) -> JSONResponse:
+async def summary(request: Request, operator: OperatorId) -> JSONResponse:  # noqa: ARG001
     """Everything the dashboard shows, computed at most four times a second for all viewers."""
-    require_operator(request, authorization)
     runtime: Runtime = request.app.state.runtime
     board: Dashboard = runtime.state["dashboard"]
     return JSONResponse(await board.summary())
@@ -84,10 +87,9 @@ async def summary(
 async def redrive(
     request: Request,
     letter_id: Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")],
-    authorization: Annotated[str | None, Header()] = None,
+    operator: OperatorId,
 ) -> JSONResponse:
     """Put the letter's payload back on its topic, once; it comes back if it fails again."""
-    operator = require_operator(request, authorization)
     runtime: Runtime = request.app.state.runtime
     letters: AsyncCollection[Document] = runtime.state["dead_letters"]
     claimed = await letters.find_one_and_update(
@@ -114,10 +116,9 @@ async def redrive(
 
 @router.post("/ops/api/policies", status_code=202)
 async def publish_policy(
-    request: Request, draft: PolicyDraft, authorization: Annotated[str | None, Header()] = None
+    request: Request, operator: OperatorId, draft: PolicyDraft
 ) -> JSONResponse:
     """Publish a policy notice (政府找企业); it reaches only the enterprises its tags match."""
-    operator = require_operator(request, authorization)
     runtime: Runtime = request.app.state.runtime
     event = PolicyPublished(
         event_id=uuid4(),
