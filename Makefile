@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENV := .venv/.synced
 
-.PHONY: run test bench lint schemas env
+.PHONY: run test bench lint schemas env browser
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -20,7 +20,11 @@ env: $(VENV)
 run: $(VENV)
 	.venv/bin/python -m tools.run
 
-test: $(VENV)
+# Debian's chromium and CJK fonts, for the browser tests (no-op when installed).
+browser:
+	bash tools/install_browser.sh
+
+test: $(VENV) browser
 	.venv/bin/python -m pytest
 
 bench: $(VENV)
