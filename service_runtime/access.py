@@ -32,6 +32,8 @@ def issue_access_token(secret: str, registration_id: str) -> str:
 
 
 def token_grants(secret: str, registration_id: str, token: str) -> bool:
+    if not token.isascii():  # a signature is base64url; anything else is simply wrong
+        return False
     return hmac.compare_digest(issue_access_token(secret, registration_id), token)
 
 
@@ -53,6 +55,8 @@ def sign_claims(secret: str, purpose: str, claims: dict[str, Any], hours: float)
 
 def read_claims(secret: str, purpose: str, token: str) -> dict[str, Any] | None:
     """The claims, or None if the token is forged, malformed, of another purpose or expired."""
+    if not token.isascii():
+        return None
     encoded, _, mac = token.partition(".")
     if not encoded or not hmac.compare_digest(_mac(secret, f"{purpose}:{encoded}"), mac):
         return None

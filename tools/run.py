@@ -33,6 +33,9 @@ def main() -> int:
                 "\nSubmit the sample form:\n  curl -s -X POST http://127.0.0.1:8001/api/v1/registrations "
                 "-H 'Content-Type: application/json' -H 'Idempotency-Key: readme-sample' "
                 "--data @examples/registration.json\n"
+                "\nThe enterprise page (submit the sample there too):  http://127.0.0.1:8002/page\n"
+                "The operators' dashboard:  http://127.0.0.1:8002/ops  "
+                "(token: .venv/bin/python -m tools.operator_token --operator ops-001)\n"
                 "Press Ctrl-C to stop.",
                 flush=True,
             )

@@ -56,7 +56,7 @@ DECIDED = {DepartmentStatus.APPROVED.value}
 
 class SignIn(BaseModel):
     registration_id: str = Field(pattern=r"^[0-9a-f]{32}$")
-    access_token: str = Field(min_length=10, max_length=200)
+    access_token: str = Field(min_length=10, max_length=200, pattern=r"^[A-Za-z0-9_-]+$")
 
 
 def _runtime(request: Request) -> Runtime:

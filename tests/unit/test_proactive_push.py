@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contracts.notices import EnterpriseSize, PolicyTargeting, ReminderKind
-from service_runtime.access import read_claims, sign_claims
+from service_runtime.access import read_claims, sign_claims, token_grants
 from services.notifier.metrics import percentile, processing, status_counts
 from services.notifier.profile import matches, size_of
 from services.notifier.reminders import due_reminders
@@ -187,3 +187,8 @@ def test_a_session_claim_set_is_refused_when_forged_expired_or_of_another_purpos
     assert read_claims("s", "session", token[:-2] + "xx") is None
     assert read_claims("s", "session", sign_claims("s", "session", {}, hours=-1)) is None
     assert read_claims("s", "session", "not a token") is None
+    assert read_claims("s", "session", "\udca0.\u00e9") is None
+
+
+def test_a_non_ascii_access_token_is_simply_wrong():
+    assert not token_grants("s", "a" * 32, "\udca0令牌")
