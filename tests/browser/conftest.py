@@ -65,7 +65,7 @@ async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
 
 
 async def new_context(browser: Browser, **options: Any) -> BrowserContext:
-    ctx = await browser.new_context(viewport={"width": 1200, "height": 900}, **options)
+    ctx = await browser.new_context(**{"viewport": {"width": 1200, "height": 900}, **options})
     await ctx.add_init_script(RECORD_ARRIVALS)
     return ctx
 

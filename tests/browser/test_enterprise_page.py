@@ -170,3 +170,55 @@ async def test_a_correction_request_is_a_call_to_action_and_only_that_department
     assert rounds["police", 2] == 2, timeline
     assert all(r == 1 for (d, r) in rounds if d not in {"police", "registration"}), rounds
     await screenshot(page, "06-correction-answered")
+
+
+CONTRAST = """
+(selector) => {
+  const rgb = (c) => c.match(/\\d+(\\.\\d+)?/g).slice(0, 3).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const el = document.querySelector(selector);
+  let bg = null;
+  for (let node = el; node && !bg; node = node.parentElement) {
+    const c = getComputedStyle(node).backgroundColor;
+    if (!c.startsWith("rgba(0, 0, 0, 0)") && c !== "transparent") bg = c;
+  }
+  const [a, b] = [lum(rgb(getComputedStyle(el).color)), lum(rgb(bg || "rgb(255,255,255)"))];
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}
+"""
+
+
+async def test_the_page_works_by_keyboard_reads_clearly_and_fits_a_phone(
+    live_stack, sample_form, browser: Browser
+):
+    async with httpx.AsyncClient(timeout=10) as client:
+        rid, token = await police_case_in_review(client, live_stack, sample_form)
+    context = await new_context(browser, viewport={"width": 390, "height": 844}, is_mobile=True)
+    try:
+        page = await context.new_page()
+        await page.goto(f"{live_stack.notifier_url}/page")
+        await page.keyboard.press("Tab")
+        assert await page.evaluate("document.activeElement.className") == "skip"
+        await page.keyboard.press("Tab")  # the language switch
+        await page.keyboard.press("Enter")
+        await expect(page.locator("html")).to_have_attribute("lang", "en")
+        await page.keyboard.press("Enter")
+        await expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+        # Sign in with the keyboard alone.
+        await page.focus("#rid")
+        await page.keyboard.type(rid)
+        await page.keyboard.press("Tab")
+        await page.keyboard.type(token)
+        await page.keyboard.press("Enter")
+        await expect(page.locator(f"article[data-rid='{rid}']")).to_be_visible()
+        for selector in ("#hall-h", "ol.timeline li", "#signout", ".badge"):
+            ratio = await page.evaluate(CONTRAST, selector)
+            assert ratio >= 4.5, f"{selector}: contrast {ratio:.2f} is below WCAG AA"
+        fits = await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert fits, "the page scrolls sideways on a phone"
+        await screenshot(page, "11-phone")
+    finally:
+        await context.close()
