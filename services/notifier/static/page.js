@@ -15,6 +15,7 @@ const T = {
     sent: "补正已提交，相关部门将重新审核。", accepted: "申请已受理。请保存登记编号和访问令牌：",
     due: "截止", via: "送达渠道", page: "本页面", email: "电子邮件", sms: "短信",
     licence: "电子营业执照", forms: "部门审批表", uscc: "统一社会信用代码", lang: "English", more: "新办企业或登录其他申请",
+    delivered: "已送达", failed: "发送失败", skipped: "无地址，未发送",
     welcome: "欢迎，", refused: "无权访问", signedout: "已退出登录。", bad: "登录失败：",
   },
   en: {
@@ -34,7 +35,8 @@ const T = {
     accepted: "Application accepted. Keep your registration id and access token:",
     due: "due", via: "delivered by", page: "this page", email: "email", sms: "SMS",
     licence: "Electronic business licence", forms: "Department approval forms",
-    uscc: "Unified social credit code", lang: "中文", more: "New registration or sign in to another", welcome: "Welcome, ",
+    uscc: "Unified social credit code", lang: "中文", more: "New registration or sign in to another",
+    delivered: "delivered", failed: "failed", skipped: "skipped (no address)", welcome: "Welcome, ",
     refused: "Access refused", signedout: "Signed out.", bad: "Sign-in failed: ",
   },
 };
@@ -97,7 +99,7 @@ function renderRegistration(r) {
 function renderNotices(list) {
   if (!list.length) return `<p class="empty">${esc(t("none"))}</p>`;
   return list.map((n) => {
-    const tried = (n.deliveries || []).map((d) => `${t(d.channel)}: ${d.status}`).join("；");
+    const tried = (n.deliveries || []).map((d) => `${t(d.channel)}: ${t(d.status)}`).join("；");
     return `<article class="notice" data-kind="${esc(n.kind)}" data-id="${esc(n.id)}" data-delivered-via="${esc(n.delivered_via || "")}">` +
       `<h3>${esc(label(n, "title"))}</h3><p>${esc(label(n, "body"))}</p>` +
       `<p class="meta">${n.due_date ? `${esc(t("due"))} ${esc(n.due_date)} · ` : ""}` +
