@@ -92,25 +92,29 @@ async def _stream(
     listeners: PageListeners = runtime.state["listeners"]
     started = last_sent = time.monotonic()
     yield "retry: 2000\n\n"
-    timeline = await store.find(registration_id) or Timeline(registration_id)
-    while time.monotonic() - started < STREAM_MAX_SECONDS and not await request.is_disconnected():
-        for entry in sorted(timeline.entries, key=lambda e: e["seq"]):
-            if entry["seq"] > after:
-                data = {**entry_view(entry), "overall_status": timeline.overall_status}
-                yield f"id: {entry['seq']}\nevent: timeline\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
-                after = entry["seq"]
+    with listeners.subscribe([registration_id]) as changes:
+        timeline = await store.find(registration_id) or Timeline(registration_id)
+        while (
+            time.monotonic() - started < STREAM_MAX_SECONDS and not await request.is_disconnected()
+        ):
+            for entry in sorted(timeline.entries, key=lambda e: e["seq"]):
+                if entry["seq"] > after:
+                    data = {**entry_view(entry), "overall_status": timeline.overall_status}
+                    body = json.dumps(data, ensure_ascii=False)
+                    yield f"id: {entry['seq']}\nevent: timeline\ndata: {body}\n\n"
+                    after = entry["seq"]
+                    last_sent = time.monotonic()
+            if timeline.overall_status in TERMINAL_OVERALL:
+                final = json.dumps(timeline_snapshot(registration_id, timeline), ensure_ascii=False)
+                yield f"event: end\ndata: {final}\n\n"
+                return
+            if time.monotonic() - last_sent > KEEPALIVE_SECONDS:
+                yield ": keepalive\n\n"
                 last_sent = time.monotonic()
-        if timeline.overall_status in TERMINAL_OVERALL:
-            final = json.dumps(timeline_snapshot(registration_id, timeline), ensure_ascii=False)
-            yield f"event: end\ndata: {final}\n\n"
-            return
-        if time.monotonic() - last_sent > KEEPALIVE_SECONDS:
-            yield ": keepalive\n\n"
-            last_sent = time.monotonic()
-        # Woken by any instance's change; the slow poll only covers a lost wake-up signal.
-        _, pushed = await listeners.wait([registration_id], timeout=POLL_SECONDS)
-        timeline = (
-            pushed.get(registration_id)
-            or await store.find(registration_id)
-            or Timeline(registration_id)
-        )
+            # Woken by any instance's change; the slow poll only covers a lost wake-up signal.
+            _, pushed = await changes.next(timeout=POLL_SECONDS)
+            timeline = (
+                pushed.get(registration_id)
+                or await store.find(registration_id)
+                or Timeline(registration_id)
+            )

@@ -11,54 +11,71 @@ import asyncio
 import contextlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from services.notifier.timeline import Timeline
 
 
-class _Waiter:
-    def __init__(self) -> None:
-        self.changed = asyncio.Event()
-        self.registrations: set[str] = set()
-        self.timelines: dict[str, Timeline] = {}
+class Subscription:
+    """One stream's interest in some registrations, kept for the stream's whole life.
+
+    Changes that arrive while the stream is busy (reading the store, writing to the socket)
+    accumulate here, so none is lost between one wait and the next.
+    """
+
+    def __init__(self, registration_ids: Iterable[str]) -> None:
+        self.registration_ids = frozenset(registration_ids)
+        self._changed = asyncio.Event()
+        self._registrations: set[str] = set()
+        self._timelines: dict[str, Timeline] = {}
+
+    def _mark(self, registration_id: str, timeline: Timeline | None) -> None:
+        self._registrations.add(registration_id)
+        if timeline is not None:
+            self._timelines[registration_id] = timeline
+        else:
+            self._timelines.pop(registration_id, None)  # re-read: a fresher copy may exist
+        self._changed.set()
+
+    async def next(self, timeout: float) -> tuple[set[str], dict[str, Timeline]]:
+        """What changed since the last call (and fresh timelines where known); empty on timeout."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._changed.wait(), timeout)
+        changed, timelines = self._registrations, self._timelines
+        self._registrations, self._timelines = set(), {}
+        self._changed.clear()
+        return changed, timelines
 
 
 class PageListeners:
     def __init__(self) -> None:
-        self._waiting: defaultdict[str, set[_Waiter]] = defaultdict(set)
+        self._subscriptions: defaultdict[str, set[Subscription]] = defaultdict(set)
 
     def notify(self, timelines: Mapping[str, Timeline]) -> None:
         """Fresh timelines written by this process."""
         for rid, timeline in timelines.items():
-            for waiter in self._waiting.get(rid, ()):
-                waiter.timelines[rid] = timeline
-                waiter.registrations.add(rid)
-                waiter.changed.set()
+            for subscription in self._subscriptions.get(rid, ()):
+                subscription._mark(rid, timeline)  # noqa: SLF001 - the listeners own the marks
 
     def wake(self, registration_ids: Iterable[str]) -> None:
         """Something changed elsewhere (another instance, or a notification): re-read."""
         for rid in registration_ids:
-            for waiter in self._waiting.get(rid, ()):
-                waiter.registrations.add(rid)
-                waiter.changed.set()
+            for subscription in self._subscriptions.get(rid, ()):
+                subscription._mark(rid, None)  # noqa: SLF001 - the listeners own the marks
 
-    async def wait(
-        self, registration_ids: Iterable[str], timeout: float
-    ) -> tuple[set[str], dict[str, Timeline]]:
-        """Which registrations changed (and fresh timelines where known); empty after `timeout`."""
-        waiter = _Waiter()
-        rids = set(registration_ids)
-        for rid in rids:
-            self._waiting[rid].add(waiter)
+    @contextlib.contextmanager
+    def subscribe(self, registration_ids: Iterable[str]) -> Iterator[Subscription]:
+        """Subscribe before the first read of the store, so nothing slips in between."""
+        subscription = Subscription(registration_ids)
+        for rid in subscription.registration_ids:
+            self._subscriptions[rid].add(subscription)
         try:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(waiter.changed.wait(), timeout)
+            yield subscription
         finally:
-            for rid in rids:
-                self._waiting[rid].discard(waiter)
-                if not self._waiting[rid]:
-                    del self._waiting[rid]
-        return waiter.registrations, waiter.timelines
+            for rid in subscription.registration_ids:
+                self._subscriptions[rid].discard(subscription)
+                if not self._subscriptions[rid]:
+                    del self._subscriptions[rid]
 
 
 def encode_page_changed(registration_ids: Iterable[str]) -> bytes:

@@ -323,23 +323,26 @@ async def _stream(request: Request, runtime: Runtime, rids: list[str]) -> AsyncI
     sent: dict[str, str] = {}  # what the browser already has: nothing is sent twice
     started = time.monotonic()
     yield "retry: 2000\n\n"
-    hall = await _hall(runtime, rids)
-    yield _event("hall", hall)
-    for view in hall["registrations"]:
-        sent[view["registration_id"]] = _digest(view)
-    sent["notifications"] = _digest(hall["notifications"])
-    while time.monotonic() - started < STREAM_MAX_SECONDS and not await request.is_disconnected():
-        changed, pushed = await listeners.wait(rids, timeout=POLL_SECONDS)
-        if not changed:
-            changed = set(rids)  # a lost wake-up costs at most one poll
-            yield ": keepalive\n\n"
-        fetched = await _store(runtime).find_many([r for r in changed if r not in pushed])
-        for rid in sorted(changed):
-            view = registration_view(runtime, rid, pushed.get(rid) or fetched.get(rid))
-            if sent.get(rid) != (digest := _digest(view)):
-                sent[rid] = digest
-                yield _event("registration", view)
-        notices = await _notifications(runtime, rids)
-        if sent.get("notifications") != (digest := _digest(notices)):
-            sent["notifications"] = digest
-            yield _event("notifications", notices)
+    with listeners.subscribe(rids) as changes:
+        hall = await _hall(runtime, rids)
+        yield _event("hall", hall)
+        for view in hall["registrations"]:
+            sent[view["registration_id"]] = _digest(view)
+        sent["notifications"] = _digest(hall["notifications"])
+        while (
+            time.monotonic() - started < STREAM_MAX_SECONDS and not await request.is_disconnected()
+        ):
+            changed, pushed = await changes.next(timeout=POLL_SECONDS)
+            if not changed:
+                changed = set(rids)  # a lost wake-up costs at most one poll
+                yield ": keepalive\n\n"
+            fetched = await _store(runtime).find_many([r for r in changed if r not in pushed])
+            for rid in sorted(changed):
+                view = registration_view(runtime, rid, pushed.get(rid) or fetched.get(rid))
+                if sent.get(rid) != (digest := _digest(view)):
+                    sent[rid] = digest
+                    yield _event("registration", view)
+            notices = await _notifications(runtime, rids)
+            if sent.get("notifications") != (digest := _digest(notices)):
+                sent["notifications"] = digest
+                yield _event("notifications", notices)
