@@ -23,6 +23,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts.dead_letter import DeadLetter
+from contracts.topology import Subscription
 from service_runtime.delivery import BatchConsumer, Decoded, RawRecord, RetryPolicy
 from service_runtime.kafka import build_broker, consumer_options, ensure_topics
 from service_runtime.logging import configure_logging
@@ -69,12 +70,13 @@ class Runtime:
 
     def subscribe_batches(
         self,
-        topics: Sequence[str],
-        group: str,
+        subscription: Subscription,
         decode: Callable[[bytes], E],
         handle: Callable[[Sequence[Decoded[E]]], Awaitable[None]],
         name: str,
     ) -> None:
+        """Consume the subscription's topics in its group, under the delivery policy."""
+        topics, group = subscription.topics, subscription.group_id
         consumer = BatchConsumer(
             group=group,
             decode=decode,

@@ -156,10 +156,8 @@ def build_desk(
 
 
 def subscribe_department(runtime: Runtime, desk: DepartmentDesk, store: CaseStore) -> None:
-    subscription = desk.lifecycle.topology.subscription_for(desk.spec.name)
     runtime.subscribe_batches(
-        topics=subscription.topics,
-        group=subscription.group_id,
+        desk.lifecycle.topology.subscription_for(desk.spec.name),
         decode=decode_event,
         handle=when_registration_or_prerequisite_changes_decide(
             desk.lifecycle, store, desk.clock, desk.time_limit_working_days

@@ -69,10 +69,8 @@ def page_announcer(runtime: Runtime) -> Announce:
 
 
 def subscribe_timeline(runtime: Runtime, store: TimelineStore, listeners: PageListeners) -> None:
-    subscription = TOPOLOGY.subscription_for("notifier")
     runtime.subscribe_batches(
-        topics=subscription.topics,
-        group=subscription.group_id,
+        TOPOLOGY.subscription_for("notifier"),
         decode=decode_timeline_event,
         handle=when_status_changed_update_timeline(store, listeners, page_announcer(runtime)),
         name="when_status_changed_update_timeline",

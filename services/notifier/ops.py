@@ -241,10 +241,8 @@ async def ops_component(runtime: Runtime) -> None:
     board = Dashboard(runtime, letters)
     runtime.state["dashboard"] = board
     runtime.background.append(board.keep_lag_reader)
-    subscription = TOPOLOGY.subscription_for("notifier.dead_letters")
     runtime.subscribe_batches(
-        topics=subscription.topics,
-        group=subscription.group_id,
+        TOPOLOGY.subscription_for("notifier.dead_letters"),
         decode=DeadLetter.model_validate_json,
         handle=when_dead_lettered_keep_it(letters),
         name="when_dead_lettered_keep_it",

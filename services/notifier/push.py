@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import NAMESPACE_URL, uuid5
 
 import structlog
@@ -85,34 +85,24 @@ class Audience:
 def notifications_for(
     event: ReminderDue | PolicyPublished, audience: Sequence[str], now: datetime
 ) -> list[Notification]:
+    kind: Literal["reminder", "policy"]
     if isinstance(event, ReminderDue):
-        about = f"{event.kind.value}:{event.period}"
-        return [
-            Notification(
-                id=notification_id(event.registration_id, about),
-                registration_id=event.registration_id,
-                kind="reminder",
-                about=about,
-                title_zh=event.title_zh,
-                title_en=event.title_en,
-                body_zh=event.body_zh,
-                body_en=event.body_en,
-                created_at=now,
-                due_date=event.due_date.isoformat(),
-            )
-        ]
-    about = f"policy:{event.policy_id}"
+        kind, about, due = "reminder", f"{event.kind.value}:{event.period}", event.due_date
+        audience = [event.registration_id]
+    else:
+        kind, about, due = "policy", f"policy:{event.policy_id}", None
     return [
         Notification(
             id=notification_id(rid, about),
             registration_id=rid,
-            kind="policy",
+            kind=kind,
             about=about,
             title_zh=event.title_zh,
             title_en=event.title_en,
             body_zh=event.body_zh,
             body_en=event.body_en,
             created_at=now,
+            due_date=due.isoformat() if due else None,
         )
         for rid in audience
     ]
@@ -223,10 +213,8 @@ async def push_component(runtime: Runtime) -> None:
     await store.create_indexes()
     audience = Audience(database[MongoTimelineStore.collection_name])
     runtime.state["notifications"] = store
-    subscription = TOPOLOGY.subscription_for("notifier.notifications")
     runtime.subscribe_batches(
-        topics=subscription.topics,
-        group=subscription.group_id,
+        TOPOLOGY.subscription_for("notifier.notifications"),
         decode=decode_push_event,
         handle=when_pushed_notify_enterprises(
             audience, store, build_channels(runtime.settings), page_announcer(runtime)

@@ -60,10 +60,8 @@ async def reactions_component(runtime: Runtime) -> None:
     licences = runtime.database("registration")["licences"]
     runtime.state["licences"] = licences
     secret = runtime.settings.licence_signing_key.get_secret_value()
-    subscription = TOPOLOGY.subscription_for("registration")
     runtime.subscribe_batches(
-        topics=subscription.topics,
-        group=subscription.group_id,
+        TOPOLOGY.subscription_for("registration"),
         decode=decode_event,
         handle=when_departments_report_update_the_registration(
             store, when_market_approves_issue_licence(store, licences, secret)

@@ -19,7 +19,7 @@ from tests.browser.conftest import (
     unique_form,
 )
 from tests.conftest import wait_for_overall
-from tests.e2e.test_officers import bearer, police_case_in_review
+from tests.e2e.test_officers import police_ask_for_a_correction, police_case_in_review
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 COMPLETE_SECONDS = 60
@@ -125,24 +125,8 @@ async def test_a_correction_request_is_a_call_to_action_and_only_that_department
     await page.goto(f"{live_stack.notifier_url}/page")
     await expect(page.locator(f"article[data-rid='{rid}']")).to_be_visible()
 
-    police = f"http://127.0.0.1:{live_stack.ports['police']}/api/v1/departments/police"
-    officer = bearer("p-page", "police")
-    ask = {
-        "decision": "request_correction",
-        "reasons": [
-            {
-                "message_zh": "请选择已备案的刻章企业",
-                "message_en": "choose a licensed seal maker",
-                "field_path": "seals.maker_id",
-            }
-        ],
-    }
     async with httpx.AsyncClient(timeout=10) as client:
-        assert (
-            await client.post(f"{police}/cases/{rid}/claim", headers=officer)
-        ).status_code == 200
-        decided = await client.post(f"{police}/cases/{rid}/decision", json=ask, headers=officer)
-        assert decided.status_code == 200, decided.text
+        await police_ask_for_a_correction(client, live_stack, rid, "p-page")
 
     cta = page.locator(f"article[data-rid='{rid}'] .cta[data-correction='police']")
     await expect(cta).to_be_visible(timeout=30_000)

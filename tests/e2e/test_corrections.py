@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from tests.conftest import submit, wait_for_overall
-from tests.e2e.test_officers import bearer, police_case_in_review
+from tests.e2e.test_officers import police_ask_for_a_correction, police_case_in_review
 
 pytestmark = pytest.mark.e2e
 PATCH = {"Content-Type": "application/merge-patch+json"}
@@ -16,24 +16,9 @@ PATCH = {"Content-Type": "application/merge-patch+json"}
 async def test_a_requested_correction_is_reviewed_again_by_that_department_only(
     live_stack, sample_form
 ):
-    base = f"http://127.0.0.1:{live_stack.ports['police']}/api/v1/departments/police"
     async with httpx.AsyncClient(timeout=10) as client:
         rid, token = await police_case_in_review(client, live_stack, sample_form)
-        officer = bearer("p-dora", "police")
-        assert (await client.post(f"{base}/cases/{rid}/claim", headers=officer)).status_code == 200
-        ask = {
-            "decision": "request_correction",
-            "reasons": [
-                {
-                    "message_zh": "请选择已备案的刻章企业",
-                    "message_en": "choose a licensed seal maker",
-                    "field_path": "seals.maker_id",
-                }
-            ],
-        }
-        assert (
-            await client.post(f"{base}/cases/{rid}/decision", json=ask, headers=officer)
-        ).status_code == 200
+        await police_ask_for_a_correction(client, live_stack, rid)
         await wait_for_overall(client, live_stack, rid, token, {"action_required"}, timeout=90)
 
         url = f"{live_stack.registration_url}/api/v1/registrations/{rid}/corrections"

@@ -16,6 +16,29 @@ def bearer(officer_id, department, role="officer"):
     return {"Authorization": f"Bearer {token}"}
 
 
+SEAL_MAKER_CORRECTION = {
+    "decision": "request_correction",
+    "reasons": [
+        {
+            "message_zh": "请选择已备案的刻章企业",
+            "message_en": "choose a licensed seal maker",
+            "field_path": "seals.maker_id",
+        }
+    ],
+}
+
+
+async def police_ask_for_a_correction(client, live_stack, rid, officer_id="p-dora"):
+    """A police officer claims the case and asks the enterprise to fix the seal maker."""
+    base = f"http://127.0.0.1:{live_stack.ports['police']}/api/v1/departments/police"
+    officer = bearer(officer_id, "police")
+    assert (await client.post(f"{base}/cases/{rid}/claim", headers=officer)).status_code == 200
+    decided = await client.post(
+        f"{base}/cases/{rid}/decision", json=SEAL_MAKER_CORRECTION, headers=officer
+    )
+    assert decided.status_code == 200, decided.text
+
+
 async def police_case_in_review(client, live_stack, sample_form):
     sample_form["seals"]["maker_id"] = "UNLICENSED-001"
     rid, token = await submit(client, live_stack, sample_form)
