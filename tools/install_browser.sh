@@ -5,7 +5,8 @@ set -euo pipefail
 if [[ -n "${CHROMIUM_PATH:-}" && -x "${CHROMIUM_PATH}" ]]; then exit 0; fi
 need=()
 [[ -x /usr/bin/chromium ]] || need+=(chromium)
-dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need+=(fonts-noto-cjk)
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+installed fonts-noto-cjk || need+=(fonts-noto-cjk)
 if [[ ${#need[@]} -eq 0 ]]; then exit 0; fi
 sudo=""
 if [[ "$(id -u)" -ne 0 ]]; then sudo="sudo"; fi
