@@ -27,6 +27,7 @@ from fastapi.responses import (
 from pydantic import BaseModel, Field
 
 from contracts.events import DepartmentStatus
+from contracts.form import RegistrationForm
 from contracts.topology import TOPOLOGY
 from service_runtime.access import issue_access_token
 from service_runtime.host import Runtime
@@ -46,6 +47,7 @@ from services.notifier.timeline import Timeline
 
 router = APIRouter(tags=["enterprise page"])
 STATIC = FilePath(__file__).parent / "static"
+FORM_SCHEMA = RegistrationForm.model_json_schema()
 SAMPLE_FORM = FilePath(__file__).parents[2] / "examples" / "registration.json"
 RegistrationPath = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 STREAM_MAX_SECONDS = 3600.0
@@ -87,6 +89,12 @@ async def sample_form() -> FileResponse:
     if not SAMPLE_FORM.is_file():
         raise Problem(404, "not_found")
     return FileResponse(SAMPLE_FORM, media_type="application/json")
+
+
+@router.get("/page/form-schema", include_in_schema=False)
+async def form_schema() -> JSONResponse:
+    """The form's JSON Schema, from the very model the registration service validates with."""
+    return JSONResponse(FORM_SCHEMA, headers={"Cache-Control": "max-age=300"})
 
 
 @router.get("/page/e/{uscc}", include_in_schema=False, response_model=None)

@@ -26,8 +26,10 @@ COMPLETE_SECONDS = 60
 
 
 async def submit_through_page(page: Page, form: dict) -> str:
-    await expect(page.locator("#form-json")).not_to_have_value("", timeout=10_000)
-    await page.fill("#form-json", json.dumps(form, ensure_ascii=False))
+    """The guided form comes filled with the sample; the enterprise types its own name."""
+    name = page.locator("#f-enterprise-name")
+    await expect(name).not_to_have_value("", timeout=10_000)
+    await name.fill(form["enterprise"]["name"])
     shown = page.locator("#submitted code").first
     before = (await shown.inner_text()).strip() if await shown.count() else ""
     await page.click("#submit-btn")
@@ -206,3 +208,26 @@ async def test_the_page_works_by_keyboard_reads_clearly_and_fits_a_phone(
         await screenshot(page, "11-phone")
     finally:
         await context.close()
+
+
+async def test_a_wrong_field_is_marked_where_it_is_and_nothing_is_submitted(
+    live_stack, context: BrowserContext
+):
+    page = await context.new_page()
+    await page.goto(f"{live_stack.notifier_url}/page")
+    mobile = page.locator("#f-legal_representative-mobile")
+    await expect(mobile).to_have_value("13800138000", timeout=10_000)
+    await mobile.fill("12345")
+    await page.click("#submit-btn")
+    await expect(mobile).to_have_attribute("aria-invalid", "true")
+    await expect(mobile).to_be_focused()
+    note = page.locator("#f-legal_representative-mobile-error")
+    await expect(note).to_have_text("手机号码应为11位，以1开头")
+    assert await mobile.get_attribute("aria-describedby") == "f-legal_representative-mobile-error"
+    await expect(page.locator("#submitted")).to_be_hidden()
+    await screenshot(page, "12-form-error")
+    # The JSON view shows exactly what the guided form would send.
+    await page.click("#json-panel summary")
+    await expect(page.locator("#form-json")).to_have_value(re.compile(r"12345"))
+    sent = json.loads(await page.locator("#form-json").input_value())
+    assert sent["legal_representative"]["mobile"] == "12345"

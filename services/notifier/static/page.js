@@ -5,7 +5,9 @@ const T = {
   zh: {
     skip: "跳到主要内容", title: "企业专属网页", signout: "退出", signin: "登录（一次登录）",
     rid: "登记编号", token: "访问令牌", "signin-btn": "登录", new: "新办企业：填写综合信息表",
-    "form-json": "综合信息表（JSON，已预填示例）", submit: "提交申请", hall: "我的办事厅",
+    "form-json": "综合信息表（JSON）", submit: "提交申请", "as-json": "以 JSON 查看或粘贴",
+    "json-load": "载入到表单", "form-help": "已按示例预填；带 * 的为必填项。提交后各部门同时收到所需信息。",
+    "json-bad": "JSON 格式不正确：", hall: "我的办事厅",
     reminders: "办事提醒", policies: "通知公告", licences: "电子证照", none: "暂无",
     overall: "办理进度", submitted: "已提交", in_progress: "办理中", completed: "已办结",
     rejected: "未通过", withdrawn: "已撤回", action_required: "需要补正", pending: "待处理",
@@ -22,7 +24,9 @@ const T = {
     skip: "Skip to main content", title: "Enterprise Page", signout: "Sign out",
     signin: "Sign in (one login)", rid: "Registration id", token: "Access token",
     "signin-btn": "Sign in", new: "New enterprise: the one comprehensive form",
-    "form-json": "Comprehensive form (JSON, sample filled in)", submit: "Submit application",
+    "form-json": "Comprehensive form (JSON)", submit: "Submit application", "as-json": "View or paste as JSON",
+    "json-load": "Load into the form", "form-help": "The sample is filled in; fields marked * are required. Every department receives what it needs from this one form.",
+    "json-bad": "That is not valid JSON: ",
     hall: "My service hall", reminders: "Reminders", policies: "Notices", licences: "Electronic licences",
     none: "Nothing yet", overall: "Progress", submitted: "submitted", in_progress: "in progress",
     completed: "completed", rejected: "rejected", withdrawn: "withdrawn",
@@ -53,7 +57,7 @@ const when = (iso) => (iso ? new Date(iso).toLocaleString(lang === "zh" ? "zh-CN
 function problemText(body) {
   const head = lang === "zh" ? body.message_zh : body.message_en;
   const rows = (body.errors || []).map((e) =>
-    `<li>${esc(e.field || e.loc || "")} ${esc(lang === "zh" ? e.message_zh : e.message_en)}</li>`);
+    `<li><code>${esc(e.path || "")}</code> ${esc(lang === "zh" ? e.message_zh : e.message_en)}</li>`);
   return `<p>${esc(head || body.code)} <code>${esc(body.code)}</code></p><ul>${rows.join("")}</ul>`;
 }
 
@@ -61,6 +65,7 @@ function applyLanguage() {
   document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
   document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
   $("lang").textContent = t("lang");
+  FormUI.language(lang);
   document.title = `${t("title")} · ${lang === "zh" ? "Enterprise Page" : "企业专属网页"}`;
   render();
 }
@@ -176,10 +181,15 @@ async function submitForm(event) {
   $("submit-errors").innerHTML = "";
   const response = await fetch("/page/api/registrations", {
     method: "POST", headers: { "content-type": "application/json", "idempotency-key": crypto.randomUUID() },
-    body: $("form-json").value,
+    body: JSON.stringify(FormUI.value()),
   });
   const body = await response.json().catch(() => ({}));
-  if (response.status !== 202) { $("submit-errors").innerHTML = problemText(body); return; }
+  if (response.status !== 202) {
+    $("submit-errors").innerHTML = problemText(body);
+    FormUI.showErrors(body.errors);
+    return;
+  }
+  FormUI.showErrors([]);
   showForms = false;
   $("submitted").classList.remove("hidden");
   $("submitted").innerHTML = `<p>${esc(t("accepted"))}</p><p>${esc(t("rid"))}: <code>${esc(body.registration_id)}</code><br>` +
@@ -209,7 +219,14 @@ document.addEventListener("DOMContentLoaded", async () => {
     hall = null; history.replaceState(null, "", "/page"); render(); $("flash").textContent = t("signedout");
   });
   const sample = await fetch("/page/sample-form");
-  if (sample.ok) $("form-json").value = JSON.stringify(await sample.json(), null, 2);
+  await FormUI.init($("guided"), sample.ok ? await sample.json() : null);
+  $("json-panel").addEventListener("toggle", () => {
+    if ($("json-panel").open) $("form-json").value = JSON.stringify(FormUI.value(), null, 2);
+  });
+  $("json-load").addEventListener("click", () => {
+    try { FormUI.load(JSON.parse($("form-json").value)); $("submit-errors").textContent = ""; }
+    catch (error) { $("submit-errors").textContent = `${t("json-bad")}${error.message}`; }
+  });
   applyLanguage();
   await load();
 });
