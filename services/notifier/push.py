@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Annotated, Any, Literal
 from uuid import NAMESPACE_URL, uuid5
 
@@ -224,11 +224,19 @@ async def push_component(runtime: Runtime) -> None:
     interval = runtime.settings.reminder_check_interval_ms / 1000
 
     async def remind_forever() -> None:
+        # What is due changes only when the day (China time) does: an enterprise registered
+        # today has nothing due before tomorrow. So one full pass per day, retried until it
+        # succeeds, is enough.
+        done_for: date | None = None
         while True:
-            try:
-                await emit_due_reminders(audience, store, runtime.publish, datetime.now(UTC))
-            except (PyMongoError, KafkaError) as error:
-                log.warning("reminder_check_failed", error=repr(error))
+            now = datetime.now(UTC)
+            if now.astimezone(CHINA).date() != done_for:
+                try:
+                    emitted = await emit_due_reminders(audience, store, runtime.publish, now)
+                    done_for = now.astimezone(CHINA).date()
+                    log.info("reminders_checked", day=str(done_for), emitted=emitted)
+                except (PyMongoError, KafkaError) as error:
+                    log.warning("reminder_check_failed", error=repr(error))
             await asyncio.sleep(interval)
 
     runtime.background.append(remind_forever)
