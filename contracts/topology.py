@@ -131,9 +131,10 @@ class Topology:
                 publishes=(REGISTRATION_COMPLETED,),
             ),
             Subscription(
-                # Proactive push: the notifier's own scheduler and the operators publish these.
+                # Proactive push: reminders, policy notices, and the progress that needs the
+                # enterprise to act or know (a correction asked, a refusal, the licence).
                 consumer="notifier.notifications",
-                topics=(REMINDER_DUE, POLICY_PUBLISHED),
+                topics=(REMINDER_DUE, POLICY_PUBLISHED, DEPARTMENT_STATUS, REGISTRATION_COMPLETED),
                 group_id="notifier.notifications",
                 publishes=(),
             ),

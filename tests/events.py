@@ -6,7 +6,12 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
-from contracts.events import RegistrationSubmitted
+from contracts.events import (
+    DepartmentStatus,
+    DepartmentStatusChanged,
+    Reason,
+    RegistrationSubmitted,
+)
 from contracts.form import RegistrationForm
 
 
@@ -19,4 +24,23 @@ def submitted_event(
         occurred_at=occurred_at or datetime.now(UTC),
         registration_id=registration_id or uuid4().hex,
         form=RegistrationForm.model_validate(form),
+    )
+
+
+def status_event(
+    department: str, status: str, round_: int = 1, registration_id: str | None = None
+) -> DepartmentStatusChanged:
+    return DepartmentStatusChanged(
+        event_id=uuid4(),
+        source=department,
+        occurred_at=datetime.now(UTC),
+        registration_id=registration_id or uuid4().hex,
+        department=department,
+        status=DepartmentStatus(status),
+        round=round_,
+        sequence=1,
+        decided_by="rules",
+        reasons=(
+            Reason(rule="r", passed=False, message_zh="原因", message_en="reason", field_path="x"),
+        ),
     )

@@ -30,7 +30,7 @@ def notification_id(registration_id: str, about: str) -> str:
 class Notification:
     id: str
     registration_id: str
-    kind: Literal["reminder", "policy"]
+    kind: Literal["reminder", "policy", "progress"]
     about: str  # "annual_report:2026", "policy:<id>": what makes it unique
     title_zh: str
     title_en: str

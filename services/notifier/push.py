@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from uuid import NAMESPACE_URL, uuid5
 
 import structlog
@@ -18,6 +18,7 @@ from aiokafka.errors import KafkaError
 from pydantic import Field, TypeAdapter
 from pymongo.errors import PyMongoError
 
+from contracts.events import DepartmentStatusChanged, RegistrationCompleted
 from contracts.notices import PolicyPublished, PolicyTargeting, ReminderDue
 from contracts.topics import REMINDER_DUE
 from contracts.topology import TOPOLOGY
@@ -27,6 +28,7 @@ from services.notifier.channels import Channel, Contacts, OutgoingMessage, build
 from services.notifier.handlers import page_announcer
 from services.notifier.notifications import Notification, NotificationStore, notification_id
 from services.notifier.profile import matches
+from services.notifier.progress import Notice, progress_notice
 from services.notifier.reminders import DueReminder, due_reminders
 from services.notifier.store import MongoTimelineStore
 
@@ -35,13 +37,16 @@ CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")  # no daylight saving
 PAGE_CHANNEL = "page"
 _REMINDER_NAMESPACE = uuid5(NAMESPACE_URL, "https://enterprise-page.example/reminders")
 
-PushEvent = Annotated[ReminderDue | PolicyPublished, Field(discriminator="event_type")]
+PushEvent = Annotated[
+    ReminderDue | PolicyPublished | DepartmentStatusChanged | RegistrationCompleted,
+    Field(discriminator="event_type"),
+]
 _PUSH_EVENT: TypeAdapter[PushEvent] = TypeAdapter(PushEvent)
 Publish = Callable[[str, str, bytes, dict[str, str]], Awaitable[None]]
 Announce = Callable[[Iterable[str]], Awaitable[None]]
 
 
-def decode_push_event(raw: bytes) -> ReminderDue | PolicyPublished:
+def decode_push_event(raw: bytes) -> PushEvent:
     return _PUSH_EVENT.validate_json(raw)
 
 
@@ -82,27 +87,42 @@ class Audience:
         return {doc["_id"]: doc.get("profile") or {} async for doc in cursor}
 
 
-def notifications_for(
-    event: ReminderDue | PolicyPublished, audience: Sequence[str], now: datetime
-) -> list[Notification]:
-    kind: Literal["reminder", "policy"]
+def notice_of(event: PushEvent) -> Notice | None:
     if isinstance(event, ReminderDue):
-        kind, about, due = "reminder", f"{event.kind.value}:{event.period}", event.due_date
-        audience = [event.registration_id]
-    else:
-        kind, about, due = "policy", f"policy:{event.policy_id}", None
+        return Notice(
+            "reminder",
+            f"{event.kind.value}:{event.period}",
+            event.title_zh,
+            event.title_en,
+            event.body_zh,
+            event.body_en,
+            event.due_date,
+        )
+    if isinstance(event, PolicyPublished):
+        return Notice(
+            "policy",
+            f"policy:{event.policy_id}",
+            event.title_zh,
+            event.title_en,
+            event.body_zh,
+            event.body_en,
+        )
+    return progress_notice(event)
+
+
+def notifications_for(notice: Notice, audience: Sequence[str], now: datetime) -> list[Notification]:
     return [
         Notification(
-            id=notification_id(rid, about),
+            id=notification_id(rid, notice.about),
             registration_id=rid,
-            kind=kind,
-            about=about,
-            title_zh=event.title_zh,
-            title_en=event.title_en,
-            body_zh=event.body_zh,
-            body_en=event.body_en,
+            kind=notice.kind,
+            about=notice.about,
+            title_zh=notice.title_zh,
+            title_en=notice.title_en,
+            body_zh=notice.body_zh,
+            body_en=notice.body_en,
             created_at=now,
-            due_date=due.isoformat() if due else None,
+            due_date=notice.due_date.isoformat() if notice.due_date else None,
         )
         for rid in audience
     ]
@@ -141,17 +161,20 @@ def when_pushed_notify_enterprises(
     channels: Sequence[Channel],
     announce: Announce,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
-) -> Callable[[Sequence[Decoded[ReminderDue | PolicyPublished]]], Awaitable[None]]:
-    async def handle(batch: Sequence[Decoded[ReminderDue | PolicyPublished]]) -> None:
+) -> Callable[[Sequence[Decoded[PushEvent]]], Awaitable[None]]:
+    async def handle(batch: Sequence[Decoded[PushEvent]]) -> None:
         created: list[Notification] = []
         for item in batch:
             event = item.event
+            notice = notice_of(event)
+            if notice is None:
+                continue  # progress that only moves the live timeline
             rids = (
-                [event.registration_id]
-                if isinstance(event, ReminderDue)
-                else [doc["_id"] for doc in await audience.matching(event.targeting)]
+                [doc["_id"] for doc in await audience.matching(event.targeting)]
+                if isinstance(event, PolicyPublished)
+                else [event.registration_id]
             )
-            created.extend(notifications_for(event, rids, now()))
+            created.extend(notifications_for(notice, rids, now()))
         await store.add(created)
         pending = await store.pending([n.id for n in created])
         profiles = await audience.profiles(list({n.registration_id for n in pending}))

@@ -12,7 +12,9 @@ from contracts.notices import EnterpriseSize, PolicyTargeting, ReminderKind
 from service_runtime.access import read_claims, sign_claims, token_grants
 from services.notifier.metrics import percentile, processing, status_counts
 from services.notifier.profile import matches, size_of
+from services.notifier.progress import progress_notice
 from services.notifier.reminders import due_reminders
+from tests.events import status_event
 
 REGISTERED = date(2026, 11, 22)
 
@@ -192,3 +194,15 @@ def test_a_session_claim_set_is_refused_when_forged_expired_or_of_another_purpos
 
 def test_a_non_ascii_access_token_is_simply_wrong():
     assert not token_grants("s", "a" * 32, "\udca0令牌")
+
+
+def test_only_corrections_refusals_and_completion_go_out_as_progress_notices():
+    asked = progress_notice(status_event("police", "correction_requested", round_=2))
+    assert asked is not None
+    assert asked.about == "correction:police:2"
+    assert asked.title_zh == "公安（印章备案）请您补正材料"
+    refused = progress_notice(status_event("tax", "rejected"))
+    assert refused is not None
+    assert refused.about == "rejected:tax:1"
+    for status in ("received", "waiting", "in_review", "approved", "not_applicable"):
+        assert progress_notice(status_event("tax", status)) is None

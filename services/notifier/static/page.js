@@ -136,7 +136,7 @@ function render() {
   $("registrations").innerHTML = hall.registrations.map(renderRegistration).join("") || `<p class="empty">${esc(t("none"))}</p>`;
   Object.entries(drafts).forEach(([id, v]) => { if ($(id)) $(id).value = v; });
   if (typing && $(typing)) $(typing).focus();
-  $("reminders").innerHTML = renderNotices(hall.notifications.filter((n) => n.kind === "reminder"));
+  $("reminders").innerHTML = renderNotices(hall.notifications.filter((n) => n.kind !== "policy"));
   $("policies").innerHTML = renderNotices(hall.notifications.filter((n) => n.kind === "policy"));
   $("licences").innerHTML = renderLicences(hall.registrations);
   $("who").textContent = hall.enterprise ? `${t("welcome")}${hall.enterprise.name} · ${hall.enterprise.uscc}` : "";
