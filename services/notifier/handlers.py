@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import structlog
 from pydantic import TypeAdapter
@@ -18,7 +18,7 @@ from contracts.topics import PAGE_CHANGED
 from contracts.topology import TOPOLOGY
 from service_runtime.delivery import Decoded
 from service_runtime.host import Runtime
-from services.notifier.live import PageListeners, decode_page_changed, encode_page_changed
+from services.notifier.live import PageAnnouncer, PageListeners
 from services.notifier.store import Change, MongoTimelineStore, TimelineStore
 from services.notifier.timeline import apply
 
@@ -28,7 +28,6 @@ TimelineEvent = (
     RegistrationSubmitted | DepartmentStatusChanged | RegistrationWithdrawn | RegistrationCorrected
 )
 _TIMELINE_EVENT: TypeAdapter[TimelineEvent] = TypeAdapter(TimelineEvent)
-Announce = Callable[[Iterable[str]], Awaitable[None]]
 
 
 def decode_timeline_event(raw: bytes) -> TimelineEvent:
@@ -36,7 +35,7 @@ def decode_timeline_event(raw: bytes) -> TimelineEvent:
 
 
 def when_status_changed_update_timeline(
-    store: TimelineStore, listeners: PageListeners, announce: Announce
+    store: TimelineStore, announcer: PageAnnouncer
 ) -> Callable[[Sequence[Decoded[TimelineEvent]]], Awaitable[None]]:
     async def handle(batch: Sequence[Decoded[TimelineEvent]]) -> None:
         by_registration: defaultdict[str, list[TimelineEvent]] = defaultdict(list)
@@ -52,32 +51,31 @@ def when_status_changed_update_timeline(
             for done in outgoing:
                 log.info("registration_completed", registration_id=done.registration_id)
         stored = await store.save(changes)
-        listeners.notify({c.loaded.timeline.registration_id: c.loaded.timeline for c in changes})
-        if changes:
-            await announce(c.loaded.timeline.registration_id for c in changes)
+        await announcer.timelines_changed(
+            {c.loaded.timeline.registration_id: c.loaded.timeline for c in changes}
+        )
         await store.publish(stored)
 
     return handle
 
 
-def page_announcer(runtime: Runtime) -> Announce:
-    async def announce(registration_ids: Iterable[str]) -> None:
-        payload = encode_page_changed(registration_ids)
+def page_announcer(runtime: Runtime, listeners: PageListeners) -> PageAnnouncer:
+    async def publish(payload: bytes) -> None:
         await runtime.publish(PAGE_CHANGED, "page", payload, {"content-type": "application/json"})
 
-    return announce
+    return PageAnnouncer(listeners, publish)
 
 
-def subscribe_timeline(runtime: Runtime, store: TimelineStore, listeners: PageListeners) -> None:
+def subscribe_timeline(runtime: Runtime, store: TimelineStore, announcer: PageAnnouncer) -> None:
     runtime.subscribe_batches(
         TOPOLOGY.subscription_for("notifier"),
         decode=decode_timeline_event,
-        handle=when_status_changed_update_timeline(store, listeners, page_announcer(runtime)),
+        handle=when_status_changed_update_timeline(store, announcer),
         name="when_status_changed_update_timeline",
     )
 
     async def when_page_changed_wake_streams(raw: bytes) -> None:
-        listeners.wake(decode_page_changed(raw))
+        announcer.on_announcement(raw)
 
     runtime.subscribe_broadcast(PAGE_CHANGED, when_page_changed_wake_streams, "page_changed")
 
@@ -88,5 +86,7 @@ async def timeline_component(runtime: Runtime) -> None:
     await database[MongoTimelineStore.collection_name].create_index("outbox_pending")
     await database[MongoTimelineStore.collection_name].create_index("uscc")
     store, listeners = MongoTimelineStore(database, relay), PageListeners()
+    announcer = page_announcer(runtime, listeners)
     runtime.state["timelines"], runtime.state["listeners"] = store, listeners
-    subscribe_timeline(runtime, store, listeners)
+    runtime.state["announcer"] = announcer
+    subscribe_timeline(runtime, store, announcer)

@@ -112,9 +112,11 @@ async def _stream(
                 yield ": keepalive\n\n"
                 last_sent = time.monotonic()
             # Woken by any instance's change; the slow poll only covers a lost wake-up signal.
-            _, pushed = await changes.next(timeout=POLL_SECONDS)
+            changed = await changes.next(timeout=POLL_SECONDS)
+            if changed and not changed.timelines:
+                continue  # only its notifications changed: nothing for this stream
             timeline = (
-                pushed.get(registration_id)
+                changed.fresh.get(registration_id)
                 or await store.find(registration_id)
                 or Timeline(registration_id)
             )

@@ -1,8 +1,10 @@
 """Wake live streams when a registration's page changes, whichever notifier instance changed it.
 
-The instance that folds an event wakes its own streams at once and hands them the fresh
-timeline; it also announces the change on PAGE_CHANGED, which every instance reads without a
-consumer group, so streams connected to the others re-read the store and follow within a fetch.
+The instance that changes a page (folds an event, stores a notification) wakes its own streams
+at once, handing them the fresh timeline, and announces the change on PAGE_CHANGED. Every
+instance reads that topic without a consumer group and wakes its streams for changes made by
+the others, which re-read the store; an instance skips its own announcements. A wake says what
+changed, the timeline or the notifications, so a stream re-reads only that.
 """
 
 from __future__ import annotations
@@ -11,9 +13,24 @@ import asyncio
 import contextlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from uuid import uuid4
 
 from services.notifier.timeline import Timeline
+
+INSTANCE = uuid4().hex  # this process, to skip its own announcements
+Publish = Callable[[bytes], Awaitable[None]]
+
+
+@dataclass
+class Changes:
+    timelines: set[str] = field(default_factory=set)
+    fresh: dict[str, Timeline] = field(default_factory=dict)  # timelines this process wrote
+    notifications: set[str] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(self.timelines or self.notifications)
 
 
 class Subscription:
@@ -25,43 +42,46 @@ class Subscription:
 
     def __init__(self, registration_ids: Iterable[str]) -> None:
         self.registration_ids = frozenset(registration_ids)
-        self._changed = asyncio.Event()
-        self._registrations: set[str] = set()
-        self._timelines: dict[str, Timeline] = {}
+        self._signal = asyncio.Event()
+        self._changes = Changes()
 
-    def _mark(self, registration_id: str, timeline: Timeline | None) -> None:
-        self._registrations.add(registration_id)
+    def mark_timeline(self, registration_id: str, timeline: Timeline | None) -> None:
+        self._changes.timelines.add(registration_id)
         if timeline is not None:
-            self._timelines[registration_id] = timeline
+            self._changes.fresh[registration_id] = timeline
         else:
-            self._timelines.pop(registration_id, None)  # re-read: a fresher copy may exist
-        self._changed.set()
+            self._changes.fresh.pop(registration_id, None)  # re-read: a fresher copy exists
+        self._signal.set()
 
-    async def next(self, timeout: float) -> tuple[set[str], dict[str, Timeline]]:
-        """What changed since the last call (and fresh timelines where known); empty on timeout."""
+    def mark_notifications(self, registration_id: str) -> None:
+        self._changes.notifications.add(registration_id)
+        self._signal.set()
+
+    async def next(self, timeout: float) -> Changes:
+        """What changed since the last call; empty after `timeout`."""
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._changed.wait(), timeout)
-        changed, timelines = self._registrations, self._timelines
-        self._registrations, self._timelines = set(), {}
-        self._changed.clear()
-        return changed, timelines
+            await asyncio.wait_for(self._signal.wait(), timeout)
+        changes, self._changes = self._changes, Changes()
+        self._signal.clear()
+        return changes
 
 
 class PageListeners:
     def __init__(self) -> None:
         self._subscriptions: defaultdict[str, set[Subscription]] = defaultdict(set)
 
-    def notify(self, timelines: Mapping[str, Timeline]) -> None:
-        """Fresh timelines written by this process."""
-        for rid, timeline in timelines.items():
-            for subscription in self._subscriptions.get(rid, ()):
-                subscription._mark(rid, timeline)  # noqa: SLF001 - the listeners own the marks
-
-    def wake(self, registration_ids: Iterable[str]) -> None:
-        """Something changed elsewhere (another instance, or a notification): re-read."""
+    def _each(self, registration_ids: Iterable[str]) -> Iterator[tuple[str, Subscription]]:
         for rid in registration_ids:
-            for subscription in self._subscriptions.get(rid, ()):
-                subscription._mark(rid, None)  # noqa: SLF001 - the listeners own the marks
+            for subscription in tuple(self._subscriptions.get(rid, ())):
+                yield rid, subscription
+
+    def timelines_changed(self, fresh: Mapping[str, Timeline | None]) -> None:
+        for rid, subscription in self._each(fresh):
+            subscription.mark_timeline(rid, fresh[rid])
+
+    def notifications_changed(self, registration_ids: Iterable[str]) -> None:
+        for rid, subscription in self._each(registration_ids):
+            subscription.mark_notifications(rid)
 
     @contextlib.contextmanager
     def subscribe(self, registration_ids: Iterable[str]) -> Iterator[Subscription]:
@@ -78,13 +98,45 @@ class PageListeners:
                     del self._subscriptions[rid]
 
 
-def encode_page_changed(registration_ids: Iterable[str]) -> bytes:
-    return json.dumps(sorted(set(registration_ids))).encode()
+class PageAnnouncer:
+    """Wakes this instance's streams at once, and the other instances' through the bus."""
+
+    def __init__(self, listeners: PageListeners, publish: Publish) -> None:
+        self.listeners = listeners
+        self._publish = publish
+
+    async def timelines_changed(self, fresh: Mapping[str, Timeline]) -> None:
+        if fresh:
+            self.listeners.timelines_changed(fresh)
+            await self._publish(encode_page_changed(timelines=fresh))
+
+    async def notifications_changed(self, registration_ids: Iterable[str]) -> None:
+        rids = set(registration_ids)
+        if rids:
+            self.listeners.notifications_changed(rids)
+            await self._publish(encode_page_changed(notifications=rids))
+
+    def on_announcement(self, raw: bytes) -> None:
+        origin, timelines, notifications = decode_page_changed(raw)
+        if origin == INSTANCE:
+            return  # this process woke its streams when it made the change
+        self.listeners.timelines_changed(dict.fromkeys(timelines))
+        self.listeners.notifications_changed(notifications)
 
 
-def decode_page_changed(raw: bytes) -> list[str]:
+def encode_page_changed(timelines: Iterable[str] = (), notifications: Iterable[str] = ()) -> bytes:
+    return json.dumps(
+        {"from": INSTANCE, "timelines": sorted(timelines), "notifications": sorted(notifications)}
+    ).encode()
+
+
+def decode_page_changed(raw: bytes) -> tuple[str, list[str], list[str]]:
     value = json.loads(raw)
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        msg = "page-changed payload must be a list of registration ids"
+    if not isinstance(value, dict):
+        msg = "page-changed payload must be an object"
         raise TypeError(msg)
-    return value
+    lists = [value.get("timelines", []), value.get("notifications", [])]
+    if not all(isinstance(v, list) and all(isinstance(i, str) for i in v) for v in lists):
+        msg = "page-changed lists must hold registration ids"
+        raise TypeError(msg)
+    return str(value.get("from", "")), lists[0], lists[1]

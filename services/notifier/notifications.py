@@ -61,16 +61,18 @@ class NotificationStore:
         await self.collection.create_index([("registration_id", 1), ("created_at", -1)])
         await self.collection.create_index("dispatch_pending")
 
-    async def add(self, notifications: Sequence[Notification]) -> None:
-        """Store the new ones; those already stored (same id) are left as they are."""
+    async def add(self, notifications: Sequence[Notification]) -> set[str]:
+        """Store the new ones; those already stored (same id) are left as they are: their ids."""
         if not notifications:
-            return
+            return set()
         try:
             await self.collection.insert_many([n.document() for n in notifications], ordered=False)
         except BulkWriteError as error:
-            others = [e for e in error.details.get("writeErrors", []) if e["code"] != DUPLICATE_KEY]
-            if others:
+            failures = error.details.get("writeErrors", [])
+            if any(e["code"] != DUPLICATE_KEY for e in failures):
                 raise
+            return {notifications[e["index"]].id for e in failures}
+        return set()
 
     async def existing_ids(self, ids: Sequence[str]) -> set[str]:
         cursor = self.collection.find({"_id": {"$in": list(ids)}}, {"_id": 1})

@@ -33,7 +33,7 @@ from service_runtime.access import issue_access_token
 from service_runtime.host import Runtime
 from service_runtime.problems import Problem
 from services.notifier.http import timeline_snapshot
-from services.notifier.live import PageListeners
+from services.notifier.live import Changes, PageListeners
 from services.notifier.notifications import Notification, NotificationStore
 from services.notifier.session import (
     require_owned,
@@ -340,17 +340,20 @@ async def _stream(request: Request, runtime: Runtime, rids: list[str]) -> AsyncI
         while (
             time.monotonic() - started < STREAM_MAX_SECONDS and not await request.is_disconnected()
         ):
-            changed, pushed = await changes.next(timeout=POLL_SECONDS)
-            if not changed:
-                changed = set(rids)  # a lost wake-up costs at most one poll
+            changed = await changes.next(timeout=POLL_SECONDS)
+            if not changed:  # a lost wake-up costs at most one poll
+                changed = Changes(timelines=set(rids), notifications=set(rids))
                 yield ": keepalive\n\n"
-            fetched = await _store(runtime).find_many([r for r in changed if r not in pushed])
-            for rid in sorted(changed):
-                view = registration_view(runtime, rid, pushed.get(rid) or fetched.get(rid))
+            unread = [r for r in changed.timelines if r not in changed.fresh]
+            fetched = await _store(runtime).find_many(unread) if unread else {}
+            for rid in sorted(changed.timelines):
+                timeline = changed.fresh.get(rid) or fetched.get(rid)
+                view = registration_view(runtime, rid, timeline)
                 if sent.get(rid) != (digest := _digest(view)):
                     sent[rid] = digest
                     yield _event("registration", view)
-            notices = await _notifications(runtime, rids)
-            if sent.get("notifications") != (digest := _digest(notices)):
-                sent["notifications"] = digest
-                yield _event("notifications", notices)
+            if changed.notifications:
+                notices = await _notifications(runtime, rids)
+                if sent.get("notifications") != (digest := _digest(notices)):
+                    sent["notifications"] = digest
+                    yield _event("notifications", notices)

@@ -8,7 +8,7 @@ channel delivered it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Annotated, Any
 from uuid import NAMESPACE_URL, uuid5
@@ -25,7 +25,7 @@ from contracts.topology import TOPOLOGY
 from service_runtime.delivery import Decoded
 from service_runtime.host import Runtime
 from services.notifier.channels import Channel, Contacts, OutgoingMessage, build_channels, deliver
-from services.notifier.handlers import page_announcer
+from services.notifier.live import PageAnnouncer
 from services.notifier.notifications import Notification, NotificationStore, notification_id
 from services.notifier.profile import matches
 from services.notifier.progress import Notice, progress_notice
@@ -43,7 +43,6 @@ PushEvent = Annotated[
 ]
 _PUSH_EVENT: TypeAdapter[PushEvent] = TypeAdapter(PushEvent)
 Publish = Callable[[str, str, bytes, dict[str, str]], Awaitable[None]]
-Announce = Callable[[Iterable[str]], Awaitable[None]]
 
 
 def decode_push_event(raw: bytes) -> PushEvent:
@@ -159,7 +158,7 @@ def when_pushed_notify_enterprises(
     audience: Audience,
     store: NotificationStore,
     channels: Sequence[Channel],
-    announce: Announce,
+    announcer: PageAnnouncer,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> Callable[[Sequence[Decoded[PushEvent]]], Awaitable[None]]:
     async def handle(batch: Sequence[Decoded[PushEvent]]) -> None:
@@ -175,12 +174,15 @@ def when_pushed_notify_enterprises(
                 else [event.registration_id]
             )
             created.extend(notifications_for(notice, rids, now()))
-        await store.add(created)
-        pending = await store.pending([n.id for n in created])
-        profiles = await audience.profiles(list({n.registration_id for n in pending}))
+        known = await store.add(created)
+        # Stored before (a redelivery): send again only what a crash left unsent.
+        pending = [n for n in created if n.id not in known]
+        pending += await store.pending(list(known)) if known else []
+        rids = list({n.registration_id for n in pending})
+        profiles = await audience.profiles(rids) if channels and rids else {}
         await dispatch(pending, profiles, store, channels, now)
         if created:
-            await announce({n.registration_id for n in created})
+            await announcer.notifications_changed({n.registration_id for n in created})
             log.info("notifications_pushed", count=len(created), dispatched=len(pending))
 
     return handle
@@ -240,7 +242,7 @@ async def push_component(runtime: Runtime) -> None:
         TOPOLOGY.subscription_for("notifier.notifications"),
         decode=decode_push_event,
         handle=when_pushed_notify_enterprises(
-            audience, store, build_channels(runtime.settings), page_announcer(runtime)
+            audience, store, build_channels(runtime.settings), runtime.state["announcer"]
         ),
         name="when_pushed_notify_enterprises",
     )

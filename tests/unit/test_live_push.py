@@ -1,0 +1,71 @@
+"""Waking live streams: nothing lost between waits, own announcements skipped, kinds kept apart."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from services.notifier.live import PageAnnouncer, PageListeners, decode_page_changed
+from services.notifier.timeline import Timeline
+
+
+class Bus:
+    def __init__(self):
+        self.sent = []
+
+    async def __call__(self, payload):
+        self.sent.append(payload)
+
+
+async def test_changes_made_while_a_stream_is_busy_wait_for_its_next_call():
+    listeners = PageListeners()
+    with listeners.subscribe(["a", "b"]) as subscription:
+        listeners.timelines_changed({"a": Timeline("a")})  # before the stream waits
+        listeners.notifications_changed(["b"])
+        listeners.timelines_changed({"c": Timeline("c")})  # someone else's
+        changes = await subscription.next(timeout=0.01)
+        assert changes.timelines == {"a"}
+        assert set(changes.fresh) == {"a"}
+        assert changes.notifications == {"b"}
+        assert not await subscription.next(timeout=0.01)
+    listeners.timelines_changed({"a": None})  # after unsubscribing: nobody to wake, no error
+
+
+async def test_a_wake_without_a_timeline_drops_the_stale_one_so_the_stream_re_reads():
+    listeners = PageListeners()
+    with listeners.subscribe(["a"]) as subscription:
+        listeners.timelines_changed({"a": Timeline("a")})
+        listeners.timelines_changed({"a": None})
+        changes = await subscription.next(timeout=0.01)
+        assert changes.timelines == {"a"}
+        assert changes.fresh == {}
+
+
+async def test_an_instance_skips_its_own_announcements_and_follows_the_others():
+    bus = Bus()
+    here, there = PageListeners(), PageListeners()
+    announcer = PageAnnouncer(here, bus)
+    with here.subscribe(["a"]) as local:
+        await announcer.timelines_changed({"a": Timeline("a")})
+        assert (await local.next(timeout=0.01)).fresh["a"].registration_id == "a"
+        announcer.on_announcement(bus.sent[-1])  # its own, read back from the bus
+        assert not await local.next(timeout=0.01)
+
+    other = PageAnnouncer(there, Bus())
+    with there.subscribe(["a"]) as remote:
+        # Another process's announcement: a different origin.
+        origin, timelines, notifications = decode_page_changed(bus.sent[-1])
+        foreign = json.dumps({"from": "elsewhere", "timelines": timelines, "notifications": []})
+        other.on_announcement(foreign.encode())
+        changes = await remote.next(timeout=0.01)
+        assert changes.timelines == {"a"}
+        assert changes.fresh == {}  # it must read the store
+        assert origin != "elsewhere"
+        assert notifications == []
+
+
+@pytest.mark.parametrize("raw", [b"[]", b'{"timelines": "a"}', b'{"notifications": [1]}'])
+def test_a_malformed_announcement_is_refused(raw):
+    with pytest.raises(TypeError):
+        decode_page_changed(raw)
