@@ -68,7 +68,8 @@ def apply(
     """Fold one event in; return the completion event if this event completed the registration."""
     if timeline.has_seen(str(event.event_id)):
         return []
-    timeline.last_event_at = max(timeline.last_event_at or event.occurred_at, event.occurred_at)
+    at = stored_precision(event.occurred_at)
+    timeline.last_event_at = max(timeline.last_event_at or at, at)
     if isinstance(event, RegistrationCorrected):
         timeline.profile = profile_of(event.form)
         fields: dict[str, Any] = {
@@ -81,7 +82,7 @@ def apply(
             + ", ".join(event.changed_paths),
         }
     elif isinstance(event, RegistrationWithdrawn):
-        timeline.withdrawn_at = event.occurred_at
+        timeline.withdrawn_at = at
         fields = {
             "department": "registration",
             "status": "withdrawn",
@@ -90,7 +91,7 @@ def apply(
             "message_en": "the enterprise withdrew the application",
         }
     elif isinstance(event, RegistrationSubmitted):
-        timeline.submitted_at = event.occurred_at
+        timeline.submitted_at = at
         timeline.profile = timeline.profile or profile_of(event.form)
         fields = {
             "department": "registration",
@@ -104,7 +105,7 @@ def apply(
         if any(r.rule == "registration_withdrawn" for r in event.reasons):
             # A department closed its case for the withdrawal before the notifier saw the
             # withdrawal itself: the registration is withdrawn, never completed.
-            timeline.withdrawn_at = timeline.withdrawn_at or event.occurred_at
+            timeline.withdrawn_at = timeline.withdrawn_at or at
         zh, en = _describe(event, topology)
         fields = {
             "department": event.department,
@@ -121,20 +122,25 @@ def apply(
         {
             "seq": len(timeline.entries) + 1,  # arrival order: the live stream's event id
             "event_id": str(event.event_id),
-            "occurred_at": event.occurred_at,
+            "occurred_at": at,
             **fields,
         }
     )
     timeline.overall_status = overall_status(timeline, topology)
     if timeline.overall_status == "completed" and timeline.completed_event_id is None:
-        completed = _completion(timeline, event.occurred_at)
+        completed = _completion(timeline, at)
         timeline.completed_event_id = str(completed.event_id)
-        timeline.completed_at = event.occurred_at
+        timeline.completed_at = at
         timeline.uscc = next(
             (a.number for a in completed.artefacts if a.kind == USCC_ARTEFACT), None
         )
         return [completed]
     return []
+
+
+def stored_precision(moment: datetime) -> datetime:
+    """MongoDB keeps milliseconds: a timeline in memory must order exactly as one read back."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def overall_status(timeline: Timeline, topology: Topology = TOPOLOGY) -> str:

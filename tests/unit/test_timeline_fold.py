@@ -126,3 +126,16 @@ def test_a_case_closed_for_the_withdrawal_arriving_first_never_completes_the_reg
     completions = [c for e in events for c in apply(timeline, e)]
     assert completions == []
     assert timeline.overall_status == "withdrawn"
+
+
+def test_a_timeline_in_memory_orders_exactly_as_one_read_back_from_the_database():
+    # MongoDB keeps milliseconds; two events 0.4 ms apart must not swap places on a re-read.
+    later = status("tax", DepartmentStatus.RECEIVED, 0, at=T0 + timedelta(microseconds=400))
+    earlier = status("police", DepartmentStatus.RECEIVED, 0, at=T0 + timedelta(microseconds=100))
+    timeline = Timeline(RID)
+    apply(timeline, later)
+    apply(timeline, earlier)
+    assert all(e["occurred_at"].microsecond % 1000 == 0 for e in timeline.entries)
+    in_memory = [e["event_id"] for e in timeline.ordered_entries()]
+    read_back = Timeline(RID, entries=[dict(e) for e in timeline.entries])
+    assert [e["event_id"] for e in read_back.ordered_entries()] == in_memory
