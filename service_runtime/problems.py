@@ -22,6 +22,7 @@ _STATUS_TEXT = {
     409: ("与当前状态冲突", "conflicts with the current state"),
     415: ("请使用 application/json", "content type must be application/json"),
     422: ("提交内容未通过校验", "the submission failed validation"),
+    429: ("请求过于频繁，请稍后再试", "too many requests, please try again later"),
     500: ("服务内部错误，请稍后重试", "internal error, please retry later"),
     503: ("服务暂不可用", "service unavailable"),
 }
@@ -55,7 +56,10 @@ def problem_response(
 def install_problem_handlers(app: FastAPI) -> None:
     async def on_problem(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, Problem)  # noqa: S101 - registered for Problem only
-        return problem_response(exc.status, exc.code, exc.errors, **exc.extra)
+        response = problem_response(exc.status, exc.code, exc.errors, **exc.extra)
+        if "retry_after" in exc.extra:
+            response.headers["Retry-After"] = str(exc.extra["retry_after"])
+        return response
 
     async def on_http(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)  # noqa: S101

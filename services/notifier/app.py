@@ -10,6 +10,7 @@ from services.notifier.handlers import timeline_component
 from services.notifier.http import router
 from services.notifier.ops import ops_component
 from services.notifier.ops import router as ops_router
+from services.notifier.page import page_component
 from services.notifier.page import router as page_router
 from services.notifier.push import push_component
 
@@ -17,7 +18,7 @@ from services.notifier.push import push_component
 def create_app(settings: Settings) -> FastAPI:
     return create_service_app(
         settings,
-        [timeline_component, push_component, ops_component],
+        [timeline_component, push_component, ops_component, page_component],
         routers=[router, page_router, ops_router],
         title="Enterprise Page notifier",
     )

@@ -32,6 +32,7 @@ from contracts.topology import TOPOLOGY
 from service_runtime.access import issue_access_token
 from service_runtime.host import Runtime
 from service_runtime.problems import Problem
+from service_runtime.ratelimit import RateLimit
 from services.notifier.http import timeline_snapshot
 from services.notifier.live import Changes, PageListeners
 from services.notifier.notifications import Notification, NotificationStore
@@ -109,9 +110,15 @@ async def enterprise_home(
     return FileResponse(STATIC / "page.html", headers={"Cache-Control": "no-store"})
 
 
+def _limited(request: Request, kind: str) -> None:
+    limits: dict[str, RateLimit] = _runtime(request).state["page_limits"]
+    limits[kind](request)
+
+
 @router.post("/page/api/session", status_code=204)
 async def create_session(request: Request, body: SignIn) -> Response:
     """Sign in with a registration id and its access token; adds it to this browser's session."""
+    _limited(request, "sign_in")
     response = Response(status_code=204)
     sign_in(request, response, _runtime(request).settings, body.registration_id, body.access_token)
     return response
@@ -150,6 +157,7 @@ async def stream(request: Request) -> StreamingResponse:
 @router.post("/page/api/registrations", status_code=202)
 async def submit_through_page(request: Request) -> Response:
     """Submit the one form; on acceptance this browser is signed in to the new registration."""
+    _limited(request, "write")
     runtime = _runtime(request)
     headers = {"content-type": request.headers.get("content-type", "application/json")}
     if key := request.headers.get("idempotency-key"):
@@ -164,6 +172,7 @@ async def submit_through_page(request: Request) -> Response:
 
 @router.post("/page/api/registrations/{registration_id}/corrections", status_code=202)
 async def correct_through_page(request: Request, registration_id: RegistrationPath) -> Response:
+    _limited(request, "write")
     runtime = _runtime(request)
     require_owned(request, runtime.settings, registration_id)
     headers = {
@@ -194,6 +203,14 @@ async def refresh_session(request: Request) -> Response:
     response = Response(status_code=204)
     write_session(response, runtime.settings, require_session(request, runtime.settings))
     return response
+
+
+async def page_component(runtime: Runtime) -> None:
+    per_minute = runtime.settings.page_rate_limit_per_minute
+    runtime.state["page_limits"] = {
+        "sign_in": RateLimit(per_minute, name="sign-ins"),
+        "write": RateLimit(per_minute, name="submissions and corrections"),
+    }
 
 
 def _store(runtime: Runtime) -> MongoTimelineStore:
