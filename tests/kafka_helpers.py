@@ -22,8 +22,24 @@ async def read_until(
     topic: str,
     done: Callable[[list[ConsumerRecord]], bool],
     timeout: float = 30.0,
+    rounds: int = 3,
 ) -> list[ConsumerRecord]:
-    """Read the whole topic (no group, nothing committed) until `done` holds or the deadline."""
+    """Read the whole topic (no group, nothing committed) until `done` holds or the deadline.
+
+    Each round reads from the beginning with a fresh consumer: a fetch that stalls on the local
+    broker (seen once under load) cannot hide a record for the whole wait.
+    """
+    records: list[ConsumerRecord] = []
+    for _ in range(rounds):
+        records = await _read_round(bootstrap, topic, done, timeout / rounds)
+        if done(records):
+            break
+    return records
+
+
+async def _read_round(
+    bootstrap: str, topic: str, done: Callable[[list[ConsumerRecord]], bool], timeout: float
+) -> list[ConsumerRecord]:
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=50
     )
