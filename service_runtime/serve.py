@@ -27,4 +27,7 @@ def serve(build: Callable[[Settings], FastAPI], service: str, default_port: int)
         log_level=settings.log_level.lower(),
         access_log=False,
         timeout_graceful_shutdown=5,
+        # Longer than clients' own idle pools (httpx: 5 s), so a client never reuses a
+        # connection the server is closing at that moment; put load balancers' idle timeout lower.
+        timeout_keep_alive=75,
     )

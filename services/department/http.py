@@ -17,6 +17,7 @@ from services.department.case import Case, CaseClosedError, NotCaseOwnerError, O
 from services.department.handlers import DepartmentDesk
 from services.department.officers import claim_case, decide_case
 
+DECISION_ATTEMPTS = 3
 router = APIRouter(prefix="/api/v1/departments/{department}", tags=["officers"])
 DepartmentPath = Annotated[str, Path(pattern=r"^[a-z][a-z_]{1,30}$")]
 RegistrationPath = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
@@ -147,16 +148,20 @@ async def decide(
         Reason(rule=f"officer_{body.decision}", passed=body.decision == "approve", **r.model_dump())
         for r in body.reasons
     )
-    try:
-        case = await decide_case(
-            desk, registration_id, officer.officer_id, OfficerDecision(body.decision, reasons)
-        )
-    except NotCaseOwnerError:
-        raise Problem(403, "case_not_claimed_by_you") from None
-    except CaseClosedError as closed:
-        raise Problem(409, "case_closed", case_status=str(closed)) from None
-    except ConcurrentUpdateError:
-        raise Problem(409, "case_changed_retry") from None
+    decision = OfficerDecision(body.decision, reasons)
+    for attempt in range(1, DECISION_ATTEMPTS + 1):
+        try:
+            case = await decide_case(desk, registration_id, officer.officer_id, decision)
+            break
+        except NotCaseOwnerError:
+            raise Problem(403, "case_not_claimed_by_you") from None
+        except CaseClosedError as closed:
+            raise Problem(409, "case_closed", case_status=str(closed)) from None
+        except ConcurrentUpdateError:
+            # The department's own consumer wrote the case at the same moment: decide again on
+            # the fresh case (the lifecycle refuses if it has closed meanwhile).
+            if attempt == DECISION_ATTEMPTS:
+                raise Problem(409, "case_changed_retry") from None
     if case is None:
         raise Problem(404, "case_not_found")
     return _view(case)
