@@ -41,7 +41,6 @@ from services.notifier.session import (
     require_session,
     sign_in,
     sign_out,
-    write_session,
 )
 from services.notifier.store import MongoTimelineStore
 from services.notifier.timeline import Timeline
@@ -49,6 +48,7 @@ from services.notifier.timeline import Timeline
 router = APIRouter(tags=["enterprise page"])
 STATIC = FilePath(__file__).parent / "static"
 FORM_SCHEMA = RegistrationForm.model_json_schema()
+DEPARTMENT_LABELS = {d.name: {"zh": d.label_zh, "en": d.label_en} for d in TOPOLOGY.departments}
 SAMPLE_FORM = FilePath(__file__).parents[2] / "examples" / "registration.json"
 RegistrationPath = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 STREAM_MAX_SECONDS = 3600.0
@@ -197,14 +197,6 @@ async def department_form_through_page(
     return _relay(await _forward(runtime, "GET", path, headers, None))
 
 
-@router.post("/page/api/session/refresh", status_code=204, include_in_schema=False)
-async def refresh_session(request: Request) -> Response:
-    runtime = _runtime(request)
-    response = Response(status_code=204)
-    write_session(response, runtime.settings, require_session(request, runtime.settings))
-    return response
-
-
 async def page_component(runtime: Runtime) -> None:
     per_minute = runtime.settings.page_rate_limit_per_minute
     runtime.state["page_limits"] = {
@@ -274,7 +266,7 @@ def registration_view(runtime: Runtime, rid: str, timeline: Timeline | None) -> 
     view["name"] = (timeline.profile or {}).get("name")
     view["uscc"] = timeline.uscc
     view["corrections"] = _corrections(timeline)
-    view["labels"] = {d.name: {"zh": d.label_zh, "en": d.label_en} for d in TOPOLOGY.departments}
+    view["labels"] = DEPARTMENT_LABELS
     view["documents"] = [
         {
             "department": d,
