@@ -29,6 +29,7 @@ from service_runtime.kafka import build_broker, consumer_options, ensure_topics
 from service_runtime.logging import configure_logging
 from service_runtime.mongo import Document, build_mongo_client
 from service_runtime.outbox import OutboxRelay
+from service_runtime.pacing import pace
 from service_runtime.problems import install_problem_handlers, problem_response
 from service_runtime.settings import Settings
 from service_runtime.telemetry import build_tracer_provider
@@ -96,7 +97,15 @@ class Runtime:
         subscriber = self.broker.subscriber(
             *topics, **consumer_options(self.settings, group), decoder=_raw_bytes, title=name
         )
+        self._pace(subscriber)
         subscriber(on_batch)
+
+    def _pace(self, subscriber: Any) -> None:  # noqa: ANN401 - a FastStream subscriber
+        pace(
+            subscriber,
+            busy_wait_ms=self.settings.kafka_fetch_max_wait_ms,
+            idle_wait_ms=self.settings.kafka_idle_fetch_max_wait_ms,
+        )
 
     def subscribe_broadcast(
         self, topic: str, handle: Callable[[bytes], Awaitable[None]], name: str
@@ -106,21 +115,26 @@ class Runtime:
         For wake-up signals only; a lost signal must cost latency, never data.
         """
 
-        async def on_message(body: bytes) -> None:
-            try:
-                await handle(body)
-            except (ValueError, TypeError) as error:
-                log.warning("broadcast_ignored", topic=topic, error=repr(error))
+        async def on_messages(body: list[bytes], msg: KafkaMessage) -> None:  # noqa: ARG001
+            raw = msg.raw_message
+            for record in raw if isinstance(raw, (list, tuple)) else (raw,):
+                try:
+                    await handle(record.value or b"")
+                except (ValueError, TypeError) as error:
+                    log.warning("broadcast_ignored", topic=topic, error=repr(error))
 
-        on_message.__name__ = name
+        on_messages.__name__ = name
         subscriber = self.broker.subscriber(
             topic,
+            batch=True,
+            batch_timeout_ms=self.settings.kafka_idle_after_ms,
             auto_offset_reset="latest",
             fetch_max_wait_ms=self.settings.kafka_fetch_max_wait_ms,
             decoder=_raw_bytes,
             title=name,
         )
-        subscriber(on_message)
+        self._pace(subscriber)
+        subscriber(on_messages)
 
 
 async def _raw_bytes(msg: Any) -> Any:  # noqa: ANN401 - FastStream decoder hook

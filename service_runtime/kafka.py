@@ -40,6 +40,8 @@ def consumer_options(settings: Settings, group_id: str) -> dict[str, Any]:
     return {
         "group_id": group_id,
         "batch": True,
+        # How long a poll waits for data; an empty poll after that marks the consumer idle.
+        "batch_timeout_ms": settings.kafka_idle_after_ms,
         "max_records": settings.kafka_max_batch,
         "auto_offset_reset": "earliest",
         "fetch_max_wait_ms": settings.kafka_fetch_max_wait_ms,

@@ -20,6 +20,13 @@ class Settings(BaseSettings):
     kafka_replication_factor: int = Field(default=1, ge=1, alias="KAFKA_REPLICATION_FACTOR")
     # The broker holds a fetch this long when idle; the client default (500 ms) costs every hop.
     kafka_fetch_max_wait_ms: int = Field(default=15, ge=0, alias="KAFKA_FETCH_MAX_WAIT_MS")
+    # After this long without a message a consumer polls with the idle wait instead (pacing.py):
+    # the local broker's CPU with no traffic is its polling. On real Kafka a fetch returns as soon
+    # as data arrives, so a long idle wait costs no latency there.
+    kafka_idle_after_ms: int = Field(default=1_000, ge=10, alias="KAFKA_IDLE_AFTER_MS")
+    kafka_idle_fetch_max_wait_ms: int = Field(
+        default=500, ge=0, alias="KAFKA_IDLE_FETCH_MAX_WAIT_MS"
+    )
     kafka_session_timeout_ms: int = Field(default=10_000, alias="KAFKA_SESSION_TIMEOUT_MS")
     kafka_max_batch: int = Field(default=200, ge=1, alias="KAFKA_MAX_BATCH")
 
