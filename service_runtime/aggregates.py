@@ -20,7 +20,7 @@ from pymongo.errors import BulkWriteError
 from service_runtime.outbox import Stored, outbox_fields_for_new_document, with_outbox_append
 
 Document = dict[str, Any]
-NO_OUTBOX = {"outbox": 0, "outbox_sent_ids": 0}
+NO_OUTBOX = {"outbox": 0}
 
 
 class ConcurrentUpdateError(RuntimeError):
@@ -32,7 +32,6 @@ class Versioned:
     id: str
     document: Document | None  # None: not stored yet
     rev: int = 0
-    outbox_rev: int = 0
 
 
 @dataclass
@@ -60,16 +59,13 @@ class VersionedCollection:
         missing = [i for i in ids if i not in cached]
         found = (
             {
-                doc["_id"]: Versioned(doc["_id"], doc, doc.get("rev", 1), doc.get("outbox_rev", 1))
+                doc["_id"]: Versioned(doc["_id"], doc, doc.get("rev", 1))
                 async for doc in self.collection.find({"_id": {"$in": missing}}, NO_OUTBOX)
             }
             if missing
             else {}
         )
-        hits = {
-            i: Versioned(i, copy.deepcopy(v.document), v.rev, v.outbox_rev)
-            for i, v in cached.items()
-        }
+        hits = {i: Versioned(i, copy.deepcopy(v.document), v.rev) for i, v in cached.items()}
         return {i: hits.get(i) or found.get(i) or Versioned(i, None) for i in ids}
 
     def forget(self, ids: Sequence[str]) -> None:
@@ -90,19 +86,12 @@ class VersionedCollection:
             raise ConcurrentUpdateError("a document's revision moved on")
         for w in writes:
             self._remember(w)
-        return [
-            Stored(
-                w.read.id, 1 if w.read.document is None else w.read.outbox_rev + 1, list(w.outbox)
-            )
-            for w in writes
-            if w.outbox
-        ]
+        return [Stored(w.read.id, list(w.outbox)) for w in writes if w.outbox]
 
     def _remember(self, write: Write) -> None:
         read = write.read
         rev = 1 if read.document is None else read.rev + 1
-        outbox_rev = 1 if read.document is None else read.outbox_rev + (1 if write.outbox else 0)
-        self._cache[read.id] = Versioned(read.id, copy.deepcopy(write.state), rev, outbox_rev)
+        self._cache[read.id] = Versioned(read.id, copy.deepcopy(write.state), rev)
         self._cache.move_to_end(read.id)
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)

@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
-from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 
 from contracts.events import Envelope
@@ -41,8 +40,6 @@ def outbox_entry(topic: str, event: Envelope) -> Document:
 def outbox_fields_for_new_document(entries: Sequence[Document]) -> Document:
     return {
         "outbox": list(entries),
-        "outbox_rev": 1,
-        "outbox_sent_ids": [],
         "outbox_pending": bool(entries),
         "outbox_updated_at": datetime.now(UTC),
     }
@@ -54,28 +51,43 @@ def with_outbox_append(update: Document, entries: Sequence[Document]) -> Documen
         return update
     merged = {op: dict(fields) for op, fields in update.items()}
     merged.setdefault("$push", {})["outbox"] = {"$each": list(entries)}
-    merged.setdefault("$inc", {})["outbox_rev"] = 1
     merged.setdefault("$set", {}).update(
         {"outbox_pending": True, "outbox_updated_at": datetime.now(UTC)}
     )
     return merged
 
 
+def all_published(event_ids: Sequence[str]) -> Document:
+    """Matches a document whose outbox holds no entry outside `event_ids` (or none at all)."""
+    return {"outbox": {"$not": {"$elemMatch": {"event_id": {"$nin": list(event_ids)}}}}}
+
+
 @dataclass(frozen=True)
 class Stored:
-    """Entries one write appended, and the document's outbox revision after that write."""
+    """Entries one write appended to one document's outbox."""
 
     document_id: str
-    outbox_rev: int
     entries: Sequence[Document]
 
 
 class OutboxRelay:
-    def __init__(self, collection: AsyncCollection[Document], publish: Publish) -> None:
+    """Publishes stored entries, then clears them from their documents.
+
+    Clearing is one statement per `linger` for everything published meanwhile: a document's
+    outbox is emptied only if every entry in it was published, so an entry appended after
+    the publish, or left behind by a failed publish, stays for the next round or the sweeper.
+    Sent entries are removed, not kept: the events live on the topics.
+    """
+
+    def __init__(
+        self, collection: AsyncCollection[Document], publish: Publish, linger: float = 0.25
+    ) -> None:
         self._collection = collection
         self._publish = publish
+        self._linger = linger
         self._queue: asyncio.Queue[Stored] = asyncio.Queue()
-        self._marks: list[UpdateOne] = []
+        self._published: dict[str, set[str]] = {}  # document id -> event ids published
+        self._previous: dict[str, set[str]] = {}  # the round before, for appends in between
         self._marks_waiting = asyncio.Event()
 
     async def publish_stored(self, stored: Sequence[Stored]) -> int:
@@ -83,33 +95,36 @@ class OutboxRelay:
         if not stored:
             return 0
         await asyncio.gather(*(self._publish_in_order(s.entries) for s in stored))
-        # Clear `pending` only if nothing was appended since: otherwise the sweeper finishes it.
-        marks = [
-            UpdateOne(
-                {"_id": s.document_id, "outbox_rev": s.outbox_rev},
-                {
-                    "$set": {"outbox_pending": False},
-                    "$addToSet": {"outbox_sent_ids": {"$each": [e["event_id"] for e in s.entries]}},
-                },
+        for s in stored:
+            self._published.setdefault(s.document_id, set()).update(
+                e["event_id"] for e in s.entries
             )
-            for s in stored
-        ]
-        # Marks are coalesced into one write every few milliseconds: a crash before the
-        # write only means the sweeper publishes those events again, which consumers absorb.
-        self._marks.extend(marks)
         self._marks_waiting.set()
         return sum(len(s.entries) for s in stored)
 
-    async def write_marks_forever(self, linger: float = 0.05) -> None:
+    async def clear_published(self) -> None:
+        """One update for every document published since the last call."""
+        published, self._published = self._published, {}
+        if not published:
+            return
+        event_ids = set().union(*published.values(), *self._previous.values())
+        try:
+            await self._collection.update_many(
+                {"_id": {"$in": list(published)}, **all_published(sorted(event_ids))},
+                {"$set": {"outbox": [], "outbox_pending": False}},
+            )
+        except Exception as error:  # noqa: BLE001 - the entries stay pending; the sweeper retries
+            log.warning("outbox_clear_failed", error=repr(error), size=len(published))
+        self._previous = published
+
+    async def write_marks_forever(self) -> None:
+        # A crash before the clearing write only means the sweeper publishes those events
+        # again, which consumers absorb (they are idempotent by event id).
         while True:
             await self._marks_waiting.wait()
-            await asyncio.sleep(linger)
+            await asyncio.sleep(self._linger)
             self._marks_waiting.clear()
-            marks, self._marks = self._marks, []
-            try:
-                await self._collection.bulk_write(marks, ordered=False)
-            except Exception as error:  # noqa: BLE001 - the entries stay pending; the sweeper retries
-                log.warning("outbox_mark_failed", error=repr(error), size=len(marks))
+            await self.clear_published()
 
     def enqueue(self, stored: Stored) -> None:
         """Publish soon, coalesced with other writers' entries into one batch."""
@@ -131,28 +146,14 @@ class OutboxRelay:
             "outbox_pending": True,
             "outbox_updated_at": {"$lt": datetime.now(UTC) - older_than},
         }
-        projection = {"outbox": 1, "outbox_rev": 1, "outbox_sent_ids": 1}
-        docs = await self._collection.find(query, projection).limit(SWEEP_LIMIT).to_list(None)
-        pending = []
-        for doc in docs:
-            sent = set(doc.get("outbox_sent_ids", []))
-            entries = [e for e in doc["outbox"] if e["event_id"] not in sent]
-            pending.append(Stored(doc["_id"], doc["outbox_rev"], entries))
-        if not pending:
+        docs = await self._collection.find(query, {"outbox": 1}).limit(SWEEP_LIMIT).to_list(None)
+        if not docs:
             return 0
-        # A document with nothing left to send still needs its flag cleared.
-        await self.publish_stored([s for s in pending if s.entries])
-        empty = [
-            UpdateOne(
-                {"_id": s.document_id, "outbox_rev": s.outbox_rev},
-                {"$set": {"outbox_pending": False}},
-            )
-            for s in pending
-            if not s.entries
-        ]
-        if empty:
-            await self._collection.bulk_write(empty, ordered=False)
-        return sum(len(s.entries) for s in pending)
+        sent = await self.publish_stored([Stored(d["_id"], d.get("outbox") or []) for d in docs])
+        for doc in docs:
+            self._published.setdefault(doc["_id"], set())
+        await self.clear_published()  # now: a document with nothing left also gets cleared
+        return sent
 
     async def sweep_forever(self, interval: float, grace: timedelta) -> None:
         while True:

@@ -75,7 +75,7 @@ class MongoRegistrationStore:
                 raise NameTakenError(event.form.enterprise.name) from None
             raise
         # Stored: publish soon, batched with other requests; the sweeper covers a crash here.
-        self._relay.enqueue(Stored(event.registration_id, 1, [entry]))
+        self._relay.enqueue(Stored(event.registration_id, [entry]))
         return None
 
     async def form_hash_for(self, registration_id: str) -> str | None:
@@ -94,11 +94,11 @@ class MongoRegistrationStore:
         doc = await self._registrations.find_one_and_update(
             {"_id": event.registration_id, "status": "submitted"},
             update,
-            projection={"outbox_rev": 1},
+            projection={"_id": 1},
             return_document=ReturnDocument.AFTER,
         )
         if doc is not None:
-            self._relay.enqueue(Stored(event.registration_id, doc["outbox_rev"], [entry]))
+            self._relay.enqueue(Stored(event.registration_id, [entry]))
             return "withdrawn_now"
         current = await self._registrations.find_one({"_id": event.registration_id}, {"status": 1})
         return "not_found" if current is None else str(current["status"])
@@ -140,14 +140,14 @@ class MongoRegistrationStore:
                     "correction_round": {"$in": [None, expected_round]},
                 },
                 with_outbox_append({"$set": fields}, [entry]),
-                projection={"outbox_rev": 1},
+                projection={"_id": 1},
                 return_document=ReturnDocument.AFTER,
             )
         except DuplicateKeyError:
             raise NameTakenError(event.form.enterprise.name) from None
         if doc is None:
             return False
-        self._relay.enqueue(Stored(event.registration_id, doc["outbox_rev"], [entry]))
+        self._relay.enqueue(Stored(event.registration_id, [entry]))
         return True
 
     async def mark_completed(self, registration_ids: Sequence[str]) -> None:

@@ -29,7 +29,7 @@ async def test_an_outbox_entry_is_published_in_the_trace_it_was_written_in(sampl
         trace_id = format(span.get_span_context().trace_id, "032x")
 
     relay = OutboxRelay(collection=_NoMarks(), publish=publish)
-    await relay.publish_stored([Stored("r1", 1, [entry])])  # later, outside the span
+    await relay.publish_stored([Stored("r1", [entry])])  # later, outside the span
     assert seen == [entry["trace"]["traceparent"]]
     assert trace_id in seen[0]
 
