@@ -114,9 +114,10 @@ class Lifecycle:
         case.form = form.model_dump(mode="json")
         case.enterprise_name = form.enterprise.name
         case.received_at = now
-        out = [self._emit(case, DepartmentStatus.RECEIVED, now, "system")]
+        # One event per review: its outcome says the form arrived. A separate `received` event,
+        # followed at once by the outcome, doubled the status traffic and the timeline writes.
         if case.withdrawn:  # the withdrawal overtook the form
-            return [*out, self._close_as_withdrawn(case, now)]
+            return [self._close_as_withdrawn(case, now)]
         if not self.spec.applies(form):
             reason = _reason(
                 "department_applies",
@@ -125,17 +126,16 @@ class Lifecycle:
                 en="not applicable to this enterprise",
             )
             return [
-                *out,
-                self._emit(case, DepartmentStatus.NOT_APPLICABLE, now, "rules", reasons=(reason,)),
+                self._emit(case, DepartmentStatus.NOT_APPLICABLE, now, "rules", reasons=(reason,))
             ]
         if self._failed_prerequisite(case):
-            return [*out, *self._close_as_not_applicable(case, now)]
+            return self._close_as_not_applicable(case, now)
         reasons = tuple(evaluate(form) for evaluate in self.spec.rules)
         case.reasons = [r.model_dump() for r in reasons]
         if all(r.passed for r in reasons):
-            return [*out, *self._approve_when_ready(case, now, "rules", reasons)]
+            return self._approve_when_ready(case, now, "rules", reasons)
         case.deadline_at = due
-        return [*out, self._emit(case, DepartmentStatus.IN_REVIEW, now, "rules", reasons=reasons)]
+        return [self._emit(case, DepartmentStatus.IN_REVIEW, now, "rules", reasons=reasons)]
 
     def on_prerequisite(
         self, case: Case, event: DepartmentStatusChanged, now: datetime

@@ -44,7 +44,7 @@ def statuses(events):
 
 def test_a_dependent_waits_for_the_market_then_issues(sample_form):
     police, case = Lifecycle(POLICE), Case(RID, "police")
-    assert statuses(police.on_form(case, submitted(sample_form), T0, T0)) == ["received", "waiting"]
+    assert statuses(police.on_form(case, submitted(sample_form), T0, T0)) == ["waiting"]
     assert statuses(police.on_prerequisite(case, market_decision(sample_form), T0)) == ["approved"]
     assert police.on_prerequisite(case, market_decision(sample_form), T0) == []  # replay
 
@@ -52,10 +52,7 @@ def test_a_dependent_waits_for_the_market_then_issues(sample_form):
 def test_a_prerequisite_approval_arriving_before_the_form_is_remembered(sample_form):
     police, case = Lifecycle(POLICE), Case(RID, "police")
     assert police.on_prerequisite(case, market_decision(sample_form), T0) == []
-    assert statuses(police.on_form(case, submitted(sample_form), T0, T0)) == [
-        "received",
-        "approved",
-    ]
+    assert statuses(police.on_form(case, submitted(sample_form), T0, T0)) == ["approved"]
 
 
 def test_dependents_close_as_not_applicable_when_the_market_rejects(sample_form):
@@ -72,8 +69,7 @@ def in_review_case(sample_form):
     police, case = Lifecycle(POLICE), Case(RID, "police")
     police.on_prerequisite(case, market_decision(sample_form), T0)
     assert statuses(police.on_form(case, submitted(sample_form), T0, T0 + timedelta(days=1))) == [
-        "received",
-        "in_review",
+        "in_review"
     ]
     return police, case
 
@@ -143,7 +139,4 @@ def test_a_withdrawal_closes_an_open_case_and_stops_later_decisions(sample_form)
 def test_a_withdrawal_that_overtakes_the_form_closes_the_case_on_arrival(sample_form):
     police, case = Lifecycle(POLICE), Case(RID, "police")
     assert police.on_withdrawn(case, T0) == []
-    assert statuses(police.on_form(case, submitted(sample_form), T0, T0)) == [
-        "received",
-        "not_applicable",
-    ]
+    assert statuses(police.on_form(case, submitted(sample_form), T0, T0)) == ["not_applicable"]

@@ -76,7 +76,7 @@ def test_only_departments_whose_view_changed_review_again(sample_form):
     sample_form["seals"]["kinds"] = ["company", "contract"]
     corrected = round_two(sample_form, "seals.kinds")
     again = police.on_corrected(police_case, corrected, T0, T0)
-    assert [(e.round, e.status.value) for e in again] == [(2, "received"), (2, "approved")]
+    assert [(e.round, e.status.value) for e in again] == [(2, "approved")]
     assert len(again[-1].artefacts) == 2  # a filing number for each seal now requested
     assert tax.on_corrected(tax_case, corrected, T0, T0) == []  # tax does not see the seals
     assert tax_case.round == 1
@@ -101,4 +101,4 @@ def test_a_department_that_asked_reviews_again_even_if_its_view_did_not_change(s
     sample_form["seals"]["maker_id"] = "GZ-SEAL-001"
     corrected = round_two(sample_form, "seals.maker_id")
     statuses = [e.status.value for e in police.on_corrected(case, corrected, T0, T0)]
-    assert statuses == ["received", "waiting"]  # rules pass now; the market has not reported here
+    assert statuses == ["waiting"]  # rules pass now; the market has not reported here

@@ -28,7 +28,7 @@ def submitted(form_data):
 
 
 def market_approval(form_data):
-    _, approved = Lifecycle(MARKET).on_form(Case(RID, "market"), submitted(form_data), NOW, NOW)
+    (approved,) = Lifecycle(MARKET).on_form(Case(RID, "market"), submitted(form_data), NOW, NOW)
     assert approved.status == DepartmentStatus.APPROVED
     return approved
 
