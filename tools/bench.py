@@ -1,7 +1,15 @@
 """`make bench`: open-loop load against a running stack (`make run`).
 
-Submits N registrations at a fixed rate, whatever the system's pace, and measures each one
-from the submit request to the moment the enterprise's live stream reports `completed`.
+Submits registrations at a fixed rate, whatever the system's pace, and measures each one from
+the submit request to the moment the enterprise's live stream reports `completed`.
+
+    make bench                                    10/s x 600
+    make bench BENCH_ARGS="--rate 50 --count 3000"
+    make bench BENCH_ARGS="--soak"                10/s for 10 minutes, one row per minute
+    make bench BENCH_ARGS="--find-max"            the highest rate the stack sustains
+
+Each run also reports, per completed registration, the CPU each process of the stack used,
+the database's operations (serverStatus opcounters) and the messages written per topic.
 """
 
 from __future__ import annotations
@@ -9,17 +17,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import statistics
 import sys
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 from tqdm import tqdm
 
+from tools.bench_probes import per_registration, snapshot
+
 ROOT = Path(__file__).resolve().parent.parent
+SOAK_RATE, SOAK_MINUTES = 10.0, 10
+FIND_MAX_RATES = (10, 20, 40, 60, 80, 100, 120, 150)
 
 
 def uuid_trade_name() -> str:
@@ -35,83 +47,156 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
 
 
+def summary(latencies: list[float]) -> str:
+    if not latencies:
+        return "none completed"
+    qs = "  ".join(f"p{q:g} {percentile(latencies, q):.0f}" for q in (50, 95, 99, 99.9))
+    return f"{qs}  max {max(latencies):.0f} ms"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    submitted_at: float  # seconds since the run started
+    latency_ms: float | None  # None: failed
+    accept_ms: float = 0.0
+    error: str = ""
+
+
 async def one_registration(
-    client: httpx.AsyncClient, args: argparse.Namespace, form: dict[str, Any], bar: tqdm
-) -> tuple[float, float] | str:
+    client: httpx.AsyncClient, args: argparse.Namespace, form: dict[str, Any], t0: float
+) -> Outcome:
     started = time.perf_counter()
     form = {
         **form,
         "enterprise": {**form["enterprise"], "name": f"广州南沙{uuid_trade_name()}科技有限公司"},
     }
-    response = await client.post(f"{args.registration_url}/api/v1/registrations", json=form)
-    if response.status_code != 202:  # noqa: PLR2004
-        bar.update()
-        return f"submit {response.status_code}"
-    accepted = time.perf_counter()
-    body = response.json()
-    url = f"{args.notifier_url}/api/v1/registrations/{body['registration_id']}/stream"
-    headers = {"Authorization": f"Bearer {body['access_token']}"}
-    outcome: tuple[float, float] | str = "stream ended without a final status"
-    async with client.stream("GET", url, headers=headers) as stream:
-        event = ""
-        async for line in stream.aiter_lines():
-            if line.startswith("event: "):
-                event = line[7:]
-            elif line.startswith("data: ") and event == "end":
-                status = json.loads(line[6:])["overall_status"]
-                done = time.perf_counter()
-                outcome = (done - started, accepted - started) if status == "completed" else status
-                break
-    bar.update()
-    return outcome
+    at = started - t0
+    try:
+        response = await client.post(f"{args.registration_url}/api/v1/registrations", json=form)
+        if response.status_code != 202:  # noqa: PLR2004
+            return Outcome(at, None, error=f"submit {response.status_code}")
+        accept_ms = (time.perf_counter() - started) * 1000
+        body = response.json()
+        url = f"{args.notifier_url}/api/v1/registrations/{body['registration_id']}/stream"
+        headers = {"Authorization": f"Bearer {body['access_token']}"}
+        async with client.stream("GET", url, headers=headers) as stream:
+            event = ""
+            async for line in stream.aiter_lines():
+                if line.startswith("event: "):
+                    event = line[7:]
+                elif line.startswith("data: ") and event == "end":
+                    status = json.loads(line[6:])["overall_status"]
+                    if status != "completed":
+                        return Outcome(at, None, error=status)
+                    done_ms = (time.perf_counter() - started) * 1000
+                    return Outcome(at, done_ms, accept_ms)
+    except httpx.HTTPError as error:
+        return Outcome(at, None, error=repr(error))
+    return Outcome(at, None, error="stream ended without a final status")
 
 
-async def run(args: argparse.Namespace) -> int:
+async def load(args: argparse.Namespace, rate: float, count: int) -> tuple[list[Outcome], float]:
+    """Submit `count` registrations at `rate`; (outcomes, seconds until the last completed)."""
     form = json.loads((ROOT / "examples" / "registration.json").read_text("utf-8"))
     limits = httpx.Limits(max_connections=None, max_keepalive_connections=200)
     async with httpx.AsyncClient(timeout=args.timeout, limits=limits) as client:
-        bar = tqdm(total=args.count, desc=f"{args.rate}/s", unit="reg")
+        bar = tqdm(total=count, desc=f"{rate:g}/s", unit="reg", disable=args.quiet)
         tasks = []
         t0 = time.perf_counter()
-        for i in range(args.count):  # open loop: the schedule never waits for completions
-            delay = t0 + i / args.rate - time.perf_counter()
+        for i in range(count):  # open loop: the schedule never waits for completions
+            delay = t0 + i / rate - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one_registration(client, args, form, bar)))
-        submitted_for = time.perf_counter() - t0
-        results = await asyncio.gather(*tasks, return_exceptions=True)
+            task = asyncio.create_task(one_registration(client, args, form, t0))
+            task.add_done_callback(lambda _: bar.update())
+            tasks.append(task)
+        outcomes = list(await asyncio.gather(*tasks))
         elapsed = time.perf_counter() - t0
         bar.close()
-    ok = [r for r in results if isinstance(r, tuple)]
-    failed = [r for r in results if not isinstance(r, tuple)]
-    latencies = [r[0] * 1000 for r in ok]
-    accepts = [r[1] * 1000 for r in ok]
-    print(f"offered rate      {args.rate}/s for {args.count} registrations ({submitted_for:.1f} s)")
-    print(f"completed         {len(ok)} / {args.count}   failed: {len(failed)}")
+    return outcomes, elapsed
+
+
+def report(outcomes: list[Outcome], elapsed: float, rate: float, warmup: float) -> dict[str, Any]:
+    measured = [o for o in outcomes if o.submitted_at >= warmup]
+    ok = [o.latency_ms for o in measured if o.latency_ms is not None]
+    failed = [o for o in outcomes if o.latency_ms is None]
+    throughput = sum(o.latency_ms is not None for o in outcomes) / elapsed
+    print(f"offered           {rate:g}/s, {len(outcomes)} registrations, warm-up {warmup:g} s")
+    print(
+        f"completed         {len(outcomes) - len(failed)} / {len(outcomes)}  failed: {len(failed)}"
+    )
     if failed:
-        print(f"first failures    {[str(f) for f in failed[:3]]}")
-    if latencies:
+        print(f"first failures    {[f.error for f in failed[:3]]}")
+    print(f"throughput        {throughput:.1f} completed/s over {elapsed:.1f} s")
+    print(f"submit->completed {summary([v for v in ok if v is not None])}  (after warm-up)")
+    accepts = [o.accept_ms for o in measured if o.latency_ms is not None]
+    if accepts:
         print(
-            f"throughput        {len(ok) / elapsed:.1f} completed registrations/s over {elapsed:.1f} s"
+            f"submit (HTTP 202) p50 {percentile(accepts, 50):.0f}  p99 {percentile(accepts, 99):.0f} ms"
         )
-        print(
-            "submit->completed "
-            f"p50 {statistics.median(latencies):.0f} ms  p95 {percentile(latencies, 95):.0f} ms  "
-            f"p99 {percentile(latencies, 99):.0f} ms  max {max(latencies):.0f} ms"
-        )
-        print(
-            f"submit (HTTP 202) p50 {statistics.median(accepts):.0f} ms  p95 {percentile(accepts, 95):.0f} ms"
-        )
-    return 0 if not failed else 1
+    p99 = percentile(ok, 99) if ok else float("inf")
+    return {"throughput": throughput, "p99": p99, "failed": len(failed)}
+
+
+async def measured_run(args: argparse.Namespace, rate: float, count: int) -> dict[str, Any]:
+    before = await snapshot(args.mongodb_uri, args.kafka)
+    outcomes, elapsed = await load(args, rate, count)
+    after = await snapshot(args.mongodb_uri, args.kafka)
+    result = report(outcomes, elapsed, rate, args.warmup)
+    completed = sum(o.latency_ms is not None for o in outcomes)
+    for line in per_registration(before, after, completed):
+        print(line)
+    if args.soak:
+        print("\nminute  submitted  failed   p50     p99  (ms)")
+        for minute in range(int(max(o.submitted_at for o in outcomes) // 60) + 1):
+            rows = [o for o in outcomes if minute * 60 <= o.submitted_at < (minute + 1) * 60]
+            lat = [o.latency_ms for o in rows if o.latency_ms is not None]
+            p50 = percentile(lat, 50) if lat else float("nan")
+            p99 = percentile(lat, 99) if lat else float("nan")
+            fails = sum(o.latency_ms is None for o in rows)
+            print(f"{minute + 1:>6}  {len(rows):>9}  {fails:>6}  {p50:>6.0f}  {p99:>6.0f}")
+    return result
+
+
+async def find_max(args: argparse.Namespace) -> int:
+    """Step the rate up; the highest with throughput >= 95% of offered and p99 < 1 s wins."""
+    best = 0.0
+    for rate in FIND_MAX_RATES:
+        print(f"\n=== {rate}/s for {args.step_seconds:g} s")
+        result = await measured_run(args, rate, int(rate * args.step_seconds))
+        held = result["throughput"] >= 0.95 * rate and result["p99"] < 1000 and not result["failed"]  # noqa: PLR2004
+        print(f"held: {'yes' if held else 'no'}")
+        if not held:
+            break
+        best = rate
+        await asyncio.sleep(5)  # let the stack drain before the next step
+    print(f"\nhighest sustained rate: {best:g} registrations/s")
+    return 0
+
+
+async def run(args: argparse.Namespace) -> int:
+    if args.find_max:
+        return await find_max(args)
+    rate = SOAK_RATE if args.soak else args.rate
+    count = int(SOAK_RATE * 60 * SOAK_MINUTES) if args.soak else args.count
+    result = await measured_run(args, rate, count)
+    return 0 if not result["failed"] else 1
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rate", type=float, default=10.0, help="registrations per second")
-    parser.add_argument("--count", type=int, default=200)
+    parser.add_argument("--count", type=int, default=600)
+    parser.add_argument("--warmup", type=float, default=5.0, help="seconds excluded at the start")
+    parser.add_argument("--soak", action="store_true", help="10/s for 10 minutes, per minute")
+    parser.add_argument("--find-max", action="store_true", help="the highest sustained rate")
+    parser.add_argument("--step-seconds", type=float, default=30.0, help="--find-max step length")
     parser.add_argument("--registration-url", default="http://127.0.0.1:8001")
     parser.add_argument("--notifier-url", default="http://127.0.0.1:8002")
+    parser.add_argument("--mongodb-uri", default="mongodb://127.0.0.1:27017/?retryWrites=false")
+    parser.add_argument("--kafka", default="127.0.0.1:9092")
     parser.add_argument("--timeout", type=float, default=120.0)
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return asyncio.run(run(parser.parse_args()))
 
 
