@@ -48,7 +48,12 @@ async def test_a_requested_correction_is_reviewed_again_by_that_department_only(
 
         timeline = await wait_for_overall(client, live_stack, rid, token, {"completed"}, timeout=90)
     rounds = Counter((e["department"], e.get("round", 1)) for e in timeline["entries"])
-    assert rounds["police", 2] == 2, timeline  # received and approved again in round 2
+    assert rounds["police", 2] == 1, timeline  # one review in round 2: approved again
+    assert [
+        e["status"]
+        for e in timeline["entries"]
+        if e.get("round") == 2 and e["department"] == "police"
+    ] == ["approved"]
     assert all(r == 1 for (department, r) in rounds if department not in {"police", "registration"})
     assert any(e["status"] == "corrected" for e in timeline["entries"])
     async with httpx.AsyncClient(timeout=10) as client:

@@ -113,7 +113,7 @@ async def test_the_live_stream_sends_entries_and_resumes_after_last_event_id(
                     end = json.loads(line[6:])
                     break
         assert ids == list(range(1, len(ids) + 1))
-        assert len(ids) >= 15
+        assert len(ids) >= 8  # submitted, then at least one decision from each of 7 departments
         assert end["overall_status"] == "completed"
         resume = {**auth, "Last-Event-ID": str(len(ids) - 2)}
         async with client.stream("GET", url, headers=resume) as response:
