@@ -62,7 +62,8 @@ class Runtime:
         )
 
     def outbox_relay(self, database: AsyncDatabase[Document], collection: str) -> OutboxRelay:
-        relay = OutboxRelay(database[collection], self.publish)
+        linger = self.settings.outbox_clear_linger_ms / 1000
+        relay = OutboxRelay(database[collection], self.publish, linger=linger)
         interval = self.settings.outbox_sweep_interval_ms / 1000
         self.background.append(lambda: relay.sweep_forever(interval, timedelta(seconds=5)))
         self.background.append(relay.publish_enqueued_forever)

@@ -36,7 +36,11 @@ class Settings(BaseSettings):
 
     delivery_max_attempts: int = Field(default=4, ge=1, alias="DELIVERY_MAX_ATTEMPTS")
     delivery_backoff_ms: int = Field(default=100, ge=0, alias="DELIVERY_BACKOFF_MS")
-    outbox_sweep_interval_ms: int = Field(default=1_000, ge=50, alias="OUTBOX_SWEEP_INTERVAL_MS")
+    # The sweeper only recovers what a crash or a broker error left (entries older than 5 s);
+    # on an idle stack every sweep is a query for nothing, so it runs as often as the grace.
+    outbox_sweep_interval_ms: int = Field(default=5_000, ge=50, alias="OUTBOX_SWEEP_INTERVAL_MS")
+    # How long published entries gather before one update clears them all from their documents.
+    outbox_clear_linger_ms: int = Field(default=1_000, ge=0, alias="OUTBOX_CLEAR_LINGER_MS")
 
     access_token_secret: SecretStr = Field(
         default=SecretStr("local-development-only-change-me"), alias="ACCESS_TOKEN_SECRET"

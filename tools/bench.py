@@ -193,7 +193,10 @@ def main() -> int:
     parser.add_argument("--step-seconds", type=float, default=30.0, help="--find-max step length")
     parser.add_argument("--registration-url", default="http://127.0.0.1:8001")
     parser.add_argument("--notifier-url", default="http://127.0.0.1:8002")
-    parser.add_argument("--mongodb-uri", default="mongodb://127.0.0.1:27017/?retryWrites=false")
+    parser.add_argument(
+        "--mongodb-uri",
+        default="mongodb://127.0.0.1:27017/?retryWrites=false&serverMonitoringMode=poll",
+    )
     parser.add_argument("--kafka", default="127.0.0.1:9092")
     parser.add_argument("--timeout", type=float, default=120.0)
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
