@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import copy
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pymongo import UpdateOne
+from pymongo import InsertOne, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError
 
@@ -47,16 +47,31 @@ class VersionedCollection:
     One consumer owns a partition, so its own last write is usually the current state. If
     another writer moved on (a rebalance, a second instance), the revision check fails, the
     cache entries are dropped and the caller retries on fresh state.
+
+    Costs measured on the local database shaped the writes: a new document is an insert (about
+    a fifth of an upsert's cost), and an update sets only the fields that changed and appends
+    to a list that only grew, instead of rewriting the whole document.
     """
 
     def __init__(self, collection: AsyncCollection[Document], cache_size: int = 20_000) -> None:
         self.collection = collection
         self._cache: OrderedDict[str, Versioned] = OrderedDict()
         self._cache_size = cache_size
+        self._must_read: set[str] = set()  # a write lost a race here: read before presuming
 
-    async def load(self, ids: Sequence[str]) -> dict[str, Versioned]:
+    async def load(
+        self, ids: Sequence[str], presumed_new: Collection[str] = ()
+    ) -> dict[str, Versioned]:
+        """The current state of each id; None where nothing is stored yet.
+
+        `presumed_new` are ids whose documents almost surely do not exist yet (their first
+        event is here): they are not looked up. If one does exist, its insert fails as a
+        duplicate, the write raises ConcurrentUpdateError, and the retry reads it.
+        """
         cached = {i: self._cache[i] for i in ids if i in self._cache}
-        missing = [i for i in ids if i not in cached]
+        missing = [
+            i for i in ids if i not in cached and (i not in presumed_new or i in self._must_read)
+        ]
         found = (
             {
                 doc["_id"]: Versioned(doc["_id"], doc, doc.get("rev", 1))
@@ -65,12 +80,16 @@ class VersionedCollection:
             if missing
             else {}
         )
+        self._must_read.difference_update(missing)
         hits = {i: Versioned(i, copy.deepcopy(v.document), v.rev) for i, v in cached.items()}
         return {i: hits.get(i) or found.get(i) or Versioned(i, None) for i in ids}
 
     def forget(self, ids: Sequence[str]) -> None:
         for i in ids:
             self._cache.pop(i, None)
+            self._must_read.add(i)
+        while len(self._must_read) > self._cache_size:
+            self._must_read.pop()
 
     async def save(self, writes: Sequence[Write]) -> list[Stored]:
         if not writes:
@@ -81,7 +100,7 @@ class VersionedCollection:
         except BulkWriteError as error:  # a duplicate key: someone created it first
             self.forget([w.read.id for w in writes])
             raise ConcurrentUpdateError(str(error)[:300]) from error
-        if result.matched_count + result.upserted_count < len(ops):
+        if result.matched_count + result.inserted_count < len(ops):
             self.forget([w.read.id for w in writes])
             raise ConcurrentUpdateError("a document's revision moved on")
         for w in writes:
@@ -97,11 +116,37 @@ class VersionedCollection:
             self._cache.popitem(last=False)
 
 
-def _operation(write: Write) -> UpdateOne:
+def _operation(write: Write) -> InsertOne[Document] | UpdateOne:
     read = write.read
     if read.document is None:
-        # A filter no stored document matches: losing a creation race raises a duplicate key.
+        # Losing a creation race raises a duplicate key on `_id`.
         fields = {**write.state, "rev": 1, **outbox_fields_for_new_document(write.outbox)}
-        return UpdateOne({"_id": read.id, "rev": 0}, {"$set": fields}, upsert=True)
-    update = with_outbox_append({"$set": {**write.state, "rev": read.rev + 1}}, write.outbox)
+        return InsertOne({"_id": read.id, **fields})
+    update = with_outbox_append(_changes(read.document, write.state), write.outbox)
+    update.setdefault("$set", {})["rev"] = read.rev + 1
     return UpdateOne({"_id": read.id, "rev": read.rev}, update)
+
+
+def _changes(before: Document, after: Document) -> Document:
+    """`$set` for the fields that changed; `$push` for lists that only grew at the end."""
+    changed: Document = {}
+    appended: Document = {}
+    for key, value in after.items():
+        old = before.get(key, _ABSENT)
+        if old == value:
+            continue
+        if isinstance(old, list) and isinstance(value, list) and _grew(old, value):
+            appended[key] = {"$each": value[len(old) :]}
+        else:
+            changed[key] = value
+    update: Document = {"$set": changed}
+    if appended:
+        update["$push"] = appended
+    return update
+
+
+def _grew(old: list[Any], new: list[Any]) -> bool:
+    return len(new) > len(old) and new[: len(old)] == old
+
+
+_ABSENT = object()

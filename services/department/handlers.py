@@ -67,7 +67,11 @@ def when_registration_or_prerequisite_changes_decide(
         events = [item.event for item in batch if relevant(item.event)]
         if not events:
             return
-        loaded = await store.load(list(dict.fromkeys(e.registration_id for e in events)))
+        # A form's first delivery opens the case: nothing to look up (see VersionedCollection).
+        first_seen = {e.registration_id for e in events if isinstance(e, RegistrationSubmitted)}
+        loaded = await store.load(
+            list(dict.fromkeys(e.registration_id for e in events)), presumed_new=first_seen
+        )
         before = {rid: asdict(current.case) for rid, current in loaded.items()}
         now = clock()
         emitted: dict[str, list[DepartmentStatusChanged]] = {rid: [] for rid in loaded}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from typing import Any, Protocol
@@ -27,7 +27,9 @@ class LoadedCase:
 
 
 class CaseStore(Protocol):
-    async def load(self, registration_ids: Sequence[str]) -> dict[str, LoadedCase]: ...
+    async def load(
+        self, registration_ids: Sequence[str], presumed_new: Collection[str] = ()
+    ) -> dict[str, LoadedCase]: ...
     async def save(
         self, changes: Sequence[tuple[LoadedCase, Sequence[DepartmentStatusChanged]]]
     ) -> list[Stored]: ...
@@ -52,8 +54,10 @@ class MongoCaseStore:
         await self.collection.create_index("outbox_pending")
         await self.collection.create_index([("status", 1), ("deadline_at", 1)])
 
-    async def load(self, registration_ids: Sequence[str]) -> dict[str, LoadedCase]:
-        read = await self._cases.load(registration_ids)
+    async def load(
+        self, registration_ids: Sequence[str], presumed_new: Collection[str] = ()
+    ) -> dict[str, LoadedCase]:
+        read = await self._cases.load(registration_ids, presumed_new)
         return {
             rid: LoadedCase(_case(rid, self._department, v.document), v) for rid, v in read.items()
         }

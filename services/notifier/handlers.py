@@ -41,7 +41,8 @@ def when_status_changed_update_timeline(
         by_registration: defaultdict[str, list[TimelineEvent]] = defaultdict(list)
         for item in batch:
             by_registration[item.event.registration_id].append(item.event)
-        loaded = await store.load(list(by_registration))
+        first_seen = {e.registration_id for e in events_of(batch, RegistrationSubmitted)}
+        loaded = await store.load(list(by_registration), presumed_new=first_seen)
         changes = []
         for rid, events in by_registration.items():
             before = len(loaded[rid].timeline.entries)
@@ -57,6 +58,10 @@ def when_status_changed_update_timeline(
         await store.publish(stored)
 
     return handle
+
+
+def events_of(batch: Sequence[Decoded[TimelineEvent]], kind: type) -> list[TimelineEvent]:
+    return [item.event for item in batch if isinstance(item.event, kind)]
 
 
 def page_announcer(runtime: Runtime, listeners: PageListeners) -> PageAnnouncer:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -29,7 +29,9 @@ class Change:
 
 
 class TimelineStore(Protocol):
-    async def load(self, registration_ids: Sequence[str]) -> dict[str, Loaded]: ...
+    async def load(
+        self, registration_ids: Sequence[str], presumed_new: Collection[str] = ()
+    ) -> dict[str, Loaded]: ...
     async def save(self, changes: Sequence[Change]) -> list[Stored]: ...
     async def publish(self, stored: Sequence[Stored]) -> None: ...
     async def find(self, registration_id: str) -> Timeline | None: ...
@@ -42,8 +44,10 @@ class MongoTimelineStore:
         self._timelines = VersionedCollection(database[self.collection_name])
         self._relay = relay
 
-    async def load(self, registration_ids: Sequence[str]) -> dict[str, Loaded]:
-        read = await self._timelines.load(registration_ids)
+    async def load(
+        self, registration_ids: Sequence[str], presumed_new: Collection[str] = ()
+    ) -> dict[str, Loaded]:
+        read = await self._timelines.load(registration_ids, presumed_new)
         return {rid: Loaded(_timeline(rid, v.document), v) for rid, v in read.items()}
 
     async def save(self, changes: Sequence[Change]) -> list[Stored]:
