@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import structlog
@@ -24,7 +24,7 @@ from service_runtime.delivery import Decoded
 from service_runtime.host import Component, Runtime
 from service_runtime.settings import Settings
 from services.department.calendar import due_at
-from services.department.case import Lifecycle
+from services.department.case import Lifecycle, snapshot
 from services.department.kit import DepartmentSpec
 from services.department.store import CaseStore, MongoCaseStore
 
@@ -72,7 +72,7 @@ def when_registration_or_prerequisite_changes_decide(
         loaded = await store.load(
             list(dict.fromkeys(e.registration_id for e in events)), presumed_new=first_seen
         )
-        before = {rid: asdict(current.case) for rid, current in loaded.items()}
+        before = {rid: snapshot(current.case) for rid, current in loaded.items()}
         now = clock()
         emitted: dict[str, list[DepartmentStatusChanged]] = {rid: [] for rid in loaded}
         for event in events:
@@ -94,7 +94,7 @@ def when_registration_or_prerequisite_changes_decide(
         changes = {
             rid: (current, emitted[rid])
             for rid, current in loaded.items()
-            if asdict(current.case) != before[rid]
+            if snapshot(current.case) != before[rid]
         }
         stored = await store.save(list(changes.values()))
         for rid, (current, _) in changes.items():
