@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -88,6 +88,37 @@ class DepartmentStatusChanged(Envelope):
     artefacts: tuple[Artefact, ...] = Field(default=(), description="what was issued on approval")
 
 
+class DepartmentDecided(Envelope):
+    """A prerequisite department's final decision, for the departments that wait for it."""
+
+    event_type: Literal["department.decided.v1"] = "department.decided.v1"
+    department: DepartmentName
+    status: Literal[
+        DepartmentStatus.APPROVED, DepartmentStatus.REJECTED, DepartmentStatus.NOT_APPLICABLE
+    ] = Field(description="final: approved, rejected or not_applicable")
+    round: int = Field(default=1, ge=1, description="the review round it closed")
+    artefacts: tuple[Artefact, ...] = Field(
+        default=(), description="what was issued, e.g. the business licence's credit code"
+    )
+
+
+_DECIDED_NAMESPACE = uuid5(NAMESPACE_URL, "https://enterprise-page.example/decided")
+
+
+def decided_fact(status: DepartmentStatusChanged) -> DepartmentDecided:
+    """The narrow fact of a final status; its id derives from the status event's id."""
+    return DepartmentDecided(
+        event_id=uuid5(_DECIDED_NAMESPACE, str(status.event_id)),
+        source=status.source,
+        occurred_at=status.occurred_at,
+        registration_id=status.registration_id,
+        department=status.department,
+        status=status.status,
+        round=status.round,
+        artefacts=status.artefacts,
+    )
+
+
 class RegistrationCompleted(Envelope):
     event_type: Literal["registration.completed.v1"] = "registration.completed.v1"
     departments: dict[str, DepartmentStatus] = Field(description="final status per department")
@@ -116,6 +147,7 @@ class RegistrationCorrected(Envelope):
 AnyEvent = Annotated[
     RegistrationSubmitted
     | DepartmentStatusChanged
+    | DepartmentDecided
     | RegistrationCompleted
     | RegistrationWithdrawn
     | RegistrationCorrected,

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from contracts.dead_letter import DeadLetter
 from contracts.events import (
+    DepartmentDecided,
     DepartmentStatusChanged,
     RegistrationCompleted,
     RegistrationCorrected,
@@ -24,6 +25,7 @@ from contracts.events import (
 from contracts.form import RegistrationForm
 from contracts.notices import PolicyPublished, ReminderDue
 from contracts.topics import (
+    DEPARTMENT_DECIDED,
     DEPARTMENT_STATUS,
     POLICY_PUBLISHED,
     REGISTRATION_COMPLETED,
@@ -42,6 +44,7 @@ ASYNCAPI_FILE = HERE / "asyncapi.json"
 TOPIC_EVENTS: dict[str, type[BaseModel]] = {
     REGISTRATION_SUBMITTED: RegistrationSubmitted,
     DEPARTMENT_STATUS: DepartmentStatusChanged,
+    DEPARTMENT_DECIDED: DepartmentDecided,
     REGISTRATION_COMPLETED: RegistrationCompleted,
     REGISTRATION_WITHDRAWN: RegistrationWithdrawn,
     REGISTRATION_CORRECTED: RegistrationCorrected,

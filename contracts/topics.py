@@ -4,6 +4,9 @@ from typing import Final
 
 REGISTRATION_SUBMITTED: Final = "registration.submitted.v1"
 DEPARTMENT_STATUS: Final = "department.status.v1"
+# Only the final decisions of departments that others wait for: a dependent reads this narrow
+# fact, not every department's every status (which grows with the square of departments).
+DEPARTMENT_DECIDED: Final = "department.decided.v1"
 REGISTRATION_COMPLETED: Final = "registration.completed.v1"
 REGISTRATION_WITHDRAWN: Final = "registration.withdrawn.v1"
 REGISTRATION_CORRECTED: Final = "registration.corrected.v1"
@@ -16,6 +19,7 @@ PAGE_CHANGED: Final = "notifier.page-changed.v1"
 CONTRACT_TOPICS: Final = (
     REGISTRATION_SUBMITTED,
     DEPARTMENT_STATUS,
+    DEPARTMENT_DECIDED,
     REGISTRATION_COMPLETED,
     REGISTRATION_WITHDRAWN,
     REGISTRATION_CORRECTED,

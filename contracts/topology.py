@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from contracts.topics import (
     CONTRACT_TOPICS,
+    DEPARTMENT_DECIDED,
     DEPARTMENT_STATUS,
     POLICY_PUBLISHED,
     REGISTRATION_COMPLETED,
@@ -97,6 +98,11 @@ class Topology:
         found = self.by_name.get(department)
         return found.waits_for if found else ()
 
+    @property
+    def prerequisites(self) -> frozenset[str]:
+        """Departments some other department waits for: they also publish `department.decided`."""
+        return frozenset(p for d in self.departments for p in d.waits_for)
+
     def label_zh(self, department: str) -> str:
         found = self.by_name.get(department)
         return found.label_zh if found else department
@@ -107,12 +113,14 @@ class Topology:
             *(
                 Subscription(
                     consumer=d.name,
-                    # A dependent also reads status events, to learn its prerequisites' decisions.
-                    topics=(*REGISTRATION_FACTS, DEPARTMENT_STATUS)
+                    # A dependent also reads its prerequisites' final decisions, and only those.
+                    topics=(*REGISTRATION_FACTS, DEPARTMENT_DECIDED)
                     if d.waits_for
                     else REGISTRATION_FACTS,
                     group_id=department_group(d.name),
-                    publishes=(DEPARTMENT_STATUS,),
+                    publishes=(DEPARTMENT_STATUS, DEPARTMENT_DECIDED)
+                    if d.name in self.prerequisites
+                    else (DEPARTMENT_STATUS,),
                 )
                 for d in self.departments
             ),

@@ -16,6 +16,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from contracts.events import (
     TERMINAL_STATUSES,
     Artefact,
+    DepartmentDecided,
     DepartmentStatus,
     DepartmentStatusChanged,
     Reason,
@@ -148,7 +149,7 @@ class Lifecycle:
         return [self._emit(case, DepartmentStatus.IN_REVIEW, now, "rules", reasons=reasons)]
 
     def on_prerequisite(
-        self, case: Case, event: DepartmentStatusChanged, now: datetime
+        self, case: Case, event: DepartmentDecided, now: datetime
     ) -> list[DepartmentStatusChanged]:
         if event.department not in self.waits_for or event.status not in TERMINAL_STATUSES:
             return []

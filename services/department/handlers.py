@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import structlog
 
 from contracts.events import (
-    TERMINAL_STATUSES,
+    DepartmentDecided,
     DepartmentStatusChanged,
     RegistrationCompleted,
     RegistrationCorrected,
@@ -32,6 +32,7 @@ log = structlog.get_logger("department")
 Clock = Callable[[], datetime]
 AnyEvent = (
     RegistrationSubmitted
+    | DepartmentDecided
     | DepartmentStatusChanged
     | RegistrationCompleted
     | RegistrationWithdrawn
@@ -57,11 +58,7 @@ def when_registration_or_prerequisite_changes_decide(
     def relevant(event: AnyEvent) -> bool:
         if isinstance(event, RegistrationSubmitted | RegistrationWithdrawn | RegistrationCorrected):
             return True
-        return (
-            isinstance(event, DepartmentStatusChanged)
-            and event.department in lifecycle.waits_for
-            and event.status in TERMINAL_STATUSES
-        )
+        return isinstance(event, DepartmentDecided) and event.department in lifecycle.waits_for
 
     async def handle(batch: Sequence[Decoded[AnyEvent]]) -> None:
         events = [item.event for item in batch if relevant(item.event)]
@@ -88,7 +85,7 @@ def when_registration_or_prerequisite_changes_decide(
                     case, event, now, due_at(now, time_limit)
                 )
             else:
-                assert isinstance(event, DepartmentStatusChanged)  # noqa: S101 - filtered above
+                assert isinstance(event, DepartmentDecided)  # noqa: S101 - filtered above
                 emitted[case.registration_id] += lifecycle.on_prerequisite(case, event, now)
         # Save every case that changed, even silently (a prerequisite noted before the form).
         changes = {

@@ -10,8 +10,14 @@ from typing import Any, Protocol
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
-from contracts.events import DepartmentStatus, DepartmentStatusChanged
-from contracts.topics import DEPARTMENT_STATUS
+from contracts.events import (
+    TERMINAL_STATUSES,
+    DepartmentStatus,
+    DepartmentStatusChanged,
+    decided_fact,
+)
+from contracts.topics import DEPARTMENT_DECIDED, DEPARTMENT_STATUS
+from contracts.topology import TOPOLOGY, Topology
 from service_runtime.aggregates import NO_OUTBOX, Versioned, VersionedCollection, Write
 from service_runtime.mongo import Document
 from service_runtime.outbox import OutboxRelay, Stored, outbox_entry
@@ -69,7 +75,7 @@ class MongoCaseStore:
             Write(
                 loaded.read,
                 _state(loaded.case),
-                [outbox_entry(DEPARTMENT_STATUS, e) for e in events],
+                [entry for e in events for entry in outbox_entries(e)],
             )
             for loaded, events in changes
         ]
@@ -106,6 +112,14 @@ class MongoCaseStore:
             {"status": DepartmentStatus.IN_REVIEW.value, "deadline_at": {"$lte": now}}, {"_id": 1}
         ).limit(limit)
         return [doc["_id"] async for doc in cursor]
+
+
+def outbox_entries(event: DepartmentStatusChanged, topology: Topology = TOPOLOGY) -> list[Document]:
+    """The status for everyone; a prerequisite's final decision also as the narrow fact."""
+    entries = [outbox_entry(DEPARTMENT_STATUS, event)]
+    if event.status in TERMINAL_STATUSES and event.department in topology.prerequisites:
+        entries.append(outbox_entry(DEPARTMENT_DECIDED, decided_fact(event)))
+    return entries
 
 
 def _state(case: Case) -> Document:

@@ -7,8 +7,13 @@ from uuid import uuid4
 import pytest
 from faststream.kafka import TestKafkaBroker
 
-from contracts.events import Artefact, DepartmentStatus, DepartmentStatusChanged
-from contracts.topics import DEPARTMENT_STATUS, REGISTRATION_SUBMITTED, dead_letter_topic
+from contracts.events import Artefact, DepartmentStatus, DepartmentStatusChanged, decided_fact
+from contracts.topics import (
+    DEPARTMENT_DECIDED,
+    DEPARTMENT_STATUS,
+    REGISTRATION_SUBMITTED,
+    dead_letter_topic,
+)
 from service_runtime.aggregates import Versioned
 from service_runtime.host import build_runtime
 from service_runtime.outbox import Stored
@@ -16,7 +21,7 @@ from service_runtime.settings import Settings
 from services.credit.rules import CREDIT
 from services.department.case import Case
 from services.department.handlers import build_desk, subscribe_department
-from services.department.store import LoadedCase
+from services.department.store import LoadedCase, outbox_entries
 from services.tax.rules import TAX
 from tests.events import submitted_event
 
@@ -46,9 +51,10 @@ class InMemoryCaseStore:
     async def publish(self, stored):
         for item in stored:
             for event in item.entries:
-                await self._publish(
-                    DEPARTMENT_STATUS, item.document_id, event.model_dump_json().encode(), {}
-                )
+                for entry in outbox_entries(event):  # the topics MongoCaseStore writes
+                    await self._publish(
+                        entry["topic"], item.document_id, entry["payload"].encode(), {}
+                    )
 
 
 def wire(runtime, spec):
@@ -97,7 +103,8 @@ async def test_tax_waits_for_the_market_then_approves(runtime, sample_form):
         await broker.publish(event.model_dump_json().encode(), REGISTRATION_SUBMITTED, key=b"k")
         tax = [s.status.value for s in statuses if s.department == "tax"]
         assert tax == ["waiting"]  # rules passed; the market had not decided yet
-        await broker.publish(market_approved.model_dump_json().encode(), DEPARTMENT_STATUS)
+        fact = decided_fact(market_approved)
+        await broker.publish(fact.model_dump_json().encode(), DEPARTMENT_DECIDED)
         await broker.publish(event.model_dump_json().encode(), REGISTRATION_SUBMITTED, key=b"k")
 
     tax_events = [s for s in statuses if s.department == "tax"]

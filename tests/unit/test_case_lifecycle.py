@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from contracts.events import decided_fact
 from services.department.calendar import CHINA, due_at
 from services.department.case import (
     Case,
@@ -35,7 +36,7 @@ def market_decision(form_data, *, approve=True):
     if not approve:
         case.claimed_by = "m1"
         events += lifecycle.on_officer(case, OfficerDecision("reject"), "m1", T0)
-    return events[-1]
+    return decided_fact(events[-1])  # what a dependent reads: the narrow fact
 
 
 def statuses(events):

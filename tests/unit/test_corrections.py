@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from uuid import uuid4
 
-from contracts.events import RegistrationCorrected, RegistrationSubmitted
+from contracts.events import RegistrationCorrected, RegistrationSubmitted, decided_fact
 from contracts.form import RegistrationForm
 from services.department.case import Case, Lifecycle, OfficerDecision, touches
 from services.police.rules import POLICE
@@ -65,7 +65,7 @@ def test_only_departments_whose_view_changed_review_again(sample_form):
     )
     market = Lifecycle(MARKET)
     market_case = Case(RID, "market")
-    market_approval = market.on_form(market_case, submitted, T0, T0)[-1]
+    market_approval = decided_fact(market.on_form(market_case, submitted, T0, T0)[-1])
     police, tax = Lifecycle(POLICE), Lifecycle(TAX)
     police_case, tax_case = Case(RID, "police"), Case(RID, "tax")
     for lifecycle, case in ((police, police_case), (tax, tax_case)):

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from contracts.events import DepartmentStatus, DepartmentStatusChanged
+from contracts.events import DepartmentStatus, DepartmentStatusChanged, decided_fact
 from contracts.identifiers import is_valid_uscc
 from service_runtime.settings import Settings
 from services.bank.rules import BANK
@@ -30,7 +30,7 @@ def submitted(form_data):
 def market_approval(form_data):
     (approved,) = Lifecycle(MARKET).on_form(Case(RID, "market"), submitted(form_data), NOW, NOW)
     assert approved.status == DepartmentStatus.APPROVED
-    return approved
+    return decided_fact(approved)
 
 
 def decide(spec, form_data):
