@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import uvicorn
 from fastapi import FastAPI
+from pydantic import ValidationError
 
 from service_runtime.settings import Settings
 
@@ -18,8 +19,20 @@ def settings_for(service: str, default_port: int) -> Settings:
     )
 
 
+def refusal(error: ValidationError) -> str:
+    """Only the messages: pydantic's own rendering echoes the input, secrets included."""
+    lines = []
+    for e in error.errors(include_input=False, include_url=False):
+        where = ".".join(map(str, e["loc"]))
+        lines.append(f"{where}: {e['msg']}" if where else e["msg"])
+    return "\n".join(lines)
+
+
 def serve(build: Callable[[Settings], FastAPI], service: str, default_port: int) -> None:
-    settings = settings_for(service, default_port)
+    try:
+        settings = settings_for(service, default_port)
+    except ValidationError as error:
+        raise SystemExit(refusal(error)) from None
     uvicorn.run(
         build(settings),
         host=settings.http_host,

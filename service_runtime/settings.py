@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from service_runtime.hardening import unsafe_secrets
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True)
 
+    # `local` is a developer's machine, the only place the development secrets are accepted.
+    # Anything else refuses to start on them (hardening.py); docker-compose.yml sets production.
+    environment: Literal["local", "staging", "production"] = Field(
+        default="local", alias="ENVIRONMENT"
+    )
     service_name: str = Field(default="registration", alias="SERVICE_NAME")
     http_host: str = Field(default="127.0.0.1", alias="HTTP_HOST")
     http_port: int = Field(default=8001, alias="HTTP_PORT")
@@ -99,6 +108,20 @@ class Settings(BaseSettings):
     )
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     otel_traces_exporter: str = Field(default="none", alias="OTEL_TRACES_EXPORTER")
+
+    @model_validator(mode="after")
+    def _refuse_development_secrets_outside_local(self) -> Settings:
+        problems = [] if self.is_local else unsafe_secrets(self)
+        if problems:
+            raise ValueError(
+                f"ENVIRONMENT={self.environment}: 拒绝启动，以下设置不安全 / refusing to start, "
+                "these settings are unsafe:\n" + "\n".join(f"- {p}" for p in problems)
+            )
+        return self
+
+    @property
+    def is_local(self) -> bool:
+        return self.environment == "local"
 
     def database_name(self, owner: str) -> str:
         return f"{self.mongodb_database_prefix}{owner}"

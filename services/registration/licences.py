@@ -30,6 +30,7 @@ from services.registration.store import MongoRegistrationStore
 
 log = structlog.get_logger("licences")
 router = APIRouter(tags=["licences"])
+PUBLIC_KEY_PATH = "/.well-known/licence-signing-key"
 Handler = Callable[[Sequence[Decoded[Any]]], Awaitable[None]]
 
 
@@ -112,7 +113,26 @@ async def get_licence(
             "signature": stored["signature"],
             "algorithm": "Ed25519",
             "public_key": public_key_b64(key),
+            # A key that arrives beside the licence proves nothing on its own: verifiers pin it
+            # from this URL, so a forged licence carrying its forger's key fails verification.
+            "public_key_url": f"{runtime.settings.registration_public_url}{PUBLIC_KEY_PATH}",
             "signed_bytes": "canonical JSON of `licence`: keys sorted, no spaces, UTF-8",
             "verification_url": url,
         }
+    )
+
+
+@router.get(PUBLIC_KEY_PATH)
+async def licence_signing_key(request: Request) -> JSONResponse:
+    """The Ed25519 public key that verifies every electronic business licence issued here."""
+    runtime: Runtime = request.app.state.runtime
+    key = signing_key_from(runtime.settings.licence_signing_key.get_secret_value())
+    return JSONResponse(
+        {
+            "algorithm": "Ed25519",
+            "public_key": public_key_b64(key),
+            "encoding": "base64 of the raw 32-byte public key",
+            "signed_bytes": "canonical JSON of `licence`: keys sorted, no spaces, UTF-8",
+        },
+        headers={"Cache-Control": "public, max-age=3600"},
     )
