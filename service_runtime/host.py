@@ -31,6 +31,7 @@ from service_runtime.mongo import Document, build_mongo_client
 from service_runtime.outbox import OutboxRelay
 from service_runtime.pacing import pace
 from service_runtime.problems import install_problem_handlers, problem_response
+from service_runtime.security_headers import SecurityHeaders
 from service_runtime.settings import Settings
 from service_runtime.telemetry import build_tracer_provider
 
@@ -185,8 +186,24 @@ def create_service_app(
             await runtime.mongo.close()
             log.info("service_stopped")
 
-    app = FastAPI(title=title, lifespan=lifespan)
+    docs = settings.api_docs  # off in production: the schema maps every endpoint for a prober
+    app = FastAPI(
+        title=title,
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )
     install_problem_handlers(app)
+    app.add_middleware(
+        SecurityHeaders,
+        hsts=not settings.is_local,
+        exempt_paths=[
+            path
+            for path in (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url)
+            if docs and path
+        ],
+    )
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:

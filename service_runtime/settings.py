@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     environment: Literal["local", "staging", "production"] = Field(
         default="local", alias="ENVIRONMENT"
     )
+    # The interactive API docs (/docs, /redoc, /openapi.json); unset: on in local development only.
+    api_docs_enabled: bool | None = Field(default=None, alias="API_DOCS_ENABLED")
     service_name: str = Field(default="registration", alias="SERVICE_NAME")
     http_host: str = Field(default="127.0.0.1", alias="HTTP_HOST")
     http_port: int = Field(default=8001, alias="HTTP_PORT")
@@ -122,6 +124,10 @@ class Settings(BaseSettings):
     @property
     def is_local(self) -> bool:
         return self.environment == "local"
+
+    @property
+    def api_docs(self) -> bool:
+        return self.is_local if self.api_docs_enabled is None else self.api_docs_enabled
 
     def database_name(self, owner: str) -> str:
         return f"{self.mongodb_database_prefix}{owner}"

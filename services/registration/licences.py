@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 import structlog
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 
@@ -17,7 +17,7 @@ from service_runtime.delivery import Decoded
 from service_runtime.host import Runtime
 from service_runtime.mongo import Document
 from service_runtime.problems import Problem
-from services.registration.documents import render_html, render_pdf
+from services.registration.documents import html_response, render_pdf
 from services.registration.licence import (
     ElectronicLicence,
     build_licence,
@@ -103,7 +103,7 @@ async def get_licence(
     licence = ElectronicLicence.model_validate(stored["licence"])
     url = f"{runtime.settings.registration_public_url}/api/v1/licences/{licence.unified_social_credit_code}"
     if format == "html":
-        return HTMLResponse(render_html(licence_document(licence, url)))
+        return html_response(licence_document(licence, url))
     if format == "pdf":
         return Response(render_pdf(licence_document(licence, url)), media_type="application/pdf")
     key = signing_key_from(runtime.settings.licence_signing_key.get_secret_value())

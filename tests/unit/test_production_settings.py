@@ -1,7 +1,6 @@
 """Outside local development a service refuses development secrets and an unusable licence key."""
 
 import base64
-import secrets
 
 import pytest
 from pydantic import ValidationError
@@ -9,14 +8,7 @@ from pydantic import ValidationError
 from service_runtime.hardening import development_secret_aliases
 from service_runtime.serve import refusal
 from service_runtime.settings import Settings
-
-SEED = base64.b64encode(bytes(range(32))).decode()
-
-
-def production_secrets(**overrides: str) -> dict[str, str]:
-    values = {alias: secrets.token_hex(32) for alias in development_secret_aliases()}
-    values["LICENCE_SIGNING_KEY"] = SEED
-    return {**values, **overrides}
+from tests.production import SEED, production_secrets
 
 
 def refused(**values: str) -> str:
