@@ -212,7 +212,10 @@ def create_service_app(
             await runtime.mongo.admin.command("ping")
             broker_ok = await runtime.broker.ping(timeout=2.0)
         except Exception as error:  # noqa: BLE001 - health reports, never raises
-            return problem_response(503, "unhealthy", detail=repr(error))
+            # The detail stays in the log: the endpoint is public, and a driver's error names
+            # hosts, ports and replica-set members. The ping carries no personal data.
+            log.warning("health_check_failed", error_type=type(error).__name__, error=str(error))
+            return problem_response(503, "unhealthy")
         if not broker_ok:
             return problem_response(503, "broker_unreachable")
         return JSONResponse({"status": "ok", "service": settings.service_name})
