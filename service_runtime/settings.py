@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     officer_token_secret: SecretStr = Field(
         default=SecretStr("local-development-only-officers"), alias="OFFICER_TOKEN_SECRET"
     )
+    # The longest lifetime a token of each kind may have (expiry minus issue), checked on every
+    # verification: a token minted for longer is refused, however it was minted.
+    officer_token_max_hours: float = Field(default=12.0, gt=0, alias="OFFICER_TOKEN_MAX_HOURS")
+    operator_token_max_hours: float = Field(default=12.0, gt=0, alias="OPERATOR_TOKEN_MAX_HOURS")
     # Statutory limits per department, overriding the topology's default: {"tax": 2}.
     department_time_limits: dict[str, int] = Field(
         default_factory=dict, alias="DEPARTMENT_TIME_LIMITS"

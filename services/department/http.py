@@ -79,7 +79,9 @@ def _desk_and_officer(
     if scheme.lower() != "bearer" or not token:
         raise Problem(401, "missing_token")
     officer = read_officer_token(
-        runtime.settings.officer_token_secret.get_secret_value(), token.strip()
+        runtime.settings.officer_token_secret.get_secret_value(),
+        token.strip(),
+        max_hours=runtime.settings.officer_token_max_hours,
     )
     if officer is None:
         raise Problem(401, "invalid_token")

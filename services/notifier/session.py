@@ -22,7 +22,9 @@ def session_registrations(request: Request, settings: Settings) -> list[str]:
     token = request.cookies.get(COOKIE)
     if not token:
         return []
-    claims = read_claims(settings.session_secret.get_secret_value(), "session", token)
+    claims = read_claims(
+        settings.session_secret.get_secret_value(), "session", token, max_hours=SESSION_HOURS
+    )
     rids = claims.get("rids") if claims else None
     return [r for r in rids if isinstance(r, str)] if isinstance(rids, list) else []
 
