@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from ipaddress import ip_network
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from service_runtime.hardening import unsafe_secrets
@@ -23,6 +24,11 @@ class Settings(BaseSettings):
     service_name: str = Field(default="registration", alias="SERVICE_NAME")
     http_host: str = Field(default="127.0.0.1", alias="HTTP_HOST")
     http_port: int = Field(default=8001, alias="HTTP_PORT")
+
+    # Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or networks, JSON
+    # list). Unset: loopback in local development, nobody elsewhere; a forged header would
+    # otherwise pick the client address the page's rate limit counts.
+    trusted_proxies: list[str] | None = Field(default=None, alias="TRUSTED_PROXIES")
 
     kafka_bootstrap_servers: str = Field(default="127.0.0.1:9092", alias="KAFKA_BOOTSTRAP_SERVERS")
     # Real Kafka supports the idempotent producer; the local Tansu broker does not.
@@ -115,6 +121,20 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     otel_traces_exporter: str = Field(default="none", alias="OTEL_TRACES_EXPORTER")
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, proxies: list[str] | None) -> list[str] | None:
+        for proxy in proxies or []:
+            try:
+                ip_network(proxy)  # strict, as uvicorn parses it: host bits set is an error
+            except ValueError:
+                message = (
+                    f"TRUSTED_PROXIES: {proxy!r} 不是 IP 地址或网段 / is not an IP address or "
+                    "network ('*' is refused: it would trust every client)"
+                )
+                raise ValueError(message) from None
+        return proxies
+
     @model_validator(mode="after")
     def _refuse_development_secrets_outside_local(self) -> Settings:
         problems = [] if self.is_local else unsafe_secrets(self)
@@ -128,6 +148,12 @@ class Settings(BaseSettings):
     @property
     def is_local(self) -> bool:
         return self.environment == "local"
+
+    @property
+    def forwarded_allow_ips(self) -> list[str]:
+        if self.trusted_proxies is not None:
+            return self.trusted_proxies
+        return ["127.0.0.1", "::1"] if self.is_local else []
 
     @property
     def api_docs(self) -> bool:
