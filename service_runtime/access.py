@@ -45,16 +45,24 @@ class Officer:
 
 
 OFFICER_TOKEN_HOURS = 10  # one working day
+CLOCK_SKEW_SECONDS = 60  # between the machine that minted a token and the one reading it
 
 
 def sign_claims(secret: str, purpose: str, claims: dict[str, Any], hours: float) -> str:
     """A compact signed claim set that expires; `purpose` keeps one kind from passing as another."""
-    encoded = _b64(json.dumps({**claims, "exp": int(time.time() + hours * 3600)}).encode())
+    now = int(time.time())
+    body = {**claims, "iat": now, "exp": now + int(hours * 3600)}
+    encoded = _b64(json.dumps(body).encode())
     return f"{encoded}.{_mac(secret, f'{purpose}:{encoded}')}"
 
 
-def read_claims(secret: str, purpose: str, token: str) -> dict[str, Any] | None:
-    """The claims, or None if the token is forged, malformed, of another purpose or expired."""
+def read_claims(
+    secret: str, purpose: str, token: str, *, max_hours: float
+) -> dict[str, Any] | None:
+    """The claims, or None if the token is forged, malformed, of another purpose, expired, or
+    lives longer than `max_hours`: whoever holds the secret (or a leaked mint) cannot hand out
+    a token that never ends.
+    """
     if not token.isascii():
         return None
     encoded, _, mac = token.partition(".")
@@ -62,11 +70,24 @@ def read_claims(secret: str, purpose: str, token: str) -> dict[str, Any] | None:
         return None
     try:
         claims = json.loads(_unb64(encoded))
-        if not isinstance(claims, dict) or int(claims["exp"]) < time.time():
+        if not isinstance(claims, dict) or not _lifetime_allowed(claims, max_hours * 3600):
             return None
     except (ValueError, KeyError, TypeError):
         return None
     return claims
+
+
+def _lifetime_allowed(claims: dict[str, Any], max_seconds: float) -> bool:
+    now = time.time()
+    expires = int(claims["exp"])
+    # Tokens minted before `iat` existed are judged by what is left of them.
+    issued = int(claims.get("iat", now))
+    return (
+        now <= expires
+        and issued <= now + CLOCK_SKEW_SECONDS
+        and expires - issued <= max_seconds
+        and expires - now <= max_seconds + CLOCK_SKEW_SECONDS
+    )
 
 
 def issue_officer_token(secret: str, officer: Officer, hours: float = OFFICER_TOKEN_HOURS) -> str:
@@ -74,9 +95,9 @@ def issue_officer_token(secret: str, officer: Officer, hours: float = OFFICER_TO
     return sign_claims(secret, "officer", claims, hours)
 
 
-def read_officer_token(secret: str, token: str) -> Officer | None:
-    """The officer, or None if the token is forged, malformed or expired."""
-    claims = read_claims(secret, "officer", token)
+def read_officer_token(secret: str, token: str, *, max_hours: float) -> Officer | None:
+    """The officer, or None if the token is forged, malformed, expired or too long-lived."""
+    claims = read_claims(secret, "officer", token, max_hours=max_hours)
     if claims is None:
         return None
     role: Literal["officer", "supervisor"] = (
@@ -89,9 +110,9 @@ def issue_operator_token(secret: str, operator_id: str, hours: float = OFFICER_T
     return sign_claims(secret, "operator", {"sub": operator_id}, hours)
 
 
-def read_operator_token(secret: str, token: str) -> str | None:
+def read_operator_token(secret: str, token: str, *, max_hours: float) -> str | None:
     """The operator's id, or None."""
-    claims = read_claims(secret, "operator", token)
+    claims = read_claims(secret, "operator", token, max_hours=max_hours)
     return None if claims is None else str(claims.get("sub"))
 
 

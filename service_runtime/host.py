@@ -31,6 +31,7 @@ from service_runtime.mongo import Document, build_mongo_client
 from service_runtime.outbox import OutboxRelay
 from service_runtime.pacing import pace
 from service_runtime.problems import install_problem_handlers, problem_response
+from service_runtime.security_headers import SecurityHeaders
 from service_runtime.settings import Settings
 from service_runtime.telemetry import build_tracer_provider
 
@@ -186,8 +187,24 @@ def create_service_app(
             await runtime.mongo.close()
             log.info("service_stopped")
 
-    app = FastAPI(title=title, lifespan=lifespan)
+    docs = settings.api_docs  # off in production: the schema maps every endpoint for a prober
+    app = FastAPI(
+        title=title,
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )
     install_problem_handlers(app)
+    app.add_middleware(
+        SecurityHeaders,
+        hsts=not settings.is_local,
+        exempt_paths=[
+            path
+            for path in (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url)
+            if docs and path
+        ],
+    )
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:
@@ -196,7 +213,10 @@ def create_service_app(
             await runtime.mongo.admin.command("ping")
             broker_ok = await runtime.broker.ping(timeout=2.0)
         except Exception as error:  # noqa: BLE001 - health reports, never raises
-            return problem_response(503, "unhealthy", detail=repr(error))
+            # The detail stays in the log: the endpoint is public, and a driver's error names
+            # hosts, ports and replica-set members. The ping carries no personal data.
+            log.warning("health_check_failed", error_type=type(error).__name__, error=str(error))
+            return problem_response(503, "unhealthy")
         if not broker_ok:
             return problem_response(503, "broker_unreachable")
         return JSONResponse({"status": "ok", "service": settings.service_name})

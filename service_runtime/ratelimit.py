@@ -1,8 +1,9 @@
 """A sliding-window limit per client, in process: enough to blunt a flood from one address.
 
 Each instance counts on its own, so N instances allow up to N times the limit; a shared limit
-belongs in front of them (the gateway). Clients are keyed by the peer address only, never by a
-header the client could forge.
+belongs in front of them (the gateway). Clients are keyed by the peer address, never by a
+header the client could forge: uvicorn replaces the peer with X-Forwarded-For only when the
+peer is one of TRUSTED_PROXIES (service_runtime/serve.py).
 """
 
 from __future__ import annotations

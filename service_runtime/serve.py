@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
+from pydantic import ValidationError
 
 from service_runtime.settings import Settings
 
@@ -18,16 +20,36 @@ def settings_for(service: str, default_port: int) -> Settings:
     )
 
 
+def refusal(error: ValidationError) -> str:
+    """Only the messages: pydantic's own rendering echoes the input, secrets included."""
+    lines = []
+    for e in error.errors(include_input=False, include_url=False):
+        where = ".".join(map(str, e["loc"]))
+        lines.append(f"{where}: {e['msg']}" if where else e["msg"])
+    return "\n".join(lines)
+
+
 def serve(build: Callable[[Settings], FastAPI], service: str, default_port: int) -> None:
-    settings = settings_for(service, default_port)
-    uvicorn.run(
-        build(settings),
-        host=settings.http_host,
-        port=settings.http_port,
-        log_level=settings.log_level.lower(),
-        access_log=False,
-        timeout_graceful_shutdown=5,
+    try:
+        settings = settings_for(service, default_port)
+    except ValidationError as error:
+        raise SystemExit(refusal(error)) from None
+    uvicorn.run(build(settings), **uvicorn_options(settings))
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    trusted = settings.forwarded_allow_ips
+    return {
+        "host": settings.http_host,
+        "port": settings.http_port,
+        "log_level": settings.log_level.lower(),
+        "access_log": False,
+        "timeout_graceful_shutdown": 5,
         # Longer than clients' own idle pools (httpx: 5 s), so a client never reuses a
         # connection the server is closing at that moment; put load balancers' idle timeout lower.
-        timeout_keep_alive=75,
-    )
+        "timeout_keep_alive": 75,
+        # Always explicit: left unset, uvicorn believes X-Forwarded-For from loopback (or from
+        # whatever FORWARDED_ALLOW_IPS says), so anything on the host could pose as any client.
+        "proxy_headers": bool(trusted),
+        "forwarded_allow_ips": trusted,
+    }

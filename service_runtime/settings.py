@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from ipaddress import ip_network
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from service_runtime.hardening import unsafe_secrets
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True)
 
+    # `local` is a developer's machine, the only place the development secrets are accepted.
+    # Anything else refuses to start on them (hardening.py); docker-compose.yml sets production.
+    environment: Literal["local", "staging", "production"] = Field(
+        default="local", alias="ENVIRONMENT"
+    )
+    # The interactive API docs (/docs, /redoc, /openapi.json); unset: on in local development only.
+    api_docs_enabled: bool | None = Field(default=None, alias="API_DOCS_ENABLED")
     service_name: str = Field(default="registration", alias="SERVICE_NAME")
     http_host: str = Field(default="127.0.0.1", alias="HTTP_HOST")
     http_port: int = Field(default=8001, alias="HTTP_PORT")
+
+    # Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or networks, JSON
+    # list). Unset: loopback in local development, nobody elsewhere; a forged header would
+    # otherwise pick the client address the page's rate limit counts.
+    trusted_proxies: list[str] | None = Field(default=None, alias="TRUSTED_PROXIES")
 
     kafka_bootstrap_servers: str = Field(default="127.0.0.1:9092", alias="KAFKA_BOOTSTRAP_SERVERS")
     # Real Kafka supports the idempotent producer; the local Tansu broker does not.
@@ -48,6 +65,10 @@ class Settings(BaseSettings):
     officer_token_secret: SecretStr = Field(
         default=SecretStr("local-development-only-officers"), alias="OFFICER_TOKEN_SECRET"
     )
+    # The longest lifetime a token of each kind may have (expiry minus issue), checked on every
+    # verification: a token minted for longer is refused, however it was minted.
+    officer_token_max_hours: float = Field(default=12.0, gt=0, alias="OFFICER_TOKEN_MAX_HOURS")
+    operator_token_max_hours: float = Field(default=12.0, gt=0, alias="OPERATOR_TOKEN_MAX_HOURS")
     # Statutory limits per department, overriding the topology's default: {"tax": 2}.
     department_time_limits: dict[str, int] = Field(
         default_factory=dict, alias="DEPARTMENT_TIME_LIMITS"
@@ -103,6 +124,44 @@ class Settings(BaseSettings):
     )
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     otel_traces_exporter: str = Field(default="none", alias="OTEL_TRACES_EXPORTER")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, proxies: list[str] | None) -> list[str] | None:
+        for proxy in proxies or []:
+            try:
+                ip_network(proxy)  # strict, as uvicorn parses it: host bits set is an error
+            except ValueError:
+                message = (
+                    f"TRUSTED_PROXIES: {proxy!r} 不是 IP 地址或网段 / is not an IP address or "
+                    "network ('*' is refused: it would trust every client)"
+                )
+                raise ValueError(message) from None
+        return proxies
+
+    @model_validator(mode="after")
+    def _refuse_development_secrets_outside_local(self) -> Settings:
+        problems = [] if self.is_local else unsafe_secrets(self)
+        if problems:
+            raise ValueError(
+                f"ENVIRONMENT={self.environment}: 拒绝启动，以下设置不安全 / refusing to start, "
+                "these settings are unsafe:\n" + "\n".join(f"- {p}" for p in problems)
+            )
+        return self
+
+    @property
+    def is_local(self) -> bool:
+        return self.environment == "local"
+
+    @property
+    def forwarded_allow_ips(self) -> list[str]:
+        if self.trusted_proxies is not None:
+            return self.trusted_proxies
+        return ["127.0.0.1", "::1"] if self.is_local else []
+
+    @property
+    def api_docs(self) -> bool:
+        return self.is_local if self.api_docs_enabled is None else self.api_docs_enabled
 
     def database_name(self, owner: str) -> str:
         return f"{self.mongodb_database_prefix}{owner}"

@@ -216,6 +216,8 @@ class Lifecycle:
         ):
             return []
         case.escalated = True
+        # The case leaves the officer's hands: only a supervisor may claim and decide it now.
+        case.claimed_by = None
         reason = _reason(
             "statutory_time_limit",
             passed=False,

@@ -15,7 +15,7 @@ from service_runtime.host import Runtime
 from service_runtime.problems import Problem
 from services.department.case import Case, CaseClosedError, NotCaseOwnerError, OfficerDecision
 from services.department.handlers import DepartmentDesk
-from services.department.officers import claim_case, decide_case
+from services.department.officers import SupervisorsOnlyError, claim_case, decide_case
 
 DECISION_ATTEMPTS = 3
 router = APIRouter(prefix="/api/v1/departments/{department}", tags=["officers"])
@@ -71,6 +71,21 @@ def _view(case: Case) -> CaseView:
     )
 
 
+def _supervisors_only() -> Problem:
+    return Problem(
+        403,
+        "supervisors_only",
+        [
+            {
+                "path": "role",
+                "rule": "supervisor_role",
+                "message_zh": "超过法定时限而上报的案件仅限主管认领和决定",
+                "message_en": "a case escalated after its statutory deadline is for supervisors only",
+            }
+        ],
+    )
+
+
 def _desk_and_officer(
     request: Request, department: str, authorization: str | None
 ) -> tuple[DepartmentDesk, Officer]:
@@ -79,7 +94,9 @@ def _desk_and_officer(
     if scheme.lower() != "bearer" or not token:
         raise Problem(401, "missing_token")
     officer = read_officer_token(
-        runtime.settings.officer_token_secret.get_secret_value(), token.strip()
+        runtime.settings.officer_token_secret.get_secret_value(),
+        token.strip(),
+        max_hours=runtime.settings.officer_token_max_hours,
     )
     if officer is None:
         raise Problem(401, "invalid_token")
@@ -107,7 +124,7 @@ async def supervisor_queue(
     """Cases escalated after a missed statutory deadline (supervisors only)."""
     desk, officer = _desk_and_officer(request, department, authorization)
     if officer.role != "supervisor":
-        raise Problem(403, "supervisors_only")
+        raise _supervisors_only()
     return [_view(c) for c in await desk.store.queue(escalated=True)]
 
 
@@ -120,11 +137,16 @@ async def claim(
 ) -> CaseView:
     """Take a case from the queue; it stays yours until decided."""
     desk, officer = _desk_and_officer(request, department, authorization)
-    case = await claim_case(desk, registration_id, officer.officer_id)
+    try:
+        case = await claim_case(desk, registration_id, officer)
+    except SupervisorsOnlyError:
+        raise _supervisors_only() from None
     if case is None:
         existing = (await desk.store.load([registration_id]))[registration_id]
         if existing.read.document is None:
             raise Problem(404, "case_not_found")
+        if existing.case.escalated and officer.role != "supervisor":
+            raise _supervisors_only()  # escalated between the check and the claim
         raise Problem(
             409,
             "case_not_claimable",
@@ -151,8 +173,10 @@ async def decide(
     decision = OfficerDecision(body.decision, reasons)
     for attempt in range(1, DECISION_ATTEMPTS + 1):
         try:
-            case = await decide_case(desk, registration_id, officer.officer_id, decision)
+            case = await decide_case(desk, registration_id, officer, decision)
             break
+        except SupervisorsOnlyError:
+            raise _supervisors_only() from None
         except NotCaseOwnerError:
             raise Problem(403, "case_not_claimed_by_you") from None
         except CaseClosedError as closed:

@@ -86,20 +86,26 @@ class MongoCaseStore:
 
     async def queue(self, *, escalated: bool, limit: int = 200) -> list[Case]:
         query: Document = {"status": {"$in": [s.value for s in REVIEWABLE]}}
-        if escalated:
-            query["escalated"] = True
+        # Escalated cases are the supervisors' alone: an officer's queue shows only the others.
+        query["escalated"] = True if escalated else {"$ne": True}
         cursor = self.collection.find(query, NO_OUTBOX).sort("deadline_at", 1).limit(limit)
         return [_case(doc["_id"], self._department, doc) async for doc in cursor]
 
-    async def claim(self, registration_id: str, officer: str) -> Case | None:
-        """Claim an open, unclaimed (or already own) case; None if that is not possible."""
+    async def claim(self, registration_id: str, officer: str, *, escalated: bool) -> Case | None:
+        """Claim an open, unclaimed (or already own) case; None if that is not possible.
+
+        `escalated`: whether this officer may take escalated cases (supervisors only).
+        """
         self._cases.forget([registration_id])
+        query: Document = {
+            "_id": registration_id,
+            "status": {"$in": [s.value for s in REVIEWABLE]},
+            "claimed_by": {"$in": [None, officer]},
+        }
+        if not escalated:
+            query["escalated"] = {"$ne": True}
         doc = await self.collection.find_one_and_update(
-            {
-                "_id": registration_id,
-                "status": {"$in": [s.value for s in REVIEWABLE]},
-                "claimed_by": {"$in": [None, officer]},
-            },
+            query,
             # The revision moves on, so no writer can overwrite the claim from a stale copy.
             {"$set": {"claimed_by": officer}, "$inc": {"rev": 1}},
             projection=NO_OUTBOX,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -13,7 +14,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from contracts.topology import TOPOLOGY
 from service_runtime.host import Runtime
-from service_runtime.problems import require_registration_token
+from service_runtime.problems import Problem, require_registration_token
 from services.notifier.live import PageListeners
 from services.notifier.store import TimelineStore
 from services.notifier.timeline import Timeline
@@ -24,6 +25,32 @@ TERMINAL_OVERALL = frozenset({"completed", "rejected", "withdrawn"})
 STREAM_MAX_SECONDS = 3600.0  # clients reconnect with Last-Event-ID
 KEEPALIVE_SECONDS = 15.0
 POLL_SECONDS = 5.0
+LAST_EVENT_ID_DIGITS = 18  # an entry's seq; any real timeline is far shorter
+LAST_EVENT_ID = re.compile(f"[0-9]{{1,{LAST_EVENT_ID_DIGITS}}}")
+
+
+def resume_after(last_event_id: str | None) -> int:
+    """The entry to resume after: 0 without the header, 400 for anything but our own ids.
+
+    Only ASCII digits, and few of them: `str.isdigit()` also accepts '²', and `int()` refuses
+    more than 4,300 digits; both ended as a 500.
+    """
+    if not last_event_id:
+        return 0
+    if not LAST_EVENT_ID.fullmatch(last_event_id):
+        raise Problem(
+            400,
+            "invalid_last_event_id",
+            [
+                {
+                    "path": "Last-Event-ID",
+                    "rule": "ascii_digits",
+                    "message_zh": f"Last-Event-ID 须为不超过 {LAST_EVENT_ID_DIGITS} 位的数字",
+                    "message_en": f"Last-Event-ID must be at most {LAST_EVENT_ID_DIGITS} digits",
+                }
+            ],
+        )
+    return int(last_event_id)
 
 
 def _authorise(request: Request, registration_id: str, authorization: str | None) -> Runtime:
@@ -78,7 +105,7 @@ async def stream_timeline(
 ) -> StreamingResponse:
     """Timeline entries as they arrive (`text/event-stream`); resumes after Last-Event-ID."""
     runtime = _authorise(request, registration_id, authorization)
-    after = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
+    after = resume_after(last_event_id)
     events = _stream(request, runtime, registration_id, after)
     return StreamingResponse(
         events, media_type="text/event-stream", headers={"Cache-Control": "no-store"}

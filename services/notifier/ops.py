@@ -61,7 +61,11 @@ def require_operator(
     token = bearer_token(authorization)
     if token is None:
         raise Problem(401, "operator_token_required")
-    operator = read_operator_token(runtime.settings.operator_token_secret.get_secret_value(), token)
+    operator = read_operator_token(
+        runtime.settings.operator_token_secret.get_secret_value(),
+        token,
+        max_hours=runtime.settings.operator_token_max_hours,
+    )
     if operator is None:
         raise Problem(401, "operator_token_invalid")
     return operator

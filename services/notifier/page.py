@@ -125,9 +125,9 @@ async def create_session(request: Request, body: SignIn) -> Response:
 
 
 @router.delete("/page/api/session", status_code=204)
-async def delete_session() -> Response:
+async def delete_session(request: Request) -> Response:
     response = Response(status_code=204)
-    sign_out(response)
+    sign_out(response, _runtime(request).settings)
     return response
 
 
@@ -230,7 +230,8 @@ async def _forward(
 
 
 def _relay(answer: httpx.Response) -> Response:
-    kept = {"content-type", "content-disposition", "cache-control"}
+    # A document keeps the registration service's own policy (it needs its inline styles).
+    kept = {"content-type", "content-disposition", "cache-control", "content-security-policy"}
     headers = {k: v for k, v in answer.headers.items() if k.lower() in kept}
     return Response(answer.content, status_code=answer.status_code, headers=headers)
 

@@ -1,7 +1,8 @@
 """One login (一次登录): the access token from submission signs the enterprise in, by cookie.
 
 The cookie is a signed, expiring list of the registrations this browser has proved it owns.
-HttpOnly keeps it from scripts; SameSite=Lax keeps other sites from posting with it.
+HttpOnly keeps it from scripts; SameSite=Lax keeps other sites from posting with it; Secure
+(always, outside local development) keeps it off plain HTTP.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ def session_registrations(request: Request, settings: Settings) -> list[str]:
     token = request.cookies.get(COOKIE)
     if not token:
         return []
-    claims = read_claims(settings.session_secret.get_secret_value(), "session", token)
+    claims = read_claims(
+        settings.session_secret.get_secret_value(), "session", token, max_hours=SESSION_HOURS
+    )
     rids = claims.get("rids") if claims else None
     return [r for r in rids if isinstance(r, str)] if isinstance(rids, list) else []
 
@@ -60,10 +63,17 @@ def write_session(response: Response, settings: Settings, rids: list[str]) -> No
         max_age=int(SESSION_HOURS * 3600),
         httponly=True,
         samesite="lax",
-        secure=settings.notifier_public_url.startswith("https://"),
+        secure=secure_cookies(settings),
         path="/",
     )
 
 
-def sign_out(response: Response) -> None:
-    response.delete_cookie(COOKIE, path="/")
+def secure_cookies(settings: Settings) -> bool:
+    """Outside local development the cookie never travels over plain HTTP, whatever the URL says."""
+    return not settings.is_local or settings.notifier_public_url.startswith("https://")
+
+
+def sign_out(response: Response, settings: Settings) -> None:
+    response.delete_cookie(
+        COOKIE, path="/", httponly=True, samesite="lax", secure=secure_cookies(settings)
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal, get_args
 
 from fastapi import APIRouter, Header, Path, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from contracts.form import RegistrationForm
@@ -13,7 +13,7 @@ from contracts.topology import TOPOLOGY
 from service_runtime.host import Runtime
 from service_runtime.problems import Problem, require_registration_token
 from services.department.registry import BUILT_IN
-from services.registration.documents import Document, render_html, render_pdf
+from services.registration.documents import Document, html_response, render_pdf
 
 router = APIRouter(tags=["forms"])
 
@@ -110,4 +110,4 @@ async def department_form(
     )
     if format == "pdf":
         return Response(render_pdf(document), media_type="application/pdf")
-    return HTMLResponse(render_html(document))
+    return html_response(document)

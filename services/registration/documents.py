@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
+from fastapi.responses import HTMLResponse
 from reportlab.graphics import renderPDF, renderSVG
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
@@ -16,6 +17,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
+
+from service_runtime.security_headers import DOCUMENT_POLICY
 
 FONT = "STSong-Light"  # a CID font built into PDF readers: Chinese renders without embedding
 
@@ -60,6 +63,11 @@ def render_html(document: Document) -> str:
         f"<h1>{html.escape(document.title_zh)}</h1><p>{html.escape(document.title_en)}</p>"
         f"<table>{rows}</table>{qr}<footer><p>{html.escape(document.footer)}</p></footer></body></html>"
     )
+
+
+def html_response(document: Document) -> HTMLResponse:
+    """The HTML page with the policy its inline styles need and that forbids every script."""
+    return HTMLResponse(render_html(document), headers={"Content-Security-Policy": DOCUMENT_POLICY})
 
 
 def render_pdf(document: Document) -> bytes:

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.events import Artefact
 from contracts.form import EnterpriseType, FreeTradeZoneArea, RegistrationForm
+from service_runtime.hardening import ed25519_seed
 from services.registration.documents import Document
 
 TYPE_ZH = {
@@ -82,13 +83,12 @@ def canonical_bytes(licence: ElectronicLicence) -> bytes:
 
 
 def signing_key_from(secret: str) -> Ed25519PrivateKey:
-    """The key: a base64 32-byte seed, or (development) any text hashed to one."""
-    try:
-        seed = base64.b64decode(secret, validate=True)
-    except ValueError:
-        seed = b""
-    if len(seed) != 32:  # noqa: PLR2004 - Ed25519 seeds are 32 bytes
-        seed = hashlib.sha256(secret.encode()).digest()
+    """The key: a base64 32-byte seed, or (development) any text hashed to one.
+
+    Outside local development the settings refuse anything but a real seed, so the hashing
+    fallback only ever serves the development default.
+    """
+    seed = ed25519_seed(secret) or hashlib.sha256(secret.encode()).digest()
     return Ed25519PrivateKey.from_private_bytes(seed)
 
 

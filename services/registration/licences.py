@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 import structlog
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 
@@ -17,7 +17,7 @@ from service_runtime.delivery import Decoded
 from service_runtime.host import Runtime
 from service_runtime.mongo import Document
 from service_runtime.problems import Problem
-from services.registration.documents import render_html, render_pdf
+from services.registration.documents import html_response, render_pdf
 from services.registration.licence import (
     ElectronicLicence,
     build_licence,
@@ -30,6 +30,7 @@ from services.registration.store import MongoRegistrationStore
 
 log = structlog.get_logger("licences")
 router = APIRouter(tags=["licences"])
+PUBLIC_KEY_PATH = "/.well-known/licence-signing-key"
 Handler = Callable[[Sequence[Decoded[Any]]], Awaitable[None]]
 
 
@@ -102,7 +103,7 @@ async def get_licence(
     licence = ElectronicLicence.model_validate(stored["licence"])
     url = f"{runtime.settings.registration_public_url}/api/v1/licences/{licence.unified_social_credit_code}"
     if format == "html":
-        return HTMLResponse(render_html(licence_document(licence, url)))
+        return html_response(licence_document(licence, url))
     if format == "pdf":
         return Response(render_pdf(licence_document(licence, url)), media_type="application/pdf")
     key = signing_key_from(runtime.settings.licence_signing_key.get_secret_value())
@@ -112,7 +113,26 @@ async def get_licence(
             "signature": stored["signature"],
             "algorithm": "Ed25519",
             "public_key": public_key_b64(key),
+            # A key that arrives beside the licence proves nothing on its own: verifiers pin it
+            # from this URL, so a forged licence carrying its forger's key fails verification.
+            "public_key_url": f"{runtime.settings.registration_public_url}{PUBLIC_KEY_PATH}",
             "signed_bytes": "canonical JSON of `licence`: keys sorted, no spaces, UTF-8",
             "verification_url": url,
         }
+    )
+
+
+@router.get(PUBLIC_KEY_PATH)
+async def licence_signing_key(request: Request) -> JSONResponse:
+    """The Ed25519 public key that verifies every electronic business licence issued here."""
+    runtime: Runtime = request.app.state.runtime
+    key = signing_key_from(runtime.settings.licence_signing_key.get_secret_value())
+    return JSONResponse(
+        {
+            "algorithm": "Ed25519",
+            "public_key": public_key_b64(key),
+            "encoding": "base64 of the raw 32-byte public key",
+            "signed_bytes": "canonical JSON of `licence`: keys sorted, no spaces, UTF-8",
+        },
+        headers={"Cache-Control": "public, max-age=3600"},
     )

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from service_runtime.hardening import development_secret_aliases
 from service_runtime.settings import Settings
 from tools.localstack import SERVICES
 
@@ -20,6 +21,9 @@ APP_SERVICES = tuple(name for name, _ in SERVICES)  # every service `make run` s
 CONNECTION_SETTINGS = ("KAFKA_BOOTSTRAP_SERVERS", "MONGODB_URI")
 INFRASTRUCTURE = ("kafka", "mongo")
 DEV_ONLY_PACKAGES = ("calfkit", "secantus")
+PUBLIC_URLS = ("REGISTRATION_PUBLIC_URL", "NOTIFIER_PUBLIC_URL")
+# `${NAME:?message}`: compose refuses to start when NAME is unset or empty.
+REQUIRED_VARIABLE = re.compile(r"^\$\{(?P<name>[A-Z][A-Z0-9_]*):\?[^}]+\}$")
 
 
 def load_compose() -> dict[str, Any]:
@@ -110,6 +114,21 @@ def test_app_service_sets_its_connections(name: str) -> None:
     for setting in CONNECTION_SETTINGS:
         assert environment.get(setting), f"{name}: {setting} is not set"
     assert environment.get("HTTP_HOST") == "0.0.0.0", f"{name}: must listen on every interface"  # noqa: S104
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_service_requires_every_secret_and_public_url(name: str) -> None:
+    environment = environment_of(services()[name])
+    for setting in (*development_secret_aliases(), *PUBLIC_URLS):
+        value = str(environment.get(setting, ""))
+        required = REQUIRED_VARIABLE.match(value)
+        assert required, f"{name}: {setting} must be ${{{setting}:?…}}, not {value!r}"
+        assert required["name"] == setting, f"{name}: {setting} reads {required['name']}"
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_service_runs_as_production(name: str) -> None:
+    assert environment_of(services()[name]).get("ENVIRONMENT") == "production"
 
 
 @pytest.mark.parametrize("name", APP_SERVICES)

@@ -39,8 +39,8 @@ function latencyChart(rows) {
       `<rect x="${left}" y="${y + 4}" width="${scale(p.p50_seconds)}" height="8" fill="#0a4a8f"><title>p50 ${fmt(p.p50_seconds)}</title></rect>` +
       `<text x="${left + scale(p.p95_seconds) + 6}" y="${y + 13}" font-size="11">${fmt(p.p50_seconds)} / ${fmt(p.p95_seconds)}</text>`;
   });
-  return `<figure style="grid-column: 1 / -1"><figcaption><strong>p50 / p95</strong> · 从提交到部门决定 · submission to department decision</figcaption>` +
-    `<svg role="img" aria-label="p50 and p95 processing time per department" viewBox="0 0 ${w} ${h}" width="100%" style="max-width:${w}px">${body.join("")}</svg></figure>`;
+  return `<figure class="chart"><figcaption><strong>p50 / p95</strong> · 从提交到部门决定 · submission to department decision</figcaption>` +
+    `<svg role="img" aria-label="p50 and p95 processing time per department" viewBox="0 0 ${w} ${h}" width="100%">${body.join("")}</svg></figure>`;
 }
 
 const fmt = (s) => (s == null ? "–" : s < 1 ? `${Math.round(s * 1000)} ms` : `${s.toFixed(1)} s`);

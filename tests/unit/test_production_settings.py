@@ -1,0 +1,80 @@
+"""Outside local development a service refuses development secrets and an unusable licence key."""
+
+import base64
+
+import pytest
+from pydantic import ValidationError
+
+from service_runtime.hardening import development_secret_aliases
+from service_runtime.serve import refusal
+from service_runtime.settings import Settings
+from tests.production import SEED, production_secrets
+
+
+def refused(**values: str) -> str:
+    with pytest.raises(ValidationError) as raised:
+        Settings(ENVIRONMENT="production", **values)
+    return refusal(raised.value)
+
+
+def test_every_signing_secret_including_the_licence_key_counts_as_a_development_secret():
+    assert set(development_secret_aliases()) == {
+        "ACCESS_TOKEN_SECRET",
+        "OFFICER_TOKEN_SECRET",
+        "OPERATOR_TOKEN_SECRET",
+        "SESSION_SECRET",
+        "LICENCE_SIGNING_KEY",
+    }
+
+
+def test_local_development_runs_on_the_development_defaults():
+    assert Settings().is_local
+    assert Settings(ENVIRONMENT="local").access_token_secret.get_secret_value()
+
+
+def test_production_starts_with_real_secrets():
+    settings = Settings(ENVIRONMENT="production", **production_secrets())
+    assert not settings.is_local
+
+
+@pytest.mark.parametrize("environment", ["production", "staging"])
+def test_outside_local_each_development_default_is_refused_by_name(environment):
+    with pytest.raises(ValidationError) as raised:
+        Settings(ENVIRONMENT=environment)
+    message = refusal(raised.value)
+    for alias in development_secret_aliases():
+        assert f"{alias}: 仍是开发默认值 / still the development default" in message
+
+
+@pytest.mark.parametrize(
+    "alias", sorted(set(development_secret_aliases()) - {"LICENCE_SIGNING_KEY"})
+)
+def test_a_default_or_short_hmac_secret_is_refused_by_name(alias):
+    default = next(f.default for f in Settings.model_fields.values() if f.alias == alias)
+    assert alias in refused(**production_secrets(**{alias: default.get_secret_value()}))
+    message = refused(**production_secrets(**{alias: "x" * 31}))
+    assert message.count("\n- ") == 1
+    assert f"{alias}: 少于 32 个字符 / shorter than 32 characters" in message
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "a licence key that is only a passphrase",
+        base64.b64encode(bytes(31)).decode(),  # one byte short
+        base64.b64encode(bytes(33)).decode(),
+        bytes(range(32)).hex(),  # hex is not what signing_key_from reads: it would be hashed
+        SEED + "\n",
+    ],
+)
+def test_a_licence_key_that_is_not_a_base64_32_byte_seed_is_refused(key):
+    message = refused(**production_secrets(LICENCE_SIGNING_KEY=key))
+    assert "LICENCE_SIGNING_KEY: 须为 base64 编码的 32 字节 Ed25519 种子" in message
+    assert "must be a base64 Ed25519 seed of 32 bytes" in message
+
+
+def test_the_refusal_never_echoes_a_secret():
+    leaked = "too-short-to-be-used"  # refused, and must not be printed
+    message = refused(**production_secrets(SESSION_SECRET=leaked))
+    assert "SESSION_SECRET" in message
+    assert leaked not in message
