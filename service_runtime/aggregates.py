@@ -30,8 +30,11 @@ class ConcurrentUpdateError(RuntimeError):
 @dataclass
 class Versioned:
     id: str
-    document: Document | None  # None: not stored yet
+    document: Document | None  # None: not stored yet; the caller's to change
     rev: int = 0
+    # The document as stored at `rev`, never handed out: an update sets what differs from it.
+    # Aggregates built on `document` change its lists and dicts in place, so it cannot serve.
+    stored: Document | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -74,14 +77,17 @@ class VersionedCollection:
         ]
         found = (
             {
-                doc["_id"]: Versioned(doc["_id"], doc, doc.get("rev", 1))
+                doc["_id"]: Versioned(doc["_id"], doc, doc.get("rev", 1), copy.deepcopy(doc))
                 async for doc in self.collection.find({"_id": {"$in": missing}}, NO_OUTBOX)
             }
             if missing
             else {}
         )
         self._must_read.difference_update(missing)
-        hits = {i: Versioned(i, copy.deepcopy(v.document), v.rev) for i, v in cached.items()}
+        hits = {
+            i: Versioned(i, copy.deepcopy(v.document), v.rev, stored=v.document)
+            for i, v in cached.items()
+        }
         return {i: hits.get(i) or found.get(i) or Versioned(i, None) for i in ids}
 
     def forget(self, ids: Sequence[str]) -> None:
@@ -122,7 +128,10 @@ def _operation(write: Write) -> InsertOne[Document] | UpdateOne:
         # Losing a creation race raises a duplicate key on `_id`.
         fields = {**write.state, "rev": 1, **outbox_fields_for_new_document(write.outbox)}
         return InsertOne({"_id": read.id, **fields})
-    update = with_outbox_append(_changes(read.document, write.state), write.outbox)
+    changes = (
+        {"$set": dict(write.state)} if read.stored is None else _changes(read.stored, write.state)
+    )
+    update = with_outbox_append(changes, write.outbox)
     update.setdefault("$set", {})["rev"] = read.rev + 1
     return UpdateOne({"_id": read.id, "rev": read.rev}, update)
 

@@ -6,6 +6,7 @@ the submit request to the moment the enterprise's live stream reports `completed
     make bench                                    10/s x 600
     make bench BENCH_ARGS="--rate 50 --count 3000"
     make bench BENCH_ARGS="--soak"                10/s for 10 minutes, one row per minute
+    make bench BENCH_ARGS="--soak --rate 5 --minutes 5"
     make bench BENCH_ARGS="--find-max"            the highest rate the stack sustains
 
 Each run also reports, per completed registration, the CPU each process of the stack used,
@@ -31,7 +32,8 @@ from tools.bench_probes import per_registration, snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 SOAK_RATE, SOAK_MINUTES = 10.0, 10
-FIND_MAX_RATES = (10, 20, 40, 60, 80, 100, 120, 150)
+DEFAULT_RATE = 10.0
+FIND_MAX_RATES = (2, 5, 10, 20, 40, 60, 80, 100, 120, 150)
 
 
 def uuid_trade_name() -> str:
@@ -177,15 +179,16 @@ async def find_max(args: argparse.Namespace) -> int:
 async def run(args: argparse.Namespace) -> int:
     if args.find_max:
         return await find_max(args)
-    rate = SOAK_RATE if args.soak else args.rate
-    count = int(SOAK_RATE * 60 * SOAK_MINUTES) if args.soak else args.count
+    rate = args.rate or (SOAK_RATE if args.soak else DEFAULT_RATE)
+    count = int(rate * 60 * args.minutes) if args.soak else args.count
     result = await measured_run(args, rate, count)
     return 0 if not result["failed"] else 1
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rate", type=float, default=10.0, help="registrations per second")
+    parser.add_argument("--rate", type=float, help="registrations per second (default 10)")
+    parser.add_argument("--minutes", type=float, default=SOAK_MINUTES, help="--soak length")
     parser.add_argument("--count", type=int, default=600)
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds excluded at the start")
     parser.add_argument("--soak", action="store_true", help="10/s for 10 minutes, per minute")

@@ -69,3 +69,21 @@ async def test_a_write_from_a_stale_revision_is_refused(collection):
     with pytest.raises(ConcurrentUpdateError):
         await other.save([Write(read, {"status": "rejected"})])
     assert (await collection.find_one({"_id": rid}))["status"] == "approved"
+
+
+async def test_changes_made_in_place_to_a_loaded_document_are_written(collection):
+    """Stores build aggregates on the loaded document and append to its lists in place."""
+    rid = uuid4().hex
+    aggregates = VersionedCollection(collection)
+    await aggregates.save([Write((await aggregates.load([rid]))[rid], {"entries": [1], "by": {}})])
+    for fresh in (False, True):  # from this process's cache, then from the database
+        if fresh:
+            aggregates = VersionedCollection(collection)
+        read = (await aggregates.load([rid]))[rid]
+        state = read.document
+        state["entries"].append(len(state["entries"]) + 1)
+        state["by"][str(fresh)] = True
+        await aggregates.save([Write(read, {"entries": state["entries"], "by": state["by"]})])
+    stored = await collection.find_one({"_id": rid})
+    assert stored["entries"] == [1, 2, 3]
+    assert stored["by"] == {"False": True, "True": True}
