@@ -1,11 +1,10 @@
 """Fetch pacing: poll the broker briskly while messages flow, gently while idle.
 
-Two measured facts about the local Tansu broker shape this. It holds every fetch for the full
-`fetch_max_wait_ms`, even when a message arrives meanwhile, so a short wait is what keeps each
-hop fast under load. And a dozen consumers polling with a short wait kept it at 34-68% of a
-core with no traffic at all. So a consumer uses the short wait while batches arrive, and the
-long one once a whole `idle_after` passed without a message. On real Kafka a fetch returns as
-soon as data arrives, so the long wait costs nothing there.
+Measured on the local Tansu broker: a dozen consumers polling with a short wait kept it at
+34-68% of a core with no traffic at all, and a fetch is not always answered as soon as data
+arrives, so a long wait also costs latency while messages flow. So a consumer uses the busy
+wait while batches arrive, and the idle one once a whole `idle_after` passed without a
+message. On real Kafka a fetch returns as soon as data arrives, so both can be long there.
 
 FastStream's batch subscriber also sleeps for `batch_timeout_ms` after every empty poll, and a
 message arriving in that sleep waits it out (up to 200 ms per hop by default). The paced

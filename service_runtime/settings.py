@@ -35,8 +35,10 @@ class Settings(BaseSettings):
     kafka_enable_idempotence: bool = Field(default=True, alias="KAFKA_ENABLE_IDEMPOTENCE")
     kafka_topic_partitions: int = Field(default=6, ge=1, alias="KAFKA_TOPIC_PARTITIONS")
     kafka_replication_factor: int = Field(default=1, ge=1, alias="KAFKA_REPLICATION_FACTOR")
-    # The broker holds a fetch this long when idle; the client default (500 ms) costs every hop.
-    kafka_fetch_max_wait_ms: int = Field(default=15, ge=0, alias="KAFKA_FETCH_MAX_WAIT_MS")
+    # How long the broker may hold a fetch that finds no data. Real Kafka answers as soon as data
+    # arrives, so the client default (500 ms) costs no latency there; the local stack on Tansu
+    # sets its own (tools/localstack.py).
+    kafka_fetch_max_wait_ms: int = Field(default=500, ge=0, alias="KAFKA_FETCH_MAX_WAIT_MS")
     # After this long without a message a consumer polls with the idle wait instead (pacing.py):
     # the local broker's CPU with no traffic is its polling. On real Kafka a fetch returns as soon
     # as data arrives, so a long idle wait costs no latency there.

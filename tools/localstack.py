@@ -212,9 +212,11 @@ def service_env(
     }
     if stack.embedded_kafka:
         env["KAFKA_ENABLE_IDEMPOTENCE"] = "false"  # Tansu has no idempotent producer
-        # Tansu holds every fetch for the whole wait: a short wait while messages flow keeps
-        # each hop fast; idle consumers switch to a long one (service_runtime/pacing.py).
-        env.setdefault("KAFKA_FETCH_MAX_WAIT_MS", "20")
+        # Fetch waits on Tansu, measured with `make bench` (README, Benchmark): while messages
+        # flow, 100 ms beat 20 ms both at 5/s (p50 201 vs 811 ms: fewer polls, less CPU) and at
+        # 10/s; idle consumers switch to 1 s (service_runtime/pacing.py), which kept a sparse
+        # stream at p50 195 ms where 2.5 s made it 696 ms.
+        env.setdefault("KAFKA_FETCH_MAX_WAIT_MS", "100")
         env.setdefault("KAFKA_IDLE_FETCH_MAX_WAIT_MS", "1000")
         # Tansu's cost grows with the partitions each fetch names (measured: 52 ms of broker
         # CPU per registration with 6 partitions a topic, 31 ms with 1). Two still let a
