@@ -22,6 +22,7 @@ def build_broker(settings: Settings, provider: TracerProvider) -> KafkaBroker:
         client_id=settings.service_name,
         enable_idempotence=settings.kafka_enable_idempotence,
         acks="all",
+        linger_ms=settings.kafka_linger_ms,
         middlewares=[KafkaTelemetryMiddleware(tracer_provider=provider)],
         logger=None,
     )

@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     kafka_idle_fetch_max_wait_ms: int = Field(
         default=500, ge=0, alias="KAFKA_IDLE_FETCH_MAX_WAIT_MS"
     )
+    # A producer gathers what is published within this window into one request per partition.
+    kafka_linger_ms: int = Field(default=0, ge=0, le=1_000, alias="KAFKA_LINGER_MS")
     kafka_session_timeout_ms: int = Field(default=10_000, alias="KAFKA_SESSION_TIMEOUT_MS")
     kafka_max_batch: int = Field(default=200, ge=1, alias="KAFKA_MAX_BATCH")
 
