@@ -8,6 +8,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pymongo.errors import ConnectionFailure
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = structlog.get_logger("http")
@@ -78,6 +79,26 @@ def install_problem_handlers(app: FastAPI) -> None:
         ]
         return problem_response(422, "invalid_request", errors)
 
+    async def on_unreachable(request: Request, exc: Exception) -> JSONResponse:
+        # A dropped database connection is not the client's fault and not a defect: every write
+        # behind an endpoint is idempotent (by Idempotency-Key or id), so a retry is safe.
+        log.warning("dependency_unreachable", path=request.url.path, error=type(exc).__name__)
+        response = problem_response(
+            503,
+            "dependency_unavailable",
+            [
+                {
+                    "path": "",
+                    "rule": "database_reachable",
+                    "message_zh": "数据库连接暂时中断，请稍后用相同的请求（及 Idempotency-Key）重试",
+                    "message_en": "the database connection dropped; retry the same request "
+                    "(with the same Idempotency-Key)",
+                }
+            ],
+        )
+        response.headers["Retry-After"] = "1"
+        return response
+
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error("unhandled_error", exc_info=exc, path=request.url.path, error=repr(exc))
         return problem_response(500, "internal_error")
@@ -85,6 +106,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(ConnectionFailure, on_unreachable)
     app.add_exception_handler(Exception, on_unexpected)
 
 
