@@ -111,6 +111,9 @@ class MongoCaseStore:
             projection=NO_OUTBOX,
             return_document=ReturnDocument.AFTER,
         )
+        # Again after the claim: the case's consumer may have cached a write of its own in
+        # between, which predates the claim; the officer's next read must come from the database.
+        self._cases.forget([registration_id])
         return None if doc is None else _case(registration_id, self._department, doc)
 
     async def overdue(self, now: datetime, limit: int = 500) -> list[str]:

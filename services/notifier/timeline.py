@@ -152,7 +152,9 @@ def overall_status(timeline: Timeline, topology: Topology = TOPOLOGY) -> str:
     if DepartmentStatus.REJECTED in statuses:
         return "rejected"
     if all(s in (DepartmentStatus.APPROVED, DepartmentStatus.NOT_APPLICABLE) for s in statuses):
-        return "completed"
+        # The submission is on another topic and may arrive last: completion waits for it, so
+        # a completed timeline always shows the submission and the completion carries its time.
+        return "completed" if timeline.submitted_at is not None else "in_progress"
     if DepartmentStatus.CORRECTION_REQUESTED in statuses:
         return "action_required"
     return "in_progress" if timeline.departments else "submitted"

@@ -34,8 +34,36 @@ def approvals():
     return events
 
 
-def test_all_approvals_complete_the_registration_exactly_once():
+def submission(form):
+    return RegistrationSubmitted(
+        event_id=uuid4(),
+        source="registration",
+        occurred_at=T0,
+        registration_id=RID,
+        form=RegistrationForm.model_validate(form),
+    )
+
+
+def submitted_timeline(form):
     timeline = Timeline(RID)
+    apply(timeline, submission(form))
+    return timeline
+
+
+def test_completion_waits_for_the_submission_that_arrives_last(sample_form):
+    # The submission travels on its own topic and can reach the notifier after every decision.
+    timeline = Timeline(RID)
+    early = [c for e in approvals() for c in apply(timeline, e)]
+    assert early == []
+    assert timeline.overall_status == "in_progress"
+    (completed,) = apply(timeline, submission(sample_form))
+    assert timeline.overall_status == "completed"
+    assert completed.submitted_at == T0
+    assert [e["status"] for e in timeline.entries].count("submitted") == 1
+
+
+def test_all_approvals_complete_the_registration_exactly_once(sample_form):
+    timeline = submitted_timeline(sample_form)
     completions = [c for e in approvals() for c in apply(timeline, e)]
     assert timeline.overall_status == "completed"
     assert len(completions) == 1
@@ -53,14 +81,18 @@ def test_replaying_every_event_changes_nothing():
     assert (timeline.entries, timeline.departments, timeline.overall_status) == before
 
 
-def test_out_of_order_events_never_move_a_department_backwards():
-    timeline = Timeline(RID)
+def test_out_of_order_events_never_move_a_department_backwards(sample_form):
+    timeline = submitted_timeline(sample_form)
     events = list(reversed(approvals()))  # every approval arrives before its receipt
     completions = [c for e in events for c in apply(timeline, e)]
     assert set(timeline.departments.values()) == {"approved"}
     assert len(completions) == 1
     ordered = [(e["department"], e["status"]) for e in timeline.ordered_entries()]
-    assert ordered[:2] == [("market", "received"), ("market", "approved")]
+    assert ordered[:3] == [
+        ("registration", "submitted"),
+        ("market", "received"),
+        ("market", "approved"),
+    ]
 
 
 def test_one_rejection_rejects_the_registration_and_nothing_completes():
@@ -105,8 +137,8 @@ def test_a_withdrawn_registration_never_completes():
     assert completions == []
 
 
-def test_a_withdrawal_after_completion_changes_nothing():
-    timeline = Timeline(RID)
+def test_a_withdrawal_after_completion_changes_nothing(sample_form):
+    timeline = submitted_timeline(sample_form)
     for e in approvals():
         apply(timeline, e)
     apply(timeline, withdrawal())
