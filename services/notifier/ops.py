@@ -35,6 +35,7 @@ from service_runtime.host import Runtime
 from service_runtime.lag import LagReader
 from service_runtime.mongo import Document
 from service_runtime.problems import Problem
+from services.notifier.masking import mask_payload
 from services.notifier.metrics import WINDOW, processing, status_counts
 from services.notifier.store import MongoTimelineStore
 
@@ -201,7 +202,12 @@ class Dashboard:
             )
         ]
         letters = [
-            {**doc["letter"], "id": doc["_id"], "state": doc["state"]}
+            {
+                **doc["letter"],
+                "payload": mask_payload(doc["letter"].get("payload", "")),
+                "id": doc["_id"],
+                "state": doc["state"],
+            }
             async for doc in self._letters.find({}).sort("failed_at", -1).limit(DEAD_LETTERS_SHOWN)
         ]
         return {
