@@ -15,7 +15,7 @@ from services.department.handlers import build_desk, subscribe_department
 from services.department.kit import DepartmentSpec, Issued, credit_code_from, rule
 from services.notifier.timeline import Timeline, apply
 from services.registration.market import MARKET
-from tests.service.test_departments_with_test_broker import InMemoryCaseStore
+from tests.in_memory_cases import InMemoryCaseStore
 
 
 @rule(

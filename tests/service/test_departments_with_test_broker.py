@@ -1,6 +1,5 @@
 """Service tests: the real subscribers and delivery policy on FastStream's in-memory TestKafkaBroker."""
 
-import copy
 from datetime import UTC, datetime
 from uuid import uuid4
 
@@ -14,47 +13,13 @@ from contracts.topics import (
     REGISTRATION_SUBMITTED,
     dead_letter_topic,
 )
-from service_runtime.aggregates import Versioned
 from service_runtime.host import build_runtime
-from service_runtime.outbox import Stored
 from service_runtime.settings import Settings
 from services.credit.rules import CREDIT
-from services.department.case import Case
 from services.department.handlers import build_desk, subscribe_department
-from services.department.store import LoadedCase, outbox_entries
 from services.tax.rules import TAX
 from tests.events import submitted_event
-
-
-class InMemoryCaseStore:
-    """Same contract as MongoCaseStore: versioned cases, events published after they are stored."""
-
-    def __init__(self, department, publish):
-        self.cases = {}
-        self._department = department
-        self._publish = publish
-
-    async def load(self, registration_ids, presumed_new=()):
-        return {
-            rid: LoadedCase(
-                copy.deepcopy(self.cases.get(rid)) or Case(rid, self._department),
-                Versioned(rid, {} if rid in self.cases else None),
-            )
-            for rid in registration_ids
-        }
-
-    async def save(self, changes):
-        for loaded, _ in changes:
-            self.cases[loaded.case.registration_id] = loaded.case
-        return [Stored(loaded.case.registration_id, list(events)) for loaded, events in changes]
-
-    async def publish(self, stored):
-        for item in stored:
-            for event in item.entries:
-                for entry in outbox_entries(event):  # the topics MongoCaseStore writes
-                    await self._publish(
-                        entry["topic"], item.document_id, entry["payload"].encode(), {}
-                    )
+from tests.in_memory_cases import InMemoryCaseStore
 
 
 def wire(runtime, spec):

@@ -1,7 +1,5 @@
 """A case escalated after its statutory deadline: only a supervisor may claim and decide it."""
 
-import copy
-from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
@@ -10,64 +8,20 @@ import pytest
 from fastapi import FastAPI
 
 from service_runtime.access import Officer, issue_officer_token
-from service_runtime.aggregates import Versioned
-from service_runtime.outbox import Stored
 from service_runtime.problems import install_problem_handlers
 from service_runtime.settings import Settings
-from services.department.case import REVIEWABLE, Case, Lifecycle
+from services.department.case import Case, Lifecycle
 from services.department.handlers import build_desk
 from services.department.http import router
-from services.department.store import LoadedCase
 from services.police.rules import POLICE
 from services.registration.market import MARKET
 from tests.events import submitted_event
+from tests.in_memory_cases import InMemoryCaseStore
 
 T0 = datetime(2026, 11, 23, 2, tzinfo=UTC)
 RID = "ef" * 16
 SETTINGS = Settings()
 BASE = f"/api/v1/departments/police/cases/{RID}"
-
-
-class InMemoryCases:
-    """MongoCaseStore's contract, claim included, for the officer endpoints."""
-
-    def __init__(self, case: Case) -> None:
-        self.cases = {case.registration_id: case}
-        self.published: list[Stored] = []
-
-    async def load(self, registration_ids):
-        return {
-            rid: LoadedCase(
-                copy.deepcopy(self.cases.get(rid)) or Case(rid, "police"),
-                Versioned(rid, asdict(self.cases[rid]) if rid in self.cases else None),
-            )
-            for rid in registration_ids
-        }
-
-    async def save(self, changes):
-        for loaded, _ in changes:
-            self.cases[loaded.case.registration_id] = loaded.case
-        return [Stored(loaded.case.registration_id, list(events)) for loaded, events in changes]
-
-    async def publish(self, stored):
-        self.published += stored
-
-    async def claim(self, registration_id, officer, *, escalated):
-        case = self.cases.get(registration_id)
-        if (
-            case is None
-            or case.status not in REVIEWABLE
-            or case.claimed_by not in (None, officer)
-            or (case.escalated and not escalated)
-        ):
-            return None
-        case.claimed_by = officer
-        return copy.deepcopy(case)
-
-    async def queue(self, *, escalated):
-        return [
-            c for c in self.cases.values() if c.status in REVIEWABLE and c.escalated == escalated
-        ]
 
 
 def market_approval(sample_form):
@@ -87,7 +41,7 @@ def escalated_case(sample_form, claimed_by=None) -> Case:
     return case
 
 
-def officer_app(store: InMemoryCases) -> FastAPI:
+def officer_app(store: InMemoryCaseStore) -> FastAPI:
     desk = build_desk(SETTINGS, POLICE, store, lambda: T0 + timedelta(days=2))
     app = FastAPI()
     install_problem_handlers(app)
@@ -116,7 +70,9 @@ def assert_supervisors_only(answer: httpx.Response) -> None:
 async def test_an_officer_can_neither_claim_nor_decide_an_escalated_case(
     sample_form, claimed_before_the_deadline
 ):
-    store = InMemoryCases(escalated_case(sample_form, claimed_before_the_deadline))
+    store = InMemoryCaseStore(
+        "police", cases=[escalated_case(sample_form, claimed_before_the_deadline)]
+    )
     transport = httpx.ASGITransport(app=officer_app(store))
     async with httpx.AsyncClient(transport=transport, base_url="http://police.test") as client:
         claimed = await client.post(f"{BASE}/claim", headers=bearer("p-officer"))
@@ -133,7 +89,7 @@ async def test_an_officer_can_neither_claim_nor_decide_an_escalated_case(
 
 
 async def test_a_supervisor_claims_and_decides_an_escalated_case(sample_form):
-    store = InMemoryCases(escalated_case(sample_form, claimed_by="p-officer"))
+    store = InMemoryCaseStore("police", cases=[escalated_case(sample_form, claimed_by="p-officer")])
     supervisor = bearer("p-boss", "supervisor")
     transport = httpx.ASGITransport(app=officer_app(store))
     async with httpx.AsyncClient(transport=transport, base_url="http://police.test") as client:

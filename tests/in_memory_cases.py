@@ -1,0 +1,60 @@
+"""MongoCaseStore's contract in memory: versioned cases, events published after they are stored,
+and officers' claims. Shared by the service tests that run departments without a database."""
+
+import copy
+from dataclasses import asdict
+
+from service_runtime.aggregates import Versioned
+from service_runtime.outbox import Stored
+from services.department.case import REVIEWABLE, Case
+from services.department.store import LoadedCase, outbox_entries
+
+
+class InMemoryCaseStore:
+    def __init__(self, department, publish=None, cases=()):
+        self.cases = {case.registration_id: case for case in cases}
+        self.published: list[Stored] = []
+        self._department = department
+        self._publish = publish  # the broker's publish, or None to only record
+
+    async def load(self, registration_ids, presumed_new=()):
+        return {
+            rid: LoadedCase(
+                copy.deepcopy(self.cases.get(rid)) or Case(rid, self._department),
+                Versioned(rid, asdict(self.cases[rid]) if rid in self.cases else None),
+            )
+            for rid in registration_ids
+        }
+
+    async def save(self, changes):
+        for loaded, _ in changes:
+            self.cases[loaded.case.registration_id] = loaded.case
+        return [Stored(loaded.case.registration_id, list(events)) for loaded, events in changes]
+
+    async def publish(self, stored):
+        self.published += stored
+        if self._publish is None:
+            return
+        for item in stored:
+            for event in item.entries:
+                for entry in outbox_entries(event):  # the topics MongoCaseStore writes
+                    await self._publish(
+                        entry["topic"], item.document_id, entry["payload"].encode(), {}
+                    )
+
+    async def claim(self, registration_id, officer, *, escalated):
+        case = self.cases.get(registration_id)
+        if (
+            case is None
+            or case.status not in REVIEWABLE
+            or case.claimed_by not in (None, officer)
+            or (case.escalated and not escalated)
+        ):
+            return None
+        case.claimed_by = officer
+        return copy.deepcopy(case)
+
+    async def queue(self, *, escalated):
+        return [
+            c for c in self.cases.values() if c.status in REVIEWABLE and c.escalated == escalated
+        ]
