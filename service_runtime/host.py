@@ -17,7 +17,6 @@ import structlog
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
 from opentelemetry.sdk.trace import TracerProvider
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
@@ -90,14 +89,12 @@ class Runtime:
             ),
         )
 
-        async def on_batch(body: list[bytes], msg: KafkaMessage) -> None:  # noqa: ARG001
-            raw = msg.raw_message
-            records = raw if isinstance(raw, (list, tuple)) else (raw,)
+        async def on_batch(records: Any) -> None:  # noqa: ANN401 - aiokafka records
             await consumer.consume([RawRecord.from_consumer_record(r) for r in records])
 
         on_batch.__name__ = name
         subscriber = self.broker.subscriber(
-            *topics, **consumer_options(self.settings, group), decoder=_raw_bytes, title=name
+            *topics, **consumer_options(self.settings, group), decoder=_raw_records, title=name
         )
         self._pace(subscriber)
         subscriber(on_batch)
@@ -117,9 +114,8 @@ class Runtime:
         For wake-up signals only; a lost signal must cost latency, never data.
         """
 
-        async def on_messages(body: list[bytes], msg: KafkaMessage) -> None:  # noqa: ARG001
-            raw = msg.raw_message
-            for record in raw if isinstance(raw, (list, tuple)) else (raw,):
+        async def on_messages(records: Any) -> None:  # noqa: ANN401 - aiokafka records
+            for record in records:
                 try:
                     await handle(record.value or b"")
                 except (ValueError, TypeError) as error:
@@ -132,15 +128,22 @@ class Runtime:
             batch_timeout_ms=self.settings.kafka_idle_after_ms,
             auto_offset_reset="latest",
             fetch_max_wait_ms=self.settings.kafka_fetch_max_wait_ms,
-            decoder=_raw_bytes,
+            decoder=_raw_records,
             title=name,
         )
         self._pace(subscriber)
         subscriber(on_messages)
 
 
-async def _raw_bytes(msg: Any) -> Any:  # noqa: ANN401 - FastStream decoder hook
-    return msg.body  # decoding (and dead-lettering) is the delivery policy's job
+async def _raw_records(msg: Any) -> tuple[Any, ...]:  # noqa: ANN401 - FastStream decoder hook
+    """The batch's aiokafka records, undecoded: decoding (and dead-lettering) is the policy's job.
+
+    Handlers take these as their one parameter instead of asking FastStream's dependency
+    injection for the message: a profile (py-spy) of a department at 5/s put 15% of its CPU in
+    the worker thread that injection uses to resolve the message from its context.
+    """
+    raw = msg.raw_message
+    return tuple(raw) if isinstance(raw, (list, tuple)) else (raw,)
 
 
 Component = Callable[[Runtime], Awaitable[None]]

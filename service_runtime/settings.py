@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     # The sweeper only recovers what a crash or a broker error left (entries older than 5 s);
     # on an idle stack every sweep is a query for nothing, so it runs as often as the grace.
     outbox_sweep_interval_ms: int = Field(default=5_000, ge=50, alias="OUTBOX_SWEEP_INTERVAL_MS")
+    # Live-page wake-ups for other notifier instances are coalesced over this window.
+    page_changed_linger_ms: int = Field(default=100, ge=0, le=5_000, alias="PAGE_CHANGED_LINGER_MS")
     # How long published entries gather before one update clears them all from their documents.
     outbox_clear_linger_ms: int = Field(default=1_000, ge=0, alias="OUTBOX_CLEAR_LINGER_MS")
 

@@ -68,7 +68,9 @@ def page_announcer(runtime: Runtime, listeners: PageListeners) -> PageAnnouncer:
     async def publish(payload: bytes) -> None:
         await runtime.publish(PAGE_CHANGED, "page", payload, {"content-type": "application/json"})
 
-    return PageAnnouncer(listeners, publish)
+    announcer = PageAnnouncer(listeners, publish, runtime.settings.page_changed_linger_ms / 1000)
+    runtime.background.append(announcer.announce_forever)
+    return announcer
 
 
 def subscribe_timeline(runtime: Runtime, store: TimelineStore, announcer: PageAnnouncer) -> None:

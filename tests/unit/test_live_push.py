@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -49,6 +50,7 @@ async def test_an_instance_skips_its_own_announcements_and_follows_the_others():
     with here.subscribe(["a"]) as local:
         await announcer.timelines_changed({"a": Timeline("a")})
         assert (await local.next(timeout=0.01)).fresh["a"].registration_id == "a"
+        await announcer.flush()
         announcer.on_announcement(bus.sent[-1])  # its own, read back from the bus
         assert not await local.next(timeout=0.01)
 
@@ -69,3 +71,24 @@ async def test_an_instance_skips_its_own_announcements_and_follows_the_others():
 def test_a_malformed_announcement_is_refused(raw):
     with pytest.raises(TypeError):
         decode_page_changed(raw)
+
+
+async def test_changes_made_within_the_linger_go_out_as_one_announcement():
+    bus = Bus()
+    announcer = PageAnnouncer(PageListeners(), bus, linger=0.05)
+    task = asyncio.create_task(announcer.announce_forever())
+    try:
+        await announcer.timelines_changed({"a": Timeline("a")})
+        await announcer.timelines_changed({"b": Timeline("b")})
+        await announcer.notifications_changed(["c"])
+        for _ in range(100):  # bounded: the linger is 50 ms
+            if bus.sent:
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.1)  # nothing else is pending, so nothing more may come
+    finally:
+        task.cancel()
+    assert len(bus.sent) == 1
+    _, timelines, notifications = decode_page_changed(bus.sent[0])
+    assert timelines == ["a", "b"]
+    assert notifications == ["c"]
