@@ -23,6 +23,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts.dead_letter import DeadLetter
 from contracts.topology import Subscription
+from service_runtime.body_limit import BodyLimit
 from service_runtime.delivery import BatchConsumer, Decoded, RawRecord, RetryPolicy
 from service_runtime.kafka import build_broker, consumer_options, ensure_topics
 from service_runtime.logging import configure_logging
@@ -30,6 +31,7 @@ from service_runtime.mongo import Document, build_mongo_client
 from service_runtime.outbox import OutboxRelay
 from service_runtime.pacing import pace
 from service_runtime.problems import install_problem_handlers, problem_response
+from service_runtime.same_origin import SameOriginWrites
 from service_runtime.security_headers import SecurityHeaders
 from service_runtime.settings import Settings
 from service_runtime.telemetry import build_tracer_provider
@@ -166,6 +168,8 @@ def create_service_app(
     components: Sequence[Component],
     routers: Sequence[APIRouter] = (),
     title: str = "Enterprise Page",
+    *,
+    cookie_paths: Sequence[str] = (),
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -199,7 +203,14 @@ def create_service_app(
         openapi_url="/openapi.json" if docs else None,
     )
     install_problem_handlers(app)
-    app.add_middleware(
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_body_bytes)
+    if cookie_paths:
+        app.add_middleware(
+            SameOriginWrites,
+            guarded_prefixes=cookie_paths,
+            public_origins=[settings.notifier_public_url, settings.registration_public_url],
+        )
+    app.add_middleware(  # added last, so outermost: refusals get the headers too
         SecurityHeaders,
         hsts=not settings.is_local,
         exempt_paths=[

@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     # otherwise pick the client address the page's rate limit counts.
     trusted_proxies: list[str] | None = Field(default=None, alias="TRUSTED_PROXIES")
 
+    # Every endpoint's request body, counted as it arrives (service_runtime/body_limit.py).
+    max_request_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, alias="MAX_REQUEST_BODY_BYTES"
+    )
+
     kafka_bootstrap_servers: str = Field(default="127.0.0.1:9092", alias="KAFKA_BOOTSTRAP_SERVERS")
     # Real Kafka supports the idempotent producer; the local Tansu broker does not.
     kafka_enable_idempotence: bool = Field(default=True, alias="KAFKA_ENABLE_IDEMPOTENCE")

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from contracts.events import Reason
 from service_runtime.access import Officer, read_officer_token
 from service_runtime.aggregates import ConcurrentUpdateError
+from service_runtime.auth_first import AuthFirstRoute, authenticated_first
 from service_runtime.host import Runtime
 from service_runtime.problems import Problem
 from services.department.case import Case, CaseClosedError, NotCaseOwnerError, OfficerDecision
@@ -18,7 +19,9 @@ from services.department.handlers import DepartmentDesk
 from services.department.officers import SupervisorsOnlyError, claim_case, decide_case
 
 DECISION_ATTEMPTS = 3
-router = APIRouter(prefix="/api/v1/departments/{department}", tags=["officers"])
+router = APIRouter(
+    prefix="/api/v1/departments/{department}", tags=["officers"], route_class=AuthFirstRoute
+)
 DepartmentPath = Annotated[str, Path(pattern=r"^[a-z][a-z_]{1,30}$")]
 RegistrationPath = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 AuthorizationHeader = Annotated[str | None, Header()]
@@ -156,7 +159,14 @@ async def claim(
     return _view(case)
 
 
+def _officer_first(request: Request) -> None:
+    _desk_and_officer(
+        request, request.path_params["department"], request.headers.get("authorization")
+    )
+
+
 @router.post("/cases/{registration_id}/decision")
+@authenticated_first(_officer_first)
 async def decide(
     request: Request,
     department: DepartmentPath,

@@ -21,4 +21,6 @@ def create_app(settings: Settings) -> FastAPI:
         [timeline_component, push_component, ops_component, page_component],
         routers=[router, page_router, ops_router],
         title="Enterprise Page notifier",
+        # The page's API is the only one a cookie signs in to; the others take bearer tokens.
+        cookie_paths=["/page/api/"],
     )

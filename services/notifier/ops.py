@@ -30,6 +30,7 @@ from contracts.notices import PolicyPublished, PolicyTargeting
 from contracts.topics import POLICY_PUBLISHED
 from contracts.topology import TOPOLOGY
 from service_runtime.access import bearer_token, read_operator_token
+from service_runtime.auth_first import AuthFirstRoute, authenticated_first
 from service_runtime.delivery import Decoded
 from service_runtime.host import Runtime
 from service_runtime.lag import LagReader
@@ -40,7 +41,7 @@ from services.notifier.metrics import WINDOW, processing, status_counts
 from services.notifier.store import MongoTimelineStore
 
 log = structlog.get_logger("notifier.ops")
-router = APIRouter(tags=["operators"])
+router = APIRouter(tags=["operators"], route_class=AuthFirstRoute)
 STATIC = FilePath(__file__).parent / "static"
 SUMMARY_TTL_SECONDS = 0.25  # many open dashboards share one computation
 DEAD_LETTERS_SHOWN = 50
@@ -57,7 +58,7 @@ class PolicyDraft(BaseModel):
 def require_operator(
     request: Request, authorization: Annotated[str | None, Header()] = None
 ) -> str:
-    """A dependency, so a missing token is refused before the body is even looked at."""
+    """The operator's id; endpoints with a body also run it first (`operator_first`)."""
     runtime: Runtime = request.app.state.runtime
     token = bearer_token(authorization)
     if token is None:
@@ -73,6 +74,9 @@ def require_operator(
 
 
 OperatorId = Annotated[str, Depends(require_operator)]
+operator_first = authenticated_first(
+    lambda request: require_operator(request, request.headers.get("authorization"))
+)
 
 
 @router.get("/ops", include_in_schema=False)
@@ -120,6 +124,7 @@ async def redrive(
 
 
 @router.post("/ops/api/policies", status_code=202)
+@operator_first
 async def publish_policy(
     request: Request, operator: OperatorId, draft: PolicyDraft
 ) -> JSONResponse:

@@ -162,7 +162,7 @@ async def submit_through_page(request: Request) -> Response:
     headers = {"content-type": request.headers.get("content-type", "application/json")}
     if key := request.headers.get("idempotency-key"):
         headers["idempotency-key"] = key
-    answer = await _forward(runtime, "POST", "/api/v1/registrations", headers, await request.body())
+    answer = await _forward(runtime, "POST", "/api/v1/registrations", headers, request.stream())
     response = _relay(answer)
     if answer.status_code == 202:  # noqa: PLR2004
         body = answer.json()
@@ -180,7 +180,7 @@ async def correct_through_page(request: Request, registration_id: RegistrationPa
         "authorization": f"Bearer {_token(runtime, registration_id)}",
     }
     path = f"/api/v1/registrations/{registration_id}/corrections"
-    return _relay(await _forward(runtime, "POST", path, headers, await request.body()))
+    return _relay(await _forward(runtime, "POST", path, headers, request.stream()))
 
 
 @router.get("/page/api/registrations/{registration_id}/forms/{department}")
@@ -217,8 +217,13 @@ def _token(runtime: Runtime, registration_id: str) -> str:
 
 
 async def _forward(
-    runtime: Runtime, method: str, path: str, headers: dict[str, str], body: bytes | None
+    runtime: Runtime,
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    body: AsyncIterator[bytes] | None,
 ) -> httpx.Response:
+    """The body streams through as it arrives: the notifier never holds a whole form."""
     url = runtime.settings.registration_service_url.rstrip("/") + path
     try:
         async with httpx.AsyncClient(timeout=FORWARD_TIMEOUT) as client:

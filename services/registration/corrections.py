@@ -14,7 +14,7 @@ from contracts.events import RegistrationCorrected
 from contracts.form import RegistrationForm
 from service_runtime.host import Runtime
 from service_runtime.problems import Problem, require_registration_token
-from services.registration.http import content_errors, read_body
+from services.registration.http import content_errors
 from services.registration.intake import parse_json_body, validate_form
 from services.registration.names import name_errors
 from services.registration.store import MongoRegistrationStore, NameTakenError
@@ -101,9 +101,7 @@ async def submit_correction(
     require_registration_token(
         runtime.settings.access_token_secret.get_secret_value(), registration_id, authorization
     )
-    patch = parse_json_body(
-        request.headers.get("content-type"), await read_body(request), PATCH_TYPES
-    )
+    patch = parse_json_body(request.headers.get("content-type"), await request.body(), PATCH_TYPES)
     if not isinstance(patch, dict):
         raise _problem(
             "patch_not_an_object", "补正内容应为 JSON 对象", "a merge patch must be a JSON object"

@@ -13,7 +13,7 @@ from contracts.form import EnterpriseType, FreeTradeZoneArea, RegistrationForm
 from service_runtime.access import issue_access_token
 from service_runtime.host import Runtime
 from service_runtime.problems import Problem
-from services.registration.intake import MAX_BODY_BYTES, parse_json_body, validate_form
+from services.registration.intake import parse_json_body, validate_form
 from services.registration.names import name_errors, name_key, name_problems, parse_name
 from services.registration.scope import scope_errors
 from services.registration.submit import submit_registration
@@ -43,20 +43,6 @@ def content_errors(form: RegistrationForm) -> list[dict[str, Any]]:
     )
 
 
-async def read_body(request: Request) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise Problem(413, "body_too_large", limit_bytes=MAX_BODY_BYTES)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise Problem(413, "body_too_large", limit_bytes=MAX_BODY_BYTES)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 @router.post(
     "/api/v1/registrations",
     status_code=202,
@@ -75,7 +61,7 @@ async def submit(
     idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
 ) -> JSONResponse:
     """Accept one comprehensive form; every department receives it from the bus."""
-    body = await read_body(request)
+    body = await request.body()  # at most MAX_REQUEST_BODY_BYTES (service_runtime/body_limit.py)
     form = validate_form(parse_json_body(request.headers.get("content-type"), body))
     errors = content_errors(form)
     if errors:

@@ -11,11 +11,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.events import RegistrationWithdrawn
+from service_runtime.auth_first import AuthFirstRoute, authenticated_first
 from service_runtime.host import Runtime
 from service_runtime.problems import Problem, require_registration_token
 from services.registration.store import MongoRegistrationStore
 
-router = APIRouter(tags=["registrations"])
+router = APIRouter(tags=["registrations"], route_class=AuthFirstRoute)
 
 
 class WithdrawalRequest(BaseModel):
@@ -24,7 +25,16 @@ class WithdrawalRequest(BaseModel):
     reason: str | None = Field(default=None, max_length=500, description="撤回原因（可选）")
 
 
+def _token_for_registration(request: Request) -> None:
+    require_registration_token(
+        request.app.state.runtime.settings.access_token_secret.get_secret_value(),
+        request.path_params["registration_id"],
+        request.headers.get("authorization"),
+    )
+
+
 @router.post("/api/v1/registrations/{registration_id}/withdraw", status_code=202)
+@authenticated_first(_token_for_registration)
 async def withdraw(
     request: Request,
     registration_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")],

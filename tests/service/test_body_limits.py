@@ -1,0 +1,134 @@
+"""One body limit on every service, and credentials checked before any body is read or parsed."""
+
+from types import SimpleNamespace
+
+import httpx
+import pytest
+
+from service_runtime.settings import Settings
+from services.notifier.app import create_app as create_notifier
+from services.registration.app import create_app as create_registration
+from services.tax.app import create_app as create_tax
+
+RID = "ab" * 16
+LIMIT = 4096
+BUILDERS = [create_registration, create_notifier, create_tax]
+
+
+def app_for(build):
+    settings = Settings(MAX_REQUEST_BODY_BYTES=LIMIT)
+    app = build(settings)
+    app.state.runtime = SimpleNamespace(settings=settings, state={})  # no broker needed here
+    return app
+
+
+async def call(app, method, path, headers, receive):
+    """Drive the app directly, so the test sees whether the body was ever asked for."""
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"svc.test"), *headers],
+        "client": ("127.0.0.1", 5000),
+        "server": ("svc.test", 80),
+    }
+    await app(scope, receive, send)
+    return sent[0]["status"]
+
+
+async def never_read():
+    raise AssertionError("the body was read")
+
+
+@pytest.mark.parametrize("build", BUILDERS)
+async def test_a_declared_body_over_the_limit_is_refused_unread(build):
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"50000000")]
+    status = await call(app_for(build), "POST", "/api/v1/registrations", headers, never_read)
+    assert status == 413
+
+
+@pytest.mark.parametrize("build", BUILDERS)
+async def test_a_streamed_body_is_cut_off_at_the_limit(build):
+    sizes = []
+
+    async def chunks():
+        for _ in range(100):  # 100 KiB on offer; the service must stop well before the end
+            sizes.append(1024)
+            yield b" " * 1024
+
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app_for(build)), base_url="http://svc.test"
+    ) as c:
+        answer = await c.post(
+            f"/api/v1/registrations/{RID}/corrections",
+            content=chunks(),
+            headers={"content-type": "application/merge-patch+json", "authorization": "Bearer x"},
+        )
+    assert answer.status_code in {401, 403, 404, 413}  # never a 5xx, whatever the route
+    if answer.status_code == 413:
+        assert answer.json()["code"] == "body_too_large"
+        assert sum(sizes) <= LIMIT + 1024
+
+
+async def test_the_registration_form_stops_reading_at_the_limit():
+    async def chunks():
+        for _ in range(100):
+            yield b" " * 1024
+
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app_for(create_registration)),
+        base_url="http://svc.test",
+    ) as c:
+        answer = await c.post(
+            "/api/v1/registrations", content=chunks(), headers={"content-type": "application/json"}
+        )
+    assert answer.status_code == 413
+    assert answer.json()["limit_bytes"] == LIMIT
+
+
+@pytest.mark.parametrize(
+    ("build", "path"),
+    [
+        (create_notifier, "/ops/api/policies"),
+        (create_registration, f"/api/v1/registrations/{RID}/withdraw"),
+        (create_tax, f"/api/v1/departments/tax/cases/{RID}/decision"),
+    ],
+)
+@pytest.mark.parametrize("authorization", [None, b"Bearer forged"])
+async def test_a_write_without_valid_credentials_is_refused_before_its_body_is_read(
+    build, path, authorization
+):
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"17")]
+    if authorization:
+        headers.append((b"authorization", authorization))
+    status = await call(app_for(build), "POST", path, headers, never_read)
+    assert status in {401, 403}
+
+
+@pytest.mark.parametrize(
+    ("build", "path"),
+    [
+        (create_notifier, "/ops/api/policies"),
+        (create_registration, f"/api/v1/registrations/{RID}/withdraw"),
+        (create_tax, f"/api/v1/departments/tax/cases/{RID}/decision"),
+    ],
+)
+async def test_malformed_json_from_an_anonymous_caller_gets_401_not_a_parse_error(build, path):
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app_for(build)), base_url="http://svc.test"
+    ) as c:
+        answer = await c.post(
+            path, content=b"{not json", headers={"content-type": "application/json"}
+        )
+    assert answer.status_code == 401
