@@ -16,11 +16,16 @@ from __future__ import annotations
 from functools import cache
 from itertools import chain
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import structlog
 from faststream.kafka.subscriber.usecase import BatchSubscriber
 
+from service_runtime.offset_gaps import OffsetGaps
+
 log = structlog.get_logger("pacing")
+# Each consumer's gap check (service_runtime/offset_gaps.py); the subscriber class has no room.
+_GAPS: WeakKeyDictionary[Any, OffsetGaps] = WeakKeyDictionary()
 
 
 def set_fetch_wait(consumer: Any, wait_ms: int) -> bool:  # noqa: ANN401 - aiokafka consumer
@@ -48,7 +53,10 @@ def paced_batch_subscriber(busy_wait_ms: int, idle_wait_ms: int) -> type[BatchSu
                 timeout_ms=self.batch_timeout_ms, max_records=self.max_records
             )
             set_fetch_wait(consumer, busy_wait_ms if batches else idle_wait_ms)
-            return tuple(chain.from_iterable(batches.values()))
+            gaps = _GAPS.get(consumer)
+            if gaps is None:
+                gaps = _GAPS[consumer] = OffsetGaps()
+            return tuple(chain.from_iterable(gaps.contiguous(consumer, batches).values()))
 
     return PacedBatchSubscriber
 
