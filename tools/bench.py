@@ -74,26 +74,52 @@ async def one_registration(
     }
     at = started - t0
     try:
-        response = await client.post(f"{args.registration_url}/api/v1/registrations", json=form)
-        if response.status_code != 202:  # noqa: PLR2004
-            return Outcome(at, None, error=f"submit {response.status_code}")
-        accept_ms = (time.perf_counter() - started) * 1000
-        body = response.json()
-        url = f"{args.notifier_url}/api/v1/registrations/{body['registration_id']}/stream"
-        headers = {"Authorization": f"Bearer {body['access_token']}"}
-        async with client.stream("GET", url, headers=headers) as stream:
-            event = ""
-            async for line in stream.aiter_lines():
-                if line.startswith("event: "):
-                    event = line[7:]
-                elif line.startswith("data: ") and event == "end":
-                    status = json.loads(line[6:])["overall_status"]
-                    if status != "completed":
-                        return Outcome(at, None, error=status)
-                    done_ms = (time.perf_counter() - started) * 1000
-                    return Outcome(at, done_ms, accept_ms)
+        # A whole deadline: the live stream's keep-alives would reset any per-read timeout, and
+        # a registration that never completes must count as failed, not hold the run open.
+        async with asyncio.timeout(args.timeout):
+            return await submit_and_follow(client, args, form, started, at)
+    except TimeoutError:
+        return Outcome(at, None, error=f"not completed within {args.timeout:.0f} s")
     except httpx.HTTPError as error:
         return Outcome(at, None, error=repr(error))
+
+
+SUBMIT_ATTEMPTS = 3
+
+
+async def submit_and_follow(
+    client: httpx.AsyncClient,
+    args: argparse.Namespace,
+    form: dict[str, Any],
+    started: float,
+    at: float,
+) -> Outcome:
+    # As the README asks of clients: a 503 is retried with the same Idempotency-Key.
+    headers = {"Idempotency-Key": uuid.uuid4().hex}
+    url = f"{args.registration_url}/api/v1/registrations"
+    for _ in range(SUBMIT_ATTEMPTS):
+        response = await client.post(url, json=form, headers=headers)
+        if response.status_code != 503:  # noqa: PLR2004
+            break
+        wait = response.headers.get("retry-after", "1")
+        await asyncio.sleep(float(wait) if wait.isdigit() else 1.0)
+    if response.status_code != 202:  # noqa: PLR2004
+        return Outcome(at, None, error=f"submit {response.status_code}")
+    accept_ms = (time.perf_counter() - started) * 1000
+    body = response.json()
+    url = f"{args.notifier_url}/api/v1/registrations/{body['registration_id']}/stream"
+    headers = {"Authorization": f"Bearer {body['access_token']}"}
+    async with client.stream("GET", url, headers=headers) as stream:
+        event = ""
+        async for line in stream.aiter_lines():
+            if line.startswith("event: "):
+                event = line[7:]
+            elif line.startswith("data: ") and event == "end":
+                status = json.loads(line[6:])["overall_status"]
+                if status != "completed":
+                    return Outcome(at, None, error=status)
+                done_ms = (time.perf_counter() - started) * 1000
+                return Outcome(at, done_ms, accept_ms)
     return Outcome(at, None, error="stream ended without a final status")
 
 
