@@ -6,9 +6,10 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Path, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from contracts.events import Reason
+from contracts.form_paths import form_path_exists
 from service_runtime.access import Officer, read_officer_token
 from service_runtime.aggregates import ConcurrentUpdateError
 from service_runtime.auth_first import AuthFirstRoute, authenticated_first
@@ -33,6 +34,14 @@ class DecisionReason(BaseModel):
     message_zh: str = Field(min_length=1, max_length=500)
     message_en: str = Field(min_length=1, max_length=500)
     field_path: str | None = Field(default=None, max_length=200, examples=["seals.maker_id"])
+
+    @field_validator("field_path")
+    @classmethod
+    def _a_path_in_the_form(cls, value: str | None) -> str | None:
+        if value is not None and not form_path_exists(value):
+            msg = "field_path must name a field of the form, e.g. seals.maker_id"
+            raise ValueError(msg)
+        return value
 
 
 class DecisionRequest(BaseModel):

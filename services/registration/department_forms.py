@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from contracts.form import RegistrationForm
+from contracts.form_paths import nested_model
 from contracts.topology import TOPOLOGY
 from service_runtime.host import Runtime
 from service_runtime.problems import Problem, require_registration_token
@@ -36,25 +37,7 @@ def _label(model: type[BaseModel] | None, key: str) -> tuple[str, type[BaseModel
     field = model.model_fields.get(key) if model else None
     if field is None:
         return key, None
-    nested = next(
-        (
-            a
-            for a in (field.annotation, *get_args(field.annotation))
-            if isinstance(a, type) and issubclass(a, BaseModel)
-        ),
-        None,
-    )
-    if nested is None:  # a list of models
-        nested = next(
-            (
-                b
-                for a in get_args(field.annotation)
-                for b in get_args(a)
-                if isinstance(b, type) and issubclass(b, BaseModel)
-            ),
-            None,
-        )
-    return (field.description or key).split(" ")[0], nested
+    return (field.description or key).split(" ")[0], nested_model(field)
 
 
 def rows(

@@ -79,10 +79,15 @@ function renderRegistration(r) {
   const fixes = r.corrections.map((c) => {
     const patch = {};
     c.reasons.forEach((x) => {
-      if (!x.field_path) return;
-      const parts = x.field_path.split(".");
+      // A path comes from a department (the officer API checks it against the form, an external
+      // system may not): only plain field names and list indexes, never __proto__ and the like.
+      const parts = typeof x.field_path === "string" ? x.field_path.split(".") : [];
+      if (!parts.length || parts.some((p) => !/^[a-z][a-z0-9_]*$|^[0-9]{1,4}$/.test(p))) return;
       let node = patch;
-      parts.slice(0, -1).forEach((p) => { node = node[p] = node[p] || {}; });
+      parts.slice(0, -1).forEach((p) => {
+        if (!Object.hasOwn(node, p) || typeof node[p] !== "object" || node[p] === null) node[p] = {};
+        node = node[p];
+      });
       node[parts[parts.length - 1]] = "";
     });
     const items = c.reasons.map((x) => `<li><code>${esc(x.field_path || "")}</code> ${esc(label(x, "message"))}</li>`);
