@@ -78,8 +78,13 @@ class Runtime:
         decode: Callable[[bytes], E],
         handle: Callable[[Sequence[Decoded[E]]], Awaitable[None]],
         name: str,
+        *,
+        background: bool = False,
     ) -> None:
-        """Consume the subscription's topics in its group, under the delivery policy."""
+        """Consume the subscription's topics in its group, under the delivery policy.
+
+        A `background` consumer is off the enterprise's critical path and fetches less often.
+        """
         topics, group = subscription.topics, subscription.group_id
         consumer = BatchConsumer(
             group=group,
@@ -95,17 +100,25 @@ class Runtime:
             await consumer.consume([RawRecord.from_consumer_record(r) for r in records])
 
         on_batch.__name__ = name
-        subscriber = self.broker.subscriber(
-            *topics, **consumer_options(self.settings, group), decoder=_raw_records, title=name
+        busy_wait = (
+            self.settings.kafka_background_fetch_max_wait_ms
+            if background
+            else self.settings.kafka_fetch_max_wait_ms
         )
-        self._pace(subscriber)
+        subscriber = self.broker.subscriber(
+            *topics,
+            **consumer_options(self.settings, group, busy_wait),
+            decoder=_raw_records,
+            title=name,
+        )
+        self._pace(subscriber, busy_wait)
         subscriber(on_batch)
 
-    def _pace(self, subscriber: Any) -> None:  # noqa: ANN401 - a FastStream subscriber
+    def _pace(self, subscriber: Any, busy_wait_ms: int) -> None:  # noqa: ANN401 - FastStream's
         pace(
             subscriber,
-            busy_wait_ms=self.settings.kafka_fetch_max_wait_ms,
-            idle_wait_ms=self.settings.kafka_idle_fetch_max_wait_ms,
+            busy_wait_ms=busy_wait_ms,
+            idle_wait_ms=max(busy_wait_ms, self.settings.kafka_idle_fetch_max_wait_ms),
         )
 
     def subscribe_broadcast(
@@ -133,7 +146,7 @@ class Runtime:
             decoder=_raw_records,
             title=name,
         )
-        self._pace(subscriber)
+        self._pace(subscriber, self.settings.kafka_fetch_max_wait_ms)
         subscriber(on_messages)
 
 

@@ -36,7 +36,9 @@ def client_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-def consumer_options(settings: Settings, group_id: str) -> dict[str, Any]:
+def consumer_options(
+    settings: Settings, group_id: str, fetch_max_wait_ms: int | None = None
+) -> dict[str, Any]:
     """At least once: commit only after the batch's effects are stored; rewind on error."""
     return {
         "group_id": group_id,
@@ -45,7 +47,7 @@ def consumer_options(settings: Settings, group_id: str) -> dict[str, Any]:
         "batch_timeout_ms": settings.kafka_idle_after_ms,
         "max_records": settings.kafka_max_batch,
         "auto_offset_reset": "earliest",
-        "fetch_max_wait_ms": settings.kafka_fetch_max_wait_ms,
+        "fetch_max_wait_ms": fetch_max_wait_ms or settings.kafka_fetch_max_wait_ms,
         "session_timeout_ms": settings.kafka_session_timeout_ms,
         "heartbeat_interval_ms": max(settings.kafka_session_timeout_ms // 5, 100),
         "ack_policy": AckPolicy.NACK_ON_ERROR,
@@ -60,7 +62,7 @@ async def ensure_topics(settings: Settings, topics: tuple[str, ...] = ALL_TOPICS
     try:
         existing = set(await admin.list_topics())
         missing = [
-            NewTopic(t, settings.kafka_topic_partitions, settings.kafka_replication_factor)
+            NewTopic(t, partitions(settings, t), settings.kafka_replication_factor)
             for t in wanted
             if t not in existing
         ]
@@ -69,3 +71,7 @@ async def ensure_topics(settings: Settings, topics: tuple[str, ...] = ALL_TOPICS
                 await admin.create_topics(missing)
     finally:
         await admin.close()
+
+
+def partitions(settings: Settings, topic: str) -> int:
+    return settings.kafka_topic_partitions_by_topic.get(topic, settings.kafka_topic_partitions)

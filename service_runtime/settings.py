@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     # Real Kafka supports the idempotent producer; the local Tansu broker does not.
     kafka_enable_idempotence: bool = Field(default=True, alias="KAFKA_ENABLE_IDEMPOTENCE")
     kafka_topic_partitions: int = Field(default=6, ge=1, alias="KAFKA_TOPIC_PARTITIONS")
+    # Per-topic exceptions to the partition count, JSON, e.g. {"department.status.v1": 8}.
+    kafka_topic_partitions_by_topic: dict[str, int] = Field(
+        default_factory=dict, alias="KAFKA_TOPIC_PARTITIONS_BY_TOPIC"
+    )
     kafka_replication_factor: int = Field(default=1, ge=1, alias="KAFKA_REPLICATION_FACTOR")
     # How long the broker may hold a fetch that finds no data. Real Kafka answers as soon as data
     # arrives, so the client default (500 ms) costs no latency there; the local stack on Tansu
@@ -48,6 +52,12 @@ class Settings(BaseSettings):
     # the local broker's CPU with no traffic is its polling. On real Kafka a fetch returns as soon
     # as data arrives, so a long idle wait costs no latency there.
     kafka_idle_after_ms: int = Field(default=1_000, ge=10, alias="KAFKA_IDLE_AFTER_MS")
+    # Consumers off the enterprise's critical path (licence issue, progress notices) fetch with
+    # this wait while messages flow: on Tansu every fetch that finds data lists every batch
+    # stored in the partition, so fewer, fuller fetches cost the broker less.
+    kafka_background_fetch_max_wait_ms: int = Field(
+        default=500, ge=0, le=10_000, alias="KAFKA_BACKGROUND_FETCH_MAX_WAIT_MS"
+    )
     kafka_idle_fetch_max_wait_ms: int = Field(
         default=500, ge=0, alias="KAFKA_IDLE_FETCH_MAX_WAIT_MS"
     )

@@ -245,6 +245,7 @@ async def push_component(runtime: Runtime) -> None:
             audience, store, build_channels(runtime.settings), runtime.state["announcer"]
         ),
         name="when_pushed_notify_enterprises",
+        background=True,  # a notice a moment later is fine; the live timeline is not this
     )
     interval = runtime.settings.reminder_check_interval_ms / 1000
 

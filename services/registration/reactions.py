@@ -67,4 +67,5 @@ async def reactions_component(runtime: Runtime) -> None:
             store, when_market_approves_issue_licence(store, licences, secret)
         ),
         name="when_departments_report_update_the_registration",
+        background=True,  # licences and bookkeeping: not what the enterprise's live page waits on
     )
