@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     # How long published entries gather before one update clears them all from their documents.
     outbox_clear_linger_ms: int = Field(default=1_000, ge=0, alias="OUTBOX_CLEAR_LINGER_MS")
 
+    # Retention, enforced by TTL indexes (the database deletes what passed its `expire_at`).
+    dead_letter_retention_days: int = Field(default=90, ge=1, alias="DEAD_LETTER_RETENTION_DAYS")
+    notification_retention_days: int = Field(default=400, ge=1, alias="NOTIFICATION_RETENTION_DAYS")
+
     access_token_secret: SecretStr = Field(
         default=SecretStr("local-development-only-change-me"), alias="ACCESS_TOKEN_SECRET"
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 from uuid import NAMESPACE_URL, uuid5
 
@@ -41,6 +41,7 @@ class Notification:
     deliveries: list[dict[str, Any]] = field(default_factory=list)
     delivered_via: str | None = None
     dispatch_pending: bool = True
+    expire_at: datetime | None = None  # set when stored: the database deletes it then
 
     def document(self) -> Document:
         doc = {k: v for k, v in self.__dict__.items() if k != "id"}
@@ -54,19 +55,29 @@ class Notification:
 class NotificationStore:
     collection_name = "notifications"
 
-    def __init__(self, database: AsyncDatabase[Document]) -> None:
+    def __init__(
+        self, database: AsyncDatabase[Document], retention: timedelta = timedelta(days=400)
+    ) -> None:
         self.collection = database[self.collection_name]
+        self.retention = retention
 
     async def create_indexes(self) -> None:
         await self.collection.create_index([("registration_id", 1), ("created_at", -1)])
         await self.collection.create_index("dispatch_pending")
+        await self.collection.create_index("expire_at", expireAfterSeconds=0)
 
     async def add(self, notifications: Sequence[Notification]) -> set[str]:
         """Store the new ones; those already stored (same id) are left as they are: their ids."""
         if not notifications:
             return set()
         try:
-            await self.collection.insert_many([n.document() for n in notifications], ordered=False)
+            await self.collection.insert_many(
+                [
+                    {**n.document(), "expire_at": n.created_at + self.retention}
+                    for n in notifications
+                ],
+                ordered=False,
+            )
         except BulkWriteError as error:
             failures = error.details.get("writeErrors", [])
             if any(e["code"] != DUPLICATE_KEY for e in failures):

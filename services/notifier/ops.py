@@ -12,7 +12,7 @@ import contextlib
 import hashlib
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path as FilePath
 from typing import Annotated, Any
 from uuid import uuid4
@@ -157,7 +157,7 @@ def letter_id(letter: DeadLetter) -> str:
 
 
 def when_dead_lettered_keep_it(
-    letters: AsyncCollection[Document],
+    letters: AsyncCollection[Document], retention: timedelta
 ) -> Callable[[Sequence[Decoded[DeadLetter]]], Awaitable[None]]:
     async def handle(batch: Sequence[Decoded[DeadLetter]]) -> None:
         for item in batch:
@@ -167,6 +167,8 @@ def when_dead_lettered_keep_it(
                 "letter": letter.model_dump(mode="json"),
                 "failed_at": letter.failed_at,
                 "state": "dead",
+                # The raw payload is kept for a re-drive, and only this long.
+                "expire_at": letter.failed_at + retention,
             }
             with contextlib.suppress(DuplicateKeyError):  # Kafka delivered it again
                 await letters.insert_one(doc)
@@ -246,11 +248,16 @@ class Dashboard:
             await self._lag.stop()
 
 
+async def create_dead_letter_indexes(letters: AsyncCollection[Document]) -> None:
+    await letters.create_index([("failed_at", -1)])
+    await letters.create_index("state")
+    await letters.create_index("expire_at", expireAfterSeconds=0)  # the retention
+
+
 async def ops_component(runtime: Runtime) -> None:
     database = runtime.database("notifier")
     letters = database["dead_letters"]
-    await letters.create_index([("failed_at", -1)])
-    await letters.create_index("state")
+    await create_dead_letter_indexes(letters)
     await database[MongoTimelineStore.collection_name].create_index("last_event_at")
     runtime.state["dead_letters"] = letters
     board = Dashboard(runtime, letters)
@@ -259,6 +266,8 @@ async def ops_component(runtime: Runtime) -> None:
     runtime.subscribe_batches(
         TOPOLOGY.subscription_for("notifier.dead_letters"),
         decode=DeadLetter.model_validate_json,
-        handle=when_dead_lettered_keep_it(letters),
+        handle=when_dead_lettered_keep_it(
+            letters, timedelta(days=runtime.settings.dead_letter_retention_days)
+        ),
         name="when_dead_lettered_keep_it",
     )

@@ -234,7 +234,9 @@ async def emit_due_reminders(
 
 async def push_component(runtime: Runtime) -> None:
     database = runtime.database("notifier")
-    store = NotificationStore(database)
+    store = NotificationStore(
+        database, timedelta(days=runtime.settings.notification_retention_days)
+    )
     await store.create_indexes()
     audience = Audience(database[MongoTimelineStore.collection_name])
     runtime.state["notifications"] = store

@@ -1,0 +1,64 @@
+"""Dead letters and notifications carry an expiry that a TTL index enforces, on the real database."""
+
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+import pytest
+from pymongo import AsyncMongoClient
+
+from service_runtime.delivery import Decoded, RawRecord, build_dead_letter
+from services.notifier.notifications import Notification, NotificationStore
+from services.notifier.ops import create_dead_letter_indexes, when_dead_lettered_keep_it
+
+pytestmark = pytest.mark.integration
+
+
+def ttl_fields(indexes: dict) -> dict[str, int]:
+    return {
+        spec["key"][0][0]: spec["expireAfterSeconds"]
+        for spec in indexes.values()
+        if "expireAfterSeconds" in spec
+    }
+
+
+async def test_a_dead_letter_expires_after_the_retention(live_stack):
+    client = AsyncMongoClient(live_stack.mongodb_uri, tz_aware=True)
+    letters = client[f"{live_stack.database_prefix}retention_{uuid4().hex[:6]}"]["dead_letters"]
+    try:
+        await create_dead_letter_indexes(letters)
+        record = RawRecord("registration.submitted.v1", 0, 7, b"k", b"{not json")
+        letter = build_dead_letter(record, "tax", ValueError("bad"), attempts=1)
+        await when_dead_lettered_keep_it(letters, timedelta(days=90))([Decoded(record, letter)])
+        stored = await letters.find_one({})
+        assert stored["expire_at"] - stored["failed_at"] == timedelta(days=90)
+        assert ttl_fields(await letters.index_information()) == {"expire_at": 0}
+    finally:
+        await client.drop_database(letters.database.name)
+        await client.close()
+
+
+async def test_a_notification_expires_after_the_retention(live_stack):
+    client = AsyncMongoClient(live_stack.mongodb_uri, tz_aware=True)
+    database = client[f"{live_stack.database_prefix}retention_{uuid4().hex[:6]}"]
+    try:
+        store = NotificationStore(database, timedelta(days=400))
+        await store.create_indexes()
+        now = datetime.now(UTC).replace(microsecond=0)
+        notice = Notification(
+            id=uuid4().hex,
+            registration_id=uuid4().hex,
+            kind="policy",
+            about="policy:p1",
+            title_zh="标题",
+            title_en="title",
+            body_zh="正文",
+            body_en="body",
+            created_at=now,
+        )
+        await store.add([notice])
+        [stored] = await store.for_registrations([notice.registration_id])
+        assert stored.expire_at == now + timedelta(days=400)
+        assert ttl_fields(await store.collection.index_information()) == {"expire_at": 0}
+    finally:
+        await client.drop_database(database.name)
+        await client.close()
