@@ -80,6 +80,12 @@ class Settings(BaseSettings):
     # How long published entries gather before one update clears them all from their documents.
     outbox_clear_linger_ms: int = Field(default=1_000, ge=0, alias="OUTBOX_CLEAR_LINGER_MS")
 
+    # Live streams (SSE) open at once: in all, from one address, for one client (a signed-in
+    # browser on the page, a registration on the API).
+    live_streams_max: int = Field(default=1_000, ge=1, alias="LIVE_STREAMS_MAX")
+    live_streams_per_address: int = Field(default=100, ge=1, alias="LIVE_STREAMS_PER_ADDRESS")
+    live_streams_per_client: int = Field(default=5, ge=1, alias="LIVE_STREAMS_PER_CLIENT")
+
     # Retention, enforced by TTL indexes (the database deletes what passed its `expire_at`).
     dead_letter_retention_days: int = Field(default=90, ge=1, alias="DEAD_LETTER_RETENTION_DAYS")
     notification_retention_days: int = Field(default=400, ge=1, alias="NOTIFICATION_RETENTION_DAYS")

@@ -20,6 +20,7 @@ from service_runtime.delivery import Decoded
 from service_runtime.host import Runtime
 from services.notifier.live import PageAnnouncer, PageListeners
 from services.notifier.store import Change, MongoTimelineStore, TimelineStore
+from services.notifier.stream_limits import stream_slots
 from services.notifier.timeline import apply
 
 log = structlog.get_logger("notifier")
@@ -96,4 +97,5 @@ async def timeline_component(runtime: Runtime) -> None:
     announcer = page_announcer(runtime, listeners)
     runtime.state["timelines"], runtime.state["listeners"] = store, listeners
     runtime.state["announcer"] = announcer
+    runtime.state["stream_slots"] = stream_slots(runtime.settings)
     subscribe_timeline(runtime, store, announcer)

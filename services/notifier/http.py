@@ -17,6 +17,7 @@ from service_runtime.host import Runtime
 from service_runtime.problems import Problem, require_registration_token
 from services.notifier.live import PageListeners
 from services.notifier.store import TimelineStore
+from services.notifier.stream_limits import StreamSlots, within
 from services.notifier.timeline import Timeline
 
 router = APIRouter()
@@ -106,7 +107,13 @@ async def stream_timeline(
     """Timeline entries as they arrive (`text/event-stream`); resumes after Last-Event-ID."""
     runtime = _authorise(request, registration_id, authorization)
     after = resume_after(last_event_id)
-    events = _stream(request, runtime, registration_id, after)
+    slots: StreamSlots = runtime.state["stream_slots"]
+    address, client = (
+        request.client.host if request.client else "",
+        f"registration:{registration_id}",
+    )
+    slots.check(address, client)
+    events = within(slots, address, client, _stream(request, runtime, registration_id, after))
     return StreamingResponse(
         events, media_type="text/event-stream", headers={"Cache-Control": "no-store"}
     )

@@ -43,6 +43,7 @@ from services.notifier.session import (
     sign_out,
 )
 from services.notifier.store import MongoTimelineStore
+from services.notifier.stream_limits import StreamSlots, within
 from services.notifier.timeline import Timeline
 
 router = APIRouter(tags=["enterprise page"])
@@ -147,8 +148,12 @@ async def stream(request: Request) -> StreamingResponse:
     """Server-Sent Events: the whole hall first, then each registration and the notices on change."""
     runtime = _runtime(request)
     rids = require_session(request, runtime.settings)
+    slots: StreamSlots = runtime.state["stream_slots"]
+    address = request.client.host if request.client else ""
+    client = "session:" + ",".join(sorted(rids))  # one signed-in browser
+    slots.check(address, client)
     return StreamingResponse(
-        _stream(request, runtime, rids),
+        within(slots, address, client, _stream(request, runtime, rids)),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
