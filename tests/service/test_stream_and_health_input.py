@@ -15,6 +15,7 @@ from service_runtime.problems import install_problem_handlers
 from service_runtime.settings import Settings
 from services.notifier.http import router
 from services.notifier.live import PageListeners
+from services.notifier.stream_limits import stream_slots
 from services.notifier.timeline import Timeline
 
 RID = "cd" * 16
@@ -45,7 +46,11 @@ async def stream(last_event_id: str | bytes) -> httpx.Response:
     app.include_router(router)
     app.state.runtime = SimpleNamespace(
         settings=SETTINGS,
-        state={"timelines": OneTimeline(withdrawn_timeline()), "listeners": PageListeners()},
+        state={
+            "timelines": OneTimeline(withdrawn_timeline()),
+            "listeners": PageListeners(),
+            "stream_slots": stream_slots(SETTINGS),
+        },
     )
     token = issue_access_token(SETTINGS.access_token_secret.get_secret_value(), RID)
     headers = {"Authorization": f"Bearer {token}", "Last-Event-ID": last_event_id}
