@@ -43,12 +43,29 @@ def ed25519_seed(text: str) -> bytes | None:
     return seed if len(seed) == ED25519_SEED_BYTES else None
 
 
+# The secrets each service reads; a department service reads only its officers' key. Compose
+# hands each container exactly these (docker-compose.yml), so one compromised container does
+# not give away the keys of the others, and each department's officers have a key of their own.
+SECRETS_USED: dict[str, tuple[str, ...]] = {
+    # Intake and licences, and the market department's officers.
+    "registration": ("ACCESS_TOKEN_SECRET", LICENCE_KEY, "OFFICER_TOKEN_SECRET"),
+    # Timelines for enterprises, the page's session, the operators' dashboard.
+    "notifier": ("ACCESS_TOKEN_SECRET", "SESSION_SECRET", "OPERATOR_TOKEN_SECRET"),
+}
+DEPARTMENT_SECRETS = ("OFFICER_TOKEN_SECRET",)
+
+
+def secrets_used_by(service: str) -> tuple[str, ...]:
+    return SECRETS_USED.get(service, DEPARTMENT_SECRETS)
+
+
 def unsafe_secrets(settings: Settings) -> list[str]:
-    """One line per offending setting, naming it; empty when the secrets are fit for production."""
+    """One line per offending setting the service uses, naming it; empty when all are fit."""
+    used = secrets_used_by(settings.service_name)
     values = {
         field.alias: getattr(settings, name)
         for name, field in type(settings).model_fields.items()
-        if field.alias in development_secret_aliases()
+        if field.alias in development_secret_aliases() and field.alias in used
     }
     problems = []
     for alias, secret in values.items():

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from service_runtime.hardening import development_secret_aliases
+from service_runtime.hardening import development_secret_aliases, secrets_used_by
 from service_runtime.settings import Settings
 from tools.localstack import SERVICES
 
@@ -116,14 +116,33 @@ def test_app_service_sets_its_connections(name: str) -> None:
     assert environment.get("HTTP_HOST") == "0.0.0.0", f"{name}: must listen on every interface"  # noqa: S104
 
 
+def required_variable(name: str, setting: str) -> str:
+    value = str(environment_of(services()[name]).get(setting, ""))
+    required = REQUIRED_VARIABLE.match(value)
+    assert required, f"{name}: {setting} must be ${{VARIABLE:?…}}, not {value!r}"
+    return required["name"]
+
+
 @pytest.mark.parametrize("name", APP_SERVICES)
-def test_app_service_requires_every_secret_and_public_url(name: str) -> None:
-    environment = environment_of(services()[name])
-    for setting in (*development_secret_aliases(), *PUBLIC_URLS):
-        value = str(environment.get(setting, ""))
-        required = REQUIRED_VARIABLE.match(value)
-        assert required, f"{name}: {setting} must be ${{{setting}:?…}}, not {value!r}"
-        assert required["name"] == setting, f"{name}: {setting} reads {required['name']}"
+def test_app_service_requires_the_secrets_it_uses_the_public_urls_and_no_other_secret(
+    name: str,
+) -> None:
+    used = secrets_used_by(name)
+    for setting in (*used, *PUBLIC_URLS):
+        variable = required_variable(name, setting)
+        if setting != "OFFICER_TOKEN_SECRET":
+            assert variable == setting, f"{name}: {setting} reads {variable}"
+    unused = set(development_secret_aliases()) - set(used)
+    assert not unused & set(environment_of(services()[name])), f"{name} gets {unused}"
+
+
+def test_each_department_has_its_own_officers_key() -> None:
+    hosts = [name for name in APP_SERVICES if "OFFICER_TOKEN_SECRET" in secrets_used_by(name)]
+    variables = [required_variable(name, "OFFICER_TOKEN_SECRET") for name in hosts]
+    assert len(set(variables)) == len(hosts) == 7, variables
+    department = {"registration": "market"}
+    for name, variable in zip(hosts, variables, strict=True):
+        assert variable == f"{department.get(name, name).upper()}_OFFICER_TOKEN_SECRET"
 
 
 @pytest.mark.parametrize("name", APP_SERVICES)

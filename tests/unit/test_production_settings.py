@@ -5,7 +5,7 @@ import base64
 import pytest
 from pydantic import ValidationError
 
-from service_runtime.hardening import development_secret_aliases
+from service_runtime.hardening import development_secret_aliases, secrets_used_by
 from service_runtime.serve import refusal
 from service_runtime.settings import Settings
 from tests.production import SEED, production_secrets
@@ -38,12 +38,28 @@ def test_production_starts_with_real_secrets():
 
 
 @pytest.mark.parametrize("environment", ["production", "staging"])
-def test_outside_local_each_development_default_is_refused_by_name(environment):
+@pytest.mark.parametrize("service", ["registration", "notifier", "tax", "bank"])
+def test_outside_local_each_development_default_a_service_uses_is_refused_by_name(
+    environment, service
+):
     with pytest.raises(ValidationError) as raised:
-        Settings(ENVIRONMENT=environment)
+        Settings(ENVIRONMENT=environment, SERVICE_NAME=service)
     message = refusal(raised.value)
     for alias in development_secret_aliases():
-        assert f"{alias}: 仍是开发默认值 / still the development default" in message
+        line = f"{alias}: 仍是开发默认值 / still the development default"
+        assert (line in message) == (alias in secrets_used_by(service)), (alias, message)
+
+
+def test_a_department_service_needs_only_its_officers_key():
+    assert secrets_used_by("tax") == ("OFFICER_TOKEN_SECRET",)
+    Settings(ENVIRONMENT="production", SERVICE_NAME="tax", OFFICER_TOKEN_SECRET="k" * 64)
+    assert set(secrets_used_by("registration")) | set(secrets_used_by("notifier")) == set(
+        development_secret_aliases()
+    )
+
+
+def user_of(alias: str) -> str:
+    return next(s for s in ("registration", "notifier") if alias in secrets_used_by(s))
 
 
 @pytest.mark.parametrize(
@@ -51,8 +67,11 @@ def test_outside_local_each_development_default_is_refused_by_name(environment):
 )
 def test_a_default_or_short_hmac_secret_is_refused_by_name(alias):
     default = next(f.default for f in Settings.model_fields.values() if f.alias == alias)
-    assert alias in refused(**production_secrets(**{alias: default.get_secret_value()}))
-    message = refused(**production_secrets(**{alias: "x" * 31}))
+    service = user_of(alias)
+    assert alias in refused(
+        SERVICE_NAME=service, **production_secrets(**{alias: default.get_secret_value()})
+    )
+    message = refused(SERVICE_NAME=service, **production_secrets(**{alias: "x" * 31}))
     assert message.count("\n- ") == 1
     assert f"{alias}: 少于 32 个字符 / shorter than 32 characters" in message
 
@@ -75,6 +94,6 @@ def test_a_licence_key_that_is_not_a_base64_32_byte_seed_is_refused(key):
 
 def test_the_refusal_never_echoes_a_secret():
     leaked = "too-short-to-be-used"  # refused, and must not be printed
-    message = refused(**production_secrets(SESSION_SECRET=leaked))
+    message = refused(SERVICE_NAME="notifier", **production_secrets(SESSION_SECRET=leaked))
     assert "SESSION_SECRET" in message
     assert leaked not in message
