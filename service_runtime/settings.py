@@ -149,6 +149,10 @@ class Settings(BaseSettings):
     sms_provider_token: SecretStr = Field(default=SecretStr(""), alias="SMS_PROVIDER_TOKEN")
     sms_timeout_seconds: float = Field(default=5.0, gt=0, alias="SMS_TIMEOUT_SECONDS")
     # Per client address and notifier instance: sign-ins, and submissions or corrections.
+    # Anonymous public lookups (licence verification, name check, catalogue), per address.
+    public_rate_limit_per_minute: int = Field(
+        default=120, ge=1, alias="PUBLIC_RATE_LIMIT_PER_MINUTE"
+    )
     page_rate_limit_per_minute: int = Field(default=30, ge=1, alias="PAGE_RATE_LIMIT_PER_MINUTE")
     reminder_check_interval_ms: int = Field(
         default=60_000, ge=100, alias="REMINDER_CHECK_INTERVAL_MS"

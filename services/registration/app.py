@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from service_runtime.host import Runtime, create_service_app
+from service_runtime.ratelimit import RateLimit
 from service_runtime.settings import Settings
 from services.department.handlers import department_component
 from services.department.http import router as officer_router
@@ -27,6 +28,8 @@ async def intake_component(runtime: Runtime) -> None:
     store = MongoRegistrationStore(database, relay)
     await store.create_indexes()
     runtime.state["registrations"] = store
+    per_minute = runtime.settings.public_rate_limit_per_minute
+    runtime.state["public_limit"] = RateLimit(per_minute, name="public lookups")
 
 
 def create_app(settings: Settings) -> FastAPI:

@@ -101,6 +101,7 @@ async def check_name(
 ) -> JSONResponse:
     """Test a name before submitting: its structure, and whether it is free in the area."""
     runtime: Runtime = request.app.state.runtime
+    runtime.state["public_limit"](request)
     problems = name_problems(name, enterprise_type)
     if await runtime.state["registrations"].name_is_taken(name_key(area, name)):
         problems.append("name_taken_in_area")
