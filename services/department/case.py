@@ -67,6 +67,8 @@ class Case:
     decided_by: str | None = None
     officer_id: str | None = None
     decided_at: datetime | None = None
+    # What the approval issued (licence numbers, permits): the record others may check against.
+    issued: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def closed(self) -> bool:
@@ -298,6 +300,8 @@ class Lifecycle:
             case.decided_by, case.decided_at = by, now
         if status in TERMINAL_STATUSES:
             case.form = None  # data minimisation: the decision and its reasons remain
+        if status == DepartmentStatus.APPROVED:
+            case.issued = [a.model_dump(mode="json") for a in artefacts]
         return DepartmentStatusChanged(
             event_id=status_event_id(
                 case.registration_id, self.spec.name, case.round, case.sequence, status

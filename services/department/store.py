@@ -56,6 +56,14 @@ class MongoCaseStore:
     def collection(self) -> Any:  # noqa: ANN401 - the driver's collection type
         return self._cases.collection
 
+    async def approvals_on_record(self, registration_ids: Sequence[str]) -> dict[str, list[Any]]:
+        """Per registration this department approved, what the approval issued, from its cases."""
+        cursor = self.collection.find(
+            {"_id": {"$in": list(registration_ids)}, "status": DepartmentStatus.APPROVED.value},
+            {"issued": 1},
+        )
+        return {doc["_id"]: doc.get("issued") or [] async for doc in cursor}
+
     async def create_indexes(self) -> None:
         await self.collection.create_index("outbox_pending")
         await self.collection.create_index([("status", 1), ("deadline_at", 1)])

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 
-from contracts.events import DepartmentStatus, DepartmentStatusChanged
+from contracts.events import Artefact, DepartmentStatus, DepartmentStatusChanged
 from contracts.identifiers import is_valid_uscc
 from service_runtime.delivery import Decoded
 from service_runtime.host import Runtime
@@ -37,8 +37,19 @@ Handler = Callable[[Sequence[Decoded[Any]]], Awaitable[None]]
 
 
 def when_market_approves_issue_licence(
-    registrations: MongoRegistrationStore, licences: AsyncCollection[Document], secret: str
+    registrations: MongoRegistrationStore,
+    licences: AsyncCollection[Document],
+    secret: str,
+    market_record: MarketRecord,
 ) -> Handler:
+    """Sign a licence for each market approval that market's own case record confirms.
+
+    Anyone who can write to `department.status.v1` can claim to be market. So the licence is
+    printed from what the market case in this service's database issued, not from the event: an
+    approval market never made issues nothing (`market_approval_not_on_record`). Only when market
+    is decided by an external system (DISABLED_DEPARTMENTS) is the event itself believed, and the
+    bus must then let only that system's principal write market's decisions (README, Production).
+    """
     key = signing_key_from(secret)
 
     async def handle(batch: Sequence[Decoded[Any]]) -> None:
@@ -51,13 +62,25 @@ def when_market_approves_issue_licence(
         ]
         if not approvals:
             return
-        forms = await registrations.forms([a.registration_id for a in approvals])
+        rids = [a.registration_id for a in approvals]
+        forms, on_record = await registrations.forms(rids), await market_record(rids)
         ops = []
         for approval in approvals:
             form = forms.get(approval.registration_id)
             if form is None:  # not ours (a test or another intake): nothing to print
                 continue
-            licence = build_licence(form, approval.artefacts, approval.occurred_at)
+            artefacts = approval.artefacts
+            if on_record is not None:
+                issued = on_record.get(approval.registration_id)
+                if issued is None:
+                    log.warning(
+                        "market_approval_not_on_record",
+                        registration_id=approval.registration_id,
+                        source=approval.source,
+                    )
+                    continue
+                artefacts = tuple(Artefact.model_validate(a) for a in issued)
+            licence = build_licence(form, artefacts, approval.occurred_at)
             document = {
                 "registration_id": approval.registration_id,
                 "licence": licence.model_dump(mode="json"),
@@ -76,6 +99,11 @@ def when_market_approves_issue_licence(
             log.info("licences_issued", count=len(ops))
 
     return handle
+
+
+# What market's own cases say it approved and issued, per registration; None when market is
+# decided elsewhere and there is no record here to check.
+MarketRecord = Callable[[Sequence[str]], Awaitable[dict[str, list[Any]] | None]]
 
 
 # A licence never changes once signed, so its PDF is rendered once (about 120 ms of CPU) per

@@ -56,6 +56,10 @@ def when_departments_report_update_the_registration(
 
 
 async def reactions_component(runtime: Runtime) -> None:
+    async def market_record(registration_ids: Sequence[str]) -> dict[str, list[Any]] | None:
+        desk = runtime.state.get("departments", {}).get("market")  # set up after this one
+        return None if desk is None else await desk.store.approvals_on_record(registration_ids)
+
     store: MongoRegistrationStore = runtime.state["registrations"]
     licences = runtime.database("registration")["licences"]
     runtime.state["licences"] = licences
@@ -64,7 +68,7 @@ async def reactions_component(runtime: Runtime) -> None:
         TOPOLOGY.subscription_for("registration"),
         decode=decode_event,
         handle=when_departments_report_update_the_registration(
-            store, when_market_approves_issue_licence(store, licences, secret)
+            store, when_market_approves_issue_licence(store, licences, secret, market_record)
         ),
         name="when_departments_report_update_the_registration",
         background=True,  # licences and bookkeeping: not what the enterprise's live page waits on
