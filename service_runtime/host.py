@@ -154,8 +154,9 @@ async def _raw_records(msg: Any) -> tuple[Any, ...]:  # noqa: ANN401 - FastStrea
     """The batch's aiokafka records, undecoded: decoding (and dead-lettering) is the policy's job.
 
     Handlers take these as their one parameter instead of asking FastStream's dependency
-    injection for the message: a profile (py-spy) of a department at 5/s put 15% of its CPU in
-    the worker thread that injection uses to resolve the message from its context.
+    injection for the message: a profile (py-spy) of a department at 5/s put about 12% of its
+    busy samples in handing the message to and from the worker thread that injection uses to
+    resolve it from its context.
     """
     raw = msg.raw_message
     return tuple(raw) if isinstance(raw, (list, tuple)) else (raw,)
