@@ -105,6 +105,7 @@ def live_stack(
         "SMS_PROVIDER_TOKEN": "test-sms-token",
         # Every simulated enterprise signs in from 127.0.0.1; the limit has its own test.
         "PAGE_RATE_LIMIT_PER_MINUTE": "10000",
+        "PUBLIC_RATE_LIMIT_PER_MINUTE": "10000",
         "MONGODB_DATABASE_PREFIX": prefix,
         "KAFKA_SESSION_TIMEOUT_MS": "6000",
         "DELIVERY_BACKOFF_MS": "50",

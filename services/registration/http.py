@@ -103,7 +103,8 @@ async def check_name(
     runtime: Runtime = request.app.state.runtime
     runtime.state["public_limit"](request)
     problems = name_problems(name, enterprise_type)
-    if await runtime.state["registrations"].name_is_taken(name_key(area, name)):
+    reservation = await runtime.state["registrations"].name_reservation(name_key(area, name))
+    if reservation is not None:
         problems.append("name_taken_in_area")
     parts = parse_name(name)
     return JSONResponse(
@@ -111,6 +112,9 @@ async def check_name(
             "name": name,
             "area": area.value,
             "available": not problems,
+            # Whose the name is: `registered`, `pending` (a registration still in progress; freed
+            # if it is withdrawn or refused), or null.
+            "reservation": reservation,
             "parts": {
                 "division": parts.division,
                 "trade_name": parts.trade_name,

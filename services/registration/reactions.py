@@ -51,6 +51,15 @@ def when_departments_report_update_the_registration(
         completed = [e.registration_id for e in events if isinstance(e, RegistrationCompleted)]
         if completed:
             await store.mark_completed(completed)
+        refused = [
+            e.registration_id
+            for e in events
+            if isinstance(e, DepartmentStatusChanged)
+            and e.status == DepartmentStatus.REJECTED
+            and e.department in TOPOLOGY.required
+        ]
+        if refused:
+            await store.release_rejected(refused)
 
     return handle
 

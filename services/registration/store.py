@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from pymongo import ReturnDocument
+from pymongo import ReturnDocument, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -104,7 +104,27 @@ class MongoRegistrationStore:
         return "not_found" if current is None else str(current["status"])
 
     async def name_is_taken(self, key: str) -> bool:
-        return await self._registrations.find_one({"name_key": key}, {"_id": 1}) is not None
+        return await self.name_reservation(key) is not None
+
+    async def name_reservation(self, key: str) -> str | None:
+        """`registered` (the registration completed), `pending` (still open), or None (free)."""
+        doc = await self._registrations.find_one({"name_key": key}, {"status": 1})
+        if doc is None:
+            return None
+        return "registered" if doc.get("status") == "completed" else "pending"
+
+    async def release_rejected(self, registration_ids: Sequence[str]) -> None:
+        """A refused registration gives its name back, as a withdrawn one does."""
+        await self._registrations.bulk_write(
+            [
+                UpdateOne(
+                    {"_id": rid, "status": "submitted"},
+                    {"$set": {"status": "rejected", "name_key": f"released:{rid}"}},
+                )
+                for rid in registration_ids
+            ],
+            ordered=False,
+        )
 
     async def record_correction_request(
         self, registration_id: str, department: str, paths: Sequence[str]

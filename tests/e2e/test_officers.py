@@ -1,5 +1,7 @@
 """Officer review over HTTP on the real stack: scoped tokens, claim, decide, and the errors."""
 
+import asyncio
+
 import httpx
 import pytest
 
@@ -56,6 +58,11 @@ async def test_an_officer_claims_and_rejects_a_case_and_the_registration_is_reje
     base = f"http://127.0.0.1:{live_stack.ports['police']}/api/v1/departments/police"
     async with httpx.AsyncClient(timeout=10) as client:
         rid, token = await police_case_in_review(client, live_stack, sample_form)
+        pending = await client.get(
+            f"{live_stack.registration_url}/api/v1/names/check",
+            params={"name": sample_form["enterprise"]["name"], "area": "nansha"},
+        )
+        assert pending.json()["reservation"] == "pending"
 
         assert (await client.get(f"{base}/queue")).status_code == 401
         tax_officer = bearer("t-1", "tax")
@@ -104,6 +111,17 @@ async def test_an_officer_claims_and_rejects_a_case_and_the_registration_is_reje
         assert bad.status_code == 422
 
         timeline = await wait_for_overall(client, live_stack, rid, token, {"rejected"}, timeout=30)
+        # The refused registration gives its name back (the registration service learns of the
+        # refusal from the bus, so it may take a moment).
+        check = f"{live_stack.registration_url}/api/v1/names/check"
+        params = {"name": sample_form["enterprise"]["name"], "area": "nansha"}
+        for _ in range(150):
+            answer = (await client.get(check, params=params)).json()
+            if answer["reservation"] is None:
+                break
+            await asyncio.sleep(0.2)
+        assert answer["reservation"] is None
+        assert answer["available"] is True
     police = [
         e for e in timeline["entries"] if e["department"] == "police" and e["status"] == "rejected"
     ]
