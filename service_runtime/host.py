@@ -111,15 +111,17 @@ class Runtime:
             decoder=_raw_records,
             title=name,
         )
-        self._pace(subscriber, busy_wait)
+        idle_wait = (
+            self.settings.kafka_background_idle_fetch_max_wait_ms
+            if background
+            else self.settings.kafka_idle_fetch_max_wait_ms
+        )
+        self._pace(subscriber, busy_wait, idle_wait)
         subscriber(on_batch)
 
-    def _pace(self, subscriber: Any, busy_wait_ms: int) -> None:  # noqa: ANN401 - FastStream's
-        pace(
-            subscriber,
-            busy_wait_ms=busy_wait_ms,
-            idle_wait_ms=max(busy_wait_ms, self.settings.kafka_idle_fetch_max_wait_ms),
-        )
+    @staticmethod
+    def _pace(subscriber: Any, busy_wait_ms: int, idle_wait_ms: int) -> None:  # noqa: ANN401
+        pace(subscriber, busy_wait_ms=busy_wait_ms, idle_wait_ms=max(busy_wait_ms, idle_wait_ms))
 
     def subscribe_broadcast(
         self, topic: str, handle: Callable[[bytes], Awaitable[None]], name: str
@@ -146,7 +148,11 @@ class Runtime:
             decoder=_raw_records,
             title=name,
         )
-        self._pace(subscriber, self.settings.kafka_fetch_max_wait_ms)
+        self._pace(
+            subscriber,
+            self.settings.kafka_fetch_max_wait_ms,
+            self.settings.kafka_idle_fetch_max_wait_ms,
+        )
         subscriber(on_messages)
 
 

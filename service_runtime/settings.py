@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     kafka_background_fetch_max_wait_ms: int = Field(
         default=500, ge=0, le=10_000, alias="KAFKA_BACKGROUND_FETCH_MAX_WAIT_MS"
     )
+    # ... and this one while idle: nothing waits on them, so an idle stack need not poll for them.
+    kafka_background_idle_fetch_max_wait_ms: int = Field(
+        default=5_000, ge=0, le=30_000, alias="KAFKA_BACKGROUND_IDLE_FETCH_MAX_WAIT_MS"
+    )
     kafka_idle_fetch_max_wait_ms: int = Field(
         default=500, ge=0, alias="KAFKA_IDLE_FETCH_MAX_WAIT_MS"
     )

@@ -270,4 +270,5 @@ async def ops_component(runtime: Runtime) -> None:
             letters, timedelta(days=runtime.settings.dead_letter_retention_days)
         ),
         name="when_dead_lettered_keep_it",
+        background=True,  # the dashboard lists dead letters; nobody's page waits on them
     )
