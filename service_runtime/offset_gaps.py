@@ -52,25 +52,19 @@ class OffsetGaps:
         expected = self._next.get(partition, records[0].offset if records else 0)
         for index, record in enumerate(records):
             if record.offset > expected:
+                gap = {
+                    "topic": partition.topic,
+                    "partition": partition.partition,
+                    "missing_from": expected,
+                    "next_offset": record.offset,
+                }
                 retries = self._retries.get(partition, 0)
                 if retries >= self.max_retries:
-                    log.error(
-                        "offset_gap_accepted",
-                        topic=partition.topic,
-                        partition=partition.partition,
-                        missing_from=expected,
-                        next_offset=record.offset,
-                    )
+                    log.error("offset_gap_accepted", **gap)
                     self._retries.pop(partition, None)
                     return list(records)
                 self._retries[partition] = retries + 1
-                log.info(
-                    "offset_gap_rewound",
-                    topic=partition.topic,
-                    partition=partition.partition,
-                    missing_from=expected,
-                    next_offset=record.offset,
-                )
+                log.info("offset_gap_rewound", **gap)
                 consumer.seek(partition, expected)
                 return list(records[:index])
             expected = record.offset + 1
