@@ -103,9 +103,6 @@ class MongoRegistrationStore:
         current = await self._registrations.find_one({"_id": event.registration_id}, {"status": 1})
         return "not_found" if current is None else str(current["status"])
 
-    async def name_is_taken(self, key: str) -> bool:
-        return await self.name_reservation(key) is not None
-
     async def name_reservation(self, key: str) -> str | None:
         """`registered` (the registration completed), `pending` (still open), or None (free)."""
         doc = await self._registrations.find_one({"name_key": key}, {"status": 1})
