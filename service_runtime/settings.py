@@ -121,6 +121,11 @@ class Settings(BaseSettings):
     deadline_check_interval_ms: int = Field(
         default=30_000, ge=100, alias="DEADLINE_CHECK_INTERVAL_MS"
     )
+    # How long an instant approval may wait for its prerequisite (the market) before the
+    # enterprise is told it waits; checked every half of it (services/department/case.py).
+    waiting_announce_after_ms: int = Field(
+        default=5_000, ge=100, le=600_000, alias="WAITING_ANNOUNCE_AFTER_MS"
+    )
     # Ed25519 seed (base64, 32 bytes) that signs electronic business licences.
     licence_signing_key: SecretStr = Field(
         default=SecretStr("local-development-only-licences"), alias="LICENCE_SIGNING_KEY"

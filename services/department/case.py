@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -69,6 +69,8 @@ class Case:
     decided_at: datetime | None = None
     # What the approval issued (licence numbers, permits): the record others may check against.
     issued: list[dict[str, Any]] = field(default_factory=list)
+    # Set while an instant approval waits silently for a prerequisite: when to say it waits.
+    announce_wait_at: datetime | None = None
 
     @property
     def closed(self) -> bool:
@@ -93,10 +95,16 @@ class OfficerDecision:
 class Lifecycle:
     """Transitions of one department's cases."""
 
-    def __init__(self, spec: DepartmentSpec, topology: Topology = TOPOLOGY) -> None:
+    def __init__(
+        self,
+        spec: DepartmentSpec,
+        topology: Topology = TOPOLOGY,
+        announce_wait_after: timedelta = timedelta(seconds=5),
+    ) -> None:
         self.spec = spec
         self.topology = topology
         self.waits_for = topology.waits_for(spec.name)
+        self.announce_wait_after = announce_wait_after
 
     def on_form(
         self, case: Case, event: RegistrationSubmitted, now: datetime, due: datetime
@@ -117,7 +125,7 @@ class Lifecycle:
         case.round, case.sequence = event.round, -1
         case.form_received = False
         case.pending_approval = case.escalated = False
-        case.claimed_by = case.deadline_at = None
+        case.claimed_by = case.deadline_at = case.announce_wait_at = None
         return self._review(case, event.form, now, due)
 
     def _review(
@@ -242,17 +250,15 @@ class Lifecycle:
         missing = [d for d in self.waits_for if d not in case.prerequisites]
         if missing:
             case.pending_approval, case.decided_by = True, by
-            if case.status == DepartmentStatus.WAITING:
+            if case.status == DepartmentStatus.WAITING or case.announce_wait_at is not None:
                 return []
-            waiting = _reason(
-                "prerequisites_approved",
-                passed=False,
-                zh="等待前置部门办结：" + "、".join(self.topology.label_zh(d) for d in missing),
-                en="waiting for: " + ", ".join(missing),
-            )
-            return [
-                self._emit(case, DepartmentStatus.WAITING, now, by, reasons=(*reasons, waiting))
-            ]
+            if by == "rules" and case.status is None:
+                # The prerequisite (the market) usually decides instantly too, milliseconds
+                # later: a `waiting` followed at once by `approved` told the enterprise nothing
+                # and was 3 of the 10 status events per registration. Say it only if it lasts.
+                case.announce_wait_at = now + self.announce_wait_after
+                return []
+            return [self._waiting(case, now, by, reasons)]
         case.pending_approval = False
         form = RegistrationForm.model_validate(case.form)
         issued = {
@@ -265,6 +271,26 @@ class Lifecycle:
                 case, DepartmentStatus.APPROVED, now, by, reasons=reasons, artefacts=artefacts
             )
         ]
+
+    def on_wait_lasted(self, case: Case, now: datetime) -> list[DepartmentStatusChanged]:
+        """Say that the case waits for its prerequisites, once the silent wait has lasted."""
+        due = case.announce_wait_at
+        if due is None or now < due or not case.pending_approval or case.closed:
+            return []
+        recorded = tuple(Reason.model_validate(r) for r in case.reasons)
+        return [self._waiting(case, now, case.decided_by or "rules", recorded)]
+
+    def _waiting(
+        self, case: Case, now: datetime, by: str, reasons: tuple[Reason, ...]
+    ) -> DepartmentStatusChanged:
+        missing = [d for d in self.waits_for if d not in case.prerequisites]
+        waiting = _reason(
+            "prerequisites_approved",
+            passed=False,
+            zh="等待前置部门办结：" + "、".join(self.topology.label_zh(d) for d in missing),
+            en="waiting for: " + ", ".join(missing),
+        )
+        return self._emit(case, DepartmentStatus.WAITING, now, by, reasons=(*reasons, waiting))
 
     def _failed_prerequisite(self, case: Case) -> str | None:
         return next(
@@ -296,6 +322,7 @@ class Lifecycle:
     ) -> DepartmentStatusChanged:
         case.sequence += 1
         case.status = status.value
+        case.announce_wait_at = None  # whatever is said now supersedes a silent wait
         if status in TERMINAL_STATUSES or status == DepartmentStatus.CORRECTION_REQUESTED:
             case.decided_by, case.decided_at = by, now
         if status in TERMINAL_STATUSES:

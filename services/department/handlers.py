@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import structlog
 
@@ -24,7 +24,7 @@ from service_runtime.delivery import Decoded
 from service_runtime.host import Component, Runtime
 from service_runtime.settings import Settings
 from services.department.calendar import due_at
-from services.department.case import Lifecycle, snapshot
+from services.department.case import Case, Lifecycle, snapshot
 from services.department.kit import DepartmentSpec
 from services.department.store import CaseStore, MongoCaseStore
 
@@ -109,32 +109,49 @@ def when_registration_or_prerequisite_changes_decide(
 async def check_deadlines(desk: DepartmentDesk) -> int:
     """Escalate every case past its statutory limit (and approve it, if so configured)."""
     now = desk.clock()
-    overdue = await desk.store.overdue(now)
-    if not overdue:
-        return 0
-    loaded = await desk.store.load(overdue)
-    changes = []
-    for current in loaded.values():
-        emitted = desk.lifecycle.on_clock(current.case, now, deemed_approval=desk.deemed_approval)
-        if emitted:
-            changes.append((current, emitted))
-            log.warning(
-                "deadline_breached",
-                department=desk.spec.name,
-                registration_id=current.case.registration_id,
-            )
+    changed = await _advance(
+        desk,
+        await desk.store.overdue(now),
+        lambda case: desk.lifecycle.on_clock(case, now, deemed_approval=desk.deemed_approval),
+    )
+    for registration_id in changed:
+        log.warning("deadline_breached", department=desk.spec.name, registration_id=registration_id)
+    return len(changed)
+
+
+async def announce_lasting_waits(desk: DepartmentDesk) -> int:
+    """Tell the enterprise which instant approvals still wait for a prerequisite."""
+    now = desk.clock()
+    waiting = await desk.store.waits_to_announce(now)
+    return len(await _advance(desk, waiting, lambda case: desk.lifecycle.on_wait_lasted(case, now)))
+
+
+async def _advance(
+    desk: DepartmentDesk,
+    registration_ids: Sequence[str],
+    transition: Callable[[Case], list[DepartmentStatusChanged]],
+) -> list[str]:
+    """Apply a clock transition to these cases; store and publish what it emitted."""
+    if not registration_ids:
+        return []
+    loaded = await desk.store.load(registration_ids)
+    changes = [
+        (current, emitted) for current in loaded.values() if (emitted := transition(current.case))
+    ]
     await desk.store.publish(await desk.store.save(changes))
-    return len(changes)
+    return [current.case.registration_id for current, _ in changes]
 
 
-async def check_deadlines_forever(desk: DepartmentDesk, interval: float) -> None:
+async def run_clock_forever(
+    desk: DepartmentDesk, job: Callable[[DepartmentDesk], Awaitable[int]], interval: float
+) -> None:
     while True:
         try:
-            await check_deadlines(desk)
+            await job(desk)
         except ConcurrentUpdateError:
-            pass  # an officer acted at the same moment; the next round sees fresh state
+            pass  # an officer or a consumer acted at the same moment; the next round sees it
         except Exception as error:  # noqa: BLE001 - keep checking; the next round retries
-            log.warning("deadline_check_failed", error=repr(error))
+            log.warning("clock_job_failed", job=job.__name__, error=repr(error))
         await asyncio.sleep(interval)
 
 
@@ -148,7 +165,9 @@ def build_desk(
     default_limit = topology.by_name[spec.name].time_limit_working_days
     return DepartmentDesk(
         spec=spec,
-        lifecycle=Lifecycle(spec, topology),
+        lifecycle=Lifecycle(
+            spec, topology, timedelta(milliseconds=settings.waiting_announce_after_ms)
+        ),
         store=store,
         clock=clock,
         time_limit_working_days=settings.department_time_limits.get(spec.name, default_limit),
@@ -181,6 +200,11 @@ def department_component(spec: DepartmentSpec, clock: Clock | None = None) -> Co
         runtime.state.setdefault("departments", {})[spec.name] = desk
         subscribe_department(runtime, desk, store)
         interval = runtime.settings.deadline_check_interval_ms / 1000
-        runtime.background.append(lambda: check_deadlines_forever(desk, interval))
+        runtime.background.append(lambda: run_clock_forever(desk, check_deadlines, interval))
+        if desk.lifecycle.waits_for:
+            every = runtime.settings.waiting_announce_after_ms / 2000
+            runtime.background.append(
+                lambda: run_clock_forever(desk, announce_lasting_waits, every)
+            )
 
     return setup

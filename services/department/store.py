@@ -67,6 +67,7 @@ class MongoCaseStore:
     async def create_indexes(self) -> None:
         await self.collection.create_index("outbox_pending")
         await self.collection.create_index([("status", 1), ("deadline_at", 1)])
+        await self.collection.create_index("announce_wait_at")
 
     async def load(
         self, registration_ids: Sequence[str], presumed_new: Collection[str] = ()
@@ -123,6 +124,11 @@ class MongoCaseStore:
         # between, which predates the claim; the officer's next read must come from the database.
         self._cases.forget([registration_id])
         return None if doc is None else _case(registration_id, self._department, doc)
+
+    async def waits_to_announce(self, now: datetime, limit: int = 500) -> list[str]:
+        """Cases whose silent wait for a prerequisite has lasted long enough to be said."""
+        cursor = self.collection.find({"announce_wait_at": {"$lte": now}}, {"_id": 1}).limit(limit)
+        return [doc["_id"] async for doc in cursor]
 
     async def overdue(self, now: datetime, limit: int = 500) -> list[str]:
         cursor = self.collection.find(

@@ -1,4 +1,4 @@
-"""A missed statutory deadline on the real database: escalated, published, in the supervisor queue."""
+"""The department clock on the real database: missed deadlines escalated, lasting waits said."""
 
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
@@ -12,11 +12,13 @@ from service_runtime.delivery import Decoded, RawRecord
 from service_runtime.outbox import OutboxRelay
 from service_runtime.settings import Settings
 from services.department.handlers import (
+    announce_lasting_waits,
     build_desk,
     check_deadlines,
     when_registration_or_prerequisite_changes_decide,
 )
 from services.department.store import MongoCaseStore
+from services.police.rules import POLICE
 from services.registration.market import MARKET
 
 pytestmark = pytest.mark.integration
@@ -80,6 +82,41 @@ async def test_a_case_past_its_limit_is_escalated_once(live_stack, sample_form, 
             assert case.status == "deadline_breached"
             escalated = await store.queue(escalated=True)
             assert [c.registration_id for c in escalated] == [event.registration_id]
+    finally:
+        await client.drop_database(database.name)
+        await client.close()
+
+
+async def test_an_instant_approval_still_waiting_for_the_market_is_said_once(
+    live_stack, sample_form
+):
+    client = AsyncMongoClient(live_stack.mongodb_uri, tz_aware=True)
+    database = client[f"{live_stack.database_prefix}waits_{uuid4().hex[:6]}"]
+    delivered = Delivered()
+    store = MongoCaseStore(database, "police", OutboxRelay(database["cases"], delivered))
+    await store.create_indexes()
+    clock = MovableClock(datetime(2026, 11, 23, 2, tzinfo=UTC))
+    desk = build_desk(Settings(WAITING_ANNOUNCE_AFTER_MS=5_000), POLICE, store, clock)
+    event = RegistrationSubmitted(
+        event_id=uuid4(),
+        source="registration",
+        occurred_at=clock.now,
+        registration_id=uuid4().hex,
+        form=RegistrationForm.model_validate(sample_form),
+    )
+    handle = when_registration_or_prerequisite_changes_decide(desk.lifecycle, store, clock, 1)
+    await handle([Decoded(RawRecord("t", 0, 0, None, b""), event)])
+    try:
+        assert delivered.events == []  # the rules passed; the market has not decided yet
+        clock.now += timedelta(seconds=4)
+        assert await announce_lasting_waits(desk) == 0
+        clock.now += timedelta(seconds=1)
+        assert await announce_lasting_waits(desk) == 1
+        assert await announce_lasting_waits(desk) == 0  # said once
+        assert [p.decode().count('"waiting"') for _, _, p in delivered.events] == [1]
+        case = (await store.load([event.registration_id]))[event.registration_id].case
+        assert case.status == "waiting"
+        assert case.pending_approval
     finally:
         await client.drop_database(database.name)
         await client.close()

@@ -43,11 +43,30 @@ def statuses(events):
     return [e.status.value for e in events]
 
 
-def test_a_dependent_waits_for_the_market_then_issues(sample_form):
+def test_a_dependent_waits_silently_for_the_market_then_issues(sample_form):
     police, case = Lifecycle(POLICE), Case(RID, "police")
-    assert statuses(police.on_form(case, submitted(sample_form), T0, T0)) == ["waiting"]
+    assert police.on_form(case, submitted(sample_form), T0, T0) == []  # nothing to say yet
+    assert case.pending_approval
     assert statuses(police.on_prerequisite(case, market_decision(sample_form), T0)) == ["approved"]
+    assert case.announce_wait_at is None
     assert police.on_prerequisite(case, market_decision(sample_form), T0) == []  # replay
+    assert police.on_wait_lasted(case, T0 + timedelta(hours=1)) == []  # decided: nothing to say
+
+
+def test_a_wait_that_lasts_is_said_once_then_the_approval_follows(sample_form):
+    police = Lifecycle(POLICE, announce_wait_after=timedelta(seconds=5))
+    case = Case(RID, "police")
+    police.on_form(case, submitted(sample_form), T0, T0)
+    assert police.on_wait_lasted(case, T0 + timedelta(seconds=4)) == []  # not long yet
+    said = police.on_wait_lasted(case, T0 + timedelta(seconds=5))
+    assert statuses(said) == ["waiting"]
+    assert said[0].reasons[-1].rule == "prerequisites_approved"
+    assert "market" in said[0].reasons[-1].message_en
+    assert [r.rule for r in said[0].reasons[:-1]] == [r["rule"] for r in case.reasons]
+    assert police.on_wait_lasted(case, T0 + timedelta(seconds=9)) == []  # said once
+    approved = police.on_prerequisite(case, market_decision(sample_form), T0)
+    assert statuses(approved) == ["approved"]
+    assert [e.sequence for e in (*said, *approved)] == [0, 1]
 
 
 def test_a_prerequisite_approval_arriving_before_the_form_is_remembered(sample_form):
