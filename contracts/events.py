@@ -36,8 +36,16 @@ class Envelope(BaseModel):
 
 
 class RegistrationSubmitted(Envelope):
-    event_type: Literal["registration.submitted.v1"] = "registration.submitted.v1"
-    form: RegistrationForm = Field(description="the one comprehensive form, as validated")
+    """A form was accepted. Inside the registration service it holds the whole form; on the bus
+    each recipient gets its own subclass (`contracts.projections`) whose `form` holds only that
+    recipient's fields, in the same shape, on `registration.submitted.<recipient>.v1`.
+    """
+
+    # Bare inside the registration service; `registration.submitted.<recipient>.v1` on the bus.
+    event_type: str = Field(
+        default="registration.submitted", pattern=r"^registration\.submitted(\.[a-z_]+\.v1)?$"
+    )
+    form: RegistrationForm = Field(description="the form, or on the bus one recipient's view")
 
 
 class DepartmentStatus(StrEnum):
@@ -136,21 +144,19 @@ class RegistrationWithdrawn(Envelope):
 class RegistrationCorrected(Envelope):
     """The enterprise corrected fields a department asked for (补正); affected departments review again."""
 
-    event_type: Literal["registration.corrected.v1"] = "registration.corrected.v1"
+    event_type: str = Field(
+        default="registration.corrected", pattern=r"^registration\.corrected(\.[a-z_]+\.v1)?$"
+    )
     round: int = Field(ge=2, description="the review round this correction opens")
     changed_paths: tuple[str, ...] = Field(
         description="dotted paths whose values changed", examples=[["seals.maker_id"]]
     )
-    form: RegistrationForm = Field(description="the whole corrected form")
+    form: RegistrationForm = Field(description="the corrected form, or one recipient's view")
 
 
+# The shared facts; a recipient decodes its own form views with `contracts.projections`.
 AnyEvent = Annotated[
-    RegistrationSubmitted
-    | DepartmentStatusChanged
-    | DepartmentDecided
-    | RegistrationCompleted
-    | RegistrationWithdrawn
-    | RegistrationCorrected,
+    DepartmentStatusChanged | DepartmentDecided | RegistrationCompleted | RegistrationWithdrawn,
     Field(discriminator="event_type"),
 ]
 ANY_EVENT: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)

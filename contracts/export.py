@@ -18,22 +18,21 @@ from contracts.events import (
     DepartmentDecided,
     DepartmentStatusChanged,
     RegistrationCompleted,
-    RegistrationCorrected,
-    RegistrationSubmitted,
     RegistrationWithdrawn,
 )
 from contracts.form import RegistrationForm
 from contracts.notices import PolicyPublished, ReminderDue
+from contracts.projections import corrected_event, submitted_event
 from contracts.topics import (
     DEPARTMENT_DECIDED,
     DEPARTMENT_STATUS,
     POLICY_PUBLISHED,
     REGISTRATION_COMPLETED,
-    REGISTRATION_CORRECTED,
-    REGISTRATION_SUBMITTED,
     REGISTRATION_WITHDRAWN,
     REMINDER_DUE,
+    corrected_topic,
     dead_letter_topic,
+    submitted_topic,
 )
 from contracts.topology import TOPOLOGY
 
@@ -42,14 +41,21 @@ SCHEMA_DIR = HERE / "schemas"
 ASYNCAPI_FILE = HERE / "asyncapi.json"
 
 TOPIC_EVENTS: dict[str, type[BaseModel]] = {
-    REGISTRATION_SUBMITTED: RegistrationSubmitted,
     DEPARTMENT_STATUS: DepartmentStatusChanged,
     DEPARTMENT_DECIDED: DepartmentDecided,
     REGISTRATION_COMPLETED: RegistrationCompleted,
     REGISTRATION_WITHDRAWN: RegistrationWithdrawn,
-    REGISTRATION_CORRECTED: RegistrationCorrected,
     REMINDER_DUE: ReminderDue,
     POLICY_PUBLISHED: PolicyPublished,
+    # Each recipient's own view of the form: its schema holds that recipient's fields only.
+    **{
+        topic: model
+        for recipient, paths in TOPOLOGY.projections.items()
+        for topic, model in (
+            (submitted_topic(recipient), submitted_event(recipient, paths)),
+            (corrected_topic(recipient), corrected_event(recipient, paths)),
+        )
+    },
 }
 DEAD_LETTER_TOPICS = {dead_letter_topic(topic) for topic in TOPIC_EVENTS}
 SCHEMA_FILES: dict[str, type[BaseModel]] = {

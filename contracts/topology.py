@@ -9,16 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from contracts.topics import (
-    CONTRACT_TOPICS,
     DEPARTMENT_DECIDED,
     DEPARTMENT_STATUS,
+    PAGE_CHANGED,
     POLICY_PUBLISHED,
     REGISTRATION_COMPLETED,
-    REGISTRATION_CORRECTED,
-    REGISTRATION_SUBMITTED,
     REGISTRATION_WITHDRAWN,
     REMINDER_DUE,
+    SHARED_CONTRACT_TOPICS,
+    corrected_topic,
     dead_letter_topic,
+    submitted_topic,
 )
 
 
@@ -31,6 +32,8 @@ class Department:
     waits_for: tuple[str, ...] = ()  # departments that must approve before this one issues
     time_limit_working_days: int = 1  # statutory limit (限时办结) for an officer's review
     required: bool = True  # must approve (or be not applicable) before completion
+    # The form fields it receives (data minimisation), as dotted paths; nothing else reaches it.
+    projection: tuple[str, ...] = ("enterprise.name",)
 
 
 @dataclass(frozen=True)
@@ -42,22 +45,55 @@ class Subscription:
 
 
 DEPARTMENTS: tuple[Department, ...] = (
-    Department("market", "市场监管（商事登记）", "Market regulation", service="registration"),
-    Department("tax", "税务", "Tax", service="tax", waits_for=("market",)),
+    Department(
+        "market",
+        "市场监管（商事登记）",
+        "Market regulation",
+        service="registration",
+        projection=(
+            "enterprise",
+            "legal_representative.name",
+            "principal_officers",
+            "shareholders",
+            "consent",
+        ),
+    ),
+    Department(
+        "tax",
+        "税务",
+        "Tax",
+        service="tax",
+        waits_for=("market",),
+        projection=(
+            "enterprise.name",
+            "enterprise.type",
+            "enterprise.address",
+            "tax",
+            "legal_representative",
+        ),
+    ),
     Department(
         "police",
         "公安（印章备案）",
         "Public security (seals)",
         service="police",
         waits_for=("market",),
+        projection=("enterprise.name", "enterprise.address", "legal_representative", "seals"),
     ),
-    Department("credit", "信用", "Credit", service="credit"),
+    Department(
+        "credit",
+        "信用",
+        "Credit",
+        service="credit",
+        projection=("enterprise.name", "legal_representative", "shareholders"),
+    ),
     Department(
         "social_security",
         "人社（就业参保登记）",
         "Human resources and social security",
         service="social_security",
         waits_for=("market",),
+        projection=("enterprise.name", "enterprise.address", "legal_representative", "employment"),
     ),
     Department(
         "commerce",
@@ -65,15 +101,37 @@ DEPARTMENTS: tuple[Department, ...] = (
         "Commerce (foreign investment)",
         service="commerce",
         time_limit_working_days=3,
+        projection=("enterprise", "shareholders"),
     ),
     Department(
-        "bank", "银行（预约开户）", "Bank account booking", service="bank", waits_for=("market",)
+        "bank",
+        "银行（预约开户）",
+        "Bank account booking",
+        service="bank",
+        waits_for=("market",),
+        projection=("enterprise.name", "legal_representative", "bank_account"),
     ),
 )
 
 
-# What the registration service says about a registration: every department and the notifier read it.
-REGISTRATION_FACTS = (REGISTRATION_SUBMITTED, REGISTRATION_CORRECTED, REGISTRATION_WITHDRAWN)
+NOTIFIER = "notifier"
+# What the notifier keeps of an enterprise (services/notifier/profile.py): enough to target
+# policy notices and to reach the legal representative; no identity numbers, no shareholders.
+NOTIFIER_PROJECTION = (
+    "enterprise.name",
+    "enterprise.type",
+    "enterprise.area",
+    "enterprise.industry_code",
+    "enterprise.business_term_years",
+    "employment.employee_count",
+    "legal_representative.mobile",
+    "legal_representative.email",
+)
+
+
+def form_topics(recipient: str) -> tuple[str, str]:
+    """What the registration service tells one recipient about a form: its own views only."""
+    return submitted_topic(recipient), corrected_topic(recipient)
 
 
 def department_group(department: str) -> str:
@@ -103,6 +161,23 @@ class Topology:
         """Departments some other department waits for: they also publish `department.decided`."""
         return frozenset(p for d in self.departments for p in d.waits_for)
 
+    @property
+    def projections(self) -> dict[str, tuple[str, ...]]:
+        """Every recipient of the form and the fields it receives."""
+        return {**{d.name: d.projection for d in self.departments}, NOTIFIER: NOTIFIER_PROJECTION}
+
+    @property
+    def contract_topics(self) -> tuple[str, ...]:
+        """Every public topic: the shared facts and each recipient's own form topics."""
+        return (
+            *SHARED_CONTRACT_TOPICS,
+            *(t for recipient in self.projections for t in form_topics(recipient)),
+        )
+
+    @property
+    def all_topics(self) -> tuple[str, ...]:
+        return (*self.contract_topics, PAGE_CHANGED)
+
     def label_zh(self, department: str) -> str:
         found = self.by_name.get(department)
         return found.label_zh if found else department
@@ -113,10 +188,11 @@ class Topology:
             *(
                 Subscription(
                     consumer=d.name,
-                    # A dependent also reads its prerequisites' final decisions, and only those.
-                    topics=(*REGISTRATION_FACTS, DEPARTMENT_DECIDED)
+                    # Its own view of the form; a dependent also reads its prerequisites'
+                    # final decisions, and only those.
+                    topics=(*form_topics(d.name), REGISTRATION_WITHDRAWN, DEPARTMENT_DECIDED)
                     if d.waits_for
-                    else REGISTRATION_FACTS,
+                    else (*form_topics(d.name), REGISTRATION_WITHDRAWN),
                     group_id=department_group(d.name),
                     publishes=(DEPARTMENT_STATUS, DEPARTMENT_DECIDED)
                     if d.name in self.prerequisites
@@ -130,11 +206,14 @@ class Topology:
                 consumer="registration",
                 topics=(DEPARTMENT_STATUS, REGISTRATION_COMPLETED),
                 group_id="registration.status",
-                publishes=(REGISTRATION_WITHDRAWN, REGISTRATION_CORRECTED),
+                publishes=(
+                    REGISTRATION_WITHDRAWN,
+                    *(t for recipient in self.projections for t in form_topics(recipient)),
+                ),
             ),
             Subscription(
-                consumer="notifier",
-                topics=(*REGISTRATION_FACTS, DEPARTMENT_STATUS),
+                consumer=NOTIFIER,
+                topics=(*form_topics(NOTIFIER), REGISTRATION_WITHDRAWN, DEPARTMENT_STATUS),
                 group_id="notifier.timeline",
                 publishes=(REGISTRATION_COMPLETED,),
             ),
@@ -149,9 +228,9 @@ class Topology:
             Subscription(
                 # The operators' dashboard lists every dead letter and can re-drive it.
                 consumer="notifier.dead_letters",
-                topics=tuple(dead_letter_topic(t) for t in CONTRACT_TOPICS),
+                topics=tuple(dead_letter_topic(t) for t in self.contract_topics),
                 group_id="notifier.dead-letters",
-                publishes=CONTRACT_TOPICS,
+                publishes=self.contract_topics,
             ),
         )
 

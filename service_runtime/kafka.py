@@ -12,7 +12,8 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from opentelemetry.sdk.trace import TracerProvider
 
-from contracts.topics import ALL_TOPICS, dead_letter_topic
+from contracts.topics import dead_letter_topic
+from contracts.topology import TOPOLOGY
 from service_runtime.settings import Settings
 
 
@@ -54,7 +55,7 @@ def consumer_options(
     }
 
 
-async def ensure_topics(settings: Settings, topics: tuple[str, ...] = ALL_TOPICS) -> None:
+async def ensure_topics(settings: Settings, topics: tuple[str, ...] = TOPOLOGY.all_topics) -> None:
     """Create every topic and its dead-letter topic with the configured partition count."""
     wanted = [t for topic in topics for t in (topic, dead_letter_topic(topic))]
     admin = AIOKafkaAdminClient(**client_options(settings))

@@ -166,7 +166,19 @@ class OutboxRelay:
             await asyncio.sleep(interval)
 
     async def _publish_in_order(self, entries: Sequence[Document]) -> None:
-        for entry in entries:  # in order: one registration's events stay ordered
+        """Each topic's entries in order; different topics at once.
+
+        One registration's events on one topic stay ordered. Order across topics was never
+        promised (a consumer reads their partitions in any order), and a submitted form goes to
+        each recipient's own topic: one after another cost a broker round trip each.
+        """
+        by_topic: dict[str, list[Document]] = {}
+        for entry in entries:
+            by_topic.setdefault(entry["topic"], []).append(entry)
+        await asyncio.gather(*(self._publish_each(same) for same in by_topic.values()))
+
+    async def _publish_each(self, entries: Sequence[Document]) -> None:
+        for entry in entries:
             token = attach_trace(entry.get("trace") or {})
             try:
                 headers = {"content-type": "application/json", "event_id": entry["event_id"]}

@@ -13,6 +13,7 @@ from contracts.events import (
     RegistrationSubmitted,
 )
 from contracts.form import RegistrationForm
+from contracts.projections import views_of_submitted
 
 
 def submitted_event(
@@ -44,3 +45,9 @@ def status_event(
             Reason(rule="r", passed=False, message_zh="原因", message_en="reason", field_path="x"),
         ),
     )
+
+
+def view_for(recipient: str, event: RegistrationSubmitted) -> tuple[str, bytes]:
+    """The topic and bytes the registration service publishes to one recipient for `event`."""
+    topic, view = next((t, v) for t, v in views_of_submitted(event) if f".{recipient}." in t)
+    return topic, view.model_dump_json().encode()

@@ -14,7 +14,8 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from pymongo import AsyncMongoClient
 
-from contracts.topics import ALL_TOPICS, dead_letter_topic
+from contracts.topics import dead_letter_topic
+from contracts.topology import TOPOLOGY
 
 _PROC = Path("/proc")
 _TICKS = os.sysconf("SC_CLK_TCK")
@@ -68,7 +69,7 @@ async def topic_messages(bootstrap: str) -> dict[str, int]:
     try:
         await consumer.topics()  # loads the metadata of every topic
         counts: dict[str, int] = {}
-        for topic in (*ALL_TOPICS, *(dead_letter_topic(t) for t in ALL_TOPICS)):
+        for topic in (*TOPOLOGY.all_topics, *(dead_letter_topic(t) for t in TOPOLOGY.all_topics)):
             partitions = consumer.partitions_for_topic(topic) or set()
             if not partitions:
                 continue

@@ -23,8 +23,14 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from jsonschema import Draft202012Validator, ValidationError
 
-SUBMITTED = "registration.submitted.v1"
 STATUS = "department.status.v1"
+
+
+def submitted_topic(department: str) -> str:
+    """Each department has its own topic, holding only the form fields it needs."""
+    return f"registration.submitted.{department}.v1"
+
+
 NAMESPACE = uuid.UUID("6f1c2c36-93a5-4d4e-9b7a-2f4c1d0e8a11")  # this system's own id space
 
 
@@ -35,7 +41,8 @@ def load_validator(schemas: Path, name: str) -> Draft202012Validator:
 class ExternalDepartment:
     def __init__(self, department: str, schemas: Path) -> None:
         self.department = department
-        self.submitted = load_validator(schemas, SUBMITTED)
+        self.topic = submitted_topic(department)
+        self.submitted = load_validator(schemas, self.topic)
         self.status = load_validator(schemas, STATUS)
 
     def decide(self, fact: dict) -> list[dict]:
@@ -124,7 +131,7 @@ async def run(args: argparse.Namespace) -> None:
         f"department.{args.department}"  # the same group: it takes over where the built-in stopped
     )
     consumer = AIOKafkaConsumer(
-        SUBMITTED,
+        department.topic,
         bootstrap_servers=args.bootstrap,
         group_id=group,
         enable_auto_commit=False,
@@ -161,7 +168,7 @@ async def handle(
     except (ValueError, TypeError, ValidationError) as error:
         letter = dead_letter(record, group, str(error))
         await producer.send_and_wait(
-            f"{SUBMITTED}.dlq", json.dumps(letter).encode(), key=record.key
+            f"{department.topic}.dlq", json.dumps(letter).encode(), key=record.key
         )
         return
     for event in department.decide(fact):

@@ -57,5 +57,4 @@ BANK = DepartmentSpec(
     rules=(_weekday,),
     issue=_issue,
     applies=wants_an_account,
-    projection=("enterprise.name", "legal_representative", "bank_account"),
 )

@@ -62,5 +62,4 @@ COMMERCE = DepartmentSpec(
     rules=(_foreign_investor, _restricted_entries_reviewed),
     issue=_issue,
     applies=is_foreign_invested,
-    projection=("enterprise", "shareholders"),
 )

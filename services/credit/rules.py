@@ -56,5 +56,4 @@ CREDIT = DepartmentSpec(
     name="credit",
     rules=(_representative_clear, _shareholders_clear),
     issue=_issue,
-    projection=("enterprise.name", "legal_representative", "shareholders"),
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, cast
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from contracts.events import (
@@ -24,6 +24,7 @@ from contracts.events import (
     RegistrationSubmitted,
 )
 from contracts.form import RegistrationForm
+from contracts.projections import form_view
 from contracts.topology import TOPOLOGY, Topology
 from services.department.kit import DepartmentSpec
 
@@ -104,6 +105,9 @@ class Lifecycle:
         self.spec = spec
         self.topology = topology
         self.waits_for = topology.waits_for(spec.name)
+        self.projection = topology.projections.get(spec.name, ("enterprise.name",))
+        # What a stored form is read back as: this department's view, nothing more.
+        self.form_view = form_view(spec.name, self.projection)
         self.announce_wait_after = announce_wait_after
 
     def on_form(
@@ -120,7 +124,7 @@ class Lifecycle:
         if event.round <= case.round or case.withdrawn or not case.form_received:
             return []  # a replay, an older round, or nothing to review again
         asked = case.status == DepartmentStatus.CORRECTION_REQUESTED
-        if not asked and not touches(self.spec.projection, event.changed_paths):
+        if not asked and not touches(self.projection, event.changed_paths):
             return []  # keeps its decision
         case.round, case.sequence = event.round, -1
         case.form_received = False
@@ -260,7 +264,8 @@ class Lifecycle:
                 return []
             return [self._waiting(case, now, by, reasons)]
         case.pending_approval = False
-        form = RegistrationForm.model_validate(case.form)
+        # The rules read the view as they read the form: same shape, fewer fields.
+        form = cast("RegistrationForm", self.form_view.model_validate(case.form))
         issued = {
             d: tuple(Artefact.model_validate(a) for a in p["artefacts"])
             for d, p in case.prerequisites.items()

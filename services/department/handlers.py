@@ -16,8 +16,8 @@ from contracts.events import (
     RegistrationCorrected,
     RegistrationSubmitted,
     RegistrationWithdrawn,
-    decode_event,
 )
+from contracts.projections import decoder_for
 from contracts.topology import TOPOLOGY, Topology
 from service_runtime.aggregates import ConcurrentUpdateError
 from service_runtime.delivery import Decoded
@@ -176,9 +176,10 @@ def build_desk(
 
 
 def subscribe_department(runtime: Runtime, desk: DepartmentDesk, store: CaseStore) -> None:
+    topology = desk.lifecycle.topology
     runtime.subscribe_batches(
-        desk.lifecycle.topology.subscription_for(desk.spec.name),
-        decode=decode_event,
+        topology.subscription_for(desk.spec.name),
+        decode=decoder_for(desk.spec.name, topology),
         handle=when_registration_or_prerequisite_changes_decide(
             desk.lifecycle, store, desk.clock, desk.time_limit_working_days
         ),

@@ -1,6 +1,7 @@
 """A department is one small module: what it needs, when it applies, its named rules, what it issues.
 
-What it waits for and its time limit live in the topology (`contracts/topology.py`).
+What it waits for, its time limit and the form fields it receives (its projection) live in the
+topology (`contracts/topology.py`). Its rules read that projection in the form's own shape.
 """
 
 from __future__ import annotations
@@ -48,8 +49,6 @@ class DepartmentSpec:
     rules: tuple[Rule, ...]
     issue: Issuer
     applies: Callable[[RegistrationForm], bool] = always
-    # The form fields this department needs (data minimisation), as dotted paths.
-    projection: tuple[str, ...] = ()
 
 
 def credit_code_from(prerequisites: Issued) -> str:

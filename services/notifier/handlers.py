@@ -6,7 +6,6 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 
 import structlog
-from pydantic import TypeAdapter
 
 from contracts.events import (
     DepartmentStatusChanged,
@@ -14,8 +13,9 @@ from contracts.events import (
     RegistrationSubmitted,
     RegistrationWithdrawn,
 )
+from contracts.projections import decoder_for
 from contracts.topics import PAGE_CHANGED
-from contracts.topology import TOPOLOGY
+from contracts.topology import NOTIFIER, TOPOLOGY
 from service_runtime.delivery import Decoded
 from service_runtime.host import Runtime
 from services.notifier.live import PageAnnouncer, PageListeners
@@ -28,11 +28,13 @@ log = structlog.get_logger("notifier")
 TimelineEvent = (
     RegistrationSubmitted | DepartmentStatusChanged | RegistrationWithdrawn | RegistrationCorrected
 )
-_TIMELINE_EVENT: TypeAdapter[TimelineEvent] = TypeAdapter(TimelineEvent)
+# The notifier's own view of each form (its profile fields), withdrawals, every status.
+_DECODE_TIMELINE_EVENT = decoder_for(NOTIFIER, reads_status=True)
 
 
 def decode_timeline_event(raw: bytes) -> TimelineEvent:
-    return _TIMELINE_EVENT.validate_json(raw)
+    event: TimelineEvent = _DECODE_TIMELINE_EVENT(raw)
+    return event
 
 
 def when_status_changed_update_timeline(
@@ -76,7 +78,7 @@ def page_announcer(runtime: Runtime, listeners: PageListeners) -> PageAnnouncer:
 
 def subscribe_timeline(runtime: Runtime, store: TimelineStore, announcer: PageAnnouncer) -> None:
     runtime.subscribe_batches(
-        TOPOLOGY.subscription_for("notifier"),
+        TOPOLOGY.subscription_for(NOTIFIER),
         decode=decode_timeline_event,
         handle=when_status_changed_update_timeline(store, announcer),
         name="when_status_changed_update_timeline",

@@ -65,5 +65,4 @@ POLICE = DepartmentSpec(
     name="police",
     rules=(_maker_licensed, _kinds_distinct),
     issue=_issue,
-    projection=("enterprise.name", "enterprise.address", "legal_representative", "seals"),
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from contracts.form import RegistrationForm
 from contracts.form_paths import nested_model
+from contracts.projections import project
 from contracts.topology import TOPOLOGY
 from service_runtime.host import Runtime
 from service_runtime.problems import Problem, require_registration_token
@@ -17,20 +18,6 @@ from services.department.registry import BUILT_IN
 from services.registration.documents import Document, html_response, render_pdf
 
 router = APIRouter(tags=["forms"])
-
-
-def project(form: RegistrationForm, paths: tuple[str, ...]) -> dict[str, Any]:
-    """The projected part of the form, keeping its shape: {"enterprise": {"name": ...}}."""
-    data = form.model_dump(mode="json")
-    projected: dict[str, Any] = {}
-    for path in paths:
-        source, target = data, projected
-        parts = path.split(".")
-        for part in parts[:-1]:
-            source = source.get(part) or {}
-            target = target.setdefault(part, {})
-        target[parts[-1]] = source.get(parts[-1])
-    return projected
 
 
 def _label(model: type[BaseModel] | None, key: str) -> tuple[str, type[BaseModel] | None]:
@@ -79,7 +66,7 @@ async def department_form(
     forms = await runtime.state["registrations"].forms([registration_id])
     if registration_id not in forms:
         raise Problem(404, "registration_not_found")
-    projected = project(forms[registration_id], spec.projection)
+    projected = project(forms[registration_id], TOPOLOGY.projections[department])
     if format == "json":
         return JSONResponse(
             {"registration_id": registration_id, "department": department, "form": projected}

@@ -85,11 +85,4 @@ MARKET = DepartmentSpec(
     name="market",
     rules=(_name_form, _name_length, _scope_allowed, _scope_without_prior_permit),
     issue=_issue,
-    projection=(
-        "enterprise",
-        "legal_representative.name",
-        "principal_officers",
-        "shareholders",
-        "consent",
-    ),
 )

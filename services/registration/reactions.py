@@ -18,7 +18,6 @@ from contracts.events import (
 from contracts.topology import TOPOLOGY
 from service_runtime.delivery import Decoded
 from service_runtime.host import Runtime
-from services.department.registry import BUILT_IN
 from services.registration.licences import when_market_approves_issue_licence
 from services.registration.store import MongoRegistrationStore
 
@@ -28,8 +27,7 @@ Handler = Callable[[Sequence[Decoded[Any]]], Awaitable[None]]
 def requested_paths(event: DepartmentStatusChanged) -> list[str]:
     """The fields the officer named; without any, everything the department sees."""
     named = [r.field_path for r in event.reasons if r.rule.startswith("officer_") and r.field_path]
-    spec = BUILT_IN.get(event.department)
-    return named or list(spec.projection if spec else ())
+    return named or list(TOPOLOGY.projections.get(event.department, ()))
 
 
 def when_departments_report_update_the_registration(

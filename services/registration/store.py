@@ -11,7 +11,8 @@ from pymongo.errors import DuplicateKeyError
 
 from contracts.events import RegistrationCorrected, RegistrationSubmitted, RegistrationWithdrawn
 from contracts.form import RegistrationForm
-from contracts.topics import REGISTRATION_CORRECTED, REGISTRATION_SUBMITTED, REGISTRATION_WITHDRAWN
+from contracts.projections import views_of_corrected, views_of_submitted
+from contracts.topics import REGISTRATION_WITHDRAWN
 from service_runtime.mongo import Document
 from service_runtime.outbox import (
     OutboxRelay,
@@ -52,7 +53,8 @@ class MongoRegistrationStore:
     async def add(
         self, event: RegistrationSubmitted, idempotency_key: str, form_sha256: str
     ) -> str | None:
-        entry = outbox_entry(REGISTRATION_SUBMITTED, event)
+        # One event per recipient, each with only the fields that recipient needs.
+        entries = [outbox_entry(topic, view) for topic, view in views_of_submitted(event)]
         document: Document = {
             "_id": event.registration_id,
             "idempotency_key": idempotency_key,
@@ -61,7 +63,7 @@ class MongoRegistrationStore:
             "form": event.form.model_dump(mode="json"),
             "status": "submitted",
             "submitted_at": event.occurred_at,
-            **outbox_fields_for_new_document([entry]),
+            **outbox_fields_for_new_document(entries),
         }
         try:
             await self._registrations.insert_one(document)
@@ -75,7 +77,7 @@ class MongoRegistrationStore:
                 raise NameTakenError(event.form.enterprise.name) from None
             raise
         # Stored: publish soon, batched with other requests; the sweeper covers a crash here.
-        self._relay.enqueue(Stored(event.registration_id, [entry]))
+        self._relay.enqueue(Stored(event.registration_id, entries))
         return None
 
     async def form_hash_for(self, registration_id: str) -> str | None:
@@ -141,7 +143,7 @@ class MongoRegistrationStore:
         self, event: RegistrationCorrected, expected_round: int, form_sha256: str
     ) -> bool:
         """Store the corrected form and its event in one update; False if the state moved on."""
-        entry = outbox_entry(REGISTRATION_CORRECTED, event)
+        entries = [outbox_entry(topic, view) for topic, view in views_of_corrected(event)]
         fields = {
             "form": event.form.model_dump(mode="json"),
             "form_sha256": form_sha256,
@@ -156,7 +158,7 @@ class MongoRegistrationStore:
                     "status": "submitted",
                     "correction_round": {"$in": [None, expected_round]},
                 },
-                with_outbox_append({"$set": fields}, [entry]),
+                with_outbox_append({"$set": fields}, entries),
                 projection={"_id": 1},
                 return_document=ReturnDocument.AFTER,
             )
@@ -164,7 +166,7 @@ class MongoRegistrationStore:
             raise NameTakenError(event.form.enterprise.name) from None
         if doc is None:
             return False
-        self._relay.enqueue(Stored(event.registration_id, [entry]))
+        self._relay.enqueue(Stored(event.registration_id, entries))
         return True
 
     async def mark_completed(self, registration_ids: Sequence[str]) -> None:

@@ -52,5 +52,4 @@ SOCIAL_SECURITY = DepartmentSpec(
     name="social_security",
     rules=(_employees, _start_month),
     issue=_issue,
-    projection=("enterprise.name", "enterprise.address", "legal_representative", "employment"),
 )

@@ -98,11 +98,4 @@ TAX = DepartmentSpec(
     name="tax",
     rules=(invoice_limit_rule(DEFAULT_INVOICE_AUTO_LIMITS), _contact, _taxpayer_type),
     issue=_issue,
-    projection=(
-        "enterprise.name",
-        "enterprise.type",
-        "enterprise.address",
-        "tax",
-        "legal_representative",
-    ),
 )

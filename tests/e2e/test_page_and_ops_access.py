@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from contracts.topics import REGISTRATION_SUBMITTED
+from contracts.topics import submitted_topic
 from service_runtime.access import Officer, issue_officer_token, issue_operator_token
 from tests.conftest import submit, wait_for_overall
 from tests.kafka_helpers import produce
@@ -123,9 +123,10 @@ async def wait_letters(client, base, marker, enough, timeout=30.0) -> list[dict]
 async def test_re_driving_a_still_invalid_letter_returns_it_with_more_attempts(live_stack):
     base = live_stack.notifier_url
     marker = f"poison-{time.time_ns()}"
-    await produce(live_stack.kafka, REGISTRATION_SUBMITTED, f'{{"{marker}": true}}'.encode(), b"k")
+    topic = submitted_topic("notifier")
+    await produce(live_stack.kafka, topic, f'{{"{marker}": true}}'.encode(), b"k")
     async with httpx.AsyncClient(timeout=10) as client:
-        # Every group reading the topic dead-letters it once; re-drive the notifier's letter.
+        # The notifier's timeline dead-letters it; re-drive that letter.
         first = await wait_letters(
             client,
             base,

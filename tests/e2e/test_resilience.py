@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from contracts.events import DepartmentStatus, DepartmentStatusChanged
-from contracts.topics import DEPARTMENT_STATUS, REGISTRATION_SUBMITTED, dead_letter_topic
+from contracts.projections import views_of_submitted
+from contracts.topics import DEPARTMENT_STATUS, dead_letter_topic, submitted_topic
 from contracts.topology import TOPOLOGY
 from service_runtime.access import issue_access_token
 from tests.conftest import submit, wait_for_overall, with_unique_name
@@ -20,6 +21,7 @@ from tests.kafka_helpers import produce, read_until
 pytestmark = pytest.mark.e2e
 
 SECRET = "local-development-only-change-me"  # the services' default in this stack
+NOTIFIER_SUBMITTED = submitted_topic("notifier")  # the timeline's own view of each form
 
 
 def received_by(rid, department):
@@ -42,10 +44,10 @@ def groups_consuming(topic):
 @pytest.mark.parametrize(
     ("topic", "poison"),
     [
-        (REGISTRATION_SUBMITTED, b"\x00\xffthis is not json"),
+        (NOTIFIER_SUBMITTED, b"\x00\xffthis is not json"),
         (
-            REGISTRATION_SUBMITTED,
-            b'{"event_type": "registration.submitted.v1", "registration_id": "x"}',
+            NOTIFIER_SUBMITTED,
+            b'{"event_type": "registration.submitted.notifier.v1", "registration_id": "x"}',
         ),
         (DEPARTMENT_STATUS, b"{{{{"),
         (DEPARTMENT_STATUS, b'{"event_type": "department.status.v1", "status": "maybe"}'),
@@ -57,8 +59,11 @@ async def test_a_poison_message_is_dead_lettered_and_the_next_message_is_process
     rid = uuid4().hex
     poison = poison + f" {uuid4()}".encode()  # unique, so its hash identifies it
     await produce(live_stack.kafka, topic, poison, key=rid.encode())  # same key: same partition
-    if topic == REGISTRATION_SUBMITTED:
-        valid = submitted_event(with_unique_name(sample_form), rid)
+    if topic == NOTIFIER_SUBMITTED:
+        views = dict(views_of_submitted(submitted_event(with_unique_name(sample_form), rid)))
+        valid = views.pop(topic)
+        for other, view in views.items():  # the departments get theirs as the service sends them
+            await produce(live_stack.kafka, other, view.model_dump_json().encode(), rid.encode())
         wanted = {"completed"}
     else:
         valid = received_by(rid, "tax")

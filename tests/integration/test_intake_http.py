@@ -132,7 +132,11 @@ async def test_topics_are_created_with_the_configured_partition_count(live_stack
     admin = AIOKafkaAdminClient(bootstrap_servers=live_stack.kafka)
     await admin.start()
     try:
-        topics = ["registration.submitted.v1", "department.status.v1", "registration.completed.v1"]
+        topics = [
+            "registration.submitted.tax.v1",
+            "department.status.v1",
+            "registration.completed.v1",
+        ]
         described = await admin.describe_topics([*topics, *(f"{t}.dlq" for t in topics)])
     finally:
         await admin.close()

@@ -26,7 +26,7 @@ async def test_a_dead_letter_expires_after_the_retention(live_stack):
     letters = client[f"{live_stack.database_prefix}retention_{uuid4().hex[:6]}"]["dead_letters"]
     try:
         await create_dead_letter_indexes(letters)
-        record = RawRecord("registration.submitted.v1", 0, 7, b"k", b"{not json")
+        record = RawRecord("registration.submitted.credit.v1", 0, 7, b"k", b"{not json")
         letter = build_dead_letter(record, "tax", ValueError("bad"), attempts=1)
         await when_dead_lettered_keep_it(letters, timedelta(days=90))([Decoded(record, letter)])
         stored = await letters.find_one({})

@@ -7,7 +7,8 @@ from faststream.kafka import TestKafkaBroker
 
 from contracts.events import Artefact, DepartmentStatusChanged, RegistrationSubmitted
 from contracts.form import RegistrationForm
-from contracts.topics import DEPARTMENT_STATUS, REGISTRATION_SUBMITTED
+from contracts.projections import views_of_submitted
+from contracts.topics import DEPARTMENT_STATUS
 from contracts.topology import TOPOLOGY, Department, Topology
 from service_runtime.host import build_runtime
 from service_runtime.settings import Settings
@@ -44,7 +45,14 @@ HARBOUR = DepartmentSpec(name="harbour", rules=(_in_port_area,), issue=_issue_po
 WITH_HARBOUR = Topology(
     (
         *TOPOLOGY.departments,
-        Department("harbour", "港务", "Harbour", service="harbour", waits_for=("market",)),
+        Department(
+            "harbour",
+            "港务",
+            "Harbour",
+            service="harbour",
+            waits_for=("market",),
+            projection=("enterprise.name", "enterprise.address"),
+        ),
     )
 )
 
@@ -69,7 +77,8 @@ async def test_a_department_defined_only_in_this_test_joins_the_flow(sample_form
         form=RegistrationForm.model_validate(sample_form),
     )
     async with TestKafkaBroker(runtime.broker) as broker:
-        await broker.publish(submitted.model_dump_json().encode(), REGISTRATION_SUBMITTED)
+        for topic, view in views_of_submitted(submitted, WITH_HARBOUR):
+            await broker.publish(view.model_dump_json().encode(), topic)
 
     harbour = [s for s in statuses if s.department == "harbour"]
     assert harbour[-1].status == "approved"

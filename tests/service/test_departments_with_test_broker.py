@@ -10,15 +10,15 @@ from contracts.events import Artefact, DepartmentStatus, DepartmentStatusChanged
 from contracts.topics import (
     DEPARTMENT_DECIDED,
     DEPARTMENT_STATUS,
-    REGISTRATION_SUBMITTED,
     dead_letter_topic,
+    submitted_topic,
 )
 from service_runtime.host import build_runtime
 from service_runtime.settings import Settings
 from services.credit.rules import CREDIT
 from services.department.handlers import build_desk, subscribe_department
 from services.tax.rules import TAX
-from tests.events import submitted_event
+from tests.events import submitted_event, view_for
 from tests.in_memory_cases import InMemoryCaseStore
 
 
@@ -65,12 +65,13 @@ async def test_tax_waits_for_the_market_then_approves(runtime, sample_form):
         artefacts=(licence,),
     )
     async with TestKafkaBroker(runtime.broker) as broker:
-        await broker.publish(event.model_dump_json().encode(), REGISTRATION_SUBMITTED, key=b"k")
+        topic, view = view_for("tax", event)
+        await broker.publish(view, topic, key=b"k")
         tax = [s.status.value for s in statuses if s.department == "tax"]
         assert tax == []  # rules passed; it waits silently for the market's decision
         fact = decided_fact(market_approved)
         await broker.publish(fact.model_dump_json().encode(), DEPARTMENT_DECIDED)
-        await broker.publish(event.model_dump_json().encode(), REGISTRATION_SUBMITTED, key=b"k")
+        await broker.publish(view, topic, key=b"k")
 
     tax_events = [s for s in statuses if s.department == "tax"]
     assert [s.status.value for s in tax_events] == ["approved"]  # the replay: nothing
@@ -86,14 +87,15 @@ async def test_a_poison_message_is_dead_lettered_and_the_next_one_is_processed(
     store = wire(runtime, CREDIT)
     letters = []
 
-    @runtime.broker.subscriber(dead_letter_topic(REGISTRATION_SUBMITTED), group_id="test-dlq")
+    @runtime.broker.subscriber(dead_letter_topic(submitted_topic("credit")), group_id="test-dlq")
     async def dead(body: dict) -> None:
         letters.append(body)
 
     async with TestKafkaBroker(runtime.broker) as broker:
-        await broker.publish(b'{"event_type": "registration.submitted.v1"}', REGISTRATION_SUBMITTED)
+        topic = submitted_topic("credit")
+        await broker.publish(b'{"event_type": "registration.submitted.credit.v1"}', topic)
         event = submitted(sample_form)
-        await broker.publish(event.model_dump_json().encode(), REGISTRATION_SUBMITTED)
+        await broker.publish(view_for("credit", event)[1], topic)
 
     assert [(x["consumer_group"], x["error_type"]) for x in letters] == [
         ("department.credit", "ValidationError")

@@ -8,8 +8,10 @@ from pypdf import PdfReader
 
 from contracts.events import Artefact
 from contracts.form import RegistrationForm
+from contracts.projections import project
+from contracts.topology import TOPOLOGY
 from services.department.registry import BUILT_IN
-from services.registration.department_forms import project, rows
+from services.registration.department_forms import rows
 from services.registration.documents import Document, render_html, render_pdf
 from services.registration.licence import (
     ElectronicLicence,
@@ -74,10 +76,10 @@ def test_the_licence_pdf_and_html_carry_the_name_in_chinese_and_a_qr_code(sample
 
 def test_each_department_form_holds_only_what_that_department_needs(sample_form):
     form = RegistrationForm.model_validate(sample_form)
-    police = project(form, BUILT_IN["police"].projection)
+    police = project(form, TOPOLOGY.projections["police"])
     assert set(police) == {"enterprise", "legal_representative", "seals"}
     assert set(police["enterprise"]) == {"name", "address"}
-    credit = project(form, BUILT_IN["credit"].projection)
+    credit = project(form, TOPOLOGY.projections["credit"])
     assert "tax" not in credit
     assert "seals" not in credit
 
@@ -86,6 +88,8 @@ def test_every_department_form_renders_to_a_pdf_with_the_enterprise_name(sample_
     form = RegistrationForm.model_validate(sample_form)
     for name, spec in BUILT_IN.items():
         document = Document(
-            title_zh=f"{name}审批表", title_en=name, rows=rows(project(form, spec.projection))
+            title_zh=f"{name}审批表",
+            title_en=name,
+            rows=rows(project(form, TOPOLOGY.projections[spec.name])),
         )
         assert "广州南沙示例科技有限公司" in pdf_text(render_pdf(document)), name

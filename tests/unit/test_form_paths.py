@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from contracts.form import RegistrationForm
 from contracts.form_paths import form_path_exists
+from contracts.topology import TOPOLOGY
 from services.department.http import DecisionRequest
 from services.department.registry import BUILT_IN
 
@@ -58,4 +59,5 @@ def test_every_built_in_rule_and_projection_names_real_fields(department):
     spec = BUILT_IN[department]
     paths = [r(SAMPLE).field_path for r in spec.rules]
     assert all(form_path_exists(p) for p in paths if p is not None), paths
-    assert all(form_path_exists(p) for p in spec.projection), spec.projection
+    projection = TOPOLOGY.projections[department]
+    assert all(form_path_exists(p) for p in projection), projection

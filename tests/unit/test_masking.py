@@ -6,7 +6,7 @@ from services.notifier.masking import mask_payload
 
 
 def test_a_form_in_a_dead_letter_is_masked_by_field(sample_form):
-    payload = json.dumps({"event_type": "registration.submitted.v1", "form": sample_form})
+    payload = json.dumps({"event_type": "registration.submitted.credit.v1", "form": sample_form})
     masked = mask_payload(payload)
     for person in [*sample_form["principal_officers"], *sample_form["shareholders"]]:
         assert person["id_number"] not in masked
@@ -14,7 +14,7 @@ def test_a_form_in_a_dead_letter_is_masked_by_field(sample_form):
     assert sample_form["legal_representative"]["mobile"] not in masked
     shown = json.loads(masked)
     assert shown["form"]["enterprise"]["name"] == sample_form["enterprise"]["name"]
-    assert shown["event_type"] == "registration.submitted.v1"
+    assert shown["event_type"] == "registration.submitted.credit.v1"
 
 
 def test_bytes_that_are_not_json_are_masked_by_pattern():

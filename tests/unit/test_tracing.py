@@ -4,12 +4,14 @@ from faststream.kafka import TestKafkaBroker
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from contracts.events import RegistrationSubmitted
-from contracts.topics import REGISTRATION_SUBMITTED
+from contracts.topics import submitted_topic
 from service_runtime.host import build_runtime
 from service_runtime.outbox import OutboxRelay, Stored, outbox_entry
 from service_runtime.settings import Settings
 from service_runtime.telemetry import build_tracer_provider, current_trace_headers
 from tests.events import submitted_event
+
+TOPIC = submitted_topic("tax")
 
 
 def submitted(sample_form):
@@ -25,7 +27,7 @@ async def test_an_outbox_entry_is_published_in_the_trace_it_was_written_in(sampl
         seen.append(current_trace_headers().get("traceparent", ""))
 
     with provider.get_tracer("test").start_as_current_span("write") as span:
-        entry = outbox_entry(REGISTRATION_SUBMITTED, submitted(sample_form))
+        entry = outbox_entry(TOPIC, submitted(sample_form))
         trace_id = format(span.get_span_context().trace_id, "032x")
 
     relay = OutboxRelay(collection=_NoMarks(), publish=publish)
@@ -40,16 +42,14 @@ async def test_the_kafka_middleware_carries_the_trace_from_publisher_to_consumer
     runtime = build_runtime(Settings(KAFKA_BOOTSTRAP_SERVERS="test:9092"), provider)
     received = []
 
-    @runtime.broker.subscriber(REGISTRATION_SUBMITTED, group_id="trace-test")
+    @runtime.broker.subscriber(TOPIC, group_id="trace-test")
     async def consume(event: RegistrationSubmitted) -> None:
         received.append(current_trace_headers()["traceparent"])
 
     async with TestKafkaBroker(runtime.broker):
         with provider.get_tracer("test").start_as_current_span("submit") as span:
             trace_id = format(span.get_span_context().trace_id, "032x")
-            await runtime.publish(
-                REGISTRATION_SUBMITTED, "k", submitted(sample_form).model_dump_json().encode(), {}
-            )
+            await runtime.publish(TOPIC, "k", submitted(sample_form).model_dump_json().encode(), {})
     assert len(received) == 1
     assert trace_id in received[0]
     assert {format(s.context.trace_id, "032x") for s in exporter.get_finished_spans()} == {trace_id}

@@ -1,0 +1,152 @@
+"""Each recipient's view of the one form, and the events that carry only that view.
+
+The registration service publishes a submitted (and corrected) form once per recipient, on the
+recipient's own topic, holding only the fields its `projection` names: the bank never receives
+a shareholder's identity number, and no consumer group can read another recipient's topic by
+accident. A projection keeps the form's shape (`{"enterprise": {"name": …}}`), so a
+department's rules read it exactly as they would read the whole form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from typing import Annotated, Any, Literal, Union, cast
+from uuid import UUID, uuid5
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
+
+from contracts.events import (
+    DepartmentDecided,
+    DepartmentStatusChanged,
+    RegistrationCorrected,
+    RegistrationSubmitted,
+    RegistrationWithdrawn,
+)
+from contracts.form import RegistrationForm
+from contracts.topics import corrected_topic, submitted_topic
+from contracts.topology import TOPOLOGY, Topology
+
+# A receiver keeps what its view names and drops anything else a producer might add, so a
+# stored case never holds more than the department's own fields.
+_VIEW_CONFIG = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
+
+
+def project(form: RegistrationForm, paths: tuple[str, ...]) -> dict[str, Any]:
+    """The fields `paths` name, in the form's own shape: {"enterprise": {"name": ...}}."""
+    data = form.model_dump(mode="json")
+    projected: dict[str, Any] = {}
+    for path in paths:
+        source, target = data, projected
+        parts = path.split(".")
+        for part in parts[:-1]:
+            source = source.get(part) or {}
+            target = target.setdefault(part, {})
+        target[parts[-1]] = source.get(parts[-1])
+    return projected
+
+
+def _view_model(model: type[BaseModel], paths: tuple[str, ...], name: str) -> type[BaseModel]:
+    """`model` cut down to `paths`; a whole part is kept as it is (with its own checks)."""
+    heads: dict[str, list[str]] = {}
+    for path in paths:
+        head, _, rest = path.partition(".")
+        heads.setdefault(head, []).append(rest)
+    fields: dict[str, Any] = {}
+    for head, rests in heads.items():
+        info = model.model_fields[head]  # a KeyError names a path the form does not have
+        if "" in rests:
+            fields[head] = (info.annotation, info)
+            continue
+        nested = info.annotation
+        if not (isinstance(nested, type) and issubclass(nested, BaseModel)):
+            msg = f"a projection can only narrow a plain part of the form, not {head!r}"
+            raise TypeError(msg)
+        part = _view_model(nested, tuple(rests), name + head.title().replace("_", ""))
+        fields[head] = (part, Field(description=info.description))
+    return create_model(name, __config__=_VIEW_CONFIG, **fields)
+
+
+@cache
+def form_view(recipient: str, paths: tuple[str, ...]) -> type[BaseModel]:
+    return _view_model(RegistrationForm, paths, f"{_camel(recipient)}FormView")
+
+
+@cache
+def submitted_event(recipient: str, paths: tuple[str, ...]) -> type[RegistrationSubmitted]:
+    topic = submitted_topic(recipient)
+    return create_model(
+        f"RegistrationSubmittedTo{_camel(recipient)}",
+        __base__=RegistrationSubmitted,
+        __doc__=f"A form was submitted; only the fields {recipient} needs.",
+        event_type=(_literal(topic), topic),
+        form=(form_view(recipient, paths), Field(description=f"{recipient}'s view of the form")),
+    )
+
+
+@cache
+def corrected_event(recipient: str, paths: tuple[str, ...]) -> type[RegistrationCorrected]:
+    topic = corrected_topic(recipient)
+    return create_model(
+        f"RegistrationCorrectedFor{_camel(recipient)}",
+        __base__=RegistrationCorrected,
+        __doc__=f"The enterprise corrected its form (补正); only the fields {recipient} needs.",
+        event_type=(_literal(topic), topic),
+        form=(form_view(recipient, paths), Field(description=f"{recipient}'s view, corrected")),
+    )
+
+
+def views_of_submitted(
+    event: RegistrationSubmitted, topology: Topology = TOPOLOGY
+) -> list[tuple[str, RegistrationSubmitted]]:
+    """One event per recipient, each on its own topic with its own view of the form."""
+    out = []
+    for recipient, paths in topology.projections.items():
+        view = submitted_event(recipient, paths)
+        fields = event.model_dump(exclude={"event_type", "form"})
+        fields["event_id"] = recipient_event_id(event, recipient)
+        out.append((submitted_topic(recipient), view(**fields, form=project(event.form, paths))))
+    return out
+
+
+def views_of_corrected(
+    event: RegistrationCorrected, topology: Topology = TOPOLOGY
+) -> list[tuple[str, RegistrationCorrected]]:
+    out = []
+    for recipient, paths in topology.projections.items():
+        view = corrected_event(recipient, paths)
+        fields = event.model_dump(exclude={"event_type", "form"})
+        fields["event_id"] = recipient_event_id(event, recipient)
+        out.append((corrected_topic(recipient), view(**fields, form=project(event.form, paths))))
+    return out
+
+
+def recipient_event_id(
+    event: RegistrationSubmitted | RegistrationCorrected, recipient: str
+) -> UUID:
+    """Each recipient's copy of one fact has its own id, derived: the same fact, the same ids."""
+    return uuid5(event.event_id, recipient)
+
+
+def decoder_for(
+    recipient: str, topology: Topology = TOPOLOGY, *, reads_status: bool = False
+) -> Callable[[bytes], Any]:
+    """Decode what `recipient` reads: its own views, withdrawals, and decisions or statuses."""
+    paths = topology.projections[recipient]
+    models = (
+        submitted_event(recipient, paths),
+        corrected_event(recipient, paths),
+        RegistrationWithdrawn,
+        DepartmentStatusChanged if reads_status else DepartmentDecided,
+    )
+    union: Any = Union[models]  # noqa: UP007 - built at run time from the recipient's models
+    adapter: TypeAdapter[Any] = TypeAdapter(Annotated[union, Field(discriminator="event_type")])
+    return cast("Callable[[bytes], Any]", adapter.validate_json)
+
+
+def _literal(value: str) -> Any:  # noqa: ANN401 - a type made at run time
+    return Literal[value]
+
+
+def _camel(name: str) -> str:
+    return "".join(part.title() for part in name.replace(".", "_").split("_"))
