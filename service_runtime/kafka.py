@@ -15,6 +15,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from contracts.topics import dead_letter_topic
 from contracts.topology import TOPOLOGY
 from service_runtime.settings import Settings
+from service_runtime.transport import kafka_client_security, kafka_security
 
 
 def build_broker(settings: Settings, provider: TracerProvider) -> KafkaBroker:
@@ -26,6 +27,7 @@ def build_broker(settings: Settings, provider: TracerProvider) -> KafkaBroker:
         linger_ms=settings.kafka_linger_ms,
         middlewares=[KafkaTelemetryMiddleware(tracer_provider=provider)],
         logger=None,
+        security=kafka_security(settings),
     )
 
 
@@ -34,6 +36,7 @@ def client_options(settings: Settings) -> dict[str, Any]:
     return {
         "bootstrap_servers": settings.kafka_bootstrap_servers,
         "client_id": settings.service_name,
+        **kafka_client_security(settings),
     }
 
 

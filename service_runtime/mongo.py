@@ -7,6 +7,7 @@ from typing import Any
 from pymongo import AsyncMongoClient
 
 from service_runtime.settings import Settings
+from service_runtime.transport import mongo_client_options
 
 Document = dict[str, Any]
 
@@ -18,4 +19,5 @@ def build_mongo_client(settings: Settings) -> AsyncMongoClient[Document]:
         tz_aware=True,
         uuidRepresentation="standard",
         serverSelectionTimeoutMS=5_000,
+        **mongo_client_options(settings),
     )

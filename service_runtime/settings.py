@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from service_runtime.hardening import unsafe_secrets
+from service_runtime.transport import transport_problems
 
 
 class Settings(BaseSettings):
@@ -38,6 +39,27 @@ class Settings(BaseSettings):
     kafka_bootstrap_servers: str = Field(default="127.0.0.1:9092", alias="KAFKA_BOOTSTRAP_SERVERS")
     # Real Kafka supports the idempotent producer; the local Tansu broker does not.
     kafka_enable_idempotence: bool = Field(default=True, alias="KAFKA_ENABLE_IDEMPOTENCE")
+    # Transport security (service_runtime/transport.py). Outside local development plaintext is
+    # refused unless ALLOW_PLAINTEXT_TRANSPORT says the network itself is private.
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        default="PLAINTEXT", alias="KAFKA_SECURITY_PROTOCOL"
+    )
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-256", "SCRAM-SHA-512"] = Field(
+        default="SCRAM-SHA-512", alias="KAFKA_SASL_MECHANISM"
+    )
+    kafka_sasl_username: str | None = Field(default=None, alias="KAFKA_SASL_USERNAME")
+    kafka_sasl_password: SecretStr | None = Field(default=None, alias="KAFKA_SASL_PASSWORD")
+    kafka_ssl_ca_file: str | None = Field(default=None, alias="KAFKA_SSL_CA_FILE")
+    kafka_ssl_cert_file: str | None = Field(default=None, alias="KAFKA_SSL_CERT_FILE")
+    kafka_ssl_key_file: str | None = Field(default=None, alias="KAFKA_SSL_KEY_FILE")
+    mongodb_username: str | None = Field(default=None, alias="MONGODB_USERNAME")
+    mongodb_password: SecretStr | None = Field(default=None, alias="MONGODB_PASSWORD")
+    mongodb_tls: bool = Field(default=False, alias="MONGODB_TLS")
+    mongodb_tls_ca_file: str | None = Field(default=None, alias="MONGODB_TLS_CA_FILE")
+    mongodb_tls_certificate_key_file: str | None = Field(
+        default=None, alias="MONGODB_TLS_CERTIFICATE_KEY_FILE"
+    )
+    allow_plaintext_transport: bool = Field(default=False, alias="ALLOW_PLAINTEXT_TRANSPORT")
     kafka_topic_partitions: int = Field(default=6, ge=1, alias="KAFKA_TOPIC_PARTITIONS")
     # Per-topic exceptions to the partition count, JSON, e.g. {"department.status.v1": 8}.
     kafka_topic_partitions_by_topic: dict[str, int] = Field(
@@ -183,9 +205,27 @@ class Settings(BaseSettings):
                 raise ValueError(message) from None
         return proxies
 
+    @field_validator(
+        "kafka_sasl_username",
+        "kafka_sasl_password",
+        "kafka_ssl_ca_file",
+        "kafka_ssl_cert_file",
+        "kafka_ssl_key_file",
+        "mongodb_username",
+        "mongodb_password",
+        "mongodb_tls_ca_file",
+        "mongodb_tls_certificate_key_file",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # Compose passes an optional variable through as "" when it is not set.
+        return None if value == "" else value
+
     @model_validator(mode="after")
     def _refuse_development_secrets_outside_local(self) -> Settings:
-        problems = [] if self.is_local else unsafe_secrets(self)
+        problems = transport_problems(self)
+        problems += [] if self.is_local else unsafe_secrets(self)
         if problems:
             raise ValueError(
                 f"ENVIRONMENT={self.environment}: 拒绝启动，以下设置不安全 / refusing to start, "

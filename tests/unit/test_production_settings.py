@@ -52,7 +52,12 @@ def test_outside_local_each_development_default_a_service_uses_is_refused_by_nam
 
 def test_a_department_service_needs_only_its_officers_key():
     assert secrets_used_by("tax") == ("OFFICER_TOKEN_SECRET",)
-    Settings(ENVIRONMENT="production", SERVICE_NAME="tax", OFFICER_TOKEN_SECRET="k" * 64)
+    Settings(
+        ENVIRONMENT="production",
+        SERVICE_NAME="tax",
+        OFFICER_TOKEN_SECRET="k" * 64,
+        ALLOW_PLAINTEXT_TRANSPORT="true",  # transport has its own test (test_transport.py)
+    )
     assert set(secrets_used_by("registration")) | set(secrets_used_by("notifier")) == set(
         development_secret_aliases()
     )
