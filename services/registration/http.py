@@ -68,7 +68,11 @@ async def submit(
         raise Problem(422, "form_invalid", errors)
     runtime: Runtime = request.app.state.runtime
     accepted = await submit_registration(
-        form, idempotency_key, runtime.state["registrations"], lambda: datetime.now(UTC)
+        form,
+        idempotency_key,
+        runtime.state["registrations"],
+        lambda: datetime.now(UTC),
+        client=request.client.host if request.client else "",
     )
     rid = accepted.registration_id
     if accepted.submitted is not None:
@@ -103,8 +107,8 @@ async def check_name(
     runtime: Runtime = request.app.state.runtime
     runtime.state["public_limit"](request)
     problems = name_problems(name, enterprise_type)
-    reservation = await runtime.state["registrations"].name_reservation(name_key(area, name))
-    if reservation is not None:
+    held = await runtime.state["registrations"].name_is_held(name_key(area, name))
+    if held:
         problems.append("name_taken_in_area")
     parts = parse_name(name)
     return JSONResponse(
@@ -112,9 +116,10 @@ async def check_name(
             "name": name,
             "area": area.value,
             "available": not problems,
-            # Whose the name is: `registered`, `pending` (a registration still in progress; freed
-            # if it is withdrawn or refused), or null.
-            "reservation": reservation,
+            # Only whether someone holds the name: whether that registration is complete or
+            # still in progress is not the asker's business (and told a squatter which names
+            # are worth waiting for).
+            "reservation": "unavailable" if held else None,
             "parts": {
                 "division": parts.division,
                 "trade_name": parts.trade_name,

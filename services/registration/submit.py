@@ -21,11 +21,24 @@ class Accepted:
     submitted: RegistrationSubmitted | None  # None when an earlier submission was returned
 
 
+def scoped_key(client: str, idempotency_key: str) -> str:
+    """An Idempotency-Key counts within its client's own namespace only.
+
+    Keys are chosen by clients, so two clients can pick the same one; a replay returns the
+    original access token, which must never reach a client that did not submit the form. The
+    client is its address as the service sees it (through TRUSTED_PROXIES).
+    """
+    digest = hashlib.sha256(f"{client}\n{idempotency_key}".encode()).hexdigest()
+    return f"client:{digest}"
+
+
 async def submit_registration(
     form: RegistrationForm,
     idempotency_key: str | None,
     store: RegistrationStore,
     clock: Callable[[], datetime],
+    *,
+    client: str,
 ) -> Accepted:
     registration_id = uuid4().hex
     form_sha256 = hashlib.sha256(form.model_dump_json().encode()).hexdigest()
@@ -36,7 +49,7 @@ async def submit_registration(
         registration_id=registration_id,
         form=form,
     )
-    key = f"client:{idempotency_key}" if idempotency_key else f"server:{registration_id}"
+    key = scoped_key(client, idempotency_key) if idempotency_key else f"server:{registration_id}"
     try:
         earlier = await store.add(event, key, form_sha256)
     except NameTakenError:

@@ -110,6 +110,29 @@ async def test_the_same_idempotency_key_returns_the_same_registration(live_stack
         assert await stored_registrations(live_stack) == before + 1
 
 
+async def test_an_idempotency_key_counts_only_for_the_client_that_used_it(live_stack, sample_form):
+    """Another client with the same key gets no replay, so never the first client's token."""
+    with_unique_name(sample_form)
+    url = f"{live_stack.registration_url}/api/v1/registrations"
+    key = {"Idempotency-Key": "shared-" + live_stack.database_prefix}
+    # The test stack trusts loopback as a proxy, so X-Forwarded-For names the client.
+    alice, mallory = {"X-Forwarded-For": "203.0.113.7"}, {"X-Forwarded-For": "198.51.100.9"}
+    async with httpx.AsyncClient(timeout=10) as client:
+        first = await client.post(url, json=sample_form, headers={**key, **alice})
+        assert first.status_code == 202
+        copied = await client.post(url, json=sample_form, headers={**key, **mallory})
+        assert copied.status_code == 422  # a new submission of a name now pending, not a replay
+        assert "access_token" not in copied.text
+        assert first.json()["access_token"] not in copied.text
+        with_unique_name(sample_form)  # a form of its own under the same key: no collision
+        own = await client.post(url, json=sample_form, headers={**key, **mallory})
+        assert own.status_code == 202
+        assert own.json()["replayed"] is False
+        assert own.json()["registration_id"] != first.json()["registration_id"]
+        retried = await client.post(url, json=sample_form, headers={**key, **mallory})
+        assert retried.json()["registration_id"] == own.json()["registration_id"]
+
+
 async def test_health_answers_on_every_service(live_stack):
     async with httpx.AsyncClient(timeout=10) as client:
         for port in live_stack.ports.values():
