@@ -105,12 +105,9 @@ class MongoRegistrationStore:
         current = await self._registrations.find_one({"_id": event.registration_id}, {"status": 1})
         return "not_found" if current is None else str(current["status"])
 
-    async def name_reservation(self, key: str) -> str | None:
-        """`registered` (the registration completed), `pending` (still open), or None (free)."""
-        doc = await self._registrations.find_one({"name_key": key}, {"status": 1})
-        if doc is None:
-            return None
-        return "registered" if doc.get("status") == "completed" else "pending"
+    async def name_is_held(self, key: str) -> bool:
+        """Whether a registration, completed or still open, holds this name in its area."""
+        return await self._registrations.find_one({"name_key": key}, {"_id": 1}) is not None
 
     async def release_rejected(self, registration_ids: Sequence[str]) -> None:
         """A refused registration gives its name back, as a withdrawn one does."""

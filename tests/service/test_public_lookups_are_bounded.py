@@ -38,8 +38,8 @@ async def test_a_licence_pdf_is_rendered_once_per_signature(sample_form, monkeyp
 
 
 class NoNames:
-    async def name_reservation(self, key):
-        return None
+    async def name_is_held(self, key):
+        return False
 
 
 async def test_the_name_check_is_rate_limited_per_address():
