@@ -135,10 +135,15 @@ class RegistrationCompleted(Envelope):
 
 
 class RegistrationWithdrawn(Envelope):
-    """The enterprise withdrew the application before completion; departments stop."""
+    """The application ended before completion (withdrawn, or lapsed); departments stop."""
 
     event_type: Literal["registration.withdrawn.v1"] = "registration.withdrawn.v1"
     reason: str | None = Field(default=None, max_length=500, description="撤回原因（可选）")
+    lapsed: bool = Field(
+        default=False,
+        description="not withdrawn by the enterprise: it lapsed, not completed within the name "
+        "reservation period (NAME_RESERVATION_DAYS), and its name is free again",
+    )
 
 
 class RegistrationCorrected(Envelope):

@@ -140,6 +140,9 @@ class Settings(BaseSettings):
     tax_invoice_auto_limits: dict[str, int] = Field(
         default_factory=dict, alias="TAX_INVOICE_AUTO_LIMITS"
     )
+    # A registration not completed this long after submission lapses: departments close their
+    # cases and its name is free again (names/check would otherwise be held by a script forever).
+    name_reservation_days: int = Field(default=30, ge=1, le=3_650, alias="NAME_RESERVATION_DAYS")
     deadline_check_interval_ms: int = Field(
         default=30_000, ge=100, alias="DEADLINE_CHECK_INTERVAL_MS"
     )

@@ -55,6 +55,7 @@ class Case:
     sequence: int = -1
     form_received: bool = False
     withdrawn: bool = False
+    lapsed: bool = False  # withdrawn by the system: not completed within the reservation period
     # The form is kept only while the case is open: a closed case keeps its decision, not the data.
     form: dict[str, Any] | None = None
     enterprise_name: str | None = None
@@ -183,21 +184,32 @@ class Lifecycle:
             return self._approve_when_ready(case, now, case.decided_by or "rules", recorded)
         return []
 
-    def on_withdrawn(self, case: Case, now: datetime) -> list[DepartmentStatusChanged]:
+    def on_withdrawn(
+        self, case: Case, now: datetime, *, lapsed: bool = False
+    ) -> list[DepartmentStatusChanged]:
         if case.withdrawn:
             return []  # replay
-        case.withdrawn = True
+        case.withdrawn, case.lapsed = True, lapsed
         if not case.form_received or case.closed:
             return []  # nothing open to stop
         return [self._close_as_withdrawn(case, now)]
 
     def _close_as_withdrawn(self, case: Case, now: datetime) -> DepartmentStatusChanged:
         case.pending_approval = False
-        reason = _reason(
-            "registration_withdrawn",
-            passed=False,
-            zh="企业已撤回申请，本事项终止",
-            en="the enterprise withdrew the application; this case is closed",
+        reason = (
+            _reason(
+                "registration_lapsed",
+                passed=False,
+                zh="申请逾期未办结，已失效，本事项终止",
+                en="the application lapsed (not completed in time); this case is closed",
+            )
+            if case.lapsed
+            else _reason(
+                "registration_withdrawn",
+                passed=False,
+                zh="企业已撤回申请，本事项终止",
+                en="the enterprise withdrew the application; this case is closed",
+            )
         )
         return self._emit(case, DepartmentStatus.NOT_APPLICABLE, now, "system", reasons=(reason,))
 

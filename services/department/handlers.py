@@ -79,7 +79,9 @@ def when_registration_or_prerequisite_changes_decide(
                     case, event, now, due_at(now, time_limit)
                 )
             elif isinstance(event, RegistrationWithdrawn):
-                emitted[case.registration_id] += lifecycle.on_withdrawn(case, now)
+                emitted[case.registration_id] += lifecycle.on_withdrawn(
+                    case, now, lapsed=event.lapsed
+                )
             elif isinstance(event, RegistrationCorrected):
                 emitted[case.registration_id] += lifecycle.on_corrected(
                     case, event, now, due_at(now, time_limit)

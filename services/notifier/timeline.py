@@ -87,8 +87,12 @@ def apply(
             "department": "registration",
             "status": "withdrawn",
             "sequence": 1,
-            "message_zh": "企业已撤回申请",
-            "message_en": "the enterprise withdrew the application",
+            "message_zh": "申请逾期未办结，已失效，名称已释放"
+            if event.lapsed
+            else "企业已撤回申请",
+            "message_en": "the application lapsed: not completed in time; the name is free again"
+            if event.lapsed
+            else "the enterprise withdrew the application",
         }
     elif isinstance(event, RegistrationSubmitted):
         timeline.submitted_at = at
@@ -102,7 +106,7 @@ def apply(
         }
     else:
         _advance(timeline, event)
-        if any(r.rule == "registration_withdrawn" for r in event.reasons):
+        if any(r.rule in ("registration_withdrawn", "registration_lapsed") for r in event.reasons):
             # A department closed its case for the withdrawal before the notifier saw the
             # withdrawal itself: the registration is withdrawn, never completed.
             timeline.withdrawn_at = timeline.withdrawn_at or at

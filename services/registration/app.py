@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI
@@ -14,6 +15,7 @@ from services.department.http import router as officer_router
 from services.registration.corrections import router as corrections_router
 from services.registration.department_forms import router as forms_router
 from services.registration.http import FORM_COMPONENTS, router
+from services.registration.lapse import lapse_forever
 from services.registration.licences import router as licence_router
 from services.registration.market import MARKET
 from services.registration.reactions import reactions_component
@@ -28,6 +30,8 @@ async def intake_component(runtime: Runtime) -> None:
     store = MongoRegistrationStore(database, relay)
     await store.create_indexes()
     runtime.state["registrations"] = store
+    days = runtime.settings.name_reservation_days
+    runtime.background.append(lambda: lapse_forever(store, lambda: datetime.now(UTC), days))
     per_minute = runtime.settings.public_rate_limit_per_minute
     runtime.state["public_limit"] = RateLimit(per_minute, name="public lookups")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 
 from pymongo import ReturnDocument, UpdateOne
@@ -49,6 +50,8 @@ class MongoRegistrationStore:
         # One active registration per name and area; withdrawn ones release the name.
         await self._registrations.create_index("name_key", unique=True)
         await self._registrations.create_index("outbox_pending")
+        # Open registrations by age: the ones past the name reservation period lapse.
+        await self._registrations.create_index([("status", 1), ("submitted_at", 1)])
 
     async def add(
         self, event: RegistrationSubmitted, idempotency_key: str, form_sha256: str
@@ -104,6 +107,13 @@ class MongoRegistrationStore:
             return "withdrawn_now"
         current = await self._registrations.find_one({"_id": event.registration_id}, {"status": 1})
         return "not_found" if current is None else str(current["status"])
+
+    async def open_since_before(self, cutoff: datetime, limit: int = 500) -> list[str]:
+        """Registrations still in progress that were submitted before `cutoff`."""
+        cursor = self._registrations.find(
+            {"status": "submitted", "submitted_at": {"$lt": cutoff}}, {"_id": 1}
+        ).limit(limit)
+        return [doc["_id"] async for doc in cursor]
 
     async def name_is_held(self, key: str) -> bool:
         """Whether a registration, completed or still open, holds this name in its area."""

@@ -156,6 +156,14 @@ def test_a_withdrawal_closes_an_open_case_and_stops_later_decisions(sample_form)
         police.on_officer(case, OfficerDecision("approve"), "p-1", T0)
 
 
+def test_a_lapsed_registration_closes_an_open_case_saying_why(sample_form):
+    police, case = in_review_case(sample_form)
+    closed = police.on_withdrawn(case, T0, lapsed=True)
+    assert statuses(closed) == ["not_applicable"]
+    assert closed[0].reasons[0].rule == "registration_lapsed"
+    assert "逾期" in closed[0].reasons[0].message_zh
+
+
 def test_a_withdrawal_that_overtakes_the_form_closes_the_case_on_arrival(sample_form):
     police, case = Lifecycle(POLICE), Case(RID, "police")
     assert police.on_withdrawn(case, T0) == []

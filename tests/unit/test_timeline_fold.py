@@ -121,12 +121,23 @@ def test_progress_is_reported_before_every_department_decides(sample_form):
     assert timeline.overall_status == "action_required"
 
 
-def withdrawal():
+def withdrawal(*, lapsed=False):
     from contracts.events import RegistrationWithdrawn  # noqa: PLC0415 - only these tests
 
     return RegistrationWithdrawn(
-        event_id=uuid4(), source="registration", occurred_at=T0, registration_id=RID
+        event_id=uuid4(), source="registration", occurred_at=T0, registration_id=RID, lapsed=lapsed
     )
+
+
+def test_a_lapsed_registration_says_so_and_never_completes():
+    timeline = Timeline(RID)
+    apply(timeline, withdrawal(lapsed=True))
+    completions = [c for e in approvals() for c in apply(timeline, e)]
+    assert timeline.overall_status == "withdrawn"
+    assert completions == []
+    entry = next(e for e in timeline.entries if e["status"] == "withdrawn")
+    assert "逾期" in entry["message_zh"]
+    assert "lapsed" in entry["message_en"]
 
 
 def test_a_withdrawn_registration_never_completes():
