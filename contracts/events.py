@@ -146,6 +146,13 @@ class RegistrationWithdrawn(Envelope):
     )
 
 
+class RegistrationAccessRevoked(Envelope):
+    """The enterprise renewed its access token: every token of a lower version stops working."""
+
+    event_type: Literal["registration.access-revoked.v1"] = "registration.access-revoked.v1"
+    token_version: int = Field(ge=1, description="the lowest token version still granted")
+
+
 class RegistrationCorrected(Envelope):
     """The enterprise corrected fields a department asked for (补正); affected departments review again."""
 
@@ -161,7 +168,11 @@ class RegistrationCorrected(Envelope):
 
 # The shared facts; a recipient decodes its own form views with `contracts.projections`.
 AnyEvent = Annotated[
-    DepartmentStatusChanged | DepartmentDecided | RegistrationCompleted | RegistrationWithdrawn,
+    DepartmentStatusChanged
+    | DepartmentDecided
+    | RegistrationCompleted
+    | RegistrationWithdrawn
+    | RegistrationAccessRevoked,
     Field(discriminator="event_type"),
 ]
 ANY_EVENT: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)

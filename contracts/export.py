@@ -17,6 +17,7 @@ from contracts.dead_letter import DeadLetter
 from contracts.events import (
     DepartmentDecided,
     DepartmentStatusChanged,
+    RegistrationAccessRevoked,
     RegistrationCompleted,
     RegistrationWithdrawn,
 )
@@ -27,6 +28,7 @@ from contracts.topics import (
     DEPARTMENT_DECIDED,
     DEPARTMENT_STATUS,
     POLICY_PUBLISHED,
+    REGISTRATION_ACCESS_REVOKED,
     REGISTRATION_COMPLETED,
     REGISTRATION_WITHDRAWN,
     REMINDER_DUE,
@@ -45,6 +47,7 @@ TOPIC_EVENTS: dict[str, type[BaseModel]] = {
     DEPARTMENT_DECIDED: DepartmentDecided,
     REGISTRATION_COMPLETED: RegistrationCompleted,
     REGISTRATION_WITHDRAWN: RegistrationWithdrawn,
+    REGISTRATION_ACCESS_REVOKED: RegistrationAccessRevoked,
     REMINDER_DUE: ReminderDue,
     POLICY_PUBLISHED: PolicyPublished,
     # Each recipient's own view of the form: its schema holds that recipient's fields only.

@@ -129,15 +129,20 @@ def recipient_event_id(
 
 
 def decoder_for(
-    recipient: str, topology: Topology = TOPOLOGY, *, reads_status: bool = False
+    recipient: str,
+    topology: Topology = TOPOLOGY,
+    *,
+    reads_status: bool = False,
+    also: tuple[type[BaseModel], ...] = (),
 ) -> Callable[[bytes], Any]:
-    """Decode what `recipient` reads: its own views, withdrawals, and decisions or statuses."""
+    """Decode what `recipient` reads: its own views, withdrawals, decisions or statuses, `also`."""
     paths = topology.projections[recipient]
     models = (
         submitted_event(recipient, paths),
         corrected_event(recipient, paths),
         RegistrationWithdrawn,
         DepartmentStatusChanged if reads_status else DepartmentDecided,
+        *also,
     )
     union: Any = Union[models]  # noqa: UP007 - built at run time from the recipient's models
     adapter: TypeAdapter[Any] = TypeAdapter(Annotated[union, Field(discriminator="event_type")])

@@ -8,6 +8,8 @@ DEPARTMENT_STATUS: Final = "department.status.v1"
 DEPARTMENT_DECIDED: Final = "department.decided.v1"
 REGISTRATION_COMPLETED: Final = "registration.completed.v1"
 REGISTRATION_WITHDRAWN: Final = "registration.withdrawn.v1"
+# An enterprise renewed its access token; the notifier stops honouring the older ones.
+REGISTRATION_ACCESS_REVOKED: Final = "registration.access-revoked.v1"
 REMINDER_DUE: Final = "reminder.due.v1"
 POLICY_PUBLISHED: Final = "policy.published.v1"
 # Internal to the notifier: "this registration's page changed", read by every instance.
@@ -21,6 +23,7 @@ SHARED_CONTRACT_TOPICS: Final = (
     DEPARTMENT_DECIDED,
     REGISTRATION_COMPLETED,
     REGISTRATION_WITHDRAWN,
+    REGISTRATION_ACCESS_REVOKED,
     REMINDER_DUE,
     POLICY_PUBLISHED,
 )

@@ -13,6 +13,7 @@ from contracts.topics import (
     DEPARTMENT_STATUS,
     PAGE_CHANGED,
     POLICY_PUBLISHED,
+    REGISTRATION_ACCESS_REVOKED,
     REGISTRATION_COMPLETED,
     REGISTRATION_WITHDRAWN,
     REMINDER_DUE,
@@ -208,12 +209,18 @@ class Topology:
                 group_id="registration.status",
                 publishes=(
                     REGISTRATION_WITHDRAWN,
+                    REGISTRATION_ACCESS_REVOKED,
                     *(t for recipient in self.projections for t in form_topics(recipient)),
                 ),
             ),
             Subscription(
                 consumer=NOTIFIER,
-                topics=(*form_topics(NOTIFIER), REGISTRATION_WITHDRAWN, DEPARTMENT_STATUS),
+                topics=(
+                    *form_topics(NOTIFIER),
+                    REGISTRATION_WITHDRAWN,
+                    REGISTRATION_ACCESS_REVOKED,
+                    DEPARTMENT_STATUS,
+                ),
                 group_id="notifier.timeline",
                 publishes=(REGISTRATION_COMPLETED,),
             ),

@@ -1,6 +1,8 @@
 """Signed tokens, verified without a lookup by any service that holds the secret.
 
-- Enterprise access tokens: HMAC over the registration id; they never travel on the bus.
+- Enterprise access tokens: HMAC over the registration id and a version; they never travel on
+  the bus. Renewing a token (`POST .../access-token`) raises the registration's version, and
+  every token below it stops working: the one lookup verification needs.
 - Officer tokens: a small signed claim set (officer, department, role), scoped to one department.
 """
 
@@ -27,14 +29,35 @@ def _mac(secret: str, message: str) -> str:
     return _b64(hmac.new(secret.encode(), message.encode(), hashlib.sha256).digest())
 
 
-def issue_access_token(secret: str, registration_id: str) -> str:
-    return _mac(secret, f"registration:{registration_id}")
+def issue_access_token(secret: str, registration_id: str, version: int = 0) -> str:
+    """Version 0 is the token handed out at submission; each renewal revokes all before it."""
+    if version == 0:
+        return _mac(secret, f"registration:{registration_id}")
+    return f"{version}.{_mac(secret, f'registration:{registration_id}:{version}')}"
 
 
-def token_grants(secret: str, registration_id: str, token: str) -> bool:
+MAX_TOKEN_VERSION_DIGITS = 6
+
+
+def access_token_version(secret: str, registration_id: str, token: str) -> int | None:
+    """The version a genuine token for this registration carries; None for anything else."""
     if not token.isascii():  # a signature is base64url; anything else is simply wrong
-        return False
-    return hmac.compare_digest(issue_access_token(secret, registration_id), token)
+        return None
+    head, dot, _ = token.partition(".")
+    if not dot:
+        version = 0
+    elif head.isdigit() and len(head) <= MAX_TOKEN_VERSION_DIGITS and head[0] != "0":
+        version = int(head)
+    else:
+        return None
+    genuine = issue_access_token(secret, registration_id, version)
+    return version if hmac.compare_digest(genuine, token) else None
+
+
+def token_grants(secret: str, registration_id: str, token: str, min_version: int = 0) -> bool:
+    """A genuine token for this registration, not revoked (`min_version`: the current one)."""
+    version = access_token_version(secret, registration_id, token)
+    return version is not None and version >= min_version
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import structlog
 
 from contracts.events import (
     DepartmentStatusChanged,
+    RegistrationAccessRevoked,
     RegistrationCorrected,
     RegistrationSubmitted,
     RegistrationWithdrawn,
@@ -26,10 +27,15 @@ from services.notifier.timeline import apply
 log = structlog.get_logger("notifier")
 
 TimelineEvent = (
-    RegistrationSubmitted | DepartmentStatusChanged | RegistrationWithdrawn | RegistrationCorrected
+    RegistrationSubmitted
+    | DepartmentStatusChanged
+    | RegistrationWithdrawn
+    | RegistrationCorrected
+    | RegistrationAccessRevoked
 )
-# The notifier's own view of each form (its profile fields), withdrawals, every status.
-_DECODE_TIMELINE_EVENT = decoder_for(NOTIFIER, reads_status=True)
+# The notifier's own view of each form (its profile fields), withdrawals, every status, and
+# access renewals.
+_DECODE_TIMELINE_EVENT = decoder_for(NOTIFIER, reads_status=True, also=(RegistrationAccessRevoked,))
 
 
 def decode_timeline_event(raw: bytes) -> TimelineEvent:

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Header, Path, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from contracts.topology import TOPOLOGY
+from service_runtime.access import access_token_version, bearer_token
 from service_runtime.host import Runtime
 from service_runtime.problems import Problem, require_registration_token
 from services.notifier.live import PageListeners
@@ -62,6 +63,18 @@ def _authorise(request: Request, registration_id: str, authorization: str | None
     return runtime
 
 
+def _presented_version(runtime: Runtime, registration_id: str, authorization: str | None) -> int:
+    secret = runtime.settings.access_token_secret.get_secret_value()
+    version = access_token_version(secret, registration_id, bearer_token(authorization) or "")
+    return -1 if version is None else version
+
+
+def _require_not_revoked(version: int, timeline: Timeline | None) -> None:
+    """401 for a token older than the registration's last renewal (access_renewal.py)."""
+    if timeline is not None and version < timeline.min_token_version:
+        raise Problem(401, "access_token_revoked")
+
+
 def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
@@ -94,7 +107,9 @@ async def get_timeline(
     """The registration's progress: overall status, each department, every entry in order."""
     runtime = _authorise(request, registration_id, authorization)
     store: TimelineStore = runtime.state["timelines"]
-    return JSONResponse(timeline_snapshot(registration_id, await store.find(registration_id)))
+    timeline = await store.find(registration_id)
+    _require_not_revoked(_presented_version(runtime, registration_id, authorization), timeline)
+    return JSONResponse(timeline_snapshot(registration_id, timeline))
 
 
 @router.get("/api/v1/registrations/{registration_id}/stream")
@@ -106,6 +121,9 @@ async def stream_timeline(
 ) -> StreamingResponse:
     """Timeline entries as they arrive (`text/event-stream`); resumes after Last-Event-ID."""
     runtime = _authorise(request, registration_id, authorization)
+    version = _presented_version(runtime, registration_id, authorization)
+    store: TimelineStore = runtime.state["timelines"]
+    _require_not_revoked(version, await store.find(registration_id))
     after = resume_after(last_event_id)
     slots: StreamSlots = runtime.state["stream_slots"]
     address, client = (
@@ -113,14 +131,16 @@ async def stream_timeline(
         f"registration:{registration_id}",
     )
     slots.check(address, client)
-    events = within(slots, address, client, _stream(request, runtime, registration_id, after))
+    events = within(
+        slots, address, client, _stream(request, runtime, registration_id, after, version)
+    )
     return StreamingResponse(
         events, media_type="text/event-stream", headers={"Cache-Control": "no-store"}
     )
 
 
 async def _stream(
-    request: Request, runtime: Runtime, registration_id: str, after: int
+    request: Request, runtime: Runtime, registration_id: str, after: int, version: int
 ) -> AsyncIterator[str]:
     store: TimelineStore = runtime.state["timelines"]
     listeners: PageListeners = runtime.state["listeners"]
@@ -138,6 +158,8 @@ async def _stream(
                     yield f"id: {entry['seq']}\nevent: timeline\ndata: {body}\n\n"
                     after = entry["seq"]
                     last_sent = time.monotonic()
+            if version < timeline.min_token_version:
+                return  # the token was renewed meanwhile: this stream's token no longer counts
             if timeline.overall_status in TERMINAL_OVERALL:
                 final = json.dumps(timeline_snapshot(registration_id, timeline), ensure_ascii=False)
                 yield f"event: end\ndata: {final}\n\n"

@@ -29,7 +29,7 @@ from pydantic import BaseModel, Field
 from contracts.events import DepartmentStatus
 from contracts.form import RegistrationForm
 from contracts.topology import TOPOLOGY
-from service_runtime.access import issue_access_token
+from service_runtime.access import access_token_version, issue_access_token
 from service_runtime.host import Runtime
 from service_runtime.problems import Problem
 from service_runtime.ratelimit import RateLimit
@@ -37,8 +37,7 @@ from services.notifier.http import timeline_snapshot
 from services.notifier.live import Changes, PageListeners
 from services.notifier.notifications import Notification, NotificationStore
 from services.notifier.session import (
-    require_owned,
-    require_session,
+    session_versions,
     sign_in,
     sign_out,
 )
@@ -60,7 +59,7 @@ DECIDED = {DepartmentStatus.APPROVED.value}
 
 class SignIn(BaseModel):
     registration_id: str = Field(pattern=r"^[0-9a-f]{32}$")
-    access_token: str = Field(min_length=10, max_length=200, pattern=r"^[A-Za-z0-9_-]+$")
+    access_token: str = Field(min_length=10, max_length=200, pattern=r"^[A-Za-z0-9_.-]+$")
 
 
 def _runtime(request: Request) -> Runtime:
@@ -105,7 +104,7 @@ async def enterprise_home(
 ) -> Response:
     """The enterprise's home once licensed; only for a browser signed in as that enterprise."""
     runtime = _runtime(request)
-    rids = require_session(request, runtime.settings)
+    rids = list(await _signed_in(request, runtime))
     if not await _store(runtime).owns_uscc(rids, uscc):
         return HTMLResponse((STATIC / "refused.html").read_text("utf-8"), status_code=403)
     return FileResponse(STATIC / "page.html", headers={"Cache-Control": "no-store"})
@@ -120,8 +119,14 @@ def _limited(request: Request, kind: str) -> None:
 async def create_session(request: Request, body: SignIn) -> Response:
     """Sign in with a registration id and its access token; adds it to this browser's session."""
     _limited(request, "sign_in")
+    runtime = _runtime(request)
+    secret = runtime.settings.access_token_secret.get_secret_value()
+    version = access_token_version(secret, body.registration_id, body.access_token)
+    timeline = await _store(runtime).find(body.registration_id)
+    if version is not None and timeline is not None and version < timeline.min_token_version:
+        raise Problem(401, "access_token_revoked")
     response = Response(status_code=204)
-    sign_in(request, response, _runtime(request).settings, body.registration_id, body.access_token)
+    sign_in(request, response, runtime.settings, body.registration_id, body.access_token)
     return response
 
 
@@ -137,7 +142,7 @@ async def me(
     request: Request, uscc: Annotated[str | None, Query(pattern=r"^[0-9A-Z]{18}$")] = None
 ) -> JSONResponse:
     runtime = _runtime(request)
-    rids = require_session(request, runtime.settings)
+    rids = list(await _signed_in(request, runtime))
     if uscc is not None and not await _store(runtime).owns_uscc(rids, uscc):
         raise Problem(403, "not_your_enterprise")
     return JSONResponse(await _hall(runtime, rids))
@@ -147,7 +152,7 @@ async def me(
 async def stream(request: Request) -> StreamingResponse:
     """Server-Sent Events: the whole hall first, then each registration and the notices on change."""
     runtime = _runtime(request)
-    rids = require_session(request, runtime.settings)
+    rids = list(await _signed_in(request, runtime))
     slots: StreamSlots = runtime.state["stream_slots"]
     address = request.client.host if request.client else ""
     client = "session:" + ",".join(sorted(rids))  # one signed-in browser
@@ -179,10 +184,10 @@ async def submit_through_page(request: Request) -> Response:
 async def correct_through_page(request: Request, registration_id: RegistrationPath) -> Response:
     _limited(request, "write")
     runtime = _runtime(request)
-    require_owned(request, runtime.settings, registration_id)
+    version = await _owned(request, runtime, registration_id)
     headers = {
         "content-type": request.headers.get("content-type", "application/merge-patch+json"),
-        "authorization": f"Bearer {_token(runtime, registration_id)}",
+        "authorization": f"Bearer {_token(runtime, registration_id, version)}",
     }
     path = f"/api/v1/registrations/{registration_id}/corrections"
     return _relay(await _forward(runtime, "POST", path, headers, request.stream()))
@@ -196,8 +201,8 @@ async def department_form_through_page(
     format: Annotated[Literal["html", "pdf"], Query()] = "html",  # noqa: A002 - public name
 ) -> Response:
     runtime = _runtime(request)
-    require_owned(request, runtime.settings, registration_id)
-    headers = {"authorization": f"Bearer {_token(runtime, registration_id)}"}
+    version = await _owned(request, runtime, registration_id)
+    headers = {"authorization": f"Bearer {_token(runtime, registration_id, version)}"}
     path = f"/api/v1/registrations/{registration_id}/forms/{department}?format={format}"
     return _relay(await _forward(runtime, "GET", path, headers, None))
 
@@ -215,10 +220,34 @@ def _store(runtime: Runtime) -> MongoTimelineStore:
     return store
 
 
-def _token(runtime: Runtime, registration_id: str) -> str:
+def _token(runtime: Runtime, registration_id: str, version: int) -> str:
+    """The registration service's token for this registration, at its current version."""
     return issue_access_token(
-        runtime.settings.access_token_secret.get_secret_value(), registration_id
+        runtime.settings.access_token_secret.get_secret_value(), registration_id, version
     )
+
+
+async def _signed_in(request: Request, runtime: Runtime) -> dict[str, int]:
+    """This browser's registrations, each with its current token version; 401 if none is left.
+
+    A registration whose access token was renewed after this browser signed in drops out: the
+    renewal ends every session opened with an older token.
+    """
+    versions = session_versions(request, runtime.settings)
+    timelines = await _store(runtime).find_many(list(versions)) if versions else {}
+    current = {rid: timelines[rid].min_token_version if rid in timelines else 0 for rid in versions}
+    kept = {rid: current[rid] for rid, signed in versions.items() if signed >= current[rid]}
+    if not kept:
+        raise Problem(401, "not_signed_in")
+    return kept
+
+
+async def _owned(request: Request, runtime: Runtime, registration_id: str) -> int:
+    """401 when not signed in; 403, with nothing about it, for another enterprise's registration."""
+    signed = await _signed_in(request, runtime)
+    if registration_id not in signed:
+        raise Problem(403, "not_your_registration")
+    return signed[registration_id]
 
 
 async def _forward(

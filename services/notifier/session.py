@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import Request, Response
 
-from service_runtime.access import read_claims, sign_claims, token_grants
+from service_runtime.access import access_token_version, read_claims, sign_claims
 from service_runtime.problems import Problem
 from service_runtime.settings import Settings
 
@@ -18,44 +18,49 @@ SESSION_HOURS = 12.0
 MAX_REGISTRATIONS = 20  # a cookie stays small; the oldest sign-in drops off first
 
 
-def session_registrations(request: Request, settings: Settings) -> list[str]:
+def session_versions(request: Request, settings: Settings) -> dict[str, int]:
+    """This browser's registrations, each with the access-token version it signed in with.
+
+    The caller checks those against the registration's current version (page.py): a renewal
+    of the access token ends every browser session signed in with an older one.
+    """
     token = request.cookies.get(COOKIE)
     if not token:
-        return []
+        return {}
     claims = read_claims(
         settings.session_secret.get_secret_value(), "session", token, max_hours=SESSION_HOURS
     )
     rids = claims.get("rids") if claims else None
-    return [r for r in rids if isinstance(r, str)] if isinstance(rids, list) else []
-
-
-def require_session(request: Request, settings: Settings) -> list[str]:
-    rids = session_registrations(request, settings)
-    if not rids:
-        raise Problem(401, "not_signed_in")
-    return rids
-
-
-def require_owned(request: Request, settings: Settings, registration_id: str) -> None:
-    """401 when not signed in; 403, with nothing about it, for another enterprise's registration."""
-    if registration_id not in require_session(request, settings):
-        raise Problem(403, "not_your_registration")
+    versions = (claims or {}).get("tv")
+    versions = versions if isinstance(versions, dict) else {}
+    if not isinstance(rids, list):
+        return {}
+    return {
+        r: v if isinstance(v := versions.get(r, 0), int) else 0 for r in rids if isinstance(r, str)
+    }
 
 
 def sign_in(
     request: Request, response: Response, settings: Settings, registration_id: str, token: str
-) -> list[str]:
-    if not token_grants(settings.access_token_secret.get_secret_value(), registration_id, token):
+) -> dict[str, int]:
+    version = access_token_version(
+        settings.access_token_secret.get_secret_value(), registration_id, token
+    )
+    if version is None:
         raise Problem(401, "access_token_invalid")
-    rids = [r for r in session_registrations(request, settings) if r != registration_id]
-    rids = [*rids, registration_id][-MAX_REGISTRATIONS:]
-    write_session(response, settings, rids)
-    return rids
+    kept = session_versions(request, settings)
+    kept.pop(registration_id, None)
+    versions = dict([*kept.items(), (registration_id, version)][-MAX_REGISTRATIONS:])
+    write_session(response, settings, versions)
+    return versions
 
 
-def write_session(response: Response, settings: Settings, rids: list[str]) -> None:
+def write_session(response: Response, settings: Settings, versions: dict[str, int]) -> None:
     value = sign_claims(
-        settings.session_secret.get_secret_value(), "session", {"rids": rids}, SESSION_HOURS
+        settings.session_secret.get_secret_value(),
+        "session",
+        {"rids": list(versions), "tv": versions},
+        SESSION_HOURS,
     )
     response.set_cookie(
         COOKIE,

@@ -95,6 +95,7 @@ def _state(timeline: Timeline) -> Document:
         "uscc": timeline.uscc,
         "completed_at": timeline.completed_at,
         "last_event_at": timeline.last_event_at,
+        "min_token_version": timeline.min_token_version,
     }
 
 
@@ -113,4 +114,5 @@ def _timeline(registration_id: str, doc: Document | None) -> Timeline:
         uscc=doc.get("uscc"),
         completed_at=doc.get("completed_at"),
         last_event_at=doc.get("last_event_at"),
+        min_token_version=doc.get("min_token_version", 0),
     )

@@ -11,6 +11,7 @@ from contracts.events import (
     Artefact,
     DepartmentStatus,
     DepartmentStatusChanged,
+    RegistrationAccessRevoked,
     RegistrationCompleted,
     RegistrationCorrected,
     RegistrationSubmitted,
@@ -49,6 +50,8 @@ class Timeline:
     uscc: str | None = None  # once the business licence is issued: the enterprise's home key
     completed_at: datetime | None = None
     last_event_at: datetime | None = None
+    # Access tokens below this version were revoked by a renewal (service_runtime/access.py).
+    min_token_version: int = 0
 
     def has_seen(self, event_id: str) -> bool:
         return any(e["event_id"] == event_id for e in self.entries)
@@ -62,7 +65,8 @@ def apply(
     event: RegistrationSubmitted
     | DepartmentStatusChanged
     | RegistrationWithdrawn
-    | RegistrationCorrected,
+    | RegistrationCorrected
+    | RegistrationAccessRevoked,
     topology: Topology = TOPOLOGY,
 ) -> list[RegistrationCompleted]:
     """Fold one event in; return the completion event if this event completed the registration."""
@@ -80,6 +84,15 @@ def apply(
             "message_zh": f"已提交补正材料（第{event.round}轮）：" + "、".join(event.changed_paths),
             "message_en": f"corrections submitted (round {event.round}): "
             + ", ".join(event.changed_paths),
+        }
+    elif isinstance(event, RegistrationAccessRevoked):
+        timeline.min_token_version = max(timeline.min_token_version, event.token_version)
+        fields = {
+            "department": "registration",
+            "status": "access_renewed",
+            "sequence": event.token_version,
+            "message_zh": "访问令牌已更新，此前的令牌和链接均已失效",
+            "message_en": "the access token was renewed; earlier tokens and links no longer work",
         }
     elif isinstance(event, RegistrationWithdrawn):
         timeline.withdrawn_at = at

@@ -12,6 +12,7 @@ from service_runtime.ratelimit import RateLimit
 from service_runtime.settings import Settings
 from services.department.handlers import department_component
 from services.department.http import router as officer_router
+from services.registration.access_renewal import router as access_router
 from services.registration.corrections import router as corrections_router
 from services.registration.department_forms import router as forms_router
 from services.registration.http import FORM_COMPONENTS, router
@@ -45,6 +46,7 @@ def create_app(settings: Settings) -> FastAPI:
             catalogue_router,
             corrections_router,
             withdrawal_router,
+            access_router,
             forms_router,
             licence_router,
             officer_router,

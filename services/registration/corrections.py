@@ -13,7 +13,8 @@ from fastapi.responses import JSONResponse
 from contracts.events import RegistrationCorrected
 from contracts.form import RegistrationForm
 from service_runtime.host import Runtime
-from service_runtime.problems import Problem, require_registration_token
+from service_runtime.problems import Problem
+from services.registration.access_renewal import require_current_token
 from services.registration.http import content_errors
 from services.registration.intake import parse_json_body, validate_form
 from services.registration.names import name_errors
@@ -98,9 +99,7 @@ async def submit_correction(
 ) -> JSONResponse:
     """Send a JSON Merge Patch of the fields departments asked to have corrected."""
     runtime: Runtime = request.app.state.runtime
-    require_registration_token(
-        runtime.settings.access_token_secret.get_secret_value(), registration_id, authorization
-    )
+    await require_current_token(runtime, registration_id, authorization)
     patch = parse_json_body(request.headers.get("content-type"), await request.body(), PATCH_TYPES)
     if not isinstance(patch, dict):
         raise _problem(

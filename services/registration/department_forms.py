@@ -13,8 +13,9 @@ from contracts.form_paths import nested_model
 from contracts.projections import project
 from contracts.topology import TOPOLOGY
 from service_runtime.host import Runtime
-from service_runtime.problems import Problem, require_registration_token
+from service_runtime.problems import Problem
 from services.department.registry import BUILT_IN
+from services.registration.access_renewal import require_current_token
 from services.registration.documents import Document, html_response, render_pdf
 
 router = APIRouter(tags=["forms"])
@@ -57,9 +58,7 @@ async def department_form(
 ) -> Response:
     """The approval form one department receives, generated from the one form."""
     runtime: Runtime = request.app.state.runtime
-    require_registration_token(
-        runtime.settings.access_token_secret.get_secret_value(), registration_id, authorization
-    )
+    await require_current_token(runtime, registration_id, authorization)
     spec = BUILT_IN.get(department)
     if spec is None:
         raise Problem(404, "unknown_department")

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
+from uuid import uuid4
 
 from pymongo import ReturnDocument, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from contracts.events import RegistrationCorrected, RegistrationSubmitted, RegistrationWithdrawn
+from contracts.events import (
+    RegistrationAccessRevoked,
+    RegistrationCorrected,
+    RegistrationSubmitted,
+    RegistrationWithdrawn,
+)
 from contracts.form import RegistrationForm
 from contracts.projections import views_of_corrected, views_of_submitted
-from contracts.topics import REGISTRATION_WITHDRAWN
+from contracts.topics import REGISTRATION_ACCESS_REVOKED, REGISTRATION_WITHDRAWN
 from service_runtime.mongo import Document
 from service_runtime.outbox import (
     OutboxRelay,
@@ -107,6 +113,37 @@ class MongoRegistrationStore:
             return "withdrawn_now"
         current = await self._registrations.find_one({"_id": event.registration_id}, {"status": 1})
         return "not_found" if current is None else str(current["status"])
+
+    async def token_version(self, registration_id: str) -> int | None:
+        """The lowest access-token version still granted; None for an unknown registration."""
+        doc = await self._registrations.find_one({"_id": registration_id}, {"token_version": 1})
+        return None if doc is None else int(doc.get("token_version", 0))
+
+    async def renew_access(self, registration_id: str, current: int) -> int | None:
+        """Raise the token version past `current`, in one update with its event; None if another
+        renewal came first.
+        """
+        event_id, new = uuid4(), current + 1
+        event = RegistrationAccessRevoked(
+            event_id=event_id,
+            source="registration",
+            occurred_at=datetime.now(UTC),
+            registration_id=registration_id,
+            token_version=new,
+        )
+        entry = outbox_entry(REGISTRATION_ACCESS_REVOKED, event)
+        doc = await self._registrations.find_one_and_update(
+            {
+                "_id": registration_id,
+                "token_version": current or {"$in": [None, 0]},
+            },
+            with_outbox_append({"$set": {"token_version": new}}, [entry]),
+            projection={"_id": 1},
+        )
+        if doc is None:
+            return None
+        self._relay.enqueue(Stored(registration_id, [entry]))
+        return new
 
     async def open_since_before(self, cutoff: datetime, limit: int = 500) -> list[str]:
         """Registrations still in progress that were submitted before `cutoff`."""

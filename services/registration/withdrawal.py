@@ -13,7 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from contracts.events import RegistrationWithdrawn
 from service_runtime.auth_first import AuthFirstRoute, authenticated_first
 from service_runtime.host import Runtime
-from service_runtime.problems import Problem, require_registration_token
+from service_runtime.problems import Problem
+from services.registration.access_renewal import (
+    require_current_token,
+    token_for_path_registration,
+)
 from services.registration.store import MongoRegistrationStore
 
 router = APIRouter(tags=["registrations"], route_class=AuthFirstRoute)
@@ -25,16 +29,8 @@ class WithdrawalRequest(BaseModel):
     reason: str | None = Field(default=None, max_length=500, description="撤回原因（可选）")
 
 
-def _token_for_registration(request: Request) -> None:
-    require_registration_token(
-        request.app.state.runtime.settings.access_token_secret.get_secret_value(),
-        request.path_params["registration_id"],
-        request.headers.get("authorization"),
-    )
-
-
 @router.post("/api/v1/registrations/{registration_id}/withdraw", status_code=202)
-@authenticated_first(_token_for_registration)
+@authenticated_first(token_for_path_registration)
 async def withdraw(
     request: Request,
     registration_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")],
@@ -43,9 +39,7 @@ async def withdraw(
 ) -> JSONResponse:
     """Withdraw before completion: the overall status becomes `withdrawn` and departments stop."""
     runtime: Runtime = request.app.state.runtime
-    require_registration_token(
-        runtime.settings.access_token_secret.get_secret_value(), registration_id, authorization
-    )
+    await require_current_token(runtime, registration_id, authorization)
     event = RegistrationWithdrawn(
         event_id=uuid4(),
         source="registration",

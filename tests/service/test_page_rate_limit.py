@@ -8,10 +8,13 @@ from fastapi import FastAPI
 from service_runtime.problems import install_problem_handlers
 from service_runtime.settings import Settings
 from services.notifier.page import page_component, router
+from tests.no_timelines import NoTimelines
 
 
 async def test_sign_in_attempts_over_the_limit_are_refused_with_429():
-    runtime = SimpleNamespace(settings=Settings(PAGE_RATE_LIMIT_PER_MINUTE=2), state={})
+    runtime = SimpleNamespace(
+        settings=Settings(PAGE_RATE_LIMIT_PER_MINUTE=2), state={"timelines": NoTimelines()}
+    )
     await page_component(runtime)
     app = FastAPI()
     install_problem_handlers(app)

@@ -10,12 +10,15 @@ from service_runtime.same_origin import SameOriginWrites
 from service_runtime.settings import Settings
 from services.notifier.app import create_app as create_notifier
 from services.notifier.page import page_component
+from tests.no_timelines import NoTimelines
 
 SIGN_IN = {"registration_id": "ab" * 16, "access_token": "not-a-valid-token"}
 
 
 async def client() -> httpx.AsyncClient:
-    runtime = SimpleNamespace(settings=Settings(), state={})  # the page needs no broker here
+    runtime = SimpleNamespace(
+        settings=Settings(), state={"timelines": NoTimelines()}
+    )  # the page needs no broker here
     await page_component(runtime)
     app = create_notifier(runtime.settings)
     app.state.runtime = runtime

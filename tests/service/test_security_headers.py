@@ -14,6 +14,7 @@ from services.notifier.app import create_app as create_notifier
 from services.notifier.page import page_component
 from services.registration.app import create_app as create_registration
 from services.registration.documents import Document, html_response
+from tests.no_timelines import NoTimelines
 from tests.production import production_settings
 
 STATIC = Path(__file__).resolve().parents[2] / "services" / "notifier" / "static"
@@ -80,7 +81,7 @@ async def test_api_docs_are_off_in_production_unless_enabled(build):
     ],
 )
 async def test_the_session_cookie_is_secure_outside_local_development(settings, secure):
-    runtime = SimpleNamespace(settings=settings, state={})
+    runtime = SimpleNamespace(settings=settings, state={"timelines": NoTimelines()})
     await page_component(runtime)
     app = create_notifier(settings)
     app.state.runtime = runtime

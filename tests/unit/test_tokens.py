@@ -7,6 +7,7 @@ import pytest
 from service_runtime.access import (
     Officer,
     _mac,
+    access_token_version,
     issue_access_token,
     issue_officer_token,
     issue_operator_token,
@@ -92,3 +93,23 @@ def test_the_operator_token_tool_refuses_to_mint_past_the_cap(monkeypatch, capsy
     with pytest.raises(SystemExit):
         operator_token.main()
     assert "OPERATOR_TOKEN_MAX_HOURS" in capsys.readouterr().err
+
+
+def test_a_renewed_access_token_has_a_version_and_revokes_the_older_ones():
+    secret, rid = "s" * 40, "ab" * 16
+    first = issue_access_token(secret, rid)
+    assert "." not in first  # version 0: the token every submission hands out
+    second = issue_access_token(secret, rid, 1)
+    assert access_token_version(secret, rid, first) == 0
+    assert access_token_version(secret, rid, second) == 1
+    assert token_grants(secret, rid, second, min_version=1)
+    assert not token_grants(secret, rid, first, min_version=1)  # revoked by the renewal
+    assert access_token_version(secret, "cd" * 16, second) is None  # another registration's
+
+
+@pytest.mark.parametrize(
+    "forged",
+    ["2." + "A" * 43, "01.abc", "x.abc", "1234567.abc", "-1.abc", ".abc", "1.", "²." + "A" * 43],
+)
+def test_a_malformed_or_forged_versioned_token_grants_nothing(forged):
+    assert access_token_version("s" * 40, "ab" * 16, forged) is None
