@@ -96,6 +96,8 @@ class Stack:
     mongodb_uri: str = ""
     embedded_kafka: bool = False
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # How each process was started, so a supervisor can start it again the same way.
+    commands: dict[str, tuple[list[str], dict[str, str] | None]] = field(default_factory=dict)
     containers: list[Any] = field(default_factory=list)
     _files: list[IO[bytes]] = field(default_factory=list)
 
@@ -115,7 +117,13 @@ class Stack:
             preexec_fn=_die_with_parent,  # noqa: PLW1509 - nothing else runs between fork and exec
         )
         self.processes[name] = process
+        self.commands[name] = (args, env)
         return process
+
+    def respawn(self, name: str) -> subprocess.Popen[bytes]:
+        """Start `name` again exactly as before (the same port, data directory and settings)."""
+        args, env = self.commands[name]
+        return self.spawn(name, args, env)
 
     def stop_process(self, name: str, timeout: float = 10.0) -> None:
         process = self.processes.pop(name, None)

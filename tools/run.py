@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import signal
 import sys
 import time
 
 from tools.localstack import ROOT, SERVICES, port_is_free, running_stack
+from tools.supervisor import Supervisor
 
 DATA_DIR = ROOT / ".devdata"
 
@@ -39,11 +41,21 @@ def main() -> int:
                 "Press Ctrl-C to stop.",
                 flush=True,
             )
-            while all(p.poll() is None for p in stack.processes.values()):
+            supervisor = Supervisor(
+                report=lambda line: print(f"[supervisor] {line}", file=sys.stderr, flush=True)
+            )
+            for name, process in stack.processes.items():
+                supervisor.watch(name, process, functools.partial(stack.respawn, name))
+            while True:  # until Ctrl-C: a process that dies is started again (tools/supervisor.py)
+                if "kafka" in supervisor.check() and stack.embedded_kafka:
+                    # The in-memory broker came back empty: every service starts afresh, so it
+                    # creates its topics and joins its groups again (README, Known limits).
+                    for name, _ in SERVICES:
+                        stack.stop_process(name)
+                        supervisor.watch(
+                            name, stack.respawn(name), functools.partial(stack.respawn, name)
+                        )
                 time.sleep(0.5)
-            dead = [n for n, p in stack.processes.items() if p.poll() is not None]
-            print(f"stopped: {dead} exited; see .devdata/logs/", file=sys.stderr)
-            return 1
     except KeyboardInterrupt:
         print("\nstopped cleanly", flush=True)
         return 0
