@@ -56,13 +56,20 @@ def bad_requests(sample_form):
 async def test_each_bad_request_gets_a_clear_4xx_and_stores_nothing(live_stack, sample_form):
     before = await stored_registrations(live_stack)
     for name, (body, headers, status) in bad_requests(sample_form).items():
-        # A connection each: the server may answer a refused body before it is all sent, and
-        # then close the connection, which a reused keep-alive connection reports as a
-        # ReadError on the next request (seen once under a full suite's load).
         async with httpx.AsyncClient(timeout=30) as client:
-            response = await client.post(
-                f"{live_stack.registration_url}/api/v1/registrations", content=body, headers=headers
-            )
+            try:
+                response = await client.post(
+                    f"{live_stack.registration_url}/api/v1/registrations",
+                    content=body,
+                    headers=headers,
+                )
+            except httpx.TransportError:
+                # The server refuses a declared body over the limit without reading it (by
+                # design: tests/service/test_body_limits.py sees the 413 itself) and closes the
+                # connection; a client still sending can see a reset instead of the answer.
+                # Seen once under a full suite's load. Refused either way; nothing stored.
+                assert status == 413, name
+                continue
             assert response.status_code == status, (name, response.text[:300])
             problem = response.json()
             assert problem["message_zh"]
