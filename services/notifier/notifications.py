@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 from uuid import NAMESPACE_URL, uuid5
 
+from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
@@ -50,6 +51,15 @@ class Notification:
     @classmethod
     def from_document(cls, doc: Document) -> Notification:
         return cls(id=doc["_id"], **{k: v for k, v in doc.items() if k != "_id"})
+
+
+@dataclass(frozen=True)
+class Dispatched:
+    """What sending one notification did, channel by channel."""
+
+    notification_id: str
+    deliveries: list[dict[str, Any]]
+    delivered_via: str
 
 
 class NotificationStore:
@@ -93,18 +103,25 @@ class NotificationStore:
         cursor = self.collection.find({"_id": {"$in": list(ids)}, "dispatch_pending": True})
         return [Notification.from_document(doc) async for doc in cursor]
 
-    async def record_dispatch(
-        self, notification_id: str, deliveries: list[dict[str, Any]], delivered_via: str
-    ) -> None:
-        await self.collection.update_one(
-            {"_id": notification_id},
-            {
-                "$set": {
-                    "deliveries": deliveries,
-                    "delivered_via": delivered_via,
-                    "dispatch_pending": False,
-                }
-            },
+    async def record_dispatches(self, dispatched: Sequence[Dispatched]) -> None:
+        """One statement for a whole chunk of sent notifications, not one per notification."""
+        if not dispatched:
+            return
+        await self.collection.bulk_write(
+            [
+                UpdateOne(
+                    {"_id": d.notification_id},
+                    {
+                        "$set": {
+                            "deliveries": d.deliveries,
+                            "delivered_via": d.delivered_via,
+                            "dispatch_pending": False,
+                        }
+                    },
+                )
+                for d in dispatched
+            ],
+            ordered=False,
         )
 
     async def for_registrations(

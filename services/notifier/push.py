@@ -26,7 +26,12 @@ from service_runtime.delivery import Decoded
 from service_runtime.host import Runtime
 from services.notifier.channels import Channel, Contacts, OutgoingMessage, build_channels, deliver
 from services.notifier.live import PageAnnouncer
-from services.notifier.notifications import Notification, NotificationStore, notification_id
+from services.notifier.notifications import (
+    Dispatched,
+    Notification,
+    NotificationStore,
+    notification_id,
+)
 from services.notifier.profile import matches
 from services.notifier.progress import Notice, progress_notice
 from services.notifier.reminders import DueReminder, due_reminders
@@ -127,6 +132,9 @@ def notifications_for(notice: Notice, audience: Sequence[str], now: datetime) ->
     ]
 
 
+DISPATCH_RECORD_CHUNK = 50
+
+
 async def dispatch(
     pending: Sequence[Notification],
     profiles: dict[str, dict[str, Any]],
@@ -134,6 +142,7 @@ async def dispatch(
     channels: Sequence[Channel],
     now: Callable[[], datetime],
 ) -> None:
+    sent: list[Dispatched] = []
     for notification in pending:
         profile = profiles.get(notification.registration_id, {})
         shown = {"channel": PAGE_CHANNEL, "status": "delivered", "at": now(), "detail": "in page"}
@@ -149,9 +158,15 @@ async def dispatch(
             now,
         )
         delivered = next((a.channel for a in attempts if a.status == "delivered"), PAGE_CHANNEL)
-        await store.record_dispatch(
-            notification.id, [shown, *(a.as_document() for a in attempts)], delivered
+        sent.append(
+            Dispatched(notification.id, [shown, *(a.as_document() for a in attempts)], delivered)
         )
+        # Recorded in chunks: a crash re-sends at most one chunk, and a policy pushed to
+        # thousands of enterprises costs a statement per chunk, not one per enterprise.
+        if len(sent) >= DISPATCH_RECORD_CHUNK:
+            await store.record_dispatches(sent)
+            sent = []
+    await store.record_dispatches(sent)
 
 
 def when_pushed_notify_enterprises(

@@ -1,0 +1,59 @@
+"""A policy pushed to many enterprises records its deliveries a chunk at a time, all of them."""
+
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import pytest
+from pymongo import AsyncMongoClient, monitoring
+
+from services.notifier.notifications import Notification, NotificationStore
+from services.notifier.push import DISPATCH_RECORD_CHUNK, dispatch
+
+pytestmark = pytest.mark.integration
+
+
+class UpdateStatements(monitoring.CommandListener):
+    def __init__(self):
+        self.count = 0
+
+    def started(self, event):
+        if event.command_name == "update" and "notifications" in str(event.command.get("update")):
+            self.count += 1
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+
+async def test_dispatch_records_every_notification_in_chunks(live_stack):
+    updates = UpdateStatements()
+    client = AsyncMongoClient(live_stack.mongodb_uri, tz_aware=True, event_listeners=[updates])
+    database = client[f"{live_stack.database_prefix}dispatch_{uuid4().hex[:6]}"]
+    now = datetime.now(UTC)
+    notices = [
+        Notification(
+            id=uuid4().hex,
+            registration_id=uuid4().hex,
+            kind="policy",
+            about="policy:p1",
+            title_zh="标题",
+            title_en="title",
+            body_zh="正文",
+            body_en="body",
+            created_at=now,
+        )
+        for _ in range(2 * DISPATCH_RECORD_CHUNK + 7)
+    ]
+    try:
+        store = NotificationStore(database)
+        await store.add(notices)
+        await dispatch(notices, {}, store, [], lambda: now)  # no outside channel: the page only
+        assert await store.collection.count_documents({"dispatch_pending": True}) == 0
+        stored = await store.collection.find_one({"_id": notices[-1].id})
+        assert stored["delivered_via"] == "page"
+        assert updates.count == 3  # 50 + 50 + 7, not 107 statements
+    finally:
+        await client.drop_database(database.name)
+        await client.close()
