@@ -100,25 +100,33 @@ def views_of_submitted(
     event: RegistrationSubmitted, topology: Topology = TOPOLOGY
 ) -> list[tuple[str, RegistrationSubmitted]]:
     """One event per recipient, each on its own topic with its own view of the form."""
-    out = []
-    for recipient, paths in topology.projections.items():
-        view = submitted_event(recipient, paths)
-        fields = event.model_dump(exclude={"event_type", "form"})
-        fields["event_id"] = recipient_event_id(event, recipient)
-        out.append((submitted_topic(recipient), view(**fields, form=project(event.form, paths))))
-    return out
+    return _views(event, submitted_event, submitted_topic, topology)
 
 
 def views_of_corrected(
     event: RegistrationCorrected, topology: Topology = TOPOLOGY
 ) -> list[tuple[str, RegistrationCorrected]]:
-    out = []
-    for recipient, paths in topology.projections.items():
-        view = corrected_event(recipient, paths)
-        fields = event.model_dump(exclude={"event_type", "form"})
-        fields["event_id"] = recipient_event_id(event, recipient)
-        out.append((corrected_topic(recipient), view(**fields, form=project(event.form, paths))))
-    return out
+    return _views(event, corrected_event, corrected_topic, topology)
+
+
+def _views(
+    event: Any,  # noqa: ANN401 - a submitted or corrected form, the same way
+    model_for: Callable[[str, tuple[str, ...]], type[Any]],
+    topic_for: Callable[[str], str],
+    topology: Topology,
+) -> list[tuple[str, Any]]:
+    fields = event.model_dump(exclude={"event_type", "form", "event_id"})
+    return [
+        (
+            topic_for(recipient),
+            model_for(recipient, paths)(
+                **fields,
+                event_id=recipient_event_id(event, recipient),
+                form=project(event.form, paths),
+            ),
+        )
+        for recipient, paths in topology.projections.items()
+    ]
 
 
 def recipient_event_id(

@@ -14,6 +14,7 @@ from contracts.events import (
 )
 from contracts.form import RegistrationForm
 from contracts.projections import views_of_submitted
+from services.notifier.notifications import Notification
 
 
 def submitted_event(
@@ -51,3 +52,18 @@ def view_for(recipient: str, event: RegistrationSubmitted) -> tuple[str, bytes]:
     """The topic and bytes the registration service publishes to one recipient for `event`."""
     topic, view = next((t, v) for t, v in views_of_submitted(event) if f".{recipient}." in t)
     return topic, view.model_dump_json().encode()
+
+
+def policy_notification(created_at: datetime, registration_id: str | None = None) -> Notification:
+    """A stored-shape policy notice for one enterprise, not yet sent."""
+    return Notification(
+        id=uuid4().hex,
+        registration_id=registration_id or uuid4().hex,
+        kind="policy",
+        about="policy:p1",
+        title_zh="标题",
+        title_en="title",
+        body_zh="正文",
+        body_en="body",
+        created_at=created_at,
+    )

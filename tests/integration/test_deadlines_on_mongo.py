@@ -6,8 +6,6 @@ from uuid import uuid4
 import pytest
 from pymongo import AsyncMongoClient
 
-from contracts.events import RegistrationSubmitted
-from contracts.form import RegistrationForm
 from service_runtime.delivery import Decoded, RawRecord
 from service_runtime.outbox import OutboxRelay
 from service_runtime.settings import Settings
@@ -20,6 +18,7 @@ from services.department.handlers import (
 from services.department.store import MongoCaseStore
 from services.police.rules import POLICE
 from services.registration.market import MARKET
+from tests.events import submitted_event
 
 pytestmark = pytest.mark.integration
 
@@ -53,13 +52,7 @@ async def test_a_case_past_its_limit_is_escalated_once(live_stack, sample_form, 
     sample_form["enterprise"]["business_scope"] = [
         "烟草制品批发"
     ]  # needs a prior permit: officer review
-    event = RegistrationSubmitted(
-        event_id=uuid4(),
-        source="registration",
-        occurred_at=clock.now,
-        registration_id=uuid4().hex,
-        form=RegistrationForm.model_validate(sample_form),
-    )
+    event = submitted_event(sample_form, occurred_at=clock.now)
     handle = when_registration_or_prerequisite_changes_decide(desk.lifecycle, store, clock, 1)
     await handle([Decoded(RawRecord("t", 0, 0, None, b""), event)])
     try:
@@ -97,13 +90,7 @@ async def test_an_instant_approval_still_waiting_for_the_market_is_said_once(
     await store.create_indexes()
     clock = MovableClock(datetime(2026, 11, 23, 2, tzinfo=UTC))
     desk = build_desk(Settings(WAITING_ANNOUNCE_AFTER_MS=5_000), POLICE, store, clock)
-    event = RegistrationSubmitted(
-        event_id=uuid4(),
-        source="registration",
-        occurred_at=clock.now,
-        registration_id=uuid4().hex,
-        form=RegistrationForm.model_validate(sample_form),
-    )
+    event = submitted_event(sample_form, occurred_at=clock.now)
     handle = when_registration_or_prerequisite_changes_decide(desk.lifecycle, store, clock, 1)
     await handle([Decoded(RawRecord("t", 0, 0, None, b""), event)])
     try:

@@ -6,8 +6,9 @@ from uuid import uuid4
 import pytest
 from pymongo import AsyncMongoClient, monitoring
 
-from services.notifier.notifications import Notification, NotificationStore
+from services.notifier.notifications import NotificationStore
 from services.notifier.push import DISPATCH_RECORD_CHUNK, dispatch
+from tests.events import policy_notification
 
 pytestmark = pytest.mark.integration
 
@@ -32,20 +33,7 @@ async def test_dispatch_records_every_notification_in_chunks(live_stack):
     client = AsyncMongoClient(live_stack.mongodb_uri, tz_aware=True, event_listeners=[updates])
     database = client[f"{live_stack.database_prefix}dispatch_{uuid4().hex[:6]}"]
     now = datetime.now(UTC)
-    notices = [
-        Notification(
-            id=uuid4().hex,
-            registration_id=uuid4().hex,
-            kind="policy",
-            about="policy:p1",
-            title_zh="标题",
-            title_en="title",
-            body_zh="正文",
-            body_en="body",
-            created_at=now,
-        )
-        for _ in range(2 * DISPATCH_RECORD_CHUNK + 7)
-    ]
+    notices = [policy_notification(now) for _ in range(2 * DISPATCH_RECORD_CHUNK + 7)]
     try:
         store = NotificationStore(database)
         await store.add(notices)

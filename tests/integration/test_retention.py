@@ -7,8 +7,9 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from service_runtime.delivery import Decoded, RawRecord, build_dead_letter
-from services.notifier.notifications import Notification, NotificationStore
+from services.notifier.notifications import NotificationStore
 from services.notifier.ops import create_dead_letter_indexes, when_dead_lettered_keep_it
+from tests.events import policy_notification
 
 pytestmark = pytest.mark.integration
 
@@ -44,17 +45,7 @@ async def test_a_notification_expires_after_the_retention(live_stack):
         store = NotificationStore(database, timedelta(days=400))
         await store.create_indexes()
         now = datetime.now(UTC).replace(microsecond=0)
-        notice = Notification(
-            id=uuid4().hex,
-            registration_id=uuid4().hex,
-            kind="policy",
-            about="policy:p1",
-            title_zh="标题",
-            title_en="title",
-            body_zh="正文",
-            body_en="body",
-            created_at=now,
-        )
+        notice = policy_notification(now)
         await store.add([notice])
         [stored] = await store.for_registrations([notice.registration_id])
         assert stored.expire_at == now + timedelta(days=400)
