@@ -25,7 +25,7 @@ from contracts.dead_letter import DeadLetter
 from contracts.topology import Subscription
 from service_runtime.body_limit import BodyLimit
 from service_runtime.delivery import BatchConsumer, Decoded, RawRecord, RetryPolicy
-from service_runtime.kafka import build_broker, consumer_options, ensure_topics
+from service_runtime.kafka import EventProducer, build_broker, consumer_options, ensure_topics
 from service_runtime.logging import configure_logging
 from service_runtime.mongo import Document, build_mongo_client
 from service_runtime.outbox import OutboxRelay
@@ -46,6 +46,7 @@ class Runtime:
     broker: KafkaBroker
     mongo: AsyncMongoClient[Document]
     provider: TracerProvider
+    producer: EventProducer
     background: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
     state: dict[str, Any] = field(default_factory=dict)
 
@@ -65,7 +66,7 @@ class Runtime:
 
     def outbox_relay(self, database: AsyncDatabase[Document], collection: str) -> OutboxRelay:
         linger = self.settings.outbox_clear_linger_ms / 1000
-        relay = OutboxRelay(database[collection], self.publish, linger=linger)
+        relay = OutboxRelay(database[collection], self.producer.send, linger=linger)
         interval = self.settings.outbox_sweep_interval_ms / 1000
         self.background.append(lambda: relay.sweep_forever(interval, timedelta(seconds=5)))
         self.background.append(relay.publish_enqueued_forever)
@@ -180,6 +181,7 @@ def build_runtime(settings: Settings, provider: TracerProvider | None = None) ->
         broker=build_broker(settings, provider),
         mongo=build_mongo_client(settings),
         provider=provider,
+        producer=EventProducer(settings),
     )
 
 
@@ -200,6 +202,7 @@ def create_service_app(
             await component(runtime)
         await ensure_topics(settings)
         await runtime.broker.start()
+        await runtime.producer.start()
         tasks = [asyncio.create_task(job()) for job in runtime.background]
         log.info("service_started", port=settings.http_port)
         try:
@@ -210,6 +213,7 @@ def create_service_app(
             for task in tasks:
                 with suppress(asyncio.CancelledError):
                     await task
+            await runtime.producer.stop()
             await runtime.broker.stop()
             await runtime.mongo.close()
             log.info("service_stopped")

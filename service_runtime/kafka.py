@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from typing import Any
 
+from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from faststream import AckPolicy
@@ -29,6 +31,49 @@ def build_broker(settings: Settings, provider: TracerProvider) -> KafkaBroker:
         logger=None,
         security=kafka_security(settings),
     )
+
+
+class EventProducer:
+    """Sends relayed outbox entries straight through aiokafka, many in flight at once.
+
+    A profile (py-spy) of a department at 10/s put a quarter of its busy samples in
+    FastStream's publish path: the middleware and a producer span for every message, each
+    awaited before the next. An outbox entry needs neither: its trace headers were taken when
+    it was written, and the relay needs only the broker's acknowledgement of every entry.
+    Records handed to `send` in order reach a partition in that order (aiokafka keeps one
+    request in flight per partition).
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._producer: AIOKafkaProducer | None = None  # built in the running loop, by start
+
+    async def start(self) -> None:
+        self._producer = AIOKafkaProducer(
+            **client_options(self._settings),
+            acks="all",
+            enable_idempotence=self._settings.kafka_enable_idempotence,
+            linger_ms=self._settings.kafka_linger_ms,
+        )
+        await self._producer.start()
+
+    async def stop(self) -> None:
+        if self._producer is not None:
+            await self._producer.stop()
+
+    async def send(
+        self, topic: str, key: str, payload: bytes, headers: dict[str, str]
+    ) -> asyncio.Future[Any]:
+        """Queue one record; the returned future resolves when the broker acknowledged it."""
+        if self._producer is None:
+            raise RuntimeError("the event producer is not started")
+        acknowledgement: asyncio.Future[Any] = await self._producer.send(
+            topic,
+            payload,
+            key=key.encode(),
+            headers=[(name, value.encode()) for name, value in headers.items()],
+        )
+        return acknowledgement
 
 
 def client_options(settings: Settings) -> dict[str, Any]:

@@ -15,13 +15,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
+from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 
 from contracts.events import Envelope
-from service_runtime.telemetry import attach_trace, current_trace_headers, detach_trace
+from service_runtime.telemetry import current_trace_headers
 
 Document = dict[str, Any]
-Publish = Callable[[str, str, bytes, dict[str, str]], Awaitable[None]]
+# Queues one record and returns what resolves once the broker acknowledged it.
+Send = Callable[[str, str, bytes, dict[str, str]], Awaitable[Awaitable[Any]]]
 
 log = structlog.get_logger("outbox")
 SWEEP_LIMIT = 500
@@ -73,17 +75,17 @@ class Stored:
 class OutboxRelay:
     """Publishes stored entries, then clears them from their documents.
 
-    Clearing is one statement per `linger` for everything published meanwhile: a document's
+    Clearing is one bulk statement per `linger` for everything published meanwhile: a document's
     outbox is emptied only if every entry in it was published, so an entry appended after
     the publish, or left behind by a failed publish, stays for the next round or the sweeper.
     Sent entries are removed, not kept: the events live on the topics.
     """
 
     def __init__(
-        self, collection: AsyncCollection[Document], publish: Publish, linger: float = 0.25
+        self, collection: AsyncCollection[Document], send: Send, linger: float = 0.25
     ) -> None:
         self._collection = collection
-        self._publish = publish
+        self._send = send
         self._linger = linger
         self._queue: asyncio.Queue[Stored] = asyncio.Queue()
         self._published: dict[str, set[str]] = {}  # document id -> event ids published
@@ -94,7 +96,11 @@ class OutboxRelay:
         stored = [s for s in stored if s.entries]
         if not stored:
             return 0
-        await asyncio.gather(*(self._publish_in_order(s.entries) for s in stored))
+        # Every entry queued in order, then every acknowledgement awaited: one registration's
+        # events on one topic keep their order (same key, same partition).
+        await asyncio.gather(
+            *[await self._send_entry(entry) for s in stored for entry in s.entries]
+        )
         for s in stored:
             self._published.setdefault(s.document_id, set()).update(
                 e["event_id"] for e in s.entries
@@ -103,16 +109,25 @@ class OutboxRelay:
         return sum(len(s.entries) for s in stored)
 
     async def clear_published(self) -> None:
-        """One update for every document published since the last call."""
+        """One statement for every document published since the last call."""
         published, self._published = self._published, {}
         if not published:
             return
-        event_ids = set().union(*published.values(), *self._previous.values())
-        try:
-            await self._collection.update_many(
-                {"_id": {"$in": list(published)}, **all_published(sorted(event_ids))},
+        # Each document is checked against its own events only. One filter naming every event
+        # of the round cost the database (which matches each outbox entry against the whole
+        # list) time that grew with the square of the rate: a quarter of its CPU at 10/s.
+        clears = [
+            UpdateOne(
+                {
+                    "_id": document_id,
+                    **all_published(sorted(ids | self._previous.get(document_id, set()))),
+                },
                 {"$set": {"outbox": [], "outbox_pending": False}},
             )
+            for document_id, ids in published.items()
+        ]
+        try:
+            await self._collection.bulk_write(clears, ordered=False)
         except Exception as error:  # noqa: BLE001 - the entries stay pending; the sweeper retries
             log.warning("outbox_clear_failed", error=repr(error), size=len(published))
         self._previous = published
@@ -165,25 +180,11 @@ class OutboxRelay:
                 log.warning("outbox_sweep_failed", error=repr(error))
             await asyncio.sleep(interval)
 
-    async def _publish_in_order(self, entries: Sequence[Document]) -> None:
-        """Each topic's entries in order; different topics at once.
-
-        One registration's events on one topic stay ordered. Order across topics was never
-        promised (a consumer reads their partitions in any order), and a submitted form goes to
-        each recipient's own topic: one after another cost a broker round trip each.
-        """
-        by_topic: dict[str, list[Document]] = {}
-        for entry in entries:
-            by_topic.setdefault(entry["topic"], []).append(entry)
-        await asyncio.gather(*(self._publish_each(same) for same in by_topic.values()))
-
-    async def _publish_each(self, entries: Sequence[Document]) -> None:
-        for entry in entries:
-            token = attach_trace(entry.get("trace") or {})
-            try:
-                headers = {"content-type": "application/json", "event_id": entry["event_id"]}
-                await self._publish(
-                    entry["topic"], entry["key"], entry["payload"].encode(), headers
-                )
-            finally:
-                detach_trace(token)
+    async def _send_entry(self, entry: Document) -> Awaitable[Any]:
+        # The entry carries the trace it was written in, so its consumer continues that trace.
+        headers = {
+            **(entry.get("trace") or {}),
+            "content-type": "application/json",
+            "event_id": entry["event_id"],
+        }
+        return await self._send(entry["topic"], entry["key"], entry["payload"].encode(), headers)

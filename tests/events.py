@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
@@ -67,3 +68,10 @@ def policy_notification(created_at: datetime, registration_id: str | None = None
         body_en="body",
         created_at=created_at,
     )
+
+
+def acknowledged() -> asyncio.Future[None]:
+    """What a broker stand-in hands an outbox relay for a record it took: already acknowledged."""
+    future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    future.set_result(None)
+    return future

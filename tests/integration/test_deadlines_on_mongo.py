@@ -18,7 +18,7 @@ from services.department.handlers import (
 from services.department.store import MongoCaseStore
 from services.police.rules import POLICE
 from services.registration.market import MARKET
-from tests.events import submitted_event
+from tests.events import acknowledged, submitted_event
 
 pytestmark = pytest.mark.integration
 
@@ -37,6 +37,7 @@ class Delivered:
 
     async def __call__(self, topic, key, payload, headers):
         self.events.append((topic, key, payload))
+        return acknowledged()
 
 
 @pytest.mark.parametrize("deemed", [False, True])

@@ -14,13 +14,14 @@ from services.registration.lapse import lapse_stale_registrations
 from services.registration.names import name_key
 from services.registration.store import MongoRegistrationStore
 from tests.conftest import with_unique_name
+from tests.events import acknowledged
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 12, 2, 2, tzinfo=UTC)
 
 
 async def ignore(*_args):
-    return None
+    return acknowledged()
 
 
 def submitted(form: dict, days_ago: float) -> RegistrationSubmitted:

@@ -9,7 +9,7 @@ from service_runtime.host import build_runtime
 from service_runtime.outbox import OutboxRelay, Stored, outbox_entry
 from service_runtime.settings import Settings
 from service_runtime.telemetry import build_tracer_provider, current_trace_headers
-from tests.events import submitted_event
+from tests.events import acknowledged, submitted_event
 
 TOPIC = submitted_topic("tax")
 
@@ -23,14 +23,15 @@ async def test_an_outbox_entry_is_published_in_the_trace_it_was_written_in(sampl
     provider = build_tracer_provider("test", exporter)
     seen = []
 
-    async def publish(topic, key, payload, headers):
-        seen.append(current_trace_headers().get("traceparent", ""))
+    async def send(topic, key, payload, headers):
+        seen.append(headers.get("traceparent", ""))
+        return acknowledged()
 
     with provider.get_tracer("test").start_as_current_span("write") as span:
         entry = outbox_entry(TOPIC, submitted(sample_form))
         trace_id = format(span.get_span_context().trace_id, "032x")
 
-    relay = OutboxRelay(collection=_NoMarks(), publish=publish)
+    relay = OutboxRelay(collection=_NoMarks(), send=send)
     await relay.publish_stored([Stored("r1", [entry])])  # later, outside the span
     assert seen == [entry["trace"]["traceparent"]]
     assert trace_id in seen[0]
