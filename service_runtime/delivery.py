@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +24,13 @@ import structlog
 
 from contracts.dead_letter import REDRIVE_ATTEMPTS_HEADER, REDRIVE_GROUP_HEADER, DeadLetter
 from contracts.topics import dead_letter_topic
+from service_runtime.metrics import (
+    BATCH_ATTEMPTS_FAILED,
+    BATCH_SIZE,
+    HANDLER_SECONDS,
+    MESSAGES_DEAD_LETTERED,
+    MESSAGES_HANDLED,
+)
 
 log = structlog.get_logger("delivery")
 
@@ -112,6 +120,8 @@ class BatchConsumer(Generic[E]):
     policy: RetryPolicy
 
     async def consume(self, records: Sequence[RawRecord]) -> None:
+        started = time.perf_counter()
+        BATCH_SIZE.labels(self.group).observe(len(records))
         decoded: list[Decoded[E]] = []
         for record in records:
             if record.redriven_for() not in (None, self.group):
@@ -120,11 +130,15 @@ class BatchConsumer(Generic[E]):
                 decoded.append(Decoded(record, self.decode(record.value)))
             except ValueError as error:  # pydantic.ValidationError is a ValueError
                 await self._send_to_dead_letters(record, error, attempts=1)
+        handled = len(decoded)
         if decoded and await self._try(decoded) is not None:
             for one in decoded:
                 failure = await self._try([one])
                 if failure is not None:
+                    handled -= 1
                     await self._send_to_dead_letters(one.record, failure, self.policy.max_attempts)
+        MESSAGES_HANDLED.labels(self.group).inc(handled)
+        HANDLER_SECONDS.labels(self.group).observe(time.perf_counter() - started)
 
     async def _try(self, batch: Sequence[Decoded[E]]) -> Exception | None:
         last: Exception | None = None
@@ -133,6 +147,7 @@ class BatchConsumer(Generic[E]):
                 await self.handle(batch)
             except Exception as error:  # noqa: BLE001 - any failure is retried, then dead-lettered
                 last = error
+                BATCH_ATTEMPTS_FAILED.labels(self.group).inc()
                 log.warning(
                     "batch_attempt_failed",
                     group=self.group,
@@ -160,3 +175,4 @@ class BatchConsumer(Generic[E]):
             attempts=letter.attempts,
         )
         await self.dead_letter(dead_letter_topic(record.topic), record.key, letter)
+        MESSAGES_DEAD_LETTERED.labels(self.group, record.topic).inc()

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 DEVELOPMENT_MARKER = "local-development-only"  # every development default secret contains it
 MIN_SECRET_CHARS = 32  # `openssl rand -hex 32` gives 64; a short HMAC key can be guessed
 LICENCE_KEY = "LICENCE_SIGNING_KEY"
+METRICS_TOKEN = "METRICS_TOKEN"  # noqa: S105 - a setting name; every service has /metrics
 ED25519_SEED_BYTES = 32
 
 
@@ -48,11 +49,11 @@ def ed25519_seed(text: str) -> bytes | None:
 # not give away the keys of the others, and each department's officers have a key of their own.
 SECRETS_USED: dict[str, tuple[str, ...]] = {
     # Intake and licences, and the market department's officers.
-    "registration": ("ACCESS_TOKEN_SECRET", LICENCE_KEY, "OFFICER_TOKEN_SECRET"),
+    "registration": ("ACCESS_TOKEN_SECRET", LICENCE_KEY, "OFFICER_TOKEN_SECRET", METRICS_TOKEN),
     # Timelines for enterprises, the page's session, the operators' dashboard.
-    "notifier": ("ACCESS_TOKEN_SECRET", "SESSION_SECRET", "OPERATOR_TOKEN_SECRET"),
+    "notifier": ("ACCESS_TOKEN_SECRET", "SESSION_SECRET", "OPERATOR_TOKEN_SECRET", METRICS_TOKEN),
 }
-DEPARTMENT_SECRETS = ("OFFICER_TOKEN_SECRET",)
+DEPARTMENT_SECRETS = ("OFFICER_TOKEN_SECRET", METRICS_TOKEN)
 
 
 def secrets_used_by(service: str) -> tuple[str, ...]:

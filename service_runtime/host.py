@@ -27,6 +27,7 @@ from service_runtime.body_limit import BodyLimit
 from service_runtime.delivery import BatchConsumer, Decoded, RawRecord, RetryPolicy
 from service_runtime.kafka import EventProducer, build_broker, consumer_options, ensure_topics
 from service_runtime.logging import configure_logging
+from service_runtime.metrics import HttpMetrics, Probe, install_metrics_endpoint
 from service_runtime.mongo import Document, build_mongo_client
 from service_runtime.outbox import OutboxRelay
 from service_runtime.pacing import pace
@@ -48,6 +49,8 @@ class Runtime:
     provider: TracerProvider
     producer: EventProducer
     background: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
+    # Read when Prometheus scrapes /metrics (service_runtime/metrics.py).
+    metric_probes: list[Probe] = field(default_factory=list)
     state: dict[str, Any] = field(default_factory=dict)
 
     def database(self, owner: str) -> AsyncDatabase[Document]:
@@ -71,6 +74,7 @@ class Runtime:
         self.background.append(lambda: relay.sweep_forever(interval, timedelta(seconds=5)))
         self.background.append(relay.publish_enqueued_forever)
         self.background.append(relay.write_marks_forever)
+        self.metric_probes.append(relay.measure_backlog)
         return relay
 
     def subscribe_batches(
@@ -227,6 +231,10 @@ def create_service_app(
         openapi_url="/openapi.json" if docs else None,
     )
     install_problem_handlers(app)
+    install_metrics_endpoint(
+        app, settings.metrics_token.get_secret_value(), lambda: app.state.runtime.metric_probes
+    )
+    app.add_middleware(HttpMetrics)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_body_bytes)
     if cookie_paths:
         app.add_middleware(

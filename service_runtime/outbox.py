@@ -19,6 +19,7 @@ from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 
 from contracts.events import Envelope
+from service_runtime.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_SECONDS
 from service_runtime.telemetry import current_trace_headers
 
 Document = dict[str, Any]
@@ -154,6 +155,18 @@ class OutboxRelay:
                 await self.publish_stored(batch)
             except Exception as error:  # noqa: BLE001 - entries stay pending; the sweeper retries
                 log.warning("outbox_publish_failed", error=repr(error), size=len(batch))
+
+    async def measure_backlog(self) -> None:
+        """Documents with unconfirmed entries, and how long the oldest has waited."""
+        name = self._collection.name
+        pending = {"outbox_pending": True}
+        OUTBOX_BACKLOG.labels(name).set(await self._collection.count_documents(pending))
+        oldest = await self._collection.find_one(
+            pending, {"outbox_updated_at": 1}, sort=[("outbox_updated_at", 1)]
+        )
+        since = oldest.get("outbox_updated_at") if oldest else None
+        age = (datetime.now(UTC) - since).total_seconds() if since else 0.0
+        OUTBOX_OLDEST_SECONDS.labels(name).set(max(age, 0.0))
 
     async def sweep(self, older_than: timedelta) -> int:
         """Publish what an immediate relay missed (crash, broker hiccup)."""

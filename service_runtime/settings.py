@@ -167,6 +167,10 @@ class Settings(BaseSettings):
     operator_token_secret: SecretStr = Field(
         default=SecretStr("local-development-only-operators"), alias="OPERATOR_TOKEN_SECRET"
     )
+    # Prometheus scrapes every service's /metrics with this bearer token.
+    metrics_token: SecretStr = Field(
+        default=SecretStr("local-development-only-metrics"), alias="METRICS_TOKEN"
+    )
     # Signs the enterprise page's session cookie.
     session_secret: SecretStr = Field(
         default=SecretStr("local-development-only-sessions"), alias="SESSION_SECRET"

@@ -22,6 +22,7 @@ from contracts.topology import TOPOLOGY, Topology
 from service_runtime.aggregates import ConcurrentUpdateError
 from service_runtime.delivery import Decoded
 from service_runtime.host import Component, Runtime
+from service_runtime.metrics import DEADLINE_BREACHES
 from service_runtime.settings import Settings
 from services.department.calendar import due_at
 from services.department.case import Case, Lifecycle, snapshot
@@ -117,6 +118,7 @@ async def check_deadlines(desk: DepartmentDesk) -> int:
         lambda case: desk.lifecycle.on_clock(case, now, deemed_approval=desk.deemed_approval),
     )
     for registration_id in changed:
+        DEADLINE_BREACHES.labels(desk.spec.name).inc()
         log.warning("deadline_breached", department=desk.spec.name, registration_id=registration_id)
     return len(changed)
 

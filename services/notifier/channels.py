@@ -16,6 +16,7 @@ import httpx
 import structlog
 from aiosmtplib import SMTPStatus
 
+from service_runtime.metrics import NOTIFICATION_DELIVERIES
 from service_runtime.settings import Settings
 
 log = structlog.get_logger("notifier.channels")
@@ -215,5 +216,7 @@ async def deliver(
             attempts.append(DeliveryAttempt(channel.name, "failed", now(), str(error)))
             continue
         attempts.append(DeliveryAttempt(channel.name, "delivered", now(), detail))
-        return attempts
+        break
+    for attempt in attempts:
+        NOTIFICATION_DELIVERIES.labels(attempt.channel, attempt.status).inc()
     return attempts

@@ -19,6 +19,7 @@ from contracts.topics import PAGE_CHANGED
 from contracts.topology import NOTIFIER, TOPOLOGY
 from service_runtime.delivery import Decoded
 from service_runtime.host import Runtime
+from service_runtime.metrics import LIVE_STREAMS_OPEN, REGISTRATIONS_COMPLETED
 from services.notifier.live import PageAnnouncer, PageListeners
 from services.notifier.store import Change, MongoTimelineStore, TimelineStore
 from services.notifier.stream_limits import stream_slots
@@ -59,6 +60,7 @@ def when_status_changed_update_timeline(
             if len(loaded[rid].timeline.entries) != before:  # replays change nothing
                 changes.append(Change(loaded[rid], outgoing))
             for done in outgoing:
+                REGISTRATIONS_COMPLETED.inc()
                 log.info("registration_completed", registration_id=done.registration_id)
         stored = await store.save(changes)
         await announcer.timelines_changed(
@@ -105,5 +107,10 @@ async def timeline_component(runtime: Runtime) -> None:
     announcer = page_announcer(runtime, listeners)
     runtime.state["timelines"], runtime.state["listeners"] = store, listeners
     runtime.state["announcer"] = announcer
-    runtime.state["stream_slots"] = stream_slots(runtime.settings)
+    slots = runtime.state["stream_slots"] = stream_slots(runtime.settings)
+
+    async def measure_streams() -> None:
+        LIVE_STREAMS_OPEN.set(slots.open)
+
+    runtime.metric_probes.append(measure_streams)
     subscribe_timeline(runtime, store, announcer)

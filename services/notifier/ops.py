@@ -34,6 +34,7 @@ from service_runtime.auth_first import AuthFirstRoute, authenticated_first
 from service_runtime.delivery import Decoded
 from service_runtime.host import Runtime
 from service_runtime.lag import LagReader
+from service_runtime.metrics import CONSUMER_LAG
 from service_runtime.mongo import Document
 from service_runtime.problems import Problem
 from services.notifier.masking import mask_payload
@@ -237,6 +238,11 @@ class Dashboard:
             log.warning("consumer_lag_unavailable", error=repr(error))
             return []
 
+    async def measure_lag(self) -> None:
+        """Every group's lag, for /metrics: the bus-wide view a lag exporter would give."""
+        for lag in await self._consumer_lag():
+            CONSUMER_LAG.labels(lag["group"], lag["topic"]).set(lag["lag"])
+
     async def keep_lag_reader(self) -> None:
         """A background job: holds the lag reader's connections for the service's lifetime."""
         await self._lag.start()
@@ -263,6 +269,7 @@ async def ops_component(runtime: Runtime) -> None:
     board = Dashboard(runtime, letters)
     runtime.state["dashboard"] = board
     runtime.background.append(board.keep_lag_reader)
+    runtime.metric_probes.append(board.measure_lag)
     runtime.subscribe_batches(
         TOPOLOGY.subscription_for("notifier.dead_letters"),
         decode=DeadLetter.model_validate_json,

@@ -10,6 +10,7 @@ from uuid import uuid4
 
 from contracts.events import RegistrationSubmitted
 from contracts.form import RegistrationForm
+from service_runtime.metrics import REGISTRATIONS_SUBMITTED
 from service_runtime.problems import Problem
 from services.registration.names import name_errors
 from services.registration.store import NameTakenError, RegistrationStore
@@ -55,6 +56,7 @@ async def submit_registration(
     except NameTakenError:
         raise Problem(422, "form_invalid", name_errors(["name_taken_in_area"])) from None
     if earlier is None:
+        REGISTRATIONS_SUBMITTED.inc()
         return Accepted(registration_id, event)
     if await store.form_hash_for(earlier) != form_sha256:
         raise Problem(

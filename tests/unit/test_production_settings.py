@@ -24,6 +24,7 @@ def test_every_signing_secret_including_the_licence_key_counts_as_a_development_
         "OPERATOR_TOKEN_SECRET",
         "SESSION_SECRET",
         "LICENCE_SIGNING_KEY",
+        "METRICS_TOKEN",
     }
 
 
@@ -50,12 +51,13 @@ def test_outside_local_each_development_default_a_service_uses_is_refused_by_nam
         assert (line in message) == (alias in secrets_used_by(service)), (alias, message)
 
 
-def test_a_department_service_needs_only_its_officers_key():
-    assert secrets_used_by("tax") == ("OFFICER_TOKEN_SECRET",)
+def test_a_department_service_needs_only_its_officers_key_and_the_scrapers():
+    assert secrets_used_by("tax") == ("OFFICER_TOKEN_SECRET", "METRICS_TOKEN")
     Settings(
         ENVIRONMENT="production",
         SERVICE_NAME="tax",
         OFFICER_TOKEN_SECRET="k" * 64,
+        METRICS_TOKEN="m" * 64,
         ALLOW_PLAINTEXT_TRANSPORT="true",  # transport has its own test (test_transport.py)
     )
     assert set(secrets_used_by("registration")) | set(secrets_used_by("notifier")) == set(
