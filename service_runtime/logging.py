@@ -1,4 +1,4 @@
-"""structlog: JSON when not on a terminal, with context (registration_id) bound per message."""
+"""structlog: JSON when not on a terminal, with the service, the trace and span ids, and context."""
 
 from __future__ import annotations
 
@@ -6,6 +6,18 @@ import logging
 import sys
 
 import structlog
+from opentelemetry import trace
+
+
+def add_trace_ids(
+    _logger: object, _method: str, event: structlog.typing.EventDict
+) -> structlog.typing.EventDict:
+    """The current span's ids, so a log line can be found from its trace and back."""
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid:
+        event.setdefault("trace_id", format(context.trace_id, "032x"))
+        event.setdefault("span_id", format(context.span_id, "016x"))
+    return event
 
 
 def configure_logging(service: str, level: str = "INFO") -> None:
@@ -19,6 +31,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         processors=[
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
+            add_trace_ids,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
             renderer,

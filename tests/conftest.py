@@ -111,7 +111,8 @@ def live_stack(
         "DELIVERY_BACKOFF_MS": "50",
         "OUTBOX_SWEEP_INTERVAL_MS": "300",
         "NOTIFIER_PUBLIC_URL": f"http://127.0.0.1:{ports['notifier']}",
-        "LOG_LEVEL": "WARNING",
+        # As deployed: the log scan (test_logs_hold_no_personal_data.py) reads what INFO writes.
+        "LOG_LEVEL": "INFO",
     }
     with running_stack(data_dir, ports, free_port(), free_port(), extra) as stack:
         yield LiveStack(stack, ports, extra, prefix)
