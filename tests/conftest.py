@@ -20,6 +20,7 @@ def sample_form() -> dict[str, Any]:
 # --- The real local stack: broker, database and every service as its own OS process. ---
 
 import asyncio  # noqa: E402
+import contextlib  # noqa: E402
 import random  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
@@ -93,7 +94,13 @@ def channel_sinks() -> Iterator[ChannelSinks]:
 def live_stack(
     tmp_path_factory: pytest.TempPathFactory, channel_sinks: ChannelSinks
 ) -> Iterator[LiveStack]:
-    data_dir = tmp_path_factory.mktemp("stack")
+    with live_stack_in(tmp_path_factory.mktemp("stack"), channel_sinks) as stack:
+        yield stack
+
+
+@contextlib.contextmanager
+def live_stack_in(data_dir: Path, channel_sinks: ChannelSinks) -> Iterator[LiveStack]:
+    """The broker, the database and every service, on free loopback ports, data in `data_dir`."""
     ports = {name: free_port() for name, _ in SERVICES}
     prefix = f"t{uuid4().hex[:8]}_"
     extra = {
