@@ -5,6 +5,9 @@ straight to the dead-letter topic (retrying cannot fix them). A batch whose hand
 retried with exponential backoff; if it still fails, each message is retried alone so one
 poison message cannot hold back the others, and the ones that still fail are dead-lettered.
 If dead-lettering itself fails, the error propagates and the batch is rewound, never skipped.
+An outage (the database or the broker unreachable) is not the messages' fault: after the
+retries it propagates the same way, so the batch is fetched again and nothing is dead-lettered
+because a dependency was down for a while.
 A re-driven record carries the attempts already spent on it (`REDRIVE_ATTEMPTS_HEADER`); its
 dead letter counts those plus the attempts made here, so a re-drive that fails again shows up
 with a higher count.
@@ -21,6 +24,8 @@ from datetime import UTC, datetime
 from typing import Any, Generic, Protocol, TypeVar
 
 import structlog
+from aiokafka.errors import KafkaConnectionError, KafkaError
+from pymongo.errors import ConnectionFailure
 
 from contracts.dead_letter import REDRIVE_ATTEMPTS_HEADER, REDRIVE_GROUP_HEADER, DeadLetter
 from contracts.topics import dead_letter_topic
@@ -111,6 +116,21 @@ def build_dead_letter(
     )
 
 
+def is_outage(error: BaseException) -> bool:
+    """The database or the broker could not be reached: retrying later will work."""
+    if isinstance(error, ConnectionFailure):  # AutoReconnect, server selection, network timeouts
+        return True
+    return isinstance(error, KafkaConnectionError) or (
+        isinstance(error, KafkaError) and bool(getattr(error, "retriable", False))
+    )
+
+
+def raise_if_outage(error: Exception) -> None:
+    if is_outage(error):
+        log.warning("batch_rewound_dependency_unreachable", error=repr(error))
+        raise error
+
+
 @dataclass(frozen=True)
 class BatchConsumer(Generic[E]):
     group: str
@@ -131,10 +151,13 @@ class BatchConsumer(Generic[E]):
             except ValueError as error:  # pydantic.ValidationError is a ValueError
                 await self._send_to_dead_letters(record, error, attempts=1)
         handled = len(decoded)
-        if decoded and await self._try(decoded) is not None:
+        failure = await self._try(decoded) if decoded else None
+        if failure is not None:
+            raise_if_outage(failure)
             for one in decoded:
                 failure = await self._try([one])
                 if failure is not None:
+                    raise_if_outage(failure)
                     handled -= 1
                     await self._send_to_dead_letters(one.record, failure, self.policy.max_attempts)
         MESSAGES_HANDLED.labels(self.group).inc(handled)

@@ -2,6 +2,8 @@ import hashlib
 import json
 
 import pytest
+from aiokafka.errors import KafkaConnectionError
+from pymongo.errors import AutoReconnect
 
 from contracts.dead_letter import REDRIVE_ATTEMPTS_HEADER, REDRIVE_GROUP_HEADER, redrive_message
 from service_runtime.delivery import BatchConsumer, RawRecord, RetryPolicy, build_dead_letter
@@ -174,3 +176,22 @@ async def test_a_record_re_driven_for_another_group_is_skipped_by_this_one():
     await consumer(handle, dead).consume([other, mine, plain])
     assert handled == [2, 3]
     assert dead.letters == []
+
+
+@pytest.mark.parametrize(
+    "outage",
+    [AutoReconnect("connection refused"), KafkaConnectionError("broker unreachable")],
+    ids=["database", "broker"],
+)
+async def test_an_outage_rewinds_the_batch_and_dead_letters_nothing(outage):
+    dead, calls = RecordingDeadLetters(), []
+
+    async def handle(batch):
+        calls.append(len(batch))
+        raise outage
+
+    batch = [record(1, b'{"n": 1}'), record(2, b'{"n": 2}')]
+    with pytest.raises(type(outage)):
+        await consumer(handle, dead).consume(batch)
+    assert dead.letters == []
+    assert calls == [2, 2, 2]  # the whole batch retried, never split up and given up on
