@@ -1,11 +1,12 @@
-"""Chaos: `kill -9` each service in turn, and two at once, under a steady load of registrations.
+"""Chaos: `kill -9` each service in turn, and two at once, under a steady load of registrations;
+and the database stopped for a minute while a burst of registrations is in flight.
 
 Each scenario submits at a fixed rate for a while, kills its victims partway (SIGKILL: no
 graceful shutdown, no final commit or publish), starts them again, and then requires that
 every registration accepted completes, that no timeline holds an entry twice, that every
 consumer group's lag returns to 0, and that no message was dead-lettered. Clients retry a
-submission that failed to connect with the same Idempotency-Key, as real clients should, so a
-registration service killed mid-request cannot make one form into two registrations.
+submission that failed to connect (or got 503) with the same Idempotency-Key, as real clients
+should, so a registration service killed mid-request cannot make one form into two.
 """
 
 import asyncio
