@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Protocol
@@ -30,9 +29,6 @@ from service_runtime.outbox import (
     with_outbox_append,
 )
 from services.registration.names import name_key
-
-CLIENT_KEY_PREFIX = "client:"  # services/registration/submit.py, scoped_key
-EARLIER_WRITE_WAITS = (0.1, 0.3)  # seconds; only a retried client key waits, and only on conflict
 
 
 class NameTakenError(Exception):
@@ -81,32 +77,16 @@ class MongoRegistrationStore:
         try:
             await self._registrations.insert_one(document)
         except DuplicateKeyError as error:
-            earlier = await self._submitted_with(idempotency_key)
-            if earlier is not None:
-                return earlier
-            if "name_key" in (error.details or {}).get("keyPattern", {}):
-                raise NameTakenError(event.form.enterprise.name) from None
-            raise
-        # Stored: publish soon, batched with other requests; the sweeper covers a crash here.
-        self._relay.enqueue(Stored(event.registration_id, entries))
-        return None
-
-    async def _submitted_with(self, idempotency_key: str) -> str | None:
-        """The registration an earlier request with this key stored, if any.
-
-        A client retries when its connection dropped, and the dropped request's insert may
-        still be committing: seen in CI, the retry's insert collided with it on the name while
-        the lookup did not see it yet, and the client was told its own name was taken. So a
-        client's key is looked up again, briefly, before the conflict counts as the name's.
-        """
-        retries = EARLIER_WRITE_WAITS if idempotency_key.startswith(CLIENT_KEY_PREFIX) else ()
-        for wait in (0.0, *retries):
-            await asyncio.sleep(wait)
             earlier = await self._registrations.find_one(
                 {"idempotency_key": idempotency_key}, {"_id": 1}
             )
             if earlier is not None:
                 return str(earlier["_id"])
+            if "name_key" in (error.details or {}).get("keyPattern", {}):
+                raise NameTakenError(event.form.enterprise.name) from None
+            raise
+        # Stored: publish soon, batched with other requests; the sweeper covers a crash here.
+        self._relay.enqueue(Stored(event.registration_id, entries))
         return None
 
     async def form_hash_for(self, registration_id: str) -> str | None:

@@ -13,7 +13,7 @@ from contracts.form import RegistrationForm
 from service_runtime.metrics import REGISTRATIONS_SUBMITTED
 from service_runtime.problems import Problem
 from services.registration.names import name_errors
-from services.registration.store import CLIENT_KEY_PREFIX, NameTakenError, RegistrationStore
+from services.registration.store import NameTakenError, RegistrationStore
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ def scoped_key(client: str, idempotency_key: str) -> str:
     client is its address as the service sees it (through TRUSTED_PROXIES).
     """
     digest = hashlib.sha256(f"{client}\n{idempotency_key}".encode()).hexdigest()
-    return f"{CLIENT_KEY_PREFIX}{digest}"
+    return f"client:{digest}"
 
 
 async def submit_registration(
