@@ -139,14 +139,16 @@ async def submit(
     client: httpx.AsyncClient, stack: LiveStack, form: dict[str, Any]
 ) -> tuple[str, str]:
     form = with_unique_name(form)  # the caller sees the name it was given
+    # Taken now: callers share one form dict, and another submission renames it meanwhile.
+    body = json.dumps(form).encode()
     # As a client should: a 503 (the embedded database drops a connection now and then under a
     # burst) is retried with the same Idempotency-Key, so a retry cannot make a second one.
     key = uuid4().hex
     for _ in range(5):
         response = await client.post(
             f"{stack.registration_url}/api/v1/registrations",
-            json=form,
-            headers={"Idempotency-Key": key},
+            content=body,
+            headers={"Idempotency-Key": key, "Content-Type": "application/json"},
         )
         if response.status_code != 503:
             break
