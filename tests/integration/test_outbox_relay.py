@@ -4,22 +4,12 @@ from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
-from pymongo import AsyncMongoClient
 
 from service_runtime.aggregates import VersionedCollection, Write
 from service_runtime.outbox import OutboxRelay, Stored
 from tests.events import acknowledged
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def collection(live_stack):
-    client = AsyncMongoClient(live_stack.mongodb_uri, tz_aware=True)
-    database = client[f"{live_stack.database_prefix}outbox_{uuid4().hex[:6]}"]
-    yield database["aggregates"]
-    await client.drop_database(database.name)
-    await client.close()
 
 
 class Broker:

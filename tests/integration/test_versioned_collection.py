@@ -3,20 +3,10 @@
 from uuid import uuid4
 
 import pytest
-from pymongo import AsyncMongoClient
 
 from service_runtime.aggregates import ConcurrentUpdateError, VersionedCollection, Write
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def collection(live_stack):
-    client = AsyncMongoClient(live_stack.mongodb_uri, tz_aware=True)
-    database = client[f"{live_stack.database_prefix}versioned_{uuid4().hex[:6]}"]
-    yield database["aggregates"]
-    await client.drop_database(database.name)
-    await client.close()
 
 
 async def test_a_presumed_new_document_that_exists_fails_once_then_is_read(collection):
