@@ -23,7 +23,14 @@ from typing import IO, Any
 
 import httpx
 
-from contracts.topics import DEPARTMENT_STATUS
+from contracts.topics import (
+    DEPARTMENT_DECIDED,
+    DEPARTMENT_STATUS,
+    PAGE_CHANGED,
+    REGISTRATION_COMPLETED,
+    submitted_topic,
+)
+from contracts.topology import TOPOLOGY
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES: tuple[tuple[str, int], ...] = (
@@ -234,17 +241,36 @@ def service_env(
         env.setdefault("KAFKA_FETCH_MAX_WAIT_MS", "100")
         env.setdefault("KAFKA_IDLE_FETCH_MAX_WAIT_MS", "1000")
         # Tansu's cost grows with the partitions each fetch names (measured: 52 ms of broker
-        # CPU per registration with 6 partitions a topic, 31 ms with 1). Two still let a
-        # second instance of a service share the work.
+        # CPU per registration with 6 partitions a topic, 31 ms with 1), so a rarely written
+        # topic gets two (a second instance of a service can still share the work) ...
         env.setdefault("KAFKA_TOPIC_PARTITIONS", "2")
-        # Except the busiest topic: Tansu's in-memory storage lists every batch stored in a
-        # partition on each fetch that finds data there (its source, and a probe: 1.1 ms of
-        # broker CPU per message at 0 batches stored, 20 ms at 20,000), so the cost of reading
-        # grows with the stream's length. Status events are ~70% of all messages; spread over
-        # more partitions, each list is shorter. Real Kafka indexes offsets and has no such cost.
-        env.setdefault("KAFKA_TOPIC_PARTITIONS_BY_TOPIC", json.dumps({DEPARTMENT_STATUS: 8}))
+        # ... and a topic written for every registration gets more, see `busy_topic_partitions`.
+        env.setdefault("KAFKA_TOPIC_PARTITIONS_BY_TOPIC", json.dumps(busy_topic_partitions()))
     env.update(extra or {})
     return env
+
+
+def busy_topic_partitions() -> dict[str, int]:
+    """Partitions for the local broker's busy topics: the longer a stream, the more partitions.
+
+    Tansu's in-memory storage lists every batch stored in a partition on each fetch that finds
+    data there (its source, and `python -m tools.broker_probe`: 1.1 ms of broker CPU per message
+    with 0 batches stored, 20 ms with 20,000), so reading costs more the longer the stream has
+    run. Measured with `make bench BENCH_ARGS="--soak"` (10/s, 6,000 registrations): with two
+    partitions a topic (eight for statuses) the last minute's p99 was 4.9x the first's and the
+    broker's CPU per registration rose from 18 to about 80 ms; with these counts, 1.08x. Real
+    Kafka indexes offsets and has no such cost; production keeps `KAFKA_TOPIC_PARTITIONS`.
+    """
+    once_per_registration = [
+        *(submitted_topic(recipient) for recipient in TOPOLOGY.projections),
+        DEPARTMENT_DECIDED,
+        REGISTRATION_COMPLETED,
+    ]
+    return {
+        **dict.fromkeys(once_per_registration, 8),
+        DEPARTMENT_STATUS: 32,  # one per department per registration: 7 in 10 messages
+        PAGE_CHANGED: 4,  # read by every notifier instance, at most one per registration
+    }
 
 
 def start_service(
