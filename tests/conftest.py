@@ -22,6 +22,7 @@ def sample_form() -> dict[str, Any]:
 import asyncio  # noqa: E402
 import contextlib  # noqa: E402
 import random  # noqa: E402
+import sys  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
@@ -37,7 +38,15 @@ from tests.channel_sinks import (  # noqa: E402
     sms_provider_server,
     smtp_server,
 )
-from tools.localstack import SERVICES, Stack, free_port, running_stack, start_service  # noqa: E402
+from tools.localstack import (  # noqa: E402
+    SERVICES,
+    Stack,
+    free_port,
+    running_stack,
+    service_env,
+    start_service,
+    wait_healthy,
+)
 
 
 @dataclass
@@ -73,6 +82,17 @@ class LiveStack:
 
     def restart(self, service: str, extra: dict[str, str] | None = None) -> None:
         start_service(self.stack, service, self.ports[service], {**self.extra_env, **(extra or {})})
+
+    def start_instance(self, service: str, name: str) -> None:
+        """One more instance of `service` (its own HTTP port, the same consumer groups), as
+        `name`: `stop(name)` ends it. Its log is `name`.log beside the others."""
+        port = free_port()
+        env = service_env(self.stack, service, port, self.extra_env)
+        process = self.stack.spawn(name, [sys.executable, "-m", f"services.{service}"], env)
+        wait_healthy(f"http://127.0.0.1:{port}/healthz", process)
+
+    def log_of(self, name: str) -> str:
+        return (self.stack.logs / f"{name}.log").read_text("utf-8", errors="replace")
 
 
 @dataclass

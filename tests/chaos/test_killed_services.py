@@ -1,5 +1,6 @@
 """Chaos: `kill -9` each service in turn, and two at once, under a steady load of registrations;
-and the database stopped for a minute while a burst of registrations is in flight.
+the database stopped for a minute while a burst of registrations is in flight; and a department
+scaled from 1 to 3 instances and back to 1 while the load runs.
 
 Each scenario submits at a fixed rate for a while, kills its victims partway (SIGKILL: no
 graceful shutdown, no final commit or publish), starts them again, and then requires that
@@ -42,6 +43,11 @@ SCENARIOS = [
     ("tax", "notifier"),
     ("registration", "police"),
 ]
+# The department run as 1, then 3, then 1 instances: tax waits for the market, so both of its
+# shared topics (its form, the market's decision) are split between the instances.
+SCALED = "tax"
+SCALED_LOAD_SECONDS = 20.0
+SCALE_OUT_AT, SCALE_IN_AT = 2.0, 14.0
 
 
 @pytest.fixture(scope="module")
@@ -75,11 +81,15 @@ async def submit_until_accepted(
 
 
 async def load(
-    client: httpx.AsyncClient, stack: LiveStack, form: dict, rate: float = RATE
+    client: httpx.AsyncClient,
+    stack: LiveStack,
+    form: dict,
+    rate: float = RATE,
+    seconds: float = LOAD_SECONDS,
 ) -> list[tuple[str, str]]:
-    """Submit at `rate` for LOAD_SECONDS' worth at RATE (open load: answers do not slow it)."""
+    """Submit at `rate` for `seconds`' worth at RATE (open load: answers do not slow it)."""
     tasks = []
-    for i in range(int(RATE * LOAD_SECONDS)):
+    for i in range(int(RATE * seconds)):
         own = with_unique_name(copy.deepcopy(form))  # it renames in place
         tasks.append(asyncio.create_task(submit_until_accepted(client, stack, own)))
         await asyncio.sleep(1 / rate if i else 0)
@@ -206,4 +216,40 @@ async def test_every_registration_completes_once_when_the_database_stops_for_a_m
             f"\nchaos database: {len(accepted)} registrations at once, stopped {DATABASE_STOP_AT}s in "
             f"for {DATABASE_DOWN_SECONDS}s; all completed {recovered:.1f}s after it came back; "
             f"every group's lag 0 {drained:.1f}s later; 0 lost, 0 duplicated entries"
+        )
+
+
+async def test_every_registration_completes_once_when_a_department_scales_out_and_back_in(
+    chaos_stack, sample_form, capsys
+):
+    """Two more instances join the department's consumer groups partway through the load and
+    leave (SIGTERM) before it ends: each rebalance hands partitions over mid-stream."""
+    letters_before = await dead_letters(chaos_stack)
+    extras = [f"{SCALED}-{n}" for n in (2, 3)]
+
+    async def scale_out_and_in() -> None:
+        await asyncio.sleep(SCALE_OUT_AT)
+        await asyncio.gather(
+            *(asyncio.to_thread(chaos_stack.start_instance, SCALED, name) for name in extras)
+        )
+        await asyncio.sleep(SCALE_IN_AT - SCALE_OUT_AT)
+        for name in extras:
+            await asyncio.to_thread(chaos_stack.stop, name)
+
+    async with httpx.AsyncClient(timeout=30) as client:
+        scaling = asyncio.create_task(scale_out_and_in())
+        accepted = await load(client, chaos_stack, sample_form, seconds=SCALED_LOAD_SECONDS)
+        await scaling
+        timelines = await asyncio.gather(*(timeline(client, chaos_stack, *a) for a in accepted))
+    drained = await lag_drains(chaos_stack)
+
+    await assert_each_completed_once(chaos_stack, accepted, timelines, letters_before)
+    # Each extra instance really took a share: it advanced cases of its own.
+    handled = {name: chaos_stack.log_of(name).count("case_advanced") for name in extras}
+    assert all(handled.values()), handled
+    with capsys.disabled():
+        print(  # noqa: T201
+            f"\nchaos {SCALED} 1->3->1: {len(accepted)} registrations at {RATE}/s; instances "
+            f"2 and 3 ran from {SCALE_OUT_AT}s to {SCALE_IN_AT}s and advanced {handled} cases; "
+            f"every group's lag 0 {drained:.1f}s after the last completion; 0 lost, 0 duplicated"
         )
