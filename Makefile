@@ -20,9 +20,9 @@ env: $(VENV)
 run: $(VENV)
 	.venv/bin/python -m tools.run
 
-# Debian's chromium and CJK fonts, for the browser tests (no-op when installed).
+# Debian's chromium, CJK fonts and nginx, for the browser and proxy tests (no-op when installed).
 browser:
-	bash tools/install_browser.sh
+	bash tools/install_test_packages.sh
 
 test: $(VENV) browser
 	.venv/bin/python -m pytest

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -204,3 +205,25 @@ def test_dockerfile_installs_production_dependencies_only() -> None:
     text = DOCKERFILE.read_text(encoding="utf-8").lower()
     for package in DEV_ONLY_PACKAGES:
         assert package not in text, f"deploy/Dockerfile mentions {package}"
+
+
+def test_the_proxy_renders_its_template_from_its_own_environment() -> None:
+    proxy = services()["proxy"]
+    mounts = {m.split(":")[1]: m.split(":")[0] for m in proxy["volumes"] if m.startswith("./")}
+    template = mounts["/etc/nginx/templates/enterprise-page.conf.template"]
+    text = (ROOT / template).read_text(encoding="utf-8")
+    # The image substitutes only variables set in its environment; any other `${NAME}` would
+    # reach nginx verbatim and fail its start.
+    wanted = set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)\}", text))
+    assert wanted
+    assert wanted <= set(environment_of(proxy))
+    assert proxy["restart"] == "unless-stopped"
+    for upstream in ("registration", "notifier"):
+        assert proxy["depends_on"][upstream]["condition"] == "service_healthy"
+
+
+def test_the_services_believe_forwarded_addresses_from_the_proxy_only() -> None:
+    address = services()["proxy"]["networks"]["default"]["ipv4_address"]
+    for name in APP_SERVICES:
+        trusted = environment_of(services()[name])["TRUSTED_PROXIES"]
+        assert json.loads(trusted) == [address], name

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Debian's chromium and CJK fonts for the browser tests (Playwright drives the system browser;
-# `playwright install` downloads, which this network refuses). Does nothing when both are there.
+# Debian packages the tests drive: chromium and CJK fonts for the browser tests (Playwright
+# drives the system browser; `playwright install` downloads, which this network refuses), and
+# nginx for the reverse-proxy test (deploy/nginx/). Does nothing when all are there.
 set -euo pipefail
-if [[ -n "${CHROMIUM_PATH:-}" && -x "${CHROMIUM_PATH}" ]]; then exit 0; fi
 need=()
-[[ -x /usr/bin/chromium ]] || need+=(chromium)
+if [[ -z "${CHROMIUM_PATH:-}" || ! -x "${CHROMIUM_PATH}" ]]; then
+  [[ -x /usr/bin/chromium ]] || need+=(chromium)
+fi
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 installed fonts-noto-cjk || need+=(fonts-noto-cjk)
+command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || need+=(nginx)
 if [[ ${#need[@]} -eq 0 ]]; then exit 0; fi
 sudo=""
 if [[ "$(id -u)" -ne 0 ]]; then sudo="sudo"; fi
