@@ -145,9 +145,15 @@ def apply(
     )
     timeline.overall_status = overall_status(timeline, topology)
     if timeline.overall_status == "completed" and timeline.completed_event_id is None:
-        completed = _completion(timeline, at)
+        # When the last department decided, not when its event happened to arrive: a replay of
+        # the topics (tools/rebuild_timelines.py) folds in another order and must agree.
+        decided_at = max(
+            (e["occurred_at"] for e in timeline.entries if e["department"] != "registration"),
+            default=at,
+        )
+        completed = _completion(timeline, decided_at)
         timeline.completed_event_id = str(completed.event_id)
-        timeline.completed_at = at
+        timeline.completed_at = decided_at
         timeline.uscc = next(
             (a.number for a in completed.artefacts if a.kind == USCC_ARTEFACT), None
         )
