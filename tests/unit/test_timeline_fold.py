@@ -182,3 +182,18 @@ def test_a_timeline_in_memory_orders_exactly_as_one_read_back_from_the_database(
     in_memory = [e["event_id"] for e in timeline.ordered_entries()]
     read_back = Timeline(RID, entries=[dict(e) for e in timeline.entries])
     assert [e["event_id"] for e in read_back.ordered_entries()] == in_memory
+
+
+def test_completion_time_is_the_last_decision_whatever_the_arrival_order(sample_form):
+    # A replay of the topics (tools/rebuild_timelines.py) folds the submission after the
+    # decisions, the live group usually before: both must say the same moment.
+    events = [submission(sample_form), *approvals()]
+    last_decision = max(e.occurred_at for e in events[1:])
+    folded = []
+    for order in (events, [*events[1:], events[0]]):
+        timeline = Timeline(RID)
+        (completed,) = [c for e in order for c in apply(timeline, e)]
+        assert timeline.completed_at == last_decision
+        assert completed.occurred_at == last_decision
+        folded.append(completed)
+    assert folded[0] == folded[1]
