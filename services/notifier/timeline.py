@@ -145,8 +145,8 @@ def apply(
     )
     timeline.overall_status = overall_status(timeline, topology)
     if timeline.overall_status == "completed" and timeline.completed_event_id is None:
-        # When the last department decided, not when its event happened to arrive: a replay of
-        # the topics (tools/rebuild_timelines.py) folds in another order and must agree.
+        # When the last department decided, not when its event happened to arrive: the form can
+        # arrive after every decision (its own topic), and any replay folds in another order.
         decided_at = max(
             (e["occurred_at"] for e in timeline.entries if e["department"] != "registration"),
             default=at,

@@ -185,8 +185,8 @@ def test_a_timeline_in_memory_orders_exactly_as_one_read_back_from_the_database(
 
 
 def test_completion_time_is_the_last_decision_whatever_the_arrival_order(sample_form):
-    # A replay of the topics (tools/rebuild_timelines.py) folds the submission after the
-    # decisions, the live group usually before: both must say the same moment.
+    # The submission travels on its own topic and may arrive after the decisions or before:
+    # both orders must say the same moment (before, a late form dated completion before them).
     events = [submission(sample_form), *approvals()]
     last_decision = max(e.occurred_at for e in events[1:])
     folded = []
