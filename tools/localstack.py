@@ -59,6 +59,9 @@ def free_port() -> int:
 
 def port_is_free(port: int) -> bool:
     with socket.socket() as s:
+        # As servers do: connections of a stack just stopped (TIME_WAIT) do not make it busy;
+        # a socket still listening does.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
