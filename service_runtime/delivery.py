@@ -25,6 +25,9 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import structlog
 from aiokafka.errors import KafkaConnectionError, KafkaError
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
 from pymongo.errors import ConnectionFailure
 
 from contracts.dead_letter import REDRIVE_ATTEMPTS_HEADER, REDRIVE_GROUP_HEADER, DeadLetter
@@ -36,6 +39,7 @@ from service_runtime.metrics import (
     MESSAGES_DEAD_LETTERED,
     MESSAGES_HANDLED,
 )
+from service_runtime.telemetry import REGISTRATION_ATTRIBUTE, extract, headers_of, message_traces
 
 log = structlog.get_logger("delivery")
 
@@ -138,8 +142,62 @@ class BatchConsumer(Generic[E]):
     handle: Callable[[Sequence[Decoded[E]]], Awaitable[None]]
     dead_letter: DeadLetterPublisher
     policy: RetryPolicy
+    tracer: Tracer | None = None
 
     async def consume(self, records: Sequence[RawRecord]) -> None:
+        """Handle a batch; each message's handling is a span in its registration's trace."""
+        spans = self._message_spans(records)
+        traces = {key: headers_of(span) for key, span in spans.items()}
+        # One message: its database commands nest in its span. A batch's shared bulk writes
+        # belong to no single registration, so they stay in the batch's own span.
+        token = (
+            otel_context.attach(trace.set_span_in_context(next(iter(spans.values()))))
+            if len(records) == 1 and spans
+            else None
+        )
+        try:
+            with message_traces(traces):
+                await self._consume(records)
+        except Exception as error:
+            for span in spans.values():
+                span.set_status(Status(StatusCode.ERROR, type(error).__name__))
+            raise
+        finally:
+            if token is not None:
+                otel_context.detach(token)
+            for span in spans.values():
+                span.end()
+
+    def _message_spans(self, records: Sequence[RawRecord]) -> dict[str, trace.Span]:
+        """One span per registration in the batch, named after the topics its messages came on."""
+        if self.tracer is None:
+            return {}
+        topics: dict[str, list[str]] = {}
+        parents: dict[str, dict[str, str]] = {}
+        for record in records:
+            key = record.key.decode("utf-8", "replace") if record.key else ""
+            headers = {name: (value or b"").decode("latin-1") for name, value in record.headers}
+            if "traceparent" not in headers:
+                continue  # an untraced message starts no trace here
+            parents.setdefault(key, headers)
+            if record.topic not in topics.setdefault(key, []):
+                topics[key].append(record.topic)
+        return {
+            key: self.tracer.start_span(
+                f"{' + '.join(topics[key])} process",
+                context=extract(headers),
+                kind=SpanKind.CONSUMER,
+                attributes={
+                    "messaging.system": "kafka",
+                    "messaging.destination.name": ",".join(topics[key]),
+                    "messaging.consumer.group.name": self.group,
+                    REGISTRATION_ATTRIBUTE: key,
+                },
+            )
+            for key, headers in parents.items()
+        }
+
+    async def _consume(self, records: Sequence[RawRecord]) -> None:
         started = time.perf_counter()
         BATCH_SIZE.labels(self.group).observe(len(records))
         decoded: list[Decoded[E]] = []

@@ -51,7 +51,14 @@ SECRETS_USED: dict[str, tuple[str, ...]] = {
     # Intake and licences, and the market department's officers.
     "registration": ("ACCESS_TOKEN_SECRET", LICENCE_KEY, "OFFICER_TOKEN_SECRET", METRICS_TOKEN),
     # Timelines for enterprises, the page's session, the operators' dashboard.
-    "notifier": ("ACCESS_TOKEN_SECRET", "SESSION_SECRET", "OPERATOR_TOKEN_SECRET", METRICS_TOKEN),
+    # ... and the trace sink's intake (TRACES_TOKEN).
+    "notifier": (
+        "ACCESS_TOKEN_SECRET",
+        "SESSION_SECRET",
+        "OPERATOR_TOKEN_SECRET",
+        METRICS_TOKEN,
+        "TRACES_TOKEN",
+    ),
 }
 DEPARTMENT_SECRETS = ("OFFICER_TOKEN_SECRET", METRICS_TOKEN)
 

@@ -17,6 +17,7 @@ import structlog
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
@@ -35,7 +36,7 @@ from service_runtime.problems import install_problem_handlers, problem_response
 from service_runtime.same_origin import SameOriginWrites
 from service_runtime.security_headers import SecurityHeaders
 from service_runtime.settings import Settings
-from service_runtime.telemetry import build_tracer_provider
+from service_runtime.telemetry import build_tracer_provider, instrument_pymongo
 
 E = TypeVar("E")
 log = structlog.get_logger("host")
@@ -99,6 +100,7 @@ class Runtime:
             policy=RetryPolicy(
                 self.settings.delivery_max_attempts, self.settings.delivery_backoff_ms / 1000
             ),
+            tracer=self.provider.get_tracer("enterprise_page.delivery"),
         )
 
         async def on_batch(records: Any) -> None:  # noqa: ANN401 - aiokafka records
@@ -178,7 +180,7 @@ Component = Callable[[Runtime], Awaitable[None]]
 
 def build_runtime(settings: Settings, provider: TracerProvider | None = None) -> Runtime:
     provider = provider or build_tracer_provider(
-        settings.service_name, settings.otel_traces_exporter
+        settings.service_name, settings.otel_traces_exporter, settings.otel_traces_sampler_arg
     )
     return Runtime(
         settings=settings,
@@ -200,7 +202,8 @@ def create_service_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.service_name, settings.log_level)
-        runtime = build_runtime(settings)
+        instrument_pymongo(provider)  # before the client exists: it registers a listener
+        runtime = build_runtime(settings, provider)
         app.state.runtime = runtime
         for component in components:
             await component(runtime)
@@ -220,8 +223,12 @@ def create_service_app(
             await runtime.producer.stop()
             await runtime.broker.stop()
             await runtime.mongo.close()
+            provider.shutdown()  # exports the spans still buffered
             log.info("service_stopped")
 
+    provider = build_tracer_provider(
+        settings.service_name, settings.otel_traces_exporter, settings.otel_traces_sampler_arg
+    )
     docs = settings.api_docs  # off in production: the schema maps every endpoint for a prober
     app = FastAPI(
         title=title,
@@ -269,4 +276,11 @@ def create_service_app(
 
     for router in routers:
         app.include_router(router)
+    FastAPIInstrumentor.instrument_app(
+        app,
+        tracer_provider=provider,
+        # The sink's own intake is not traced: each export would be traced and exported again.
+        excluded_urls="/healthz,/metrics,/v1/traces",
+        exclude_spans=["receive", "send"],  # a live stream would add a span per event sent
+    )
     return app

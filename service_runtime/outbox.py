@@ -20,7 +20,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from contracts.events import Envelope
 from service_runtime.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_SECONDS
-from service_runtime.telemetry import current_trace_headers
+from service_runtime.telemetry import trace_headers_for
 
 Document = dict[str, Any]
 # Queues one record and returns what resolves once the broker acknowledged it.
@@ -36,7 +36,7 @@ def outbox_entry(topic: str, event: Envelope) -> Document:
         "topic": topic,
         "key": event.registration_id,
         "payload": event.model_dump_json(),
-        "trace": current_trace_headers(),
+        "trace": trace_headers_for(event.registration_id),
     }
 
 

@@ -196,7 +196,18 @@ class Settings(BaseSettings):
         default=60_000, ge=100, alias="REMINDER_CHECK_INTERVAL_MS"
     )
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
-    otel_traces_exporter: str = Field(default="none", alias="OTEL_TRACES_EXPORTER")
+    # "otlp" (where: the standard OTEL_EXPORTER_OTLP_* variables), "console" or "none".
+    otel_traces_exporter: Literal["otlp", "console", "none"] = Field(
+        default="none", alias="OTEL_TRACES_EXPORTER"
+    )
+    # The share of changes (submissions, decisions, operator actions) traced; the rest of a
+    # trace follows its first span (service_runtime/telemetry.py).
+    otel_traces_sampler_arg: float = Field(default=1.0, ge=0, le=1, alias="OTEL_TRACES_SAMPLER_ARG")
+    # Services export spans to the notifier's trace sink (POST /v1/traces) with this token.
+    traces_token: SecretStr = Field(
+        default=SecretStr("local-development-only-traces"), alias="TRACES_TOKEN"
+    )
+    trace_retention_hours: int = Field(default=72, ge=1, alias="TRACE_RETENTION_HOURS")
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -256,3 +267,12 @@ class Settings(BaseSettings):
 
     def database_name(self, owner: str) -> str:
         return f"{self.mongodb_database_prefix}{owner}"
+
+
+def environment_names() -> set[str]:
+    """Every variable a service reads: its settings, and the OpenTelemetry SDK's own."""
+    import opentelemetry.sdk.environment_variables as sdk  # noqa: PLC0415 - used by checks only
+
+    return {field.alias for field in Settings.model_fields.values() if field.alias} | {
+        value for name, value in vars(sdk).items() if name.startswith("OTEL_")
+    }

@@ -1,9 +1,21 @@
-"""OpenTelemetry tracing; FastStream's Kafka middleware carries the context across topics."""
+"""OpenTelemetry tracing: one trace per change a person makes, across HTTP, Kafka and MongoDB.
+
+A registration's trace starts at the HTTP request that submits it. Each outbox entry keeps
+the trace of the message or request that wrote it, each consumer continues it with one span per
+message (service_runtime/delivery.py), and PyMongo's commands nest inside. Spans are exported
+with OTLP, configured by the standard `OTEL_EXPORTER_OTLP_*` variables; under `make run` they
+go to the notifier's trace sink, which /ops draws as a waterfall (services/notifier/traces.py).
+"""
 
 from __future__ import annotations
 
-from opentelemetry import context as otel_context
-from opentelemetry import propagate
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from opentelemetry import propagate, trace
+from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import (
@@ -12,28 +24,160 @@ from opentelemetry.sdk.trace.export import (
     SimpleSpanProcessor,
     SpanExporter,
 )
+from opentelemetry.sdk.trace.sampling import (
+    ALWAYS_OFF,
+    Decision,
+    ParentBased,
+    Sampler,
+    SamplingResult,
+    TraceIdRatioBased,
+)
+from opentelemetry.trace import Link, SpanKind
+from opentelemetry.trace.span import TraceState
+from opentelemetry.util.types import Attributes
+
+# Requests that only read start no trace: a dashboard polling twice a second would otherwise
+# bury the registrations' traces, and cost every service a span export per poll.
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Never exported: the client's address and user agent are personal data, and a query string
+# can carry what a person typed.
+PERSONAL_ATTRIBUTES = frozenset(
+    {
+        "client.address",
+        "client.port",
+        "net.peer.ip",
+        "net.peer.port",
+        "http.client_ip",
+        "http.user_agent",
+        "user_agent.original",
+        "http.url",
+        "url.full",
+        "url.query",
+        "http.target",
+    }
+)
+REGISTRATION_ATTRIBUTE = "registration.id"
+
+# registration id -> trace headers of the message being handled for it in the current batch.
+_MESSAGE_TRACES: ContextVar[Mapping[str, dict[str, str]] | None] = ContextVar(
+    "message_traces", default=None
+)
 
 
-def build_tracer_provider(service: str, exporter: str | SpanExporter = "none") -> TracerProvider:
-    provider = TracerProvider(resource=Resource.create({"service.name": service}))
+class ChangesSampler(Sampler):
+    """Root spans: HTTP requests that change something, at `ratio`. Other spans follow parents.
+
+    A batch span with no parent (FastStream's, one per fetched batch) and a database command
+    outside any request (sweepers, dashboards) are not sampled, so an idle stack exports nothing.
+    An incoming request decides here even when it carries a `traceparent`: a caller cannot make
+    us record its reads.
+    """
+
+    def __init__(self, ratio: float = 1.0) -> None:
+        self._ratio = TraceIdRatioBased(ratio)
+        self._follow_parent = ParentBased(ALWAYS_OFF)
+
+    def should_sample(  # noqa: PLR0913, PLR0917 - the Sampler interface
+        self,
+        parent_context: Context | None,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[Link] | None = None,
+        trace_state: TraceState | None = None,
+    ) -> SamplingResult:
+        if kind is SpanKind.SERVER:
+            method = str((attributes or {}).get("http.request.method") or "")
+            method = method or str((attributes or {}).get("http.method") or "")
+            if method.upper() in READ_METHODS or not method:
+                return SamplingResult(Decision.DROP)
+            result = self._ratio.should_sample(
+                parent_context, trace_id, name, kind, attributes, links, trace_state
+            )
+        else:
+            result = self._follow_parent.should_sample(
+                parent_context, trace_id, name, kind, attributes, links, trace_state
+            )
+        if result.decision is not Decision.RECORD_AND_SAMPLE:
+            return result
+        # The span starts with exactly these attributes (the SDK takes them from the result).
+        kept = {k: v for k, v in (attributes or {}).items() if k not in PERSONAL_ATTRIBUTES}
+        return SamplingResult(result.decision, kept, result.trace_state)
+
+    def get_description(self) -> str:
+        return f"ChangesSampler({self._ratio.rate})"
+
+
+def build_tracer_provider(
+    service: str, exporter: str | SpanExporter = "none", ratio: float = 1.0
+) -> TracerProvider:
+    """`exporter`: "otlp" (the OTEL_EXPORTER_OTLP_* variables say where), "console" or "none"."""
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": service}), sampler=ChangesSampler(ratio)
+    )
     if isinstance(exporter, SpanExporter):
         provider.add_span_processor(SimpleSpanProcessor(exporter))
+    elif exporter == "otlp":
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import (  # noqa: PLC0415
+            OTLPSpanExporter,
+        )
+
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     elif exporter == "console":
         provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
     return provider
 
 
+def instrument_pymongo(provider: TracerProvider) -> None:
+    """A span per database command, inside whatever span is current (once per process)."""
+    from opentelemetry.instrumentation.pymongo import PymongoInstrumentor  # noqa: PLC0415
+
+    instrumentor = PymongoInstrumentor()
+    if not instrumentor.is_instrumented_by_opentelemetry:
+        instrumentor.instrument(tracer_provider=provider)
+
+
 def current_trace_headers() -> dict[str, str]:
-    """W3C trace headers of the current span, stored with an outbox entry."""
+    """W3C trace headers of the current span."""
     carrier: dict[str, str] = {}
     propagate.inject(carrier)
     return carrier
 
 
-def attach_trace(headers: dict[str, str]) -> object:
-    """Continue a stored trace so a relayed event stays in the registration's trace."""
-    return otel_context.attach(propagate.extract(headers))
+def trace_headers_for(registration_id: str) -> dict[str, str]:
+    """What an outbox entry about `registration_id` stores: the trace it continues.
+
+    A batch handler writes for many registrations at once; each entry continues the trace of the
+    message it answers, not the batch's.
+    """
+    handled = _MESSAGE_TRACES.get()
+    if handled and registration_id in handled:
+        return dict(handled[registration_id])
+    return current_trace_headers()
 
 
-def detach_trace(token: object) -> None:
-    otel_context.detach(token)  # type: ignore[arg-type]
+@contextmanager
+def message_traces(traces: Mapping[str, dict[str, str]]) -> Iterator[None]:
+    token = _MESSAGE_TRACES.set(traces)
+    try:
+        yield
+    finally:
+        _MESSAGE_TRACES.reset(token)
+
+
+def headers_of(span: trace.Span) -> dict[str, str]:
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier, context=trace.set_span_in_context(span))
+    return carrier
+
+
+def extract(headers: Mapping[str, Any]) -> Context:
+    return propagate.extract(headers)
+
+
+def mark_registration(registration_id: str) -> None:
+    """Name the registration on the current span, so its trace can be found by it."""
+    span = trace.get_current_span()
+    if span.is_recording():
+        span.set_attribute(REGISTRATION_ATTRIBUTE, registration_id)

@@ -53,6 +53,11 @@ SHARED_CONFIG = {
     "REGISTRATION_PUBLIC_URL": "https://registration.example",
     "NOTIFIER_PUBLIC_URL": "https://page.example",
     "LOG_LEVEL": "INFO",
+    # Spans go to the cluster's OpenTelemetry Collector, which exports them to the operators'
+    # tracing backend and to the notifier's trace sink (http://notifier:8002/v1/traces, with
+    # TRACES_TOKEN in its Authorization header) for the waterfalls on /ops.
+    "OTEL_TRACES_EXPORTER": "otlp",
+    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://otel-collector.observability.svc:4318/v1/traces",
 }
 # Per-service credentials for the broker and the database (each service its own principal).
 CONNECTION_SECRETS = (

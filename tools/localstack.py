@@ -31,6 +31,7 @@ from contracts.topics import (
     submitted_topic,
 )
 from contracts.topology import TOPOLOGY
+from service_runtime.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES: tuple[tuple[str, int], ...] = (
@@ -250,6 +251,13 @@ def service_env(
         # ... and a topic written for every registration gets more, see `busy_topic_partitions`.
         env.setdefault("KAFKA_TOPIC_PARTITIONS_BY_TOPIC", json.dumps(busy_topic_partitions()))
     env.update(extra or {})
+    # Every service's spans go to the notifier's trace sink, which /ops draws as waterfalls.
+    notifier = env.get("NOTIFIER_PUBLIC_URL") or f"http://127.0.0.1:{dict(SERVICES)['notifier']}"
+    env.setdefault("OTEL_TRACES_EXPORTER", "otlp")
+    env.setdefault("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", f"{notifier}/v1/traces")
+    token = env.get("TRACES_TOKEN") or Settings().traces_token.get_secret_value()
+    env.setdefault("OTEL_EXPORTER_OTLP_TRACES_HEADERS", f"Authorization=Bearer%20{token}")
+    env.setdefault("OTEL_BSP_SCHEDULE_DELAY", "1000")  # a trace is on /ops a second later
     return env
 
 

@@ -13,13 +13,15 @@ from services.notifier.ops import router as ops_router
 from services.notifier.page import page_component
 from services.notifier.page import router as page_router
 from services.notifier.push import push_component
+from services.notifier.traces import router as traces_router
+from services.notifier.traces import sink_router, traces_component
 
 
 def create_app(settings: Settings) -> FastAPI:
     return create_service_app(
         settings,
-        [timeline_component, push_component, ops_component, page_component],
-        routers=[router, page_router, ops_router],
+        [timeline_component, push_component, ops_component, page_component, traces_component],
+        routers=[router, page_router, ops_router, traces_router, sink_router],
         title="Enterprise Page notifier",
         # The page's API is the only one a cookie signs in to; the others take bearer tokens.
         cookie_paths=["/page/api/"],

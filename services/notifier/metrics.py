@@ -89,3 +89,23 @@ def _name(doc: dict[str, Any]) -> str | None:
     profile = doc.get("profile") or {}
     name = profile.get("name")
     return name if isinstance(name, str) else None
+
+
+def slowest(timelines: Iterable[dict[str, Any]], now: datetime, limit: int = 10) -> list[Any]:
+    """Registrations completed in the last hour that took longest from form to completion."""
+    since = now - WINDOW
+    done = [
+        (doc["completed_at"] - doc["submitted_at"], doc)
+        for doc in timelines
+        if doc.get("completed_at") and doc.get("submitted_at") and doc["completed_at"] >= since
+    ]
+    done.sort(key=lambda pair: pair[0], reverse=True)
+    return [
+        {
+            "registration_id": doc["_id"],
+            "name": _name(doc),
+            "seconds": round(took.total_seconds(), 3),
+            "completed_at": doc["completed_at"].isoformat(),
+        }
+        for took, doc in done[:limit]
+    ]

@@ -38,7 +38,7 @@ from service_runtime.metrics import CONSUMER_LAG
 from service_runtime.mongo import Document
 from service_runtime.problems import Problem
 from services.notifier.masking import mask_payload
-from services.notifier.metrics import WINDOW, processing, status_counts
+from services.notifier.metrics import WINDOW, processing, slowest, status_counts
 from services.notifier.store import MongoTimelineStore
 
 log = structlog.get_logger("notifier.ops")
@@ -206,7 +206,8 @@ class Dashboard:
         recent = [
             doc
             async for doc in self._timelines.find(
-                {"last_event_at": {"$gte": now - WINDOW}}, {"entries": 1, "submitted_at": 1}
+                {"last_event_at": {"$gte": now - WINDOW}},
+                {"entries": 1, "submitted_at": 1, "completed_at": 1, "profile.name": 1},
             )
         ]
         letters = [
@@ -223,6 +224,7 @@ class Dashboard:
             "total": len(counted),
             **status_counts(counted),
             "processing": processing(recent, now),
+            "slowest": slowest(recent, now),
             "consumer_lag": await self._consumer_lag(),
             "dead_letters": letters,
             "dead_letters_waiting": await self._letters.count_documents({"state": "dead"}),

@@ -13,6 +13,7 @@ from contracts.form import EnterpriseType, FreeTradeZoneArea, RegistrationForm
 from service_runtime.access import issue_access_token
 from service_runtime.host import Runtime
 from service_runtime.problems import Problem
+from service_runtime.telemetry import mark_registration
 from services.registration.intake import parse_json_body, validate_form
 from services.registration.names import name_errors, name_key, name_problems, parse_name
 from services.registration.scope import scope_errors
@@ -75,6 +76,7 @@ async def submit(
         client=request.client.host if request.client else "",
     )
     rid = accepted.registration_id
+    mark_registration(rid)
     if accepted.submitted is not None:
         log.info("registration_accepted", registration_id=rid)
     settings = runtime.settings

@@ -15,8 +15,15 @@ from pymongo import AsyncMongoClient
 from services.notifier.notifications import NotificationStore
 from services.notifier.push import CHINA, Audience, emit_due_reminders
 from services.notifier.store import MongoTimelineStore
-from tests.browser.conftest import new_context, operator_bearer, screenshot, sign_in
+from tests.browser.conftest import (
+    SCREENSHOTS,
+    new_context,
+    operator_bearer,
+    screenshot,
+    sign_in,
+)
 from tests.conftest import submit, wait_for_overall
+from tests.e2e.test_traces import trace_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 NOTICE_SECONDS = 30
@@ -43,8 +50,8 @@ async def page_for(browser: Browser, stack, rid: str, token: str) -> tuple[Brows
     return context, page
 
 
-async def open_dashboard(page: Page, stack) -> None:
-    await page.goto(f"{stack.notifier_url}/ops")
+async def open_dashboard(page: Page, stack, fragment: str = "") -> None:
+    await page.goto(f"{stack.notifier_url}/ops{fragment}")
     await page.fill("#op-token", operator_bearer()["Authorization"].removeprefix("Bearer "))
     await page.click("#signin-form button[type=submit]")
     await expect(page.locator("#board")).to_be_visible()
@@ -222,3 +229,37 @@ async def test_the_dashboard_refuses_a_wrong_token(live_stack, context: BrowserC
     await page.click("#signin-form button[type=submit]")
     await expect(page.locator("#signin-error")).to_contain_text("missing or invalid access token")
     await expect(page.locator("#board")).to_be_hidden()
+
+
+async def test_an_operator_opens_a_registrations_trace_as_a_waterfall(
+    live_stack, sample_form, browser: Browser
+):
+    async with httpx.AsyncClient(timeout=10) as client:
+        rid, _ = await registered(client, live_stack, sample_form)
+        await trace_of(client, live_stack, rid, set(live_stack.ports))
+    context = await new_context(browser)
+    try:
+        ops = await context.new_page()
+        # From the slowest registrations of the last hour, one click away.
+        await open_dashboard(ops, live_stack)
+        first = ops.locator("#slowest [data-trace]").first
+        await expect(first).to_be_visible(timeout=10_000)
+        await first.click()
+        await expect(ops.locator("#trace")).to_be_visible()
+        await expect(ops.locator("#waterfall svg, #waterfall .errors").first).to_be_visible()
+        # And by a link naming the registration, as an operator would share it.
+        linked = await context.new_page()
+        await open_dashboard(linked, live_stack, f"#trace={rid}")
+        await expect(linked.locator("#trace-h")).to_contain_text(rid)
+        await expect(linked.locator("#waterfall svg")).to_be_visible(timeout=10_000)
+        services = set(
+            await linked.eval_on_selector_all(
+                "#waterfall [data-service]", "els => els.map(e => e.dataset.service)"
+            )
+        )
+        assert services >= set(live_stack.ports), services
+        await screenshot(linked, "13-trace-waterfall")
+        card = linked.locator("section", has=linked.locator("#trace"))
+        await card.screenshot(path=str(SCREENSHOTS / "14-trace-waterfall-card.png"))
+    finally:
+        await context.close()

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from service_runtime.hardening import development_secret_aliases, secrets_used_by
-from service_runtime.settings import Settings
+from service_runtime.settings import environment_names
 from tools.localstack import SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,7 +36,7 @@ def services() -> dict[str, Any]:
 
 
 def settings_aliases() -> set[str]:
-    return {field.alias for field in Settings.model_fields.values() if field.alias}
+    return environment_names()
 
 
 def environment_of(service: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import yaml
 
 from contracts.topology import TOPOLOGY
 from service_runtime.hardening import development_secret_aliases, secrets_used_by
-from service_runtime.settings import Settings
+from service_runtime.settings import environment_names
 from tools import k8s_manifests
 from tools.localstack import SERVICES
 
@@ -38,7 +38,7 @@ def container(deployment: dict[str, Any]) -> dict[str, Any]:
 
 
 def settings_aliases() -> set[str]:
-    return {field.alias for field in Settings.model_fields.values() if field.alias}
+    return environment_names()
 
 
 def test_the_committed_manifests_are_what_the_generator_writes() -> None:

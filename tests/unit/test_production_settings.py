@@ -25,6 +25,7 @@ def test_every_signing_secret_including_the_licence_key_counts_as_a_development_
         "SESSION_SECRET",
         "LICENCE_SIGNING_KEY",
         "METRICS_TOKEN",
+        "TRACES_TOKEN",
     }
 
 

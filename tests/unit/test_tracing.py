@@ -2,6 +2,7 @@
 
 from faststream.kafka import TestKafkaBroker
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
 
 from contracts.events import RegistrationSubmitted
 from contracts.topics import submitted_topic
@@ -48,7 +49,11 @@ async def test_the_kafka_middleware_carries_the_trace_from_publisher_to_consumer
         received.append(current_trace_headers()["traceparent"])
 
     async with TestKafkaBroker(runtime.broker):
-        with provider.get_tracer("test").start_as_current_span("submit") as span:
+        with provider.get_tracer("test").start_as_current_span(
+            "POST /api/v1/registrations",
+            kind=SpanKind.SERVER,
+            attributes={"http.request.method": "POST"},
+        ) as span:
             trace_id = format(span.get_span_context().trace_id, "032x")
             await runtime.publish(TOPIC, "k", submitted(sample_form).model_dump_json().encode(), {})
     assert len(received) == 1

@@ -45,6 +45,31 @@ function latencyChart(rows) {
 
 const fmt = (s) => (s == null ? "–" : s < 1 ? `${Math.round(s * 1000)} ms` : `${s.toFixed(1)} s`);
 
+function waterfallChart(rows) {
+  // One bar per span: where it starts and how long it runs, after the trace's first span.
+  const total = Math.max(1, ...rows.map((r) => r.start_ms + r.duration_ms));
+  const rowH = 20, w = 900, left = 330, h = rows.length * rowH + 24;
+  const x = (ms) => left + (ms / total) * (w - left - 70);
+  const body = rows.map((r, i) => {
+    const y = i * rowH + 4, bw = Math.max(2, x(r.start_ms + r.duration_ms) - x(r.start_ms));
+    const wait = r.waited_ms ? `<rect x="${x(r.start_ms - r.waited_ms)}" y="${y + 5}" width="${Math.max(1, x(r.start_ms) - x(r.start_ms - r.waited_ms))}" height="6" fill="#d7dde5"><title>等待 · waited ${fmt(r.waited_ms / 1000)}</title></rect>` : "";
+    return `<g data-span="${esc(r.span_id)}" data-service="${esc(r.service)}"><text x="0" y="${y + 12}" font-size="11">${esc(r.service)} · ${esc(r.name.slice(0, 44))}</text>${wait}` +
+      `<rect x="${x(r.start_ms)}" y="${y}" width="${bw}" height="14" fill="${r.error ? "#b3261e" : r.kind === "client" ? "#6b8fb8" : "#0a4a8f"}"><title>${esc(r.name)}: ${fmt(r.duration_ms / 1000)}</title></rect>` +
+      `<text x="${x(r.start_ms) + bw + 4}" y="${y + 12}" font-size="10">${fmt(r.duration_ms / 1000)}</text></g>`;
+  });
+  return `<svg role="img" aria-label="trace waterfall: ${rows.length} spans over ${Math.round(total)} ms" viewBox="0 0 ${w} ${h}" width="100%">` +
+    `<text x="${left}" y="${h - 4}" font-size="10">0</text><text x="${w - 70}" y="${h - 4}" font-size="10">${fmt(total / 1000)}</text>${body.join("")}</svg>`;
+}
+
+async function showTrace(registrationId) {
+  $("trace").classList.remove("hidden");
+  $("trace-h").textContent = `调用链 · Trace: ${registrationId}`;
+  const { response, body } = await api(`/ops/api/registrations/${registrationId}/trace`);
+  if (!response.ok) { $("waterfall").innerHTML = `<p class="errors">${esc(body.message_zh || "")} · ${esc(body.message_en || "")}</p>`; return; }
+  const services = new Set(body.spans.map((s) => s.service));
+  $("waterfall").innerHTML = `<p>${body.spans.length} 个步骤 · spans, ${services.size} 个服务 · services</p>` + waterfallChart(body.spans);
+}
+
 function render(data) {
   $("updated").textContent = `更新 · updated ${new Date(data.at).toLocaleTimeString("zh-CN")}`;
   $("total").textContent = data.total; $("total").dataset.total = data.total;
@@ -59,6 +84,9 @@ function render(data) {
   $("processing").innerHTML = proc.length ? latencyChart(proc) + proc.map(([d, p]) =>
     `<figure data-processing="${esc(d)}"><figcaption><strong>${esc(d)}</strong> · ${p.decisions} 件 · ${p.per_minute}/min</figcaption>` +
     `${bars(p.buckets, `${d}: decisions per five minutes over the last hour`)}</figure>`).join("") : `<p class="empty">暂无 · none</p>`;
+  $("slowest").innerHTML = table(["登记 · registration", "用时 · took", ""],
+    data.slowest.map((c) => [`${esc(c.name || "")}<br><code>${esc(c.registration_id)}</code>`, `<span data-took="${esc(c.registration_id)}">${fmt(c.seconds)}</span>`,
+      `<button type="button" data-trace="${esc(c.registration_id)}">调用链 · Trace</button>`]));
   const groups = {};
   data.consumer_lag.forEach((l) => { (groups[l.group] = groups[l.group] || []).push(l); });
   $("lag").innerHTML = table(["消费组 · group", "积压 · lag", "主题 · topics"],
@@ -82,6 +110,9 @@ function stop() { clearInterval(timer); timer = null; $("board").classList.add("
 function start() {
   $("signin-card").classList.add("hidden"); $("board").classList.remove("hidden");
   refresh(); timer = setInterval(refresh, 500);
+  // /ops#trace=<registration id> opens that registration's trace (a link an operator can share).
+  const linked = location.hash.match(/^#trace=([0-9a-f]{32})$/);
+  if (linked) showTrace(linked[1]);
 }
 
 const list = (id) => $(id).value.split(/[,，\s]+/).map((s) => s.trim()).filter(Boolean);
@@ -96,6 +127,10 @@ document.addEventListener("DOMContentLoaded", () => {
     e.target.disabled = true;
     await api(`/ops/api/dead-letters/${id}/redrive`, { method: "POST" });
     refresh();
+  });
+  $("slowest").addEventListener("click", (e) => {
+    const id = e.target.dataset && e.target.dataset.trace;
+    if (id) showTrace(id);
   });
   $("policy-form").addEventListener("submit", async (e) => {
     e.preventDefault();

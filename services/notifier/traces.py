@@ -1,0 +1,197 @@
+"""The local trace sink and the waterfall behind /ops.
+
+Every service exports its spans with OTLP over HTTP (service_runtime/telemetry.py). Under
+`make run` they come here, `POST /v1/traces` with `Authorization: Bearer $TRACES_TOKEN`, and
+are kept for TRACE_RETENTION_HOURS; in production an OpenTelemetry Collector can send the same
+spans both to the operators' tracing backend and here. Only the attributes a waterfall needs
+are kept: no addresses, URLs or statements.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request, Response
+from fastapi.responses import JSONResponse
+from google.protobuf.message import DecodeError  # type: ignore[import-untyped]
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
+from opentelemetry.proto.trace.v1.trace_pb2 import Status
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError
+
+from service_runtime.host import Runtime
+from service_runtime.mongo import Document
+from service_runtime.problems import Problem, problem_response
+from service_runtime.telemetry import REGISTRATION_ATTRIBUTE
+from services.notifier.ops import OperatorId
+
+PROTOBUF = "application/x-protobuf"
+KEPT_ATTRIBUTES = frozenset(
+    {
+        REGISTRATION_ATTRIBUTE,
+        "messaging.destination.name",
+        "messaging.consumer.group.name",
+        "db.operation",
+        "db.operation.name",
+        "db.name",
+        "db.namespace",
+        "http.route",
+        "http.method",
+        "http.request.method",
+        "http.status_code",
+        "http.response.status_code",
+    }
+)
+KINDS = {0: "unspecified", 1: "internal", 2: "server", 3: "client", 4: "producer", 5: "consumer"}
+SPANS_SHOWN = 2_000
+
+sink_router = APIRouter(tags=["traces"])
+router = APIRouter(tags=["operators"])
+
+
+def _value(any_value: Any) -> str | int | float | bool | None:  # noqa: ANN401 - protobuf AnyValue
+    field = any_value.WhichOneof("value")
+    if field in ("string_value", "int_value", "double_value", "bool_value"):
+        value: str | int | float | bool = getattr(any_value, field)
+        return value
+    return None
+
+
+def span_documents(
+    export: ExportTraceServiceRequest, received_at: datetime, retention: timedelta
+) -> list[Document]:
+    """One document per span, with the service that sent it and only the kept attributes."""
+    documents = []
+    for resource_spans in export.resource_spans:
+        service = next(
+            (
+                str(_value(a.value))
+                for a in resource_spans.resource.attributes
+                if a.key == "service.name"
+            ),
+            "unknown",
+        )
+        for scope_spans in resource_spans.scope_spans:
+            for span in scope_spans.spans:
+                attributes = {
+                    a.key: _value(a.value) for a in span.attributes if a.key in KEPT_ATTRIBUTES
+                }
+                trace_id, span_id = span.trace_id.hex(), span.span_id.hex()
+                documents.append(
+                    {
+                        "_id": f"{trace_id}:{span_id}",
+                        "trace_id": trace_id,
+                        "span_id": span_id,
+                        "parent_span_id": span.parent_span_id.hex() or None,
+                        "name": span.name[:200],
+                        "service": service[:100],
+                        "kind": KINDS.get(span.kind, "unspecified"),
+                        "start_ns": span.start_time_unix_nano,
+                        "end_ns": span.end_time_unix_nano,
+                        "error": span.status.code == Status.STATUS_CODE_ERROR,
+                        "attributes": attributes,
+                        "expire_at": received_at + retention,
+                    }
+                )
+                if attributes.get(REGISTRATION_ATTRIBUTE):  # absent, not null: a sparse index
+                    documents[-1]["registration_id"] = attributes[REGISTRATION_ATTRIBUTE]
+    return documents
+
+
+def waterfall(spans: Iterable[Document]) -> list[dict[str, Any]]:
+    """Spans in start order, with start and length in ms from the trace's first span.
+
+    `waited_ms` is the time between the parent's end and this span's start: how long the
+    message sat in an outbox, on a topic or in a fetch before this service took it.
+    """
+    ordered = sorted(spans, key=lambda s: (s["start_ns"], s["end_ns"]))
+    if not ordered:
+        return []
+    origin = ordered[0]["start_ns"]
+    ends = {s["span_id"]: s["end_ns"] for s in ordered}
+    rows = []
+    for span in ordered:
+        parent_end = ends.get(span.get("parent_span_id") or "")
+        waited = (span["start_ns"] - parent_end) / 1e6 if parent_end else None
+        rows.append(
+            {
+                "span_id": span["span_id"],
+                "parent_span_id": span.get("parent_span_id"),
+                "trace_id": span["trace_id"],
+                "service": span["service"],
+                "name": span["name"],
+                "kind": span["kind"],
+                "start_ms": round((span["start_ns"] - origin) / 1e6, 2),
+                "duration_ms": round((span["end_ns"] - span["start_ns"]) / 1e6, 2),
+                "waited_ms": round(waited, 2) if waited is not None and waited > 0 else None,
+                "error": span.get("error", False),
+            }
+        )
+    return rows
+
+
+def _spans(runtime: Runtime) -> AsyncCollection[Document]:
+    collection: AsyncCollection[Document] = runtime.state["trace_spans"]
+    return collection
+
+
+@sink_router.post("/v1/traces", include_in_schema=False)
+async def receive_spans(request: Request) -> Response:
+    """OTLP/HTTP (protobuf) intake; the token is checked before the body is read."""
+    runtime: Runtime = request.app.state.runtime
+    scheme, _, presented = request.headers.get("authorization", "").partition(" ")
+    token = runtime.settings.traces_token.get_secret_value()
+    if scheme.lower() != "bearer" or not hmac.compare_digest(presented.encode(), token.encode()):
+        response = problem_response(401, "traces_token_required")
+        response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+    if request.headers.get("content-type", "").split(";")[0].strip() != PROTOBUF:
+        return problem_response(415, "otlp_protobuf_required", expected=PROTOBUF)
+    export = ExportTraceServiceRequest()
+    try:
+        export.ParseFromString(await request.body())
+    except DecodeError:
+        return problem_response(400, "otlp_body_invalid")
+    settings = runtime.settings
+    documents = span_documents(
+        export, datetime.now(UTC), timedelta(hours=settings.trace_retention_hours)
+    )
+    if documents:
+        with contextlib.suppress(BulkWriteError):  # an exporter's retry: the spans are here
+            await _spans(runtime).insert_many(documents, ordered=False)
+    return Response(ExportTraceServiceResponse().SerializeToString(), media_type=PROTOBUF)
+
+
+@router.get("/ops/api/registrations/{registration_id}/trace")
+async def registration_trace(
+    request: Request,
+    registration_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")],
+    operator: OperatorId,  # noqa: ARG001 - the dependency is the check
+) -> JSONResponse:
+    """The waterfall of the traces that carry this registration (normally exactly one)."""
+    runtime: Runtime = request.app.state.runtime
+    spans = _spans(runtime)
+    trace_ids = await spans.distinct("trace_id", {"registration_id": registration_id})
+    if not trace_ids:
+        raise Problem(404, "trace_not_found")
+    found = await spans.find(
+        {"trace_id": {"$in": trace_ids}}, {"expire_at": 0, "attributes": 0}
+    ).to_list(SPANS_SHOWN)
+    return JSONResponse(
+        {"registration_id": registration_id, "trace_ids": trace_ids, "spans": waterfall(found)}
+    )
+
+
+async def traces_component(runtime: Runtime) -> None:
+    spans = runtime.database("notifier")["trace_spans"]
+    await spans.create_index("trace_id")
+    await spans.create_index("registration_id", sparse=True)
+    await spans.create_index("expire_at", expireAfterSeconds=0)  # the retention
+    runtime.state["trace_spans"] = spans
