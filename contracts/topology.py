@@ -233,6 +233,20 @@ class Topology:
                 publishes=(),
             ),
             Subscription(
+                # The audit log (services/notifier/audit.py): every submission, decision,
+                # correction, withdrawal, completion and policy notice, hash-chained.
+                consumer="notifier.audit",
+                topics=(
+                    *form_topics(NOTIFIER),
+                    REGISTRATION_WITHDRAWN,
+                    DEPARTMENT_STATUS,
+                    REGISTRATION_COMPLETED,
+                    POLICY_PUBLISHED,
+                ),
+                group_id="notifier.audit",
+                publishes=(),
+            ),
+            Subscription(
                 # The operators' dashboard lists every dead letter and can re-drive it.
                 consumer="notifier.dead_letters",
                 topics=tuple(dead_letter_topic(t) for t in self.contract_topics),

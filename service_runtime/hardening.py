@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from typing import TYPE_CHECKING
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import SecretStr
 
 if TYPE_CHECKING:
@@ -18,6 +20,8 @@ if TYPE_CHECKING:
 DEVELOPMENT_MARKER = "local-development-only"  # every development default secret contains it
 MIN_SECRET_CHARS = 32  # `openssl rand -hex 32` gives 64; a short HMAC key can be guessed
 LICENCE_KEY = "LICENCE_SIGNING_KEY"
+AUDIT_KEY = "AUDIT_SIGNING_KEY"
+ED25519_KEYS = (LICENCE_KEY, AUDIT_KEY)
 METRICS_TOKEN = "METRICS_TOKEN"  # noqa: S105 - a setting name; every service has /metrics
 ED25519_SEED_BYTES = 32
 
@@ -44,6 +48,16 @@ def ed25519_seed(text: str) -> bytes | None:
     return seed if len(seed) == ED25519_SEED_BYTES else None
 
 
+def signing_key_from(secret: str) -> Ed25519PrivateKey:
+    """An Ed25519 key: a base64 32-byte seed, or (development) any text hashed to one.
+
+    Outside local development the settings refuse anything but a real seed, so the hashing
+    fallback only ever serves the development default.
+    """
+    seed = ed25519_seed(secret) or hashlib.sha256(secret.encode()).digest()
+    return Ed25519PrivateKey.from_private_bytes(seed)
+
+
 # The secrets each service reads; a department service reads only its officers' key. Compose
 # hands each container exactly these (docker-compose.yml), so one compromised container does
 # not give away the keys of the others, and each department's officers have a key of their own.
@@ -58,6 +72,7 @@ SECRETS_USED: dict[str, tuple[str, ...]] = {
         "OPERATOR_TOKEN_SECRET",
         METRICS_TOKEN,
         "TRACES_TOKEN",
+        AUDIT_KEY,  # signs the audit log's checkpoints (services/notifier/audit.py)
     ),
 }
 DEPARTMENT_SECRETS = ("OFFICER_TOKEN_SECRET", METRICS_TOKEN)
@@ -80,7 +95,7 @@ def unsafe_secrets(settings: Settings) -> list[str]:
         value = secret.get_secret_value()
         if DEVELOPMENT_MARKER in value:
             problems.append(f"{alias}: 仍是开发默认值 / still the development default")
-        elif alias == LICENCE_KEY:
+        elif alias in ED25519_KEYS:
             if ed25519_seed(value) is None:
                 problems.append(
                     f"{alias}: 须为 base64 编码的 32 字节 Ed25519 种子 / must be a base64 "

@@ -208,6 +208,14 @@ class Settings(BaseSettings):
         default=SecretStr("local-development-only-traces"), alias="TRACES_TOKEN"
     )
     trace_retention_hours: int = Field(default=72, ge=1, alias="TRACE_RETENTION_HOURS")
+    # Signs the audit log's checkpoints (services/notifier/audit.py): a base64 Ed25519 seed.
+    audit_signing_key: SecretStr = Field(
+        default=SecretStr("local-development-only-audit"), alias="AUDIT_SIGNING_KEY"
+    )
+    # A checkpoint every so many records, and at least this often while records are added:
+    # only records after the newest checkpoint could be rewritten without the verifier noticing.
+    audit_checkpoint_every: int = Field(default=1_000, ge=1, alias="AUDIT_CHECKPOINT_EVERY")
+    audit_checkpoint_seconds: float = Field(default=60, gt=0, alias="AUDIT_CHECKPOINT_SECONDS")
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -42,11 +42,17 @@ from tools.localstack import (  # noqa: E402
     SERVICES,
     Stack,
     free_port,
+    infrastructure_description,
     running_stack,
     service_env,
     start_service,
     wait_healthy,
 )
+
+
+def pytest_report_header() -> str:
+    """Says which broker and database the integration, e2e and browser layers run on."""
+    return f"live stacks run on {infrastructure_description()}"
 
 
 @dataclass

@@ -98,6 +98,16 @@ def docker_engine_answers() -> bool:
     return True
 
 
+def infrastructure_description() -> str:
+    """Which broker and database a stack started now would use, in `start_infrastructure`'s order."""
+    given = [n for n in ("KAFKA_BOOTSTRAP_SERVERS", "MONGODB_URI") if os.environ.get(n)]
+    if len(given) == 2:  # noqa: PLR2004
+        return "the broker and database named by KAFKA_BOOTSTRAP_SERVERS and MONGODB_URI"
+    if docker_engine_answers():
+        return "Apache Kafka and MongoDB containers (testcontainers)"
+    return "the embedded stand-ins: Tansu (Kafka protocol) and SecantusDB (MongoDB protocol)"
+
+
 @dataclass
 class Stack:
     """Everything started here; `stop()` ends it in reverse order."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -46,6 +47,7 @@ router = APIRouter(tags=["operators"], route_class=AuthFirstRoute)
 STATIC = FilePath(__file__).parent / "static"
 SUMMARY_TTL_SECONDS = 0.25  # many open dashboards share one computation
 DEAD_LETTERS_SHOWN = 50
+REGISTRATION_ID = re.compile(r"[0-9a-f]{32}")
 
 
 class PolicyDraft(BaseModel):
@@ -117,8 +119,12 @@ async def redrive(
     except KafkaError as error:
         await letters.update_one({"_id": letter_id}, {"$set": {"state": "dead"}})
         raise Problem(503, "broker_unavailable", detail=type(error).__name__) from error
+    now = datetime.now(UTC)
     await letters.update_one(
-        {"_id": letter_id}, {"$set": {"state": "redriven", "redriven_at": datetime.now(UTC)}}
+        {"_id": letter_id}, {"$set": {"state": "redriven", "redriven_at": now}}
+    )
+    await runtime.state["audit"].append(
+        [redrive_record(letter_id, message.topic, message.key, operator, now)]
     )
     log.info("dead_letter_redriven", letter_id=letter_id, topic=message.topic, by=operator)
     return JSONResponse({"id": letter_id, "state": "redriven", "topic": message.topic}, 202)
@@ -146,6 +152,22 @@ async def publish_policy(
         {"content-type": "application/json"},
     )
     return JSONResponse({"policy_id": event.policy_id, "state": "published"}, 202)
+
+
+def redrive_record(
+    letter_id: str, topic: str, key: bytes | None, operator: str, at: datetime
+) -> dict[str, Any]:
+    """The audit log's record of a re-drive (services/notifier/audit.py)."""
+    registration = key.decode("utf-8", "replace") if key else ""
+    return {
+        "event_id": str(uuid4()),
+        "occurred_at": at.isoformat(timespec="milliseconds"),
+        "kind": "operator.redrive",
+        "registration_id": registration if REGISTRATION_ID.fullmatch(registration) else None,
+        "operator": operator,
+        "letter_id": letter_id,
+        "topic": topic,
+    }
 
 
 def letter_id(letter: DeadLetter) -> str:

@@ -7,7 +7,6 @@ key served beside it. The licence carries no personal identity numbers.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 from datetime import date, datetime
 from decimal import Decimal
@@ -20,7 +19,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.events import Artefact
 from contracts.form import EnterpriseType, FreeTradeZoneArea, RegistrationForm
-from service_runtime.hardening import ed25519_seed
 from services.registration.documents import Document
 
 TYPE_ZH = {
@@ -80,16 +78,6 @@ def build_licence(
 def canonical_bytes(licence: ElectronicLicence) -> bytes:
     data: Any = licence.model_dump(mode="json")
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-
-
-def signing_key_from(secret: str) -> Ed25519PrivateKey:
-    """The key: a base64 32-byte seed, or (development) any text hashed to one.
-
-    Outside local development the settings refuse anything but a real seed, so the hashing
-    fallback only ever serves the development default.
-    """
-    seed = ed25519_seed(secret) or hashlib.sha256(secret.encode()).digest()
-    return Ed25519PrivateKey.from_private_bytes(seed)
 
 
 def public_key_b64(key: Ed25519PrivateKey) -> str:

@@ -16,6 +16,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from contracts.events import Artefact, DepartmentStatus, DepartmentStatusChanged
 from contracts.identifiers import is_valid_uscc
 from service_runtime.delivery import Decoded
+from service_runtime.hardening import signing_key_from
 from service_runtime.host import Runtime
 from service_runtime.mongo import Document
 from service_runtime.problems import Problem
@@ -26,7 +27,6 @@ from services.registration.licence import (
     licence_document,
     public_key_b64,
     sign,
-    signing_key_from,
 )
 from services.registration.store import MongoRegistrationStore
 

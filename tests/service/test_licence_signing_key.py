@@ -9,9 +9,10 @@ from fastapi import FastAPI
 
 from contracts.events import Artefact
 from contracts.form import RegistrationForm
+from service_runtime.hardening import signing_key_from
 from service_runtime.problems import install_problem_handlers
 from service_runtime.settings import Settings
-from services.registration.licence import build_licence, sign, signing_key_from, verify
+from services.registration.licence import build_licence, sign, verify
 from services.registration.licences import router
 
 SEED = base64.b64encode(bytes(range(32))).decode()

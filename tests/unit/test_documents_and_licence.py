@@ -10,6 +10,7 @@ from contracts.events import Artefact
 from contracts.form import RegistrationForm
 from contracts.projections import project
 from contracts.topology import TOPOLOGY
+from service_runtime.hardening import signing_key_from
 from services.department.registry import BUILT_IN
 from services.registration.department_forms import rows
 from services.registration.documents import Document, render_html, render_pdf
@@ -20,7 +21,6 @@ from services.registration.licence import (
     licence_document,
     public_key_b64,
     sign,
-    signing_key_from,
     verify,
 )
 

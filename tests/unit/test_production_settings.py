@@ -26,6 +26,7 @@ def test_every_signing_secret_including_the_licence_key_counts_as_a_development_
         "LICENCE_SIGNING_KEY",
         "METRICS_TOKEN",
         "TRACES_TOKEN",
+        "AUDIT_SIGNING_KEY",
     }
 
 
@@ -71,7 +72,8 @@ def user_of(alias: str) -> str:
 
 
 @pytest.mark.parametrize(
-    "alias", sorted(set(development_secret_aliases()) - {"LICENCE_SIGNING_KEY"})
+    "alias",
+    sorted(set(development_secret_aliases()) - {"LICENCE_SIGNING_KEY", "AUDIT_SIGNING_KEY"}),
 )
 def test_a_default_or_short_hmac_secret_is_refused_by_name(alias):
     default = next(f.default for f in Settings.model_fields.values() if f.alias == alias)
@@ -94,9 +96,13 @@ def test_a_default_or_short_hmac_secret_is_refused_by_name(alias):
         SEED + "\n",
     ],
 )
-def test_a_licence_key_that_is_not_a_base64_32_byte_seed_is_refused(key):
-    message = refused(**production_secrets(LICENCE_SIGNING_KEY=key))
-    assert "LICENCE_SIGNING_KEY: 须为 base64 编码的 32 字节 Ed25519 种子" in message
+@pytest.mark.parametrize(
+    ("alias", "service"),
+    [("LICENCE_SIGNING_KEY", "registration"), ("AUDIT_SIGNING_KEY", "notifier")],
+)
+def test_a_signing_key_that_is_not_a_base64_32_byte_seed_is_refused(key, alias, service):
+    message = refused(SERVICE_NAME=service, **production_secrets(**{alias: key}))
+    assert f"{alias}: 须为 base64 编码的 32 字节 Ed25519 种子" in message
     assert "must be a base64 Ed25519 seed of 32 bytes" in message
 
 

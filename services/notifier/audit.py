@@ -1,0 +1,256 @@
+"""The tamper-evident audit log: every decision, from the bus, in one hash chain.
+
+What is recorded (`body_for`): a submission; each department decision with the rules it
+evaluated, who decided (rules, an officer and which one, or the system on a deadline) and
+what it issued; each correction (the paths changed, never the values); each withdrawal or
+lapse; each completion with what was issued; each policy notice and the operator who published
+it; each dead-letter re-drive and its operator. No personal data: no form values, no free text.
+
+The chain itself is `audit_chain.py`; `python -m tools.audit verify` walks it. Appends are
+idempotent by event id (Kafka may deliver again), and two notifier instances may append at once:
+a record's `_id` is its place in the log, so the second writer's insert fails and it retries
+after the first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pymongo import DESCENDING
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from contracts.events import (
+    DepartmentStatusChanged,
+    RegistrationCompleted,
+    RegistrationCorrected,
+    RegistrationSubmitted,
+    RegistrationWithdrawn,
+)
+from contracts.notices import PolicyPublished
+from contracts.projections import decoder_for
+from contracts.topology import NOTIFIER, TOPOLOGY
+from service_runtime.delivery import Decoded
+from service_runtime.hardening import signing_key_from
+from service_runtime.host import Runtime
+from service_runtime.mongo import Document
+from services.notifier.audit_chain import Head, Record, chain, sign_checkpoint
+
+log = structlog.get_logger("notifier.audit")
+DUPLICATE_KEY = 11000
+APPEND_ATTEMPTS = 20
+# Statuses that are decisions (the others say a case arrived or waits).
+DECISIONS = frozenset(
+    {"approved", "rejected", "not_applicable", "correction_requested", "deadline_breached"}
+)
+_DECODE = decoder_for(NOTIFIER, reads_status=True, also=(RegistrationCompleted, PolicyPublished))
+
+
+def decode_audited(raw: bytes) -> Any:  # noqa: ANN401 - the notifier's union of audited events
+    return _DECODE(raw)
+
+
+def _at(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def _issued(event: Any) -> list[dict[str, str]]:  # noqa: ANN401 - an event with artefacts
+    return [{"kind": a.kind, "number": a.number} for a in event.artefacts]
+
+
+def _decision(event: DepartmentStatusChanged) -> Record | None:
+    if event.status not in DECISIONS:
+        return None
+    return {
+        "kind": "department.decision",
+        "department": event.department,
+        "status": event.status,
+        "round": event.round,
+        "decided_by": event.decided_by,
+        "officer_id": event.officer_id,
+        "rules": [{"rule": r.rule, "passed": r.passed} for r in event.reasons],
+        "issued": _issued(event),
+    }
+
+
+def _completed(event: RegistrationCompleted) -> Record:
+    departments = dict(sorted(event.departments.items()))
+    return {"kind": "registration.completed", "departments": departments, "issued": _issued(event)}
+
+
+def _withdrawn(event: RegistrationWithdrawn) -> Record:
+    kind = "registration.lapsed" if event.lapsed else "registration.withdrawn"
+    return {"kind": kind, "reason_given": bool(event.reason)}
+
+
+def _corrected(event: RegistrationCorrected) -> Record:
+    return {
+        "kind": "registration.corrected",
+        "round": event.round,
+        "changed_paths": list(event.changed_paths),
+    }
+
+
+def _submitted(_: RegistrationSubmitted) -> Record:
+    return {"kind": "registration.submitted"}
+
+
+def _policy(event: PolicyPublished) -> Record:
+    return {
+        "kind": "operator.policy_published",
+        "operator": event.published_by,
+        "policy_id": event.policy_id,
+    }
+
+
+_BODIES: tuple[tuple[type[Any], Callable[[Any], Record | None]], ...] = (
+    (DepartmentStatusChanged, _decision),
+    (RegistrationCompleted, _completed),
+    (RegistrationWithdrawn, _withdrawn),
+    (RegistrationCorrected, _corrected),  # each recipient's view is a subclass
+    (RegistrationSubmitted, _submitted),
+    (PolicyPublished, _policy),
+)
+
+
+def body_for(event: Any) -> Record | None:  # noqa: ANN401 - any audited event
+    """What the log keeps of `event`, in JSON types; None for what is not a decision."""
+    build = next((b for kind, b in _BODIES if isinstance(event, kind)), None)
+    body = build(event) if build else None
+    if body is None:
+        return None
+    return {
+        "event_id": str(event.event_id),
+        "occurred_at": _at(event.occurred_at),
+        "registration_id": getattr(event, "registration_id", None),
+        **body,
+    }
+
+
+class AuditLog:
+    def __init__(
+        self,
+        records: AsyncCollection[Document],
+        checkpoints: AsyncCollection[Document],
+        key: Ed25519PrivateKey,
+        checkpoint_every: int,
+    ) -> None:
+        self._records = records
+        self._checkpoints = checkpoints
+        self._key = key
+        self._every = checkpoint_every
+        self._lock = asyncio.Lock()  # one append at a time per instance
+
+    async def create_indexes(self) -> None:
+        await self._records.create_index("body.event_id", unique=True)
+        await self._records.create_index([("body.registration_id", 1), ("reg_seq", DESCENDING)])
+
+    async def append(self, bodies: Sequence[Record]) -> None:
+        """Append the bodies not logged yet, in order; retried when another writer was first."""
+        async with self._lock:
+            for _ in range(APPEND_ATTEMPTS):
+                fresh = await self._not_logged(bodies)
+                if not fresh:
+                    return
+                head = await self.head()
+                written = chain(head, await self._registration_heads(fresh), fresh)
+                try:
+                    await self._records.insert_many(
+                        [{"_id": r["seq"], **r} for r in written], ordered=True
+                    )
+                except BulkWriteError as error:
+                    if any(e.get("code") != DUPLICATE_KEY for e in error.details["writeErrors"]):
+                        raise
+                    continue  # another instance appended meanwhile: read the new head
+                if head.seq // self._every != written[-1]["seq"] // self._every:
+                    await self.checkpoint()
+                return
+            msg = f"audit log: {APPEND_ATTEMPTS} appends in a row lost to other writers"
+            raise RuntimeError(msg)
+
+    async def head(self) -> Head:
+        last = await self._records.find_one({}, {"seq": 1, "hash": 1}, sort=[("_id", DESCENDING)])
+        return Head(last["seq"], last["hash"]) if last else Head()
+
+    async def checkpoint(self) -> int | None:
+        """Sign the current head, unless it is signed already; the seq signed, or None."""
+        head = await self.head()
+        if head.seq == 0:
+            return None
+        signed = sign_checkpoint(self._key, head.seq, head.hash, _at(datetime.now(UTC)))
+        try:
+            await self._checkpoints.insert_one(signed)
+        except DuplicateKeyError:
+            return None  # this head is signed (by this instance earlier, or another)
+        return head.seq
+
+    async def checkpoint_forever(self, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.checkpoint()
+            except Exception as error:  # noqa: BLE001 - the next round signs the head
+                log.warning("audit_checkpoint_failed", error=repr(error))
+
+    async def _not_logged(self, bodies: Sequence[Record]) -> list[Record]:
+        ids = [b["event_id"] for b in bodies]
+        logged = {
+            d["body"]["event_id"]
+            async for d in self._records.find({"body.event_id": {"$in": ids}}, {"body.event_id": 1})
+        }
+        fresh, seen = [], set()
+        for body in bodies:
+            if body["event_id"] not in logged and body["event_id"] not in seen:
+                seen.add(body["event_id"])
+                fresh.append(body)
+        return fresh
+
+    async def _registration_heads(self, bodies: Sequence[Record]) -> dict[str, tuple[int, str]]:
+        """Each registration's newest record (seq within it, hash); operators' under ""."""
+        registrations = {b.get("registration_id") for b in bodies}
+        heads: dict[str, tuple[int, str]] = {}
+        found = self._records.find(
+            {"body.registration_id": {"$in": list(registrations)}},
+            {"body.registration_id": 1, "reg_seq": 1, "hash": 1},
+        ).sort("reg_seq", DESCENDING)
+        async for doc in found:
+            registration = str(doc["body"].get("registration_id") or "")
+            heads.setdefault(registration, (doc["reg_seq"], doc["hash"]))
+        return heads
+
+
+def when_decided_record_it(
+    audit: AuditLog,
+) -> Callable[[Sequence[Decoded[Any]]], Awaitable[None]]:
+    async def handle(batch: Sequence[Decoded[Any]]) -> None:
+        bodies = [body for item in batch if (body := body_for(item.event)) is not None]
+        if bodies:
+            await audit.append(bodies)
+
+    return handle
+
+
+async def audit_component(runtime: Runtime) -> None:
+    database = runtime.database("notifier")
+    settings = runtime.settings
+    audit = AuditLog(
+        database["audit_records"],
+        database["audit_checkpoints"],
+        signing_key_from(settings.audit_signing_key.get_secret_value()),
+        settings.audit_checkpoint_every,
+    )
+    await audit.create_indexes()
+    runtime.state["audit"] = audit
+    runtime.background.append(lambda: audit.checkpoint_forever(settings.audit_checkpoint_seconds))
+    runtime.subscribe_batches(
+        TOPOLOGY.subscription_for("notifier.audit"),
+        decode=decode_audited,
+        handle=when_decided_record_it(audit),
+        name="when_decided_record_it",
+        background=True,  # nobody's page waits on the audit log
+    )
