@@ -145,6 +145,7 @@ class AuditLog:
         self._key = key
         self._every = checkpoint_every
         self._lock = asyncio.Lock()  # one append at a time per instance
+        self._known: Head | None = None  # the head as this instance last saw it
 
     async def create_indexes(self) -> None:
         await self._records.create_index("body.event_id", unique=True)
@@ -166,7 +167,8 @@ class AuditLog:
                 except BulkWriteError as error:
                     if any(e.get("code") != DUPLICATE_KEY for e in error.details["writeErrors"]):
                         raise
-                    continue  # another instance appended meanwhile: read the new head
+                    continue  # another instance appended meanwhile: head() steps past it
+                self._known = Head(written[-1]["seq"], written[-1]["hash"])
                 if head.seq // self._every != written[-1]["seq"] // self._every:
                     await self.checkpoint()
                 return
@@ -174,8 +176,23 @@ class AuditLog:
             raise RuntimeError(msg)
 
     async def head(self) -> Head:
-        last = await self._records.find_one({}, {"seq": 1, "hash": 1}, sort=[("_id", DESCENDING)])
-        return Head(last["seq"], last["hash"]) if last else Head()
+        """The newest record: from the last one known, stepping forward past others' appends.
+
+        Not `find().sort(_id, -1)`: on the embedded database that sorts the whole log (150 ms at
+        5,400 records, growing). A step is a lookup by `_id`; at start the newest checkpoint
+        is where the walk begins (at most AUDIT_CHECKPOINT_EVERY steps behind).
+        """
+        head = self._known
+        if head is None:
+            newest = await self._checkpoints.find_one({}, {"seq": 1}, sort=[("_id", DESCENDING)])
+            head = Head()
+            if newest is not None:
+                found = await self._records.find_one({"_id": newest["seq"]}, {"hash": 1})
+                head = Head(newest["seq"], found["hash"]) if found else Head()
+        while (following := await self._records.find_one({"_id": head.seq + 1})) is not None:
+            head = Head(following["seq"], following["hash"])
+        self._known = head
+        return head
 
     async def checkpoint(self) -> int | None:
         """Sign the current head, unless it is signed already; the seq signed, or None."""
