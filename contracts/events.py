@@ -166,13 +166,28 @@ class RegistrationCorrected(Envelope):
     form: RegistrationForm = Field(description="the corrected form, or one recipient's view")
 
 
+class PersonalDataRead(Envelope):
+    """An officer was shown the enterprise's personal data (数据查阅记录); the page lists it."""
+
+    event_type: Literal["personal-data.read.v1"] = "personal-data.read.v1"
+    department: DepartmentName
+    officer_id: str = Field(max_length=100, description="the officer's staff id")
+    purpose: Literal["case_review"] = Field(
+        description="why: the officer opened the case to review it"
+    )
+    sections: tuple[str, ...] = Field(
+        description="the parts of the form shown", examples=[["legal_representative", "seals"]]
+    )
+
+
 # The shared facts; a recipient decodes its own form views with `contracts.projections`.
 AnyEvent = Annotated[
     DepartmentStatusChanged
     | DepartmentDecided
     | RegistrationCompleted
     | RegistrationWithdrawn
-    | RegistrationAccessRevoked,
+    | RegistrationAccessRevoked
+    | PersonalDataRead,
     Field(discriminator="event_type"),
 ]
 ANY_EVENT: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)

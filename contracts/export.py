@@ -17,6 +17,7 @@ from contracts.dead_letter import DeadLetter
 from contracts.events import (
     DepartmentDecided,
     DepartmentStatusChanged,
+    PersonalDataRead,
     RegistrationAccessRevoked,
     RegistrationCompleted,
     RegistrationWithdrawn,
@@ -27,6 +28,7 @@ from contracts.projections import corrected_event, submitted_event
 from contracts.topics import (
     DEPARTMENT_DECIDED,
     DEPARTMENT_STATUS,
+    PERSONAL_DATA_READ,
     POLICY_PUBLISHED,
     REGISTRATION_ACCESS_REVOKED,
     REGISTRATION_COMPLETED,
@@ -50,6 +52,7 @@ TOPIC_EVENTS: dict[str, type[BaseModel]] = {
     REGISTRATION_ACCESS_REVOKED: RegistrationAccessRevoked,
     REMINDER_DUE: ReminderDue,
     POLICY_PUBLISHED: PolicyPublished,
+    PERSONAL_DATA_READ: PersonalDataRead,
     # Each recipient's own view of the form: its schema holds that recipient's fields only.
     **{
         topic: model

@@ -12,6 +12,8 @@ REGISTRATION_WITHDRAWN: Final = "registration.withdrawn.v1"
 REGISTRATION_ACCESS_REVOKED: Final = "registration.access-revoked.v1"
 REMINDER_DUE: Final = "reminder.due.v1"
 POLICY_PUBLISHED: Final = "policy.published.v1"
+# An officer saw an enterprise's personal data (数据查阅记录): the enterprise is shown who and why.
+PERSONAL_DATA_READ: Final = "personal-data.read.v1"
 # Internal to the notifier: "this registration's page changed", read by every instance.
 PAGE_CHANGED: Final = "notifier.page-changed.v1"
 
@@ -26,6 +28,7 @@ SHARED_CONTRACT_TOPICS: Final = (
     REGISTRATION_ACCESS_REVOKED,
     REMINDER_DUE,
     POLICY_PUBLISHED,
+    PERSONAL_DATA_READ,
 )
 
 

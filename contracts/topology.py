@@ -12,6 +12,7 @@ from contracts.topics import (
     DEPARTMENT_DECIDED,
     DEPARTMENT_STATUS,
     PAGE_CHANGED,
+    PERSONAL_DATA_READ,
     POLICY_PUBLISHED,
     REGISTRATION_ACCESS_REVOKED,
     REGISTRATION_COMPLETED,
@@ -195,9 +196,9 @@ class Topology:
                     if d.waits_for
                     else (*form_topics(d.name), REGISTRATION_WITHDRAWN),
                     group_id=department_group(d.name),
-                    publishes=(DEPARTMENT_STATUS, DEPARTMENT_DECIDED)
+                    publishes=(DEPARTMENT_STATUS, DEPARTMENT_DECIDED, PERSONAL_DATA_READ)
                     if d.name in self.prerequisites
-                    else (DEPARTMENT_STATUS,),
+                    else (DEPARTMENT_STATUS, PERSONAL_DATA_READ),
                 )
                 for d in self.departments
             ),
@@ -220,6 +221,7 @@ class Topology:
                     REGISTRATION_WITHDRAWN,
                     REGISTRATION_ACCESS_REVOKED,
                     DEPARTMENT_STATUS,
+                    PERSONAL_DATA_READ,
                 ),
                 group_id="notifier.timeline",
                 publishes=(REGISTRATION_COMPLETED,),

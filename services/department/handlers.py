@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import structlog
@@ -27,6 +27,7 @@ from service_runtime.settings import Settings
 from services.department.calendar import due_at
 from services.department.case import Case, Lifecycle, snapshot
 from services.department.kit import DepartmentSpec
+from services.department.reads import ReadLog
 from services.department.store import CaseStore, MongoCaseStore
 
 log = structlog.get_logger("department")
@@ -51,6 +52,7 @@ class DepartmentDesk:
     clock: Clock
     time_limit_working_days: int
     deemed_approval: bool
+    reads: ReadLog | None = None  # officers' reads of the form, shown to the enterprise
 
 
 def when_registration_or_prerequisite_changes_decide(
@@ -202,6 +204,8 @@ def department_component(spec: DepartmentSpec, clock: Clock | None = None) -> Co
         )
         await store.create_indexes()
         desk = build_desk(runtime.settings, spec, store, clock or (lambda: datetime.now(UTC)))
+        reads = database[ReadLog.collection_name]
+        desk = replace(desk, reads=ReadLog(reads, runtime.outbox_relay(database, reads.name)))
         runtime.state.setdefault("departments", {})[spec.name] = desk
         subscribe_department(runtime, desk, store)
         interval = runtime.settings.deadline_check_interval_ms / 1000

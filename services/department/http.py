@@ -66,6 +66,11 @@ class CaseView(BaseModel):
     decided_at: datetime | None
 
 
+class CaseDetail(CaseView):
+    # The department's own view of the form while the case is open; None once it is decided.
+    form: dict[str, Any] | None
+
+
 def _view(case: Case) -> CaseView:
     return CaseView(
         registration_id=case.registration_id,
@@ -138,6 +143,31 @@ async def supervisor_queue(
     if officer.role != "supervisor":
         raise _supervisors_only()
     return [_view(c) for c in await desk.store.queue(escalated=True)]
+
+
+@router.get("/cases/{registration_id}")
+async def case_detail(
+    request: Request,
+    department: DepartmentPath,
+    registration_id: RegistrationPath,
+    authorization: AuthorizationHeader = None,
+) -> CaseDetail:
+    """The case with the department's view of the form, to review it.
+
+    Each time the form is shown, the read is recorded first and the enterprise sees it on its
+    page (数据查阅记录): which department, which officer, when and why.
+    """
+    desk, officer = _desk_and_officer(request, department, authorization)
+    loaded = (await desk.store.load([registration_id]))[registration_id]
+    if loaded.read.document is None:
+        raise Problem(404, "case_not_found")
+    case = loaded.case
+    if case.escalated and officer.role != "supervisor":
+        raise _supervisors_only()
+    shown = case.form if desk.reads is not None else None  # never shown unrecorded
+    if shown is not None and desk.reads is not None:
+        await desk.reads.record(department, registration_id, officer, sorted(shown))
+    return CaseDetail(**_view(case).model_dump(), form=shown)
 
 
 @router.post("/cases/{registration_id}/claim")

@@ -9,6 +9,7 @@ import structlog
 
 from contracts.events import (
     DepartmentStatusChanged,
+    PersonalDataRead,
     RegistrationAccessRevoked,
     RegistrationCorrected,
     RegistrationSubmitted,
@@ -33,10 +34,13 @@ TimelineEvent = (
     | RegistrationWithdrawn
     | RegistrationCorrected
     | RegistrationAccessRevoked
+    | PersonalDataRead
 )
 # The notifier's own view of each form (its profile fields), withdrawals, every status, and
 # access renewals.
-_DECODE_TIMELINE_EVENT = decoder_for(NOTIFIER, reads_status=True, also=(RegistrationAccessRevoked,))
+_DECODE_TIMELINE_EVENT = decoder_for(
+    NOTIFIER, reads_status=True, also=(RegistrationAccessRevoked, PersonalDataRead)
+)
 
 
 def decode_timeline_event(raw: bytes) -> TimelineEvent:
@@ -55,9 +59,10 @@ def when_status_changed_update_timeline(
         loaded = await store.load(list(by_registration), presumed_new=first_seen)
         changes = []
         for rid, events in by_registration.items():
-            before = len(loaded[rid].timeline.entries)
-            outgoing = [done for event in events for done in apply(loaded[rid].timeline, event)]
-            if len(loaded[rid].timeline.entries) != before:  # replays change nothing
+            timeline = loaded[rid].timeline
+            before = (len(timeline.entries), len(timeline.data_reads))
+            outgoing = [done for event in events for done in apply(timeline, event)]
+            if (len(timeline.entries), len(timeline.data_reads)) != before:  # replays: no change
                 changes.append(Change(loaded[rid], outgoing))
             for done in outgoing:
                 REGISTRATIONS_COMPLETED.inc()

@@ -95,6 +95,27 @@ def timeline_snapshot(registration_id: str, timeline: Timeline | None) -> dict[s
         "departments": departments,
         "submitted_at": _iso(timeline.submitted_at),
         "entries": [entry_view(e) for e in timeline.ordered_entries()],
+        "data_reads": [data_read_view(r) for r in timeline.data_reads],
+    }
+
+
+PURPOSES = {"case_review": ("审查案件", "reviewing the case")}
+
+
+def data_read_view(read: dict[str, Any]) -> dict[str, Any]:
+    """Who saw the enterprise's data, when and why, in both languages (数据查阅记录)."""
+    found = TOPOLOGY.by_name.get(read["department"])
+    purpose_zh, purpose_en = PURPOSES.get(read["purpose"], (read["purpose"], read["purpose"]))
+    return {
+        "department": read["department"],
+        "department_zh": found.label_zh if found else read["department"],
+        "department_en": found.label_en if found else read["department"],
+        "officer_id": read["officer_id"],
+        "purpose": read["purpose"],
+        "purpose_zh": purpose_zh,
+        "purpose_en": purpose_en,
+        "sections": read["sections"],
+        "occurred_at": _iso(read["occurred_at"]),
     }
 
 

@@ -96,6 +96,7 @@ def _state(timeline: Timeline) -> Document:
         "completed_at": timeline.completed_at,
         "last_event_at": timeline.last_event_at,
         "min_token_version": timeline.min_token_version,
+        "data_reads": timeline.data_reads,
     }
 
 
@@ -115,4 +116,5 @@ def _timeline(registration_id: str, doc: Document | None) -> Timeline:
         completed_at=doc.get("completed_at"),
         last_event_at=doc.get("last_event_at"),
         min_token_version=doc.get("min_token_version", 0),
+        data_reads=doc.get("data_reads", []),
     )

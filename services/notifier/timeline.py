@@ -11,6 +11,7 @@ from contracts.events import (
     Artefact,
     DepartmentStatus,
     DepartmentStatusChanged,
+    PersonalDataRead,
     RegistrationAccessRevoked,
     RegistrationCompleted,
     RegistrationCorrected,
@@ -52,9 +53,11 @@ class Timeline:
     last_event_at: datetime | None = None
     # Access tokens below this version were revoked by a renewal (service_runtime/access.py).
     min_token_version: int = 0
+    # Who saw the enterprise's personal data (数据查阅记录), oldest first; not progress entries.
+    data_reads: list[dict[str, Any]] = field(default_factory=list)
 
     def has_seen(self, event_id: str) -> bool:
-        return any(e["event_id"] == event_id for e in self.entries)
+        return any(e["event_id"] == event_id for e in (*self.entries, *self.data_reads))
 
     def ordered_entries(self) -> list[dict[str, Any]]:
         return sorted(self.entries, key=lambda e: (e["occurred_at"], e["sequence"], e["seq"]))
@@ -66,13 +69,27 @@ def apply(
     | DepartmentStatusChanged
     | RegistrationWithdrawn
     | RegistrationCorrected
-    | RegistrationAccessRevoked,
+    | RegistrationAccessRevoked
+    | PersonalDataRead,
     topology: Topology = TOPOLOGY,
 ) -> list[RegistrationCompleted]:
     """Fold one event in; return the completion event if this event completed the registration."""
     if timeline.has_seen(str(event.event_id)):
         return []
     at = stored_precision(event.occurred_at)
+    if isinstance(event, PersonalDataRead):
+        timeline.data_reads.append(
+            {
+                "event_id": str(event.event_id),
+                "department": event.department,
+                "officer_id": event.officer_id,
+                "purpose": event.purpose,
+                "sections": list(event.sections),
+                "occurred_at": at,
+            }
+        )
+        timeline.data_reads.sort(key=lambda r: r["occurred_at"])
+        return []
     timeline.last_event_at = max(timeline.last_event_at or at, at)
     if isinstance(event, RegistrationCorrected):
         timeline.profile = profile_of(event.form)

@@ -11,6 +11,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from tests.browser.conftest import (
+    SCREENSHOTS,
     arrivals,
     assert_live,
     new_context,
@@ -19,7 +20,12 @@ from tests.browser.conftest import (
     unique_form,
 )
 from tests.conftest import wait_for_overall
-from tests.e2e.test_officers import police_ask_for_a_correction, police_case_in_review
+from tests.e2e.test_officers import (
+    bearer,
+    police_ask_for_a_correction,
+    police_case_in_review,
+    timeline_reads,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 COMPLETE_SECONDS = 60
@@ -233,3 +239,31 @@ async def test_a_wrong_field_is_marked_where_it_is_and_nothing_is_submitted(
     await expect(page.locator("#form-json")).to_have_value(re.compile(r"12345"))
     sent = json.loads(await page.locator("#form-json").input_value())
     assert sent["legal_representative"]["mobile"] == "12345"
+
+
+async def test_the_enterprise_sees_who_saw_its_data_in_chinese_and_english(
+    live_stack, sample_form, context: BrowserContext
+):
+    police = f"http://127.0.0.1:{live_stack.ports['police']}/api/v1/departments/police"
+    async with httpx.AsyncClient(timeout=10) as client:
+        rid, token = await police_case_in_review(client, live_stack, sample_form)
+        opened = await client.get(f"{police}/cases/{rid}", headers=bearer("p-0451", "police"))
+        assert opened.status_code == 200, opened.text
+        await timeline_reads(client, live_stack, rid, token, 1)
+    await sign_in(context, live_stack.notifier_url, rid, token)
+    page = await context.new_page()
+    await page.goto(f"{live_stack.notifier_url}/page")
+    card = page.locator("#reads-card")
+    row = card.locator("tr[data-read-department='police'][data-read-officer='p-0451']")
+    await expect(row).to_be_visible(timeout=10_000)
+    await expect(card.locator("h2")).to_have_text("数据查阅记录")
+    await expect(row).to_contain_text("公安（印章备案）")
+    await expect(row).to_contain_text("审查案件")
+    await expect(row).to_contain_text("法定代表人")
+    await card.screenshot(path=str(SCREENSHOTS / "15-who-saw-my-data.png"))
+    await page.click("#lang")
+    await expect(card.locator("h2")).to_have_text("Who saw my data")
+    await expect(row).to_contain_text("Public security (seals)")
+    await expect(row).to_contain_text("reviewing the case")
+    await expect(row).to_contain_text("legal representative")
+    await card.screenshot(path=str(SCREENSHOTS / "16-who-saw-my-data-english.png"))

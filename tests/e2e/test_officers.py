@@ -155,3 +155,43 @@ async def test_the_supervisor_queue_is_for_supervisors_only(live_stack):
         assert (await client.get(f"{base}/supervisor-queue", headers=supervisor)).status_code == 200
         elsewhere = f"http://127.0.0.1:{live_stack.ports['tax']}/api/v1/departments/police/queue"
         assert (await client.get(elsewhere, headers=bearer("p-1", "police"))).status_code == 404
+
+
+async def timeline_reads(client, live_stack, rid, token, wanted: int) -> list[dict]:
+    url = f"{live_stack.notifier_url}/api/v1/registrations/{rid}/timeline"
+    reads: list[dict] = []
+    for _ in range(60):  # up to 30 s: the read travels the bus to the notifier
+        answer = await client.get(url, headers={"Authorization": f"Bearer {token}"})
+        reads = answer.json()["data_reads"]
+        if len(reads) >= wanted:
+            return reads
+        await asyncio.sleep(0.5)
+    pytest.fail(f"the enterprise does not see {wanted} reads of its data: {reads}")
+
+
+async def test_an_officer_opening_a_case_is_shown_to_the_enterprise(live_stack, sample_form):
+    base = f"http://127.0.0.1:{live_stack.ports['police']}/api/v1/departments/police"
+    async with httpx.AsyncClient(timeout=10) as client:
+        rid, token = await police_case_in_review(client, live_stack, sample_form)
+        assert (await client.get(f"{base}/cases/{rid}")).status_code == 401
+        other = await client.get(f"{base}/cases/{rid}", headers=bearer("t-1", "tax"))
+        assert other.status_code == 403
+        opened = await client.get(f"{base}/cases/{rid}", headers=bearer("p-erin", "police"))
+        assert opened.status_code == 200, opened.text
+        form = opened.json()["form"]
+        # Police's own view of the form: the seals and the legal representative, not the tax.
+        assert (
+            form["legal_representative"]["id_number"]
+            == sample_form["legal_representative"]["id_number"]
+        )
+        assert "tax" not in form
+        reads = await timeline_reads(client, live_stack, rid, token, 1)
+        assert [(r["department"], r["officer_id"], r["purpose"]) for r in reads] == [
+            ("police", "p-erin", "case_review")
+        ]
+        assert reads[0]["department_zh"] == "公安（印章备案）"
+        assert "legal_representative" in reads[0]["sections"]
+        # Refused requests showed nothing and recorded nothing.
+        await asyncio.sleep(1)
+        again = await timeline_reads(client, live_stack, rid, token, 1)
+        assert len(again) == 1

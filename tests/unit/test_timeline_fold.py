@@ -1,7 +1,12 @@
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
-from contracts.events import DepartmentStatus, DepartmentStatusChanged, RegistrationSubmitted
+from contracts.events import (
+    DepartmentStatus,
+    DepartmentStatusChanged,
+    PersonalDataRead,
+    RegistrationSubmitted,
+)
 from contracts.form import RegistrationForm
 from contracts.topology import TOPOLOGY
 from services.notifier.timeline import Timeline, apply
@@ -197,3 +202,24 @@ def test_completion_time_is_the_last_decision_whatever_the_arrival_order(sample_
         assert completed.occurred_at == last_decision
         folded.append(completed)
     assert folded[0] == folded[1]
+
+
+def test_an_officers_read_of_the_data_is_kept_once_and_changes_no_progress(sample_form):
+    timeline = submitted_timeline(sample_form)
+    read = PersonalDataRead(
+        event_id=uuid4(),
+        source="police",
+        occurred_at=datetime.now(UTC),
+        registration_id=RID,
+        department="police",
+        officer_id="p-erin",
+        purpose="case_review",
+        sections=("legal_representative", "seals"),
+    )
+    before = (len(timeline.entries), timeline.overall_status, timeline.last_event_at)
+    assert apply(timeline, read) == []
+    assert apply(timeline, read) == []  # delivered again
+    assert [(r["department"], r["officer_id"]) for r in timeline.data_reads] == [
+        ("police", "p-erin")
+    ]
+    assert (len(timeline.entries), timeline.overall_status, timeline.last_event_at) == before

@@ -19,6 +19,9 @@ const T = {
     licence: "电子营业执照", forms: "部门审批表", uscc: "统一社会信用代码", lang: "English", more: "新办企业或登录其他申请",
     delivered: "已送达", failed: "发送失败", skipped: "无地址，未发送",
     welcome: "欢迎，", refused: "无权访问", signedout: "已退出登录。", bad: "登录失败：",
+    reads: "数据查阅记录", "reads-help": "政府部门工作人员每次查看您填报的个人信息，都会记录在这里：哪个部门、哪位工作人员、何时、为何查看、看了哪些内容。",
+    "reads-none": "尚无工作人员查看过您的个人信息。", "read-when": "时间", "read-who": "查阅人", "read-why": "原因", "read-what": "查看内容",
+    "read-officer": "工作人员", "read-of": "申请",
   },
   en: {
     skip: "Skip to main content", title: "Enterprise Page", signout: "Sign out",
@@ -42,6 +45,9 @@ const T = {
     uscc: "Unified social credit code", lang: "中文", more: "New registration or sign in to another",
     delivered: "delivered", failed: "failed", skipped: "skipped (no address)", welcome: "Welcome, ",
     refused: "Access refused", signedout: "Signed out.", bad: "Sign-in failed: ",
+    reads: "Who saw my data", "reads-help": "Each time a government officer is shown the personal information you filed, it is recorded here: which department, which officer, when, why, and which parts.",
+    "reads-none": "No officer has seen your personal information.", "read-when": "When", "read-who": "Who", "read-why": "Why", "read-what": "What they saw",
+    "read-officer": "officer", "read-of": "application",
   },
 };
 let lang = localStorage.getItem("ep-lang") || "zh";
@@ -127,9 +133,31 @@ function renderLicences(regs) {
   return rows.join("") || `<p class="empty">${esc(t("none"))}</p>`;
 }
 
+// The parts of the form a department may be shown, by the form's own section names.
+const SECTIONS = {
+  zh: { enterprise: "企业信息", legal_representative: "法定代表人", shareholders: "股东", principal_officers: "主要人员",
+    seals: "印章", tax: "税务信息", employment: "用工与社保", bank_account: "银行账户", consent: "授权同意" },
+  en: { enterprise: "enterprise", legal_representative: "legal representative", shareholders: "shareholders",
+    principal_officers: "principal officers", seals: "seals", tax: "tax details", employment: "employment and social insurance",
+    bank_account: "bank account", consent: "consent" },
+};
+
+function renderReads(regs) {
+  const rows = regs.flatMap((r) => (r.data_reads || []).map((x) => [r, x]))
+    .sort(([, a], [, b]) => (a.occurred_at < b.occurred_at ? 1 : -1))
+    .map(([r, x]) => `<tr data-read-department="${esc(x.department)}" data-read-officer="${esc(x.officer_id)}">` +
+      `<td><time datetime="${esc(x.occurred_at)}">${esc(when(x.occurred_at))}</time></td>` +
+      `<td>${esc(lang === "zh" ? x.department_zh : x.department_en)} · ${esc(t("read-officer"))} <code>${esc(x.officer_id)}</code></td>` +
+      `<td>${esc(lang === "zh" ? `${x.purpose_zh}（${t("read-of")}：${r.name || r.registration_id}）` : `${x.purpose_en} (${t("read-of")}: ${r.name || r.registration_id})`)}</td>` +
+      `<td>${x.sections.map((s) => esc((SECTIONS[lang] || {})[s] || s)).join(lang === "zh" ? "、" : ", ")}</td></tr>`);
+  if (!rows.length) return `<p class="empty">${esc(t("reads-none"))}</p>`;
+  return `<table><thead><tr>${["read-when", "read-who", "read-why", "read-what"].map((k) => `<th scope="col">${esc(t(k))}</th>`).join("")}</tr></thead>` +
+    `<tbody>${rows.join("")}</tbody></table>`;
+}
+
 function render() {
   const signedIn = Boolean(hall);
-  ["hall-card", "reminders-card", "policies-card", "licences-card", "signout", "more"].forEach((id) => $(id).classList.toggle("hidden", !signedIn));
+  ["hall-card", "reminders-card", "policies-card", "licences-card", "reads-card", "signout", "more"].forEach((id) => $(id).classList.toggle("hidden", !signedIn));
   ["signin-card", "submit-card"].forEach((id) => $(id).classList.toggle("hidden", signedIn && !showForms));
   if (!signedIn) { $("who").textContent = ""; return; }
   const licensed = hall.registrations.filter((r) => r.uscc);
@@ -144,6 +172,7 @@ function render() {
   $("reminders").innerHTML = renderNotices(hall.notifications.filter((n) => n.kind !== "policy"));
   $("policies").innerHTML = renderNotices(hall.notifications.filter((n) => n.kind === "policy"));
   $("licences").innerHTML = renderLicences(hall.registrations);
+  $("reads").innerHTML = renderReads(hall.registrations);
   $("who").textContent = hall.enterprise ? `${t("welcome")}${hall.enterprise.name} · ${hall.enterprise.uscc}` : "";
   if (hall.enterprise && location.pathname === "/page") history.replaceState(null, "", `/page/e/${hall.enterprise.uscc}`);
 }
