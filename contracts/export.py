@@ -24,6 +24,7 @@ from contracts.events import (
 )
 from contracts.form import RegistrationForm
 from contracts.notices import PolicyPublished, ReminderDue
+from contracts.operations import ServiceStarted
 from contracts.projections import corrected_event, submitted_event
 from contracts.topics import (
     DEPARTMENT_DECIDED,
@@ -34,6 +35,7 @@ from contracts.topics import (
     REGISTRATION_COMPLETED,
     REGISTRATION_WITHDRAWN,
     REMINDER_DUE,
+    SERVICE_STARTED,
     corrected_topic,
     dead_letter_topic,
     submitted_topic,
@@ -53,6 +55,7 @@ TOPIC_EVENTS: dict[str, type[BaseModel]] = {
     REMINDER_DUE: ReminderDue,
     POLICY_PUBLISHED: PolicyPublished,
     PERSONAL_DATA_READ: PersonalDataRead,
+    SERVICE_STARTED: ServiceStarted,  # internal: for the operators' dashboard
     # Each recipient's own view of the form: its schema holds that recipient's fields only.
     **{
         topic: model

@@ -16,6 +16,8 @@ POLICY_PUBLISHED: Final = "policy.published.v1"
 PERSONAL_DATA_READ: Final = "personal-data.read.v1"
 # Internal to the notifier: "this registration's page changed", read by every instance.
 PAGE_CHANGED: Final = "notifier.page-changed.v1"
+# Internal: each service instance says it started; the operators' dashboard shows restarts.
+SERVICE_STARTED: Final = "ops.service-started.v1"
 
 # Public contracts every consumer may read: each has a JSON Schema and a dead-letter topic.
 # The form itself travels only on each recipient's own topics (below); `contracts.topology`

@@ -18,6 +18,7 @@ from contracts.topics import (
     REGISTRATION_COMPLETED,
     REGISTRATION_WITHDRAWN,
     REMINDER_DUE,
+    SERVICE_STARTED,
     SHARED_CONTRACT_TOPICS,
     corrected_topic,
     dead_letter_topic,
@@ -178,7 +179,7 @@ class Topology:
 
     @property
     def all_topics(self) -> tuple[str, ...]:
-        return (*self.contract_topics, PAGE_CHANGED)
+        return (*self.contract_topics, PAGE_CHANGED, SERVICE_STARTED)
 
     def label_zh(self, department: str) -> str:
         found = self.by_name.get(department)
@@ -246,6 +247,13 @@ class Topology:
                     POLICY_PUBLISHED,
                 ),
                 group_id="notifier.audit",
+                publishes=(),
+            ),
+            Subscription(
+                # The operators' dashboard counts each service's starts: a restart shows there.
+                consumer="notifier.service_starts",
+                topics=(SERVICE_STARTED,),
+                group_id="notifier.service-starts",
                 publishes=(),
             ),
             Subscription(

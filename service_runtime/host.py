@@ -7,13 +7,17 @@ subscribers and background jobs on the `Runtime` before the broker starts.
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
+from uuid import uuid4
 
 import structlog
+from aiokafka.errors import KafkaError
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
@@ -23,6 +27,8 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts.dead_letter import DeadLetter
+from contracts.operations import ServiceStarted
+from contracts.topics import SERVICE_STARTED
 from contracts.topology import Subscription
 from service_runtime.body_limit import BodyLimit
 from service_runtime.delivery import BatchConsumer, Decoded, RawRecord, RetryPolicy
@@ -178,6 +184,25 @@ async def _raw_records(msg: Any) -> tuple[Any, ...]:  # noqa: ANN401 - FastStrea
 Component = Callable[[Runtime], Awaitable[None]]
 
 
+async def announce_start(runtime: Runtime) -> None:
+    """Tell the operators' dashboard this instance started (a restart shows as a second start)."""
+    started = ServiceStarted(
+        event_id=uuid4(),
+        service=runtime.settings.service_name,
+        instance=f"{socket.gethostname()}:{os.getpid()}",
+        started_at=datetime.now(UTC),
+    )
+    try:
+        await runtime.publish(
+            SERVICE_STARTED,
+            started.service,
+            started.model_dump_json().encode(),
+            {"content-type": "application/json"},
+        )
+    except KafkaError as error:  # the dashboard misses one start; the service still serves
+        log.warning("start_not_announced", error=repr(error))
+
+
 def build_runtime(settings: Settings, provider: TracerProvider | None = None) -> Runtime:
     provider = provider or build_tracer_provider(
         settings.service_name, settings.otel_traces_exporter, settings.otel_traces_sampler_arg
@@ -210,6 +235,7 @@ def create_service_app(
         await ensure_topics(settings)
         await runtime.broker.start()
         await runtime.producer.start()
+        await announce_start(runtime)
         tasks = [asyncio.create_task(job()) for job in runtime.background]
         log.info("service_started", port=settings.http_port)
         try:

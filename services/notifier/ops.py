@@ -24,10 +24,11 @@ from fastapi import APIRouter, Depends, Header, Path, Request
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from contracts.dead_letter import DeadLetter, redrive_message
 from contracts.notices import PolicyPublished, PolicyTargeting
+from contracts.operations import ServiceStarted
 from contracts.topics import POLICY_PUBLISHED
 from contracts.topology import TOPOLOGY
 from service_runtime.access import bearer_token, read_operator_token
@@ -204,6 +205,7 @@ class Dashboard:
         self._runtime = runtime
         self._timelines = runtime.database("notifier")[MongoTimelineStore.collection_name]
         self._letters = letters
+        self._starts = runtime.database("notifier")["service_starts"]
         self._lag = LagReader(runtime.settings)
         self._lag_ready = asyncio.Event()
         self._cached: tuple[float, dict[str, Any]] | None = None
@@ -247,10 +249,27 @@ class Dashboard:
             **status_counts(counted),
             "processing": processing(recent, now),
             "slowest": slowest(recent, now),
+            "service_starts": await self._service_starts(now),
             "consumer_lag": await self._consumer_lag(),
             "dead_letters": letters,
             "dead_letters_waiting": await self._letters.count_documents({"state": "dead"}),
         }
+
+    async def _service_starts(self, now: datetime) -> list[dict[str, Any]]:
+        """Per service, starts in the last hour: more than one per instance is a restart."""
+        found = self._starts.find({"started_at": {"$gte": now - WINDOW}}, {"_id": 0})
+        by_service: dict[str, list[dict[str, Any]]] = {}
+        async for start in found:
+            by_service.setdefault(start["service"], []).append(start)
+        return [
+            {
+                "service": service,
+                "starts": len(starts),
+                "instances": len({s["instance"] for s in starts}),
+                "last_started_at": max(s["started_at"] for s in starts).isoformat(),
+            }
+            for service, starts in sorted(by_service.items())
+        ]
 
     async def _consumer_lag(self) -> list[dict[str, Any]]:
         subscriptions = [(s.group_id, s.topics) for s in TOPOLOGY.subscriptions]
@@ -278,6 +297,26 @@ class Dashboard:
             await self._lag.stop()
 
 
+def when_service_started_count_it(
+    starts: AsyncCollection[Document], retention: timedelta
+) -> Callable[[Sequence[Decoded[ServiceStarted]]], Awaitable[None]]:
+    async def handle(batch: Sequence[Decoded[ServiceStarted]]) -> None:
+        docs = [
+            {
+                "_id": str(item.event.event_id),
+                "service": item.event.service,
+                "instance": item.event.instance,
+                "started_at": item.event.started_at,
+                "expire_at": item.event.started_at + retention,
+            }
+            for item in batch
+        ]
+        with contextlib.suppress(BulkWriteError):  # delivered again: those are stored already
+            await starts.insert_many(docs, ordered=False)
+
+    return handle
+
+
 async def create_dead_letter_indexes(letters: AsyncCollection[Document]) -> None:
     await letters.create_index([("failed_at", -1)])
     await letters.create_index("state")
@@ -294,6 +333,16 @@ async def ops_component(runtime: Runtime) -> None:
     runtime.state["dashboard"] = board
     runtime.background.append(board.keep_lag_reader)
     runtime.metric_probes.append(board.measure_lag)
+    starts = database["service_starts"]
+    await starts.create_index([("started_at", -1)])
+    await starts.create_index("expire_at", expireAfterSeconds=0)
+    runtime.subscribe_batches(
+        TOPOLOGY.subscription_for("notifier.service_starts"),
+        decode=ServiceStarted.model_validate_json,
+        handle=when_service_started_count_it(starts, timedelta(days=7)),
+        name="when_service_started_count_it",
+        background=True,
+    )
     runtime.subscribe_batches(
         TOPOLOGY.subscription_for("notifier.dead_letters"),
         decode=DeadLetter.model_validate_json,

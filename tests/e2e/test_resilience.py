@@ -13,10 +13,12 @@ from contracts.events import DepartmentStatus, DepartmentStatusChanged
 from contracts.projections import views_of_submitted
 from contracts.topics import DEPARTMENT_STATUS, dead_letter_topic, submitted_topic
 from contracts.topology import TOPOLOGY
-from service_runtime.access import issue_access_token
+from service_runtime.access import issue_access_token, issue_operator_token
 from tests.conftest import submit, wait_for_overall, with_unique_name
 from tests.events import submitted_event
 from tests.kafka_helpers import produce, read_until
+
+OPERATOR = "local-development-only-operators"  # the stack's development secret
 
 pytestmark = pytest.mark.e2e
 
@@ -173,3 +175,23 @@ async def test_a_killed_department_resumes_after_restart_and_every_registration_
         tax = [e["status"] for e in timeline["entries"] if e["department"] == "tax"]
         assert tax.count("approved") == 1
         assert set(tax) <= {"waiting", "approved"}
+    # The operators see the restart: the service started twice within the hour.
+    starts = await dashboard_starts(live_stack, "tax", at_least=2)
+    assert starts["starts"] >= 2, starts
+
+
+async def dashboard_starts(live_stack, service: str, at_least: int) -> dict:
+    headers = {"Authorization": f"Bearer {issue_operator_token(OPERATOR, 'ops-test')}"}
+    found: dict = {}
+    async with httpx.AsyncClient(timeout=10) as client:
+        for _ in range(60):  # up to 30 s: the start travels the bus to the notifier
+            summary = await client.get(
+                f"{live_stack.notifier_url}/ops/api/summary", headers=headers
+            )
+            found = next(
+                (s for s in summary.json()["service_starts"] if s["service"] == service), {}
+            )
+            if found.get("starts", 0) >= at_least:
+                return found
+            await asyncio.sleep(0.5)
+    return found

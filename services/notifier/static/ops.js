@@ -87,6 +87,9 @@ function render(data) {
   $("slowest").innerHTML = table(["登记 · registration", "用时 · took", ""],
     data.slowest.map((c) => [`${esc(c.name || "")}<br><code>${esc(c.registration_id)}</code>`, `<span data-took="${esc(c.registration_id)}">${fmt(c.seconds)}</span>`,
       `<button type="button" data-trace="${esc(c.registration_id)}">调用链 · Trace</button>`]));
+  $("starts").innerHTML = table(["服务 · service", "启动次数 · starts", "最近启动 · last started"],
+    data.service_starts.map((s) => [esc(s.service), `<strong data-starts="${esc(s.service)}">${s.starts}</strong>${s.starts > 1 ? " · 已重启 · restarted" : ""}`,
+      esc(new Date(s.last_started_at).toLocaleTimeString("zh-CN"))]));
   const groups = {};
   data.consumer_lag.forEach((l) => { (groups[l.group] = groups[l.group] || []).push(l); });
   $("lag").innerHTML = table(["消费组 · group", "积压 · lag", "主题 · topics"],
