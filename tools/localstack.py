@@ -267,7 +267,8 @@ def service_env(
     env.setdefault("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", f"{notifier}/v1/traces")
     token = env.get("TRACES_TOKEN") or Settings().traces_token.get_secret_value()
     env.setdefault("OTEL_EXPORTER_OTLP_TRACES_HEADERS", f"Authorization=Bearer%20{token}")
-    env.setdefault("OTEL_BSP_SCHEDULE_DELAY", "1000")  # a trace is on /ops a second later
+    # Spans leave each service every 5 s (the SDK's default): sending every second cost the
+    # idle stack about half a percent of a core more (measured: 9.3-10.2% against 8.5-9.0%).
     return env
 
 

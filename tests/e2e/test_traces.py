@@ -18,7 +18,7 @@ pytestmark = pytest.mark.e2e
 
 OPERATOR = "local-development-only-operators"  # the stack's development secrets
 TRACES = "local-development-only-traces"
-SPANS_ARRIVE_SECONDS = 30  # exporters send every second (OTEL_BSP_SCHEDULE_DELAY)
+SPANS_ARRIVE_SECONDS = 30  # exporters send every 5 s (OTEL_BSP_SCHEDULE_DELAY's default)
 
 
 async def trace_of(client: httpx.AsyncClient, stack, rid: str, wanted: set[str]) -> dict:
