@@ -24,6 +24,7 @@ from faststream.kafka import KafkaBroker
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
 from pymongo import AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts.dead_letter import DeadLetter
@@ -39,6 +40,7 @@ from service_runtime.mongo import Document, build_mongo_client
 from service_runtime.outbox import OutboxRelay
 from service_runtime.pacing import pace
 from service_runtime.problems import install_problem_handlers, problem_response
+from service_runtime.retention import expire_forever
 from service_runtime.same_origin import SameOriginWrites
 from service_runtime.security_headers import SecurityHeaders
 from service_runtime.settings import Settings
@@ -62,6 +64,11 @@ class Runtime:
 
     def database(self, owner: str) -> AsyncDatabase[Document]:
         return self.mongo[self.settings.database_name(owner)]
+
+    async def expire(self, collection: AsyncCollection[Document]) -> None:
+        """Documents past their `expire_at` go: a TTL index, and a deletion every minute."""
+        await collection.create_index("expire_at", expireAfterSeconds=0)
+        self.background.append(lambda: expire_forever(collection))
 
     async def publish(self, topic: str, key: str, payload: bytes, headers: dict[str, str]) -> None:
         await self.broker.publish(payload, topic, key=key.encode(), headers=headers)

@@ -28,7 +28,9 @@ def _stack_process_name(cmdline: list[str]) -> str | None:
     program = Path(cmdline[0]).name if cmdline else ""
     if program.startswith("tansu"):
         return "kafka"
-    if any(Path(part).name == "secantusd-py" for part in cmdline[:2]):
+    if any(Path(part).name == "secantusd-py" for part in cmdline[:2]) or (
+        cmdline[1:3] == ["-m", "tools.secantusd_local"]
+    ):
         return "mongodb"
     return None
 

@@ -175,11 +175,13 @@ def start_infrastructure(stack: Stack, data_dir: Path, kafka_port: int, mongo_po
     if not stack.kafka:
         start_embedded_kafka(stack, kafka_port)
     if not stack.mongodb_uri:
-        daemon = str(Path(sys.executable).parent / "secantusd-py")
         storage = data_dir / "mongo"
         storage.mkdir(parents=True, exist_ok=True)
+        # Its TTL monitor is off: it stalled every write for seconds (tools/secantusd_local.py).
         args = [
-            daemon,
+            sys.executable,
+            "-m",
+            "tools.secantusd_local",
             "--host",
             "127.0.0.1",
             "--port",

@@ -327,6 +327,7 @@ async def ops_component(runtime: Runtime) -> None:
     database = runtime.database("notifier")
     letters = database["dead_letters"]
     await create_dead_letter_indexes(letters)
+    await runtime.expire(letters)  # DEAD_LETTER_RETENTION_DAYS
     await database[MongoTimelineStore.collection_name].create_index("last_event_at")
     runtime.state["dead_letters"] = letters
     board = Dashboard(runtime, letters)
@@ -335,7 +336,7 @@ async def ops_component(runtime: Runtime) -> None:
     runtime.metric_probes.append(board.measure_lag)
     starts = database["service_starts"]
     await starts.create_index([("started_at", -1)])
-    await starts.create_index("expire_at", expireAfterSeconds=0)
+    await runtime.expire(starts)
     runtime.subscribe_batches(
         TOPOLOGY.subscription_for("notifier.service_starts"),
         decode=ServiceStarted.model_validate_json,

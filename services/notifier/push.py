@@ -253,6 +253,7 @@ async def push_component(runtime: Runtime) -> None:
         database, timedelta(days=runtime.settings.notification_retention_days)
     )
     await store.create_indexes()
+    await runtime.expire(store.collection)  # NOTIFICATION_RETENTION_DAYS
     audience = Audience(database[MongoTimelineStore.collection_name])
     runtime.state["notifications"] = store
     runtime.subscribe_batches(

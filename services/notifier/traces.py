@@ -193,5 +193,5 @@ async def traces_component(runtime: Runtime) -> None:
     spans = runtime.database("notifier")["trace_spans"]
     await spans.create_index("trace_id")
     await spans.create_index("registration_id", sparse=True)
-    await spans.create_index("expire_at", expireAfterSeconds=0)  # the retention
+    await runtime.expire(spans)  # TRACE_RETENTION_HOURS
     runtime.state["trace_spans"] = spans

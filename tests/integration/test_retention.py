@@ -7,6 +7,7 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from service_runtime.delivery import Decoded, RawRecord, build_dead_letter
+from service_runtime.retention import delete_expired
 from services.notifier.notifications import NotificationStore
 from services.notifier.ops import create_dead_letter_indexes, when_dead_lettered_keep_it
 from tests.events import policy_notification
@@ -52,4 +53,23 @@ async def test_a_notification_expires_after_the_retention(live_stack):
         assert ttl_fields(await store.collection.index_information()) == {"expire_at": 0}
     finally:
         await client.drop_database(database.name)
+        await client.close()
+
+
+async def test_what_is_past_its_expiry_is_deleted_and_the_rest_kept(live_stack):
+    """The minute's deletion that stands in for the local database's TTL monitor."""
+    client = AsyncMongoClient(live_stack.mongodb_uri, tz_aware=True)
+    spans = client[f"{live_stack.database_prefix}retention_{uuid4().hex[:6]}"]["trace_spans"]
+    try:
+        now = datetime.now(UTC)
+        await spans.insert_many(
+            [
+                {"_id": "old", "expire_at": now - timedelta(seconds=1)},
+                {"_id": "new", "expire_at": now + timedelta(hours=1)},
+            ]
+        )
+        assert await delete_expired(spans) == 1
+        assert [d["_id"] async for d in spans.find({})] == ["new"]
+    finally:
+        await client.drop_database(spans.database.name)
         await client.close()
