@@ -9,7 +9,7 @@ from opentelemetry.trace import SpanKind
 from contracts.topics import DEPARTMENT_STATUS
 from service_runtime.delivery import BatchConsumer, RawRecord, RetryPolicy
 from service_runtime.outbox import outbox_entry
-from service_runtime.telemetry import build_tracer_provider, headers_of
+from service_runtime.telemetry import ChildSpansOnly, build_tracer_provider, headers_of
 from tests.events import submitted_event
 
 
@@ -112,3 +112,17 @@ async def test_each_message_of_a_batch_is_handled_in_its_own_registrations_trace
         # The entry written for this registration continues this registration's span.
         assert format(span.context.span_id, "016x") in written[registration]
     assert trace.get_current_span() is trace.INVALID_SPAN
+
+
+def test_database_commands_start_spans_only_inside_a_recording_span():
+    provider, exporter = _provider()
+    commands = ChildSpansOnly(provider).get_tracer("pymongo")
+    outside = commands.start_span("db.find", kind=SpanKind.CLIENT)
+    assert outside is trace.INVALID_SPAN  # nothing built: it could never be sampled
+    outside.end()
+    with provider.get_tracer("test").start_as_current_span(
+        "POST /x", kind=SpanKind.SERVER, attributes={"http.request.method": "POST"}
+    ):
+        inside = commands.start_span("db.insert", kind=SpanKind.CLIENT)
+        inside.end()
+    assert sorted(s.name for s in exporter.get_finished_spans()) == ["POST /x", "db.insert"]
