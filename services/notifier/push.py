@@ -18,7 +18,7 @@ from aiokafka.errors import KafkaError
 from pydantic import Field, TypeAdapter
 from pymongo.errors import PyMongoError
 
-from contracts.events import DepartmentStatusChanged, RegistrationCompleted
+from contracts.events import DepartmentStatus, DepartmentStatusChanged, RegistrationCompleted
 from contracts.notices import PolicyPublished, PolicyTargeting, ReminderDue
 from contracts.topics import REMINDER_DUE
 from contracts.topology import TOPOLOGY
@@ -36,6 +36,7 @@ from services.notifier.profile import matches
 from services.notifier.progress import Notice, progress_notice
 from services.notifier.reminders import DueReminder, due_reminders
 from services.notifier.store import MongoTimelineStore
+from services.notifier.timeline import stored_precision
 
 log = structlog.get_logger("notifier.push")
 CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")  # no daylight saving
@@ -60,12 +61,14 @@ class Audience:
     def __init__(self, timelines: Any) -> None:  # noqa: ANN401 - a pymongo collection
         self._timelines = timelines
 
-    async def matching(self, targeting: PolicyTargeting) -> list[dict[str, Any]]:
-        """Registrations whose enterprise matches; withdrawn and rejected ones are left out."""
-        query: dict[str, Any] = {
-            "profile": {"$ne": None},
-            "overall_status": {"$nin": ["withdrawn", "rejected"]},
-        }
+    async def matching(self, targeting: PolicyTargeting, as_of: datetime) -> list[dict[str, Any]]:
+        """Registrations whose enterprise matches, as the page stood at `as_of`.
+
+        Submitted by then and neither withdrawn nor refused by then (`reachable_at`): the
+        audience follows from the timelines and the policy's own time, not from when a consumer
+        got to it, so a rebuild from the topics reaches the same enterprises as the live run.
+        """
+        query: dict[str, Any] = {"profile": {"$ne": None}, "submitted_at": {"$lte": as_of}}
         if targeting.areas:
             query["profile.area"] = {"$in": [a.value for a in targeting.areas]}
         if targeting.enterprise_types:
@@ -74,10 +77,14 @@ class Audience:
             query["profile.size"] = {"$in": [s.value for s in targeting.sizes]}
         if targeting.foreign_invested is not None:
             query["profile.foreign_invested"] = targeting.foreign_invested
-        cursor = self._timelines.find(query, {"profile": 1})
+        cursor = self._timelines.find(
+            query, {"profile": 1, "completed_at": 1, "withdrawn_at": 1, "entries": 1}
+        )
         found = [doc async for doc in cursor]
         # Prefixes are matched here: one code, many prefixes, no regex for the database to scan.
-        return [doc for doc in found if matches(doc["profile"], targeting)]
+        return [
+            doc for doc in found if matches(doc["profile"], targeting) and reachable_at(doc, as_of)
+        ]
 
     async def registered(self) -> list[dict[str, Any]]:
         cursor = self._timelines.find(
@@ -89,6 +96,25 @@ class Audience:
     async def profiles(self, registration_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         cursor = self._timelines.find({"_id": {"$in": list(registration_ids)}}, {"profile": 1})
         return {doc["_id"]: doc.get("profile") or {} async for doc in cursor}
+
+
+def reachable_at(timeline: dict[str, Any], as_of: datetime) -> bool:
+    """Whether a registration was neither withdrawn nor refused at `as_of` (the page's status).
+
+    Completion is final, and a required department's refusal is final for the registration
+    (timeline.overall_status), so each is known from its own time.
+    """
+    completed, withdrawn = timeline.get("completed_at"), timeline.get("withdrawn_at")
+    if completed is not None and completed <= as_of:
+        return True
+    if withdrawn is not None and withdrawn <= as_of:
+        return False
+    return not any(
+        entry.get("status") == DepartmentStatus.REJECTED.value
+        and entry.get("department") in TOPOLOGY.required
+        and entry["occurred_at"] <= as_of
+        for entry in timeline.get("entries", ())
+    )
 
 
 def notice_of(event: PushEvent) -> Notice | None:
@@ -114,7 +140,9 @@ def notice_of(event: PushEvent) -> Notice | None:
     return progress_notice(event)
 
 
-def notifications_for(notice: Notice, audience: Sequence[str], now: datetime) -> list[Notification]:
+def notifications_for(
+    notice: Notice, audience: Sequence[str], created_at: datetime
+) -> list[Notification]:
     return [
         Notification(
             id=notification_id(rid, notice.about),
@@ -125,7 +153,7 @@ def notifications_for(notice: Notice, audience: Sequence[str], now: datetime) ->
             title_en=notice.title_en,
             body_zh=notice.body_zh,
             body_en=notice.body_en,
-            created_at=now,
+            created_at=created_at,
             due_date=notice.due_date.isoformat() if notice.due_date else None,
         )
         for rid in audience
@@ -183,12 +211,14 @@ def when_pushed_notify_enterprises(
             notice = notice_of(event)
             if notice is None:
                 continue  # progress that only moves the live timeline
+            # A notice is as old as what it tells: the same whenever the event is folded.
+            created_at = stored_precision(event.occurred_at)
             rids = (
-                [doc["_id"] for doc in await audience.matching(event.targeting)]
+                [doc["_id"] for doc in await audience.matching(event.targeting, created_at)]
                 if isinstance(event, PolicyPublished)
                 else [event.registration_id]
             )
-            created.extend(notifications_for(notice, rids, now()))
+            created.extend(notifications_for(notice, rids, created_at))
         known = await store.add(created)
         # Stored before (a redelivery): send again only what a crash left unsent.
         pending = [n for n in created if n.id not in known]

@@ -13,6 +13,7 @@ from service_runtime.access import read_claims, sign_claims, token_grants
 from services.notifier.metrics import percentile, processing, status_counts
 from services.notifier.profile import matches, size_of
 from services.notifier.progress import progress_notice
+from services.notifier.push import reachable_at
 from services.notifier.reminders import due_reminders
 from tests.events import status_event
 
@@ -208,3 +209,18 @@ def test_only_corrections_refusals_and_completion_go_out_as_progress_notices():
     assert refused.about == "rejected:tax:1"
     for status in ("received", "waiting", "in_review", "approved", "not_applicable"):
         assert progress_notice(status_event("tax", status)) is None
+
+
+def test_a_policy_reaches_a_registration_as_its_page_stood_when_the_policy_was_published():
+    published = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+    before, after = published - timedelta(hours=1), published + timedelta(hours=1)
+    refused = {"department": "police", "status": "rejected"}
+    assert reachable_at({"entries": []}, published)  # in progress
+    assert not reachable_at({"withdrawn_at": before}, published)
+    assert reachable_at({"withdrawn_at": after}, published)  # withdrawn only later
+    assert not reachable_at({"entries": [{**refused, "occurred_at": before}]}, published)
+    assert reachable_at({"entries": [{**refused, "occurred_at": after}]}, published)
+    registration = {"department": "registration", "status": "rejected", "occurred_at": before}
+    assert reachable_at({"entries": [registration]}, published)  # not a department's refusal
+    # completion is final: a withdrawal recorded after it changes nothing
+    assert reachable_at({"completed_at": before, "withdrawn_at": before}, published)
