@@ -142,3 +142,9 @@ def read_operator_token(secret: str, token: str, *, max_hours: float) -> str | N
 def bearer_token(authorization: str | None) -> str | None:
     scheme, _, token = (authorization or "").partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def bearer_matches(authorization: str | None, expected: str) -> bool:
+    """Whether the header carries exactly `expected` (a shared token), in constant time."""
+    presented = bearer_token(authorization)
+    return presented is not None and hmac.compare_digest(presented.encode(), expected.encode())

@@ -12,7 +12,6 @@ or anything an enterprise typed: a label value is kept for as long as the proces
 from __future__ import annotations
 
 import asyncio
-import hmac
 import time
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -29,6 +28,7 @@ from prometheus_client import (
 )
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service_runtime.access import bearer_matches
 from service_runtime.problems import problem_response
 
 log = structlog.get_logger("metrics")
@@ -125,17 +125,12 @@ def install_metrics_endpoint(
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics(request: Request) -> Response:
-        if not _bearer_matches(request, token):
+        if not bearer_matches(request.headers.get("authorization"), token):
             response = problem_response(401, "metrics_token_required")
             response.headers["WWW-Authenticate"] = "Bearer"
             return response
         await run_probes(probes())
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
-
-
-def _bearer_matches(request: Request, token: str) -> bool:
-    scheme, _, presented = request.headers.get("authorization", "").partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(presented.encode(), token.encode())
 
 
 class HttpMetrics:

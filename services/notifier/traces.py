@@ -10,7 +10,6 @@ are kept: no addresses, URLs or statements.
 from __future__ import annotations
 
 import contextlib
-import hmac
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
@@ -26,6 +25,7 @@ from opentelemetry.proto.trace.v1.trace_pb2 import Status
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError
 
+from service_runtime.access import bearer_matches
 from service_runtime.host import Runtime
 from service_runtime.mongo import Document
 from service_runtime.problems import Problem, problem_response
@@ -146,9 +146,8 @@ def _spans(runtime: Runtime) -> AsyncCollection[Document]:
 async def receive_spans(request: Request) -> Response:
     """OTLP/HTTP (protobuf) intake; the token is checked before the body is read."""
     runtime: Runtime = request.app.state.runtime
-    scheme, _, presented = request.headers.get("authorization", "").partition(" ")
     token = runtime.settings.traces_token.get_secret_value()
-    if scheme.lower() != "bearer" or not hmac.compare_digest(presented.encode(), token.encode()):
+    if not bearer_matches(request.headers.get("authorization"), token):
         response = problem_response(401, "traces_token_required")
         response.headers["WWW-Authenticate"] = "Bearer"
         return response

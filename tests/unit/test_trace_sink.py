@@ -8,6 +8,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span
 
+from service_runtime.access import bearer_matches
 from services.notifier.traces import span_documents, waterfall
 
 TRACE = bytes.fromhex("0af7651916cd43dd8448eb211c80319c")
@@ -83,3 +84,12 @@ def test_the_waterfall_is_in_start_order_with_the_wait_before_each_step():
     assert [r["duration_ms"] for r in rows] == [10, 3, 20]
     # The second child started 20 ms after its parent ended: it waited on the bus.
     assert [r["waited_ms"] for r in rows] == [None, None, 20]
+
+
+def test_a_shared_token_matches_only_exactly_and_never_when_none_is_set():
+    assert bearer_matches("Bearer s3cret", "s3cret")
+    assert bearer_matches("bearer s3cret", "s3cret")  # the scheme is case-insensitive
+    assert not bearer_matches("Bearer s3cre", "s3cret")
+    assert not bearer_matches("Basic s3cret", "s3cret")
+    assert not bearer_matches(None, "s3cret")
+    assert not bearer_matches("Bearer ", "")  # an empty setting opens nothing
