@@ -210,8 +210,8 @@ class AuditLog:
 
         Under the append lock: a walk to the head that raced this instance's own appends fell
         behind for good under load (each step one round trip, the log growing ~90 records a
-        second at 10 registrations/s), and its lookups grew with the run (a soak's database
-        queries per registration went 6.8 -> 10.3).
+        second at 10 registrations/s), and its lookups grew with the run (0.47 audit queries
+        per registration on a fresh stack, 3.98 after 3,000 registrations).
         """
         async with self._lock:
             return await self._sign_head()
