@@ -1,7 +1,9 @@
 """One place builds every service: a FastAPI app whose lifespan owns broker, database and tasks.
 
-Nothing connects at import time. A service is a list of components; each registers its
-subscribers and background jobs on the `Runtime` before the broker starts.
+Nothing connects at import time. Each service has one bootstrap function: it opens the
+service's stores, registers its subscribers and background jobs on the `Runtime` before the
+broker starts, and returns the service's typed parts, which endpoints receive through
+`service_parts` (a FastAPI dependency).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from uuid import uuid4
 
 import structlog
 from aiokafka.errors import KafkaError
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
@@ -47,6 +49,7 @@ from service_runtime.settings import Settings
 from service_runtime.telemetry import build_tracer_provider, instrument_pymongo
 
 E = TypeVar("E")
+P = TypeVar("P")
 log = structlog.get_logger("host")
 
 
@@ -60,7 +63,6 @@ class Runtime:
     background: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
     # Read when Prometheus scrapes /metrics (service_runtime/metrics.py).
     metric_probes: list[Probe] = field(default_factory=list)
-    state: dict[str, Any] = field(default_factory=dict)
 
     def database(self, owner: str) -> AsyncDatabase[Document]:
         return self.mongo[self.settings.database_name(owner)]
@@ -188,7 +190,29 @@ async def _raw_records(msg: Any) -> tuple[Any, ...]:  # noqa: ANN401 - FastStrea
     return tuple(raw) if isinstance(raw, (list, tuple)) else (raw,)
 
 
-Component = Callable[[Runtime], Awaitable[None]]
+# Opens a service's stores, registers its consumers and jobs, and returns its parts.
+Bootstrap = Callable[[Runtime], Awaitable[object]]
+
+
+def runtime_of(request: Request) -> Runtime:
+    """The running service's runtime (settings, broker, database), set by its lifespan."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def service_parts(kind: type[P]) -> Callable[[Request], P]:
+    """A FastAPI dependency that hands an endpoint its service's parts, as `kind`.
+
+    Not checked with isinstance: a test may hand the endpoints a smaller object that has only
+    the parts they use.
+    """
+
+    def parts(request: Request) -> P:
+        found: P = request.app.state.parts
+        return found
+
+    parts.__name__ = f"{kind.__name__.lower()}_parts"
+    return parts
 
 
 async def announce_start(runtime: Runtime) -> None:
@@ -225,7 +249,7 @@ def build_runtime(settings: Settings, provider: TracerProvider | None = None) ->
 
 def create_service_app(
     settings: Settings,
-    components: Sequence[Component],
+    bootstrap: Bootstrap,
     routers: Sequence[APIRouter] = (),
     title: str = "Enterprise Page",
     *,
@@ -237,8 +261,7 @@ def create_service_app(
         instrument_pymongo(provider)  # before the client exists: it registers a listener
         runtime = build_runtime(settings, provider)
         app.state.runtime = runtime
-        for component in components:
-            await component(runtime)
+        app.state.parts = await bootstrap(runtime)
         await ensure_topics(settings)
         await runtime.broker.start()
         await runtime.producer.start()

@@ -31,7 +31,7 @@ from uuid import uuid4  # noqa: E402
 import httpx  # noqa: E402
 
 from services.registration.names import parse_name  # noqa: E402
-from tests.channel_sinks import (  # noqa: E402
+from tests.support.channel_sinks import (  # noqa: E402
     BouncesOneDomain,
     RecordingHandler,
     SmsProvider,

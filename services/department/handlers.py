@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
@@ -21,7 +21,7 @@ from contracts.projections import decoder_for
 from contracts.topology import TOPOLOGY, Topology
 from service_runtime.aggregates import ConcurrentUpdateError
 from service_runtime.delivery import Decoded
-from service_runtime.host import Component, Runtime
+from service_runtime.host import Runtime
 from service_runtime.metrics import DEADLINE_BREACHES
 from service_runtime.settings import Settings
 from services.department.calendar import due_at
@@ -53,6 +53,14 @@ class DepartmentDesk:
     time_limit_working_days: int
     deemed_approval: bool
     reads: ReadLog | None = None  # officers' reads of the form, shown to the enterprise
+
+
+@dataclass(frozen=True)
+class DepartmentHost:
+    """The parts of a service that hosts department desks: what its officer endpoints need."""
+
+    runtime: Runtime
+    desks: Mapping[str, DepartmentDesk]
 
 
 def when_registration_or_prerequisite_changes_decide(
@@ -193,27 +201,25 @@ def subscribe_department(runtime: Runtime, desk: DepartmentDesk, store: CaseStor
     )
 
 
-def department_component(spec: DepartmentSpec, clock: Clock | None = None) -> Component:
-    async def setup(runtime: Runtime) -> None:
-        if spec.name in runtime.settings.disabled_departments:
-            log.warning("department_disabled", department=spec.name)  # an external system decides
-            return
-        database = runtime.database(spec.name)
-        store = MongoCaseStore(
-            database, spec.name, runtime.outbox_relay(database, MongoCaseStore.collection_name)
-        )
-        await store.create_indexes()
-        desk = build_desk(runtime.settings, spec, store, clock or (lambda: datetime.now(UTC)))
-        reads = database[ReadLog.collection_name]
-        desk = replace(desk, reads=ReadLog(reads, runtime.outbox_relay(database, reads.name)))
-        runtime.state.setdefault("departments", {})[spec.name] = desk
-        subscribe_department(runtime, desk, store)
-        interval = runtime.settings.deadline_check_interval_ms / 1000
-        runtime.background.append(lambda: run_clock_forever(desk, check_deadlines, interval))
-        if desk.lifecycle.waits_for:
-            every = runtime.settings.waiting_announce_after_ms / 2000
-            runtime.background.append(
-                lambda: run_clock_forever(desk, announce_lasting_waits, every)
-            )
-
-    return setup
+async def open_desk(
+    runtime: Runtime, spec: DepartmentSpec, clock: Clock | None = None
+) -> DepartmentDesk | None:
+    """The department's desk, its consumer and its clocks; None if an outside system decides."""
+    if spec.name in runtime.settings.disabled_departments:
+        log.warning("department_disabled", department=spec.name)
+        return None
+    database = runtime.database(spec.name)
+    store = MongoCaseStore(
+        database, spec.name, runtime.outbox_relay(database, MongoCaseStore.collection_name)
+    )
+    await store.create_indexes()
+    desk = build_desk(runtime.settings, spec, store, clock or (lambda: datetime.now(UTC)))
+    reads = database[ReadLog.collection_name]
+    desk = replace(desk, reads=ReadLog(reads, runtime.outbox_relay(database, reads.name)))
+    subscribe_department(runtime, desk, store)
+    interval = runtime.settings.deadline_check_interval_ms / 1000
+    runtime.background.append(lambda: run_clock_forever(desk, check_deadlines, interval))
+    if desk.lifecycle.waits_for:
+        every = runtime.settings.waiting_announce_after_ms / 2000
+        runtime.background.append(lambda: run_clock_forever(desk, announce_lasting_waits, every))
+    return desk

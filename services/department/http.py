@@ -13,10 +13,10 @@ from contracts.form_paths import form_path_exists
 from service_runtime.access import Officer, read_officer_token
 from service_runtime.aggregates import ConcurrentUpdateError
 from service_runtime.auth_first import AuthFirstRoute, authenticated_first
-from service_runtime.host import Runtime
+from service_runtime.host import service_parts
 from service_runtime.problems import Problem
 from services.department.case import Case, CaseClosedError, NotCaseOwnerError, OfficerDecision
-from services.department.handlers import DepartmentDesk
+from services.department.handlers import DepartmentDesk, DepartmentHost
 from services.department.officers import SupervisorsOnlyError, claim_case, decide_case
 
 DECISION_ATTEMPTS = 3
@@ -26,6 +26,7 @@ router = APIRouter(
 DepartmentPath = Annotated[str, Path(pattern=r"^[a-z][a-z_]{1,30}$")]
 RegistrationPath = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 AuthorizationHeader = Annotated[str | None, Header()]
+hosted_desks = service_parts(DepartmentHost)
 
 
 class DecisionReason(BaseModel):
@@ -106,7 +107,8 @@ def _supervisors_only() -> Problem:
 def _desk_and_officer(
     request: Request, department: str, authorization: str | None
 ) -> tuple[DepartmentDesk, Officer]:
-    runtime: Runtime = request.app.state.runtime
+    host = hosted_desks(request)
+    runtime = host.runtime
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Problem(401, "missing_token")
@@ -119,7 +121,7 @@ def _desk_and_officer(
         raise Problem(401, "invalid_token")
     if officer.department != department:
         raise Problem(403, "token_not_for_department")
-    desk: DepartmentDesk | None = runtime.state.get("departments", {}).get(department)
+    desk = host.desks.get(department)
     if desk is None:
         raise Problem(404, "department_not_served_here")
     return desk, officer

@@ -4,31 +4,44 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from service_runtime.host import create_service_app
+from service_runtime.host import Runtime, create_service_app
 from service_runtime.settings import Settings
-from services.notifier.audit import audit_component
-from services.notifier.handlers import timeline_component
+from services.notifier.audit import open_audit_log
+from services.notifier.dashboard import open_dashboard
+from services.notifier.dead_letters import open_dead_letters
+from services.notifier.handlers import open_timelines
 from services.notifier.http import router
-from services.notifier.ops import ops_component
 from services.notifier.ops import router as ops_router
-from services.notifier.page import page_component
 from services.notifier.page import router as page_router
-from services.notifier.push import push_component
+from services.notifier.parts import NotifierParts, PageLimits
+from services.notifier.push import open_notifications
+from services.notifier.traces import open_trace_spans, sink_router
 from services.notifier.traces import router as traces_router
-from services.notifier.traces import sink_router, traces_component
+
+
+async def bootstrap(runtime: Runtime) -> NotifierParts:
+    """Every store, consumer and job of the notifier; the timelines first, since the notices
+    wake the same live streams."""
+    live = await open_timelines(runtime)
+    letters = await open_dead_letters(runtime)
+    return NotifierParts(
+        runtime=runtime,
+        timelines=live.store,
+        listeners=live.listeners,
+        stream_slots=live.slots,
+        notifications=await open_notifications(runtime, live.announcer),
+        audit=await open_audit_log(runtime),
+        dead_letters=letters,
+        dashboard=await open_dashboard(runtime, letters),
+        trace_spans=await open_trace_spans(runtime),
+        page_limits=PageLimits.from_settings(runtime.settings),
+    )
 
 
 def create_app(settings: Settings) -> FastAPI:
     return create_service_app(
         settings,
-        [
-            timeline_component,
-            push_component,
-            ops_component,
-            page_component,
-            traces_component,
-            audit_component,
-        ],
+        bootstrap,
         routers=[router, page_router, ops_router, traces_router, sink_router],
         title="Enterprise Page notifier",
         # The page's API is the only one a cookie signs in to; the others take bearer tokens.

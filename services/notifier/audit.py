@@ -273,7 +273,8 @@ def when_decided_record_it(
     return handle
 
 
-async def audit_component(runtime: Runtime) -> None:
+async def open_audit_log(runtime: Runtime) -> AuditLog:
+    """The audit log, its consumer, and the job that signs its head (AUDIT_CHECKPOINT_SECONDS)."""
     database = runtime.database("notifier")
     settings = runtime.settings
     audit = AuditLog(
@@ -283,7 +284,6 @@ async def audit_component(runtime: Runtime) -> None:
         settings.audit_checkpoint_every,
     )
     await audit.create_indexes()
-    runtime.state["audit"] = audit
     runtime.background.append(lambda: audit.checkpoint_forever(settings.audit_checkpoint_seconds))
     runtime.subscribe_batches(
         TOPOLOGY.subscription_for("notifier.audit"),
@@ -292,3 +292,4 @@ async def audit_component(runtime: Runtime) -> None:
         name="when_decided_record_it",
         background=True,  # nobody's page waits on the audit log
     )
+    return audit

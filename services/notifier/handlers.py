@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 
 import structlog
 
@@ -23,7 +24,7 @@ from service_runtime.host import Runtime
 from service_runtime.metrics import LIVE_STREAMS_OPEN, REGISTRATIONS_COMPLETED
 from services.notifier.live import PageAnnouncer, PageListeners
 from services.notifier.store import Change, MongoTimelineStore, TimelineStore
-from services.notifier.stream_limits import stream_slots
+from services.notifier.stream_limits import StreamSlots, stream_slots
 from services.notifier.timeline import apply
 
 log = structlog.get_logger("notifier")
@@ -103,19 +104,27 @@ def subscribe_timeline(runtime: Runtime, store: TimelineStore, announcer: PageAn
     runtime.subscribe_broadcast(PAGE_CHANGED, when_page_changed_wake_streams, "page_changed")
 
 
-async def timeline_component(runtime: Runtime) -> None:
+@dataclass(frozen=True)
+class LiveTimelines:
+    store: MongoTimelineStore
+    listeners: PageListeners
+    announcer: PageAnnouncer
+    slots: StreamSlots
+
+
+async def open_timelines(runtime: Runtime) -> LiveTimelines:
+    """The timelines, their consumer, and what wakes live streams when one changes."""
     database = runtime.database("notifier")
     relay = runtime.outbox_relay(database, MongoTimelineStore.collection_name)
     await database[MongoTimelineStore.collection_name].create_index("outbox_pending")
     await database[MongoTimelineStore.collection_name].create_index("uscc")
     store, listeners = MongoTimelineStore(database, relay), PageListeners()
     announcer = page_announcer(runtime, listeners)
-    runtime.state["timelines"], runtime.state["listeners"] = store, listeners
-    runtime.state["announcer"] = announcer
-    slots = runtime.state["stream_slots"] = stream_slots(runtime.settings)
+    slots = stream_slots(runtime.settings)
 
     async def measure_streams() -> None:
         LIVE_STREAMS_OPEN.set(slots.open)
 
     runtime.metric_probes.append(measure_streams)
     subscribe_timeline(runtime, store, announcer)
+    return LiveTimelines(store, listeners, announcer, slots)

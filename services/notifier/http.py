@@ -14,11 +14,9 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from contracts.topology import TOPOLOGY
 from service_runtime.access import access_token_version, bearer_token
-from service_runtime.host import Runtime
 from service_runtime.problems import Problem, require_registration_token
-from services.notifier.live import PageListeners
-from services.notifier.store import TimelineStore
-from services.notifier.stream_limits import StreamSlots, within
+from services.notifier.parts import NotifierParts, Parts
+from services.notifier.stream_limits import within
 from services.notifier.timeline import Timeline
 
 router = APIRouter()
@@ -55,16 +53,12 @@ def resume_after(last_event_id: str | None) -> int:
     return int(last_event_id)
 
 
-def _authorise(request: Request, registration_id: str, authorization: str | None) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    require_registration_token(
-        runtime.settings.access_token_secret.get_secret_value(), registration_id, authorization
-    )
-    return runtime
-
-
-def _presented_version(runtime: Runtime, registration_id: str, authorization: str | None) -> int:
-    secret = runtime.settings.access_token_secret.get_secret_value()
+def _authorised_version(
+    parts: NotifierParts, registration_id: str, authorization: str | None
+) -> int:
+    """The presented token's version; 401 or 403 unless it is genuine and for this registration."""
+    secret = parts.runtime.settings.access_token_secret.get_secret_value()
+    require_registration_token(secret, registration_id, authorization)
     version = access_token_version(secret, registration_id, bearer_token(authorization) or "")
     return -1 if version is None else version
 
@@ -121,39 +115,37 @@ def data_read_view(read: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/api/v1/registrations/{registration_id}/timeline")
 async def get_timeline(
-    request: Request,
+    parts: Parts,
     registration_id: RegistrationPath,
     authorization: Annotated[str | None, Header()] = None,
 ) -> JSONResponse:
     """The registration's progress: overall status, each department, every entry in order."""
-    runtime = _authorise(request, registration_id, authorization)
-    store: TimelineStore = runtime.state["timelines"]
-    timeline = await store.find(registration_id)
-    _require_not_revoked(_presented_version(runtime, registration_id, authorization), timeline)
+    version = _authorised_version(parts, registration_id, authorization)
+    timeline = await parts.timelines.find(registration_id)
+    _require_not_revoked(version, timeline)
     return JSONResponse(timeline_snapshot(registration_id, timeline))
 
 
 @router.get("/api/v1/registrations/{registration_id}/stream")
 async def stream_timeline(
     request: Request,
+    parts: Parts,
     registration_id: RegistrationPath,
     authorization: Annotated[str | None, Header()] = None,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
     """Timeline entries as they arrive (`text/event-stream`); resumes after Last-Event-ID."""
-    runtime = _authorise(request, registration_id, authorization)
-    version = _presented_version(runtime, registration_id, authorization)
-    store: TimelineStore = runtime.state["timelines"]
-    _require_not_revoked(version, await store.find(registration_id))
+    version = _authorised_version(parts, registration_id, authorization)
+    _require_not_revoked(version, await parts.timelines.find(registration_id))
     after = resume_after(last_event_id)
-    slots: StreamSlots = runtime.state["stream_slots"]
+    slots = parts.stream_slots
     address, client = (
         request.client.host if request.client else "",
         f"registration:{registration_id}",
     )
     slots.check(address, client)
     events = within(
-        slots, address, client, _stream(request, runtime, registration_id, after, version)
+        slots, address, client, _stream(request, parts, registration_id, after, version)
     )
     return StreamingResponse(
         events, media_type="text/event-stream", headers={"Cache-Control": "no-store"}
@@ -161,10 +153,9 @@ async def stream_timeline(
 
 
 async def _stream(
-    request: Request, runtime: Runtime, registration_id: str, after: int, version: int
+    request: Request, parts: NotifierParts, registration_id: str, after: int, version: int
 ) -> AsyncIterator[str]:
-    store: TimelineStore = runtime.state["timelines"]
-    listeners: PageListeners = runtime.state["listeners"]
+    store, listeners = parts.timelines, parts.listeners
     started = last_sent = time.monotonic()
     yield "retry: 2000\n\n"
     with listeners.subscribe([registration_id]) as changes:

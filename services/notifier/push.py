@@ -277,7 +277,8 @@ async def emit_due_reminders(
     return emitted
 
 
-async def push_component(runtime: Runtime) -> None:
+async def open_notifications(runtime: Runtime, announcer: PageAnnouncer) -> NotificationStore:
+    """The notices, the consumer that sends them, and the daily reminder check."""
     database = runtime.database("notifier")
     store = NotificationStore(
         database, timedelta(days=runtime.settings.notification_retention_days)
@@ -285,12 +286,11 @@ async def push_component(runtime: Runtime) -> None:
     await store.create_indexes()
     await runtime.expire(store.collection)  # NOTIFICATION_RETENTION_DAYS
     audience = Audience(database[MongoTimelineStore.collection_name])
-    runtime.state["notifications"] = store
     runtime.subscribe_batches(
         TOPOLOGY.subscription_for("notifier.notifications"),
         decode=decode_push_event,
         handle=when_pushed_notify_enterprises(
-            audience, store, build_channels(runtime.settings), runtime.state["announcer"]
+            audience, store, build_channels(runtime.settings), announcer
         ),
         name="when_pushed_notify_enterprises",
         background=True,  # a notice a moment later is fine; the live timeline is not this
@@ -314,3 +314,4 @@ async def push_component(runtime: Runtime) -> None:
             await asyncio.sleep(interval)
 
     runtime.background.append(remind_forever)
+    return store

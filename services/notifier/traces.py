@@ -31,6 +31,7 @@ from service_runtime.mongo import Document
 from service_runtime.problems import Problem, problem_response
 from service_runtime.telemetry import REGISTRATION_ATTRIBUTE
 from services.notifier.ops import OperatorId
+from services.notifier.parts import Parts
 
 PROTOBUF = "application/x-protobuf"
 KEPT_ATTRIBUTES = frozenset(
@@ -137,16 +138,10 @@ def waterfall(spans: Iterable[Document]) -> list[dict[str, Any]]:
     return rows
 
 
-def _spans(runtime: Runtime) -> AsyncCollection[Document]:
-    collection: AsyncCollection[Document] = runtime.state["trace_spans"]
-    return collection
-
-
 @sink_router.post("/v1/traces", include_in_schema=False)
-async def receive_spans(request: Request) -> Response:
+async def receive_spans(request: Request, parts: Parts) -> Response:
     """OTLP/HTTP (protobuf) intake; the token is checked before the body is read."""
-    runtime: Runtime = request.app.state.runtime
-    token = runtime.settings.traces_token.get_secret_value()
+    token = parts.runtime.settings.traces_token.get_secret_value()
     if not bearer_matches(request.headers.get("authorization"), token):
         response = problem_response(401, "traces_token_required")
         response.headers["WWW-Authenticate"] = "Bearer"
@@ -158,25 +153,24 @@ async def receive_spans(request: Request) -> Response:
         export.ParseFromString(await request.body())
     except DecodeError:
         return problem_response(400, "otlp_body_invalid")
-    settings = runtime.settings
+    settings = parts.runtime.settings
     documents = span_documents(
         export, datetime.now(UTC), timedelta(hours=settings.trace_retention_hours)
     )
     if documents:
         with contextlib.suppress(BulkWriteError):  # an exporter's retry: the spans are here
-            await _spans(runtime).insert_many(documents, ordered=False)
+            await parts.trace_spans.insert_many(documents, ordered=False)
     return Response(ExportTraceServiceResponse().SerializeToString(), media_type=PROTOBUF)
 
 
 @router.get("/ops/api/registrations/{registration_id}/trace")
 async def registration_trace(
-    request: Request,
+    parts: Parts,
     registration_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")],
     operator: OperatorId,  # noqa: ARG001 - the dependency is the check
 ) -> JSONResponse:
     """The waterfall of the traces that carry this registration (normally exactly one)."""
-    runtime: Runtime = request.app.state.runtime
-    spans = _spans(runtime)
+    spans = parts.trace_spans
     trace_ids = await spans.distinct("trace_id", {"registration_id": registration_id})
     if not trace_ids:
         raise Problem(404, "trace_not_found")
@@ -188,9 +182,10 @@ async def registration_trace(
     )
 
 
-async def traces_component(runtime: Runtime) -> None:
+async def open_trace_spans(runtime: Runtime) -> AsyncCollection[Document]:
+    """The spans every service sends, kept TRACE_RETENTION_HOURS for the waterfalls."""
     spans = runtime.database("notifier")["trace_spans"]
     await spans.create_index("trace_id")
     await spans.create_index("registration_id", sparse=True)
     await runtime.expire(spans)  # TRACE_RETENTION_HOURS
-    runtime.state["trace_spans"] = spans
+    return spans

@@ -14,26 +14,25 @@ from fastapi.responses import JSONResponse
 
 from service_runtime.access import access_token_version, bearer_token, issue_access_token
 from service_runtime.auth_first import AuthFirstRoute, authenticated_first
-from service_runtime.host import Runtime
+from service_runtime.host import runtime_of
 from service_runtime.problems import Problem, require_registration_token
-from services.registration.store import MongoRegistrationStore
+from services.registration.parts import Parts, RegistrationParts
 
 router = APIRouter(tags=["registrations"], route_class=AuthFirstRoute)
 
 
 async def require_current_token(
-    runtime: Runtime, registration_id: str, authorization: str | None
+    parts: RegistrationParts, registration_id: str, authorization: str | None
 ) -> int:
     """The registration's current token version, if the bearer token is genuine and not revoked.
 
     401 without a token or with a revoked one, 403 with another registration's, 404 for an
     unknown registration.
     """
-    secret = runtime.settings.access_token_secret.get_secret_value()
+    secret = parts.runtime.settings.access_token_secret.get_secret_value()
     require_registration_token(secret, registration_id, authorization)
     presented = access_token_version(secret, registration_id, bearer_token(authorization) or "")
-    store: MongoRegistrationStore = runtime.state["registrations"]
-    current = await store.token_version(registration_id)
+    current = await parts.registrations.token_version(registration_id)
     if current is None:
         raise Problem(404, "registration_not_found")
     if presented is None or presented < current:
@@ -44,7 +43,7 @@ async def require_current_token(
 def token_for_path_registration(request: Request) -> None:
     """The auth-first check (before any body is read): a genuine token for the path's id."""
     require_registration_token(
-        request.app.state.runtime.settings.access_token_secret.get_secret_value(),
+        runtime_of(request).settings.access_token_secret.get_secret_value(),
         request.path_params["registration_id"],
         request.headers.get("authorization"),
     )
@@ -53,18 +52,16 @@ def token_for_path_registration(request: Request) -> None:
 @router.post("/api/v1/registrations/{registration_id}/access-token", status_code=201)
 @authenticated_first(token_for_path_registration)
 async def renew_access_token(
-    request: Request,
+    parts: Parts,
     registration_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")],
     authorization: Annotated[str | None, Header()] = None,
 ) -> JSONResponse:
     """A new access token; the one presented and every other older one stop working."""
-    runtime: Runtime = request.app.state.runtime
-    current = await require_current_token(runtime, registration_id, authorization)
-    store: MongoRegistrationStore = runtime.state["registrations"]
-    renewed = await store.renew_access(registration_id, current)
+    current = await require_current_token(parts, registration_id, authorization)
+    renewed = await parts.registrations.renew_access(registration_id, current)
     if renewed is None:
         raise Problem(409, "access_token_renewed_concurrently")
-    secret = runtime.settings.access_token_secret.get_secret_value()
+    secret = parts.runtime.settings.access_token_secret.get_secret_value()
     return JSONResponse(
         {
             "registration_id": registration_id,

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from service_runtime.host import Runtime, create_service_app
 from service_runtime.ratelimit import RateLimit
 from service_runtime.settings import Settings
-from services.department.handlers import department_component
+from services.department.handlers import open_desk
 from services.department.http import router as officer_router
 from services.registration.access_renewal import router as access_router
 from services.registration.corrections import router as corrections_router
@@ -19,28 +19,38 @@ from services.registration.http import FORM_COMPONENTS, router
 from services.registration.lapse import lapse_forever
 from services.registration.licences import router as licence_router
 from services.registration.market import MARKET
-from services.registration.reactions import reactions_component
+from services.registration.parts import RegistrationParts
+from services.registration.reactions import subscribe_reactions
 from services.registration.scope import router as catalogue_router
 from services.registration.store import MongoRegistrationStore
 from services.registration.withdrawal import router as withdrawal_router
 
 
-async def intake_component(runtime: Runtime) -> None:
+async def bootstrap(runtime: Runtime) -> RegistrationParts:
+    """The intake and its outbox, the market's desk, then the reactions that read the market's
+    record to issue licences."""
     database = runtime.database("registration")
     relay = runtime.outbox_relay(database, MongoRegistrationStore.collection_name)
     store = MongoRegistrationStore(database, relay)
     await store.create_indexes()
-    runtime.state["registrations"] = store
     days = runtime.settings.name_reservation_days
     runtime.background.append(lambda: lapse_forever(store, lambda: datetime.now(UTC), days))
-    per_minute = runtime.settings.public_rate_limit_per_minute
-    runtime.state["public_limit"] = RateLimit(per_minute, name="public lookups")
+    market = await open_desk(runtime, MARKET)
+    return RegistrationParts(
+        runtime=runtime,
+        desks={} if market is None else {MARKET.name: market},
+        registrations=store,
+        licences=subscribe_reactions(runtime, store, market),
+        public_limit=RateLimit(
+            runtime.settings.public_rate_limit_per_minute, name="public lookups"
+        ),
+    )
 
 
 def create_app(settings: Settings) -> FastAPI:
     app = create_service_app(
         settings,
-        [intake_component, reactions_component, department_component(MARKET)],
+        bootstrap,
         routers=[
             router,
             catalogue_router,

@@ -12,13 +12,13 @@ from fastapi.responses import JSONResponse
 
 from contracts.events import RegistrationCorrected
 from contracts.form import RegistrationForm
-from service_runtime.host import Runtime
 from service_runtime.problems import Problem
 from services.registration.access_renewal import require_current_token
 from services.registration.http import content_errors
 from services.registration.intake import parse_json_body, validate_form
 from services.registration.names import name_errors
-from services.registration.store import MongoRegistrationStore, NameTakenError
+from services.registration.parts import Parts
+from services.registration.store import NameTakenError
 
 router = APIRouter(tags=["registrations"])
 PATCH_TYPES = frozenset({"application/merge-patch+json", "application/json"})
@@ -94,18 +94,18 @@ def corrected_form(
 @router.post("/api/v1/registrations/{registration_id}/corrections", status_code=202)
 async def submit_correction(
     request: Request,
+    parts: Parts,
     registration_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")],
     authorization: Annotated[str | None, Header()] = None,
 ) -> JSONResponse:
     """Send a JSON Merge Patch of the fields departments asked to have corrected."""
-    runtime: Runtime = request.app.state.runtime
-    await require_current_token(runtime, registration_id, authorization)
+    await require_current_token(parts, registration_id, authorization)
     patch = parse_json_body(request.headers.get("content-type"), await request.body(), PATCH_TYPES)
     if not isinstance(patch, dict):
         raise _problem(
             "patch_not_an_object", "补正内容应为 JSON 对象", "a merge patch must be a JSON object"
         )
-    store: MongoRegistrationStore = runtime.state["registrations"]
+    store = parts.registrations
     state = await store.correction_state(registration_id)
     if state is None:
         raise Problem(404, "registration_not_found")

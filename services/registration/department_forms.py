@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi import APIRouter, Header, Path, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
@@ -12,11 +12,11 @@ from contracts.form import RegistrationForm
 from contracts.form_paths import nested_model
 from contracts.projections import project
 from contracts.topology import TOPOLOGY
-from service_runtime.host import Runtime
 from service_runtime.problems import Problem
 from services.department.registry import BUILT_IN
 from services.registration.access_renewal import require_current_token
 from services.registration.documents import Document, html_response, render_pdf
+from services.registration.parts import Parts
 
 router = APIRouter(tags=["forms"])
 
@@ -50,19 +50,18 @@ def rows(
 
 @router.get("/api/v1/registrations/{registration_id}/forms/{department}", response_model=None)
 async def department_form(
-    request: Request,
+    parts: Parts,
     registration_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")],
     department: Annotated[str, Path(pattern=r"^[a-z][a-z_]{1,30}$")],
     authorization: Annotated[str | None, Header()] = None,
     format: Annotated[Literal["json", "html", "pdf"], Query()] = "html",  # noqa: A002 - public name
 ) -> Response:
     """The approval form one department receives, generated from the one form."""
-    runtime: Runtime = request.app.state.runtime
-    await require_current_token(runtime, registration_id, authorization)
+    await require_current_token(parts, registration_id, authorization)
     spec = BUILT_IN.get(department)
     if spec is None:
         raise Problem(404, "unknown_department")
-    forms = await runtime.state["registrations"].forms([registration_id])
+    forms = await parts.registrations.forms([registration_id])
     if registration_id not in forms:
         raise Problem(404, "registration_not_found")
     projected = project(forms[registration_id], TOPOLOGY.projections[department])

@@ -11,11 +11,11 @@ from fastapi.responses import JSONResponse
 
 from contracts.form import EnterpriseType, FreeTradeZoneArea, RegistrationForm
 from service_runtime.access import issue_access_token
-from service_runtime.host import Runtime
 from service_runtime.problems import Problem
 from service_runtime.telemetry import mark_registration
 from services.registration.intake import parse_json_body, validate_form
 from services.registration.names import name_errors, name_key, name_problems, parse_name
+from services.registration.parts import Parts
 from services.registration.scope import scope_errors
 from services.registration.submit import submit_registration
 
@@ -59,6 +59,7 @@ def content_errors(form: RegistrationForm) -> list[dict[str, Any]]:
 )
 async def submit(
     request: Request,
+    parts: Parts,
     idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
 ) -> JSONResponse:
     """Accept one comprehensive form; every department receives it from the bus."""
@@ -67,11 +68,10 @@ async def submit(
     errors = content_errors(form)
     if errors:
         raise Problem(422, "form_invalid", errors)
-    runtime: Runtime = request.app.state.runtime
     accepted = await submit_registration(
         form,
         idempotency_key,
-        runtime.state["registrations"],
+        parts.registrations,
         lambda: datetime.now(UTC),
         client=request.client.host if request.client else "",
     )
@@ -79,7 +79,7 @@ async def submit(
     mark_registration(rid)
     if accepted.submitted is not None:
         log.info("registration_accepted", registration_id=rid)
-    settings = runtime.settings
+    settings = parts.runtime.settings
     base = f"{settings.notifier_public_url}/api/v1/registrations/{rid}"
     return JSONResponse(
         {
@@ -99,6 +99,7 @@ async def submit(
 @router.get("/api/v1/names/check")
 async def check_name(
     request: Request,
+    parts: Parts,
     name: Annotated[str, Query(min_length=1, max_length=100)],
     area: Annotated[FreeTradeZoneArea, Query()],
     enterprise_type: Annotated[
@@ -106,13 +107,12 @@ async def check_name(
     ] = EnterpriseType.LIMITED_LIABILITY_COMPANY,
 ) -> JSONResponse:
     """Test a name before submitting: its structure, and whether it is free in the area."""
-    runtime: Runtime = request.app.state.runtime
-    runtime.state["public_limit"](request)
+    parts.public_limit(request)
     problems = name_problems(name, enterprise_type)
-    held = await runtime.state["registrations"].name_is_held(name_key(area, name))
+    held = await parts.registrations.name_is_held(name_key(area, name))
     if held:
         problems.append("name_taken_in_area")
-    parts = parse_name(name)
+    pieces = parse_name(name)
     return JSONResponse(
         {
             "name": name,
@@ -123,10 +123,10 @@ async def check_name(
             # are worth waiting for).
             "reservation": "unavailable" if held else None,
             "parts": {
-                "division": parts.division,
-                "trade_name": parts.trade_name,
-                "industry": parts.industry,
-                "organisational_form": parts.organisational_form,
+                "division": pieces.division,
+                "trade_name": pieces.trade_name,
+                "industry": pieces.industry,
+                "organisational_form": pieces.organisational_form,
             },
             "errors": name_errors(problems),
         }

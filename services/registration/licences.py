@@ -17,7 +17,7 @@ from contracts.events import Artefact, DepartmentStatus, DepartmentStatusChanged
 from contracts.identifiers import is_valid_uscc
 from service_runtime.delivery import Decoded
 from service_runtime.hardening import signing_key_from
-from service_runtime.host import Runtime
+from service_runtime.host import runtime_of
 from service_runtime.mongo import Document
 from service_runtime.problems import Problem
 from services.registration.documents import html_response, render_pdf
@@ -28,6 +28,7 @@ from services.registration.licence import (
     public_key_b64,
     sign,
 )
+from services.registration.parts import Parts
 from services.registration.store import MongoRegistrationStore
 
 log = structlog.get_logger("licences")
@@ -126,6 +127,7 @@ async def licence_pdf(signature: str, licence: ElectronicLicence, url: str) -> b
 @router.get("/api/v1/licences/{uscc}", response_model=None)
 async def get_licence(
     request: Request,
+    parts: Parts,
     uscc: Annotated[str, Path(min_length=18, max_length=18)],
     format: Annotated[Literal["json", "html", "pdf"], Query()] = "json",  # noqa: A002 - the public parameter name
 ) -> Response:
@@ -143,9 +145,9 @@ async def get_licence(
                 }
             ],
         )
-    runtime: Runtime = request.app.state.runtime
-    runtime.state["public_limit"](request)
-    stored = await runtime.state["licences"].find_one({"_id": uscc.upper()})
+    runtime = parts.runtime
+    parts.public_limit(request)
+    stored = await parts.licences.find_one({"_id": uscc.upper()})
     if stored is None:
         raise Problem(404, "licence_not_found")
     licence = ElectronicLicence.model_validate(stored["licence"])
@@ -175,7 +177,7 @@ async def get_licence(
 @router.get(PUBLIC_KEY_PATH)
 async def licence_signing_key(request: Request) -> JSONResponse:
     """The Ed25519 public key that verifies every electronic business licence issued here."""
-    runtime: Runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     key = signing_key_from(runtime.settings.licence_signing_key.get_secret_value())
     return JSONResponse(
         {

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from pymongo.asynchronous.collection import AsyncCollection
+
 from contracts.events import (
     DepartmentStatus,
     DepartmentStatusChanged,
@@ -18,6 +20,8 @@ from contracts.events import (
 from contracts.topology import TOPOLOGY
 from service_runtime.delivery import Decoded
 from service_runtime.host import Runtime
+from service_runtime.mongo import Document
+from services.department.handlers import DepartmentDesk
 from services.registration.licences import when_market_approves_issue_licence
 from services.registration.store import MongoRegistrationStore
 
@@ -62,14 +66,19 @@ def when_departments_report_update_the_registration(
     return handle
 
 
-async def reactions_component(runtime: Runtime) -> None:
-    async def market_record(registration_ids: Sequence[str]) -> dict[str, list[Any]] | None:
-        desk = runtime.state.get("departments", {}).get("market")  # set up after this one
-        return None if desk is None else await desk.store.approvals_on_record(registration_ids)
+def subscribe_reactions(
+    runtime: Runtime, store: MongoRegistrationStore, market: DepartmentDesk | None
+) -> AsyncCollection[Document]:
+    """Subscribe the reactions; returns the licences they issue, which the public can verify.
 
-    store: MongoRegistrationStore = runtime.state["registrations"]
+    `market` is None when an outside system decides for the market: then no approval is on
+    record here to check a licence against.
+    """
+
+    async def market_record(registration_ids: Sequence[str]) -> dict[str, list[Any]] | None:
+        return None if market is None else await market.store.approvals_on_record(registration_ids)
+
     licences = runtime.database("registration")["licences"]
-    runtime.state["licences"] = licences
     secret = runtime.settings.licence_signing_key.get_secret_value()
     runtime.subscribe_batches(
         TOPOLOGY.subscription_for("registration"),
@@ -80,3 +89,4 @@ async def reactions_component(runtime: Runtime) -> None:
         name="when_departments_report_update_the_registration",
         background=True,  # licences and bookkeeping: not what the enterprise's live page waits on
     )
+    return licences

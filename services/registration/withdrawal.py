@@ -6,19 +6,18 @@ from datetime import UTC, datetime
 from typing import Annotated
 from uuid import uuid4
 
-from fastapi import APIRouter, Header, Path, Request
+from fastapi import APIRouter, Header, Path
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.events import RegistrationWithdrawn
 from service_runtime.auth_first import AuthFirstRoute, authenticated_first
-from service_runtime.host import Runtime
 from service_runtime.problems import Problem
 from services.registration.access_renewal import (
     require_current_token,
     token_for_path_registration,
 )
-from services.registration.store import MongoRegistrationStore
+from services.registration.parts import Parts
 
 router = APIRouter(tags=["registrations"], route_class=AuthFirstRoute)
 
@@ -32,14 +31,13 @@ class WithdrawalRequest(BaseModel):
 @router.post("/api/v1/registrations/{registration_id}/withdraw", status_code=202)
 @authenticated_first(token_for_path_registration)
 async def withdraw(
-    request: Request,
+    parts: Parts,
     registration_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")],
     body: WithdrawalRequest | None = None,
     authorization: Annotated[str | None, Header()] = None,
 ) -> JSONResponse:
     """Withdraw before completion: the overall status becomes `withdrawn` and departments stop."""
-    runtime: Runtime = request.app.state.runtime
-    await require_current_token(runtime, registration_id, authorization)
+    await require_current_token(parts, registration_id, authorization)
     event = RegistrationWithdrawn(
         event_id=uuid4(),
         source="registration",
@@ -47,8 +45,7 @@ async def withdraw(
         registration_id=registration_id,
         reason=body.reason if body else None,
     )
-    store: MongoRegistrationStore = runtime.state["registrations"]
-    outcome = await store.withdraw(event)
+    outcome = await parts.registrations.withdraw(event)
     if outcome == "not_found":
         raise Problem(404, "registration_not_found")
     if outcome != "withdrawn_now":

@@ -9,7 +9,7 @@ import pytest
 from contracts.topics import corrected_topic, submitted_topic
 from contracts.topology import TOPOLOGY, department_group
 from tests.conftest import submit, wait_for_overall
-from tests.kafka_helpers import read_until
+from tests.support.kafka_helpers import read_until
 
 pytestmark = pytest.mark.e2e
 

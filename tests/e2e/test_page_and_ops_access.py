@@ -11,7 +11,7 @@ import pytest
 from contracts.topics import submitted_topic
 from service_runtime.access import Officer, issue_officer_token, issue_operator_token
 from tests.conftest import submit, wait_for_overall
-from tests.kafka_helpers import produce
+from tests.support.kafka_helpers import produce
 
 pytestmark = pytest.mark.e2e
 OPERATOR = {

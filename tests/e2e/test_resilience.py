@@ -15,8 +15,8 @@ from contracts.topics import DEPARTMENT_STATUS, dead_letter_topic, submitted_top
 from contracts.topology import TOPOLOGY
 from service_runtime.access import issue_access_token, issue_operator_token
 from tests.conftest import submit, wait_for_overall, with_unique_name
-from tests.events import submitted_event
-from tests.kafka_helpers import produce, read_until
+from tests.support.events import submitted_event
+from tests.support.kafka_helpers import produce, read_until
 
 OPERATOR = "local-development-only-operators"  # the stack's development secret
 

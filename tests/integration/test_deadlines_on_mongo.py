@@ -18,7 +18,7 @@ from services.department.handlers import (
 from services.department.store import MongoCaseStore
 from services.police.rules import POLICE
 from services.registration.market import MARKET
-from tests.events import acknowledged, submitted_event
+from tests.support.events import acknowledged, submitted_event
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,7 @@ from pymongo import AsyncMongoClient, monitoring
 
 from services.notifier.notifications import NotificationStore
 from services.notifier.push import DISPATCH_RECORD_CHUNK, dispatch
-from tests.events import policy_notification
+from tests.support.events import policy_notification
 
 pytestmark = pytest.mark.integration
 

@@ -14,7 +14,7 @@ from services.registration.lapse import lapse_stale_registrations
 from services.registration.names import name_key
 from services.registration.store import MongoRegistrationStore
 from tests.conftest import with_unique_name
-from tests.events import acknowledged
+from tests.support.events import acknowledged
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 12, 2, 2, tzinfo=UTC)

@@ -7,7 +7,7 @@ import pytest
 
 from service_runtime.aggregates import VersionedCollection, Write
 from service_runtime.outbox import OutboxRelay, Stored
-from tests.events import acknowledged
+from tests.support.events import acknowledged
 
 pytestmark = pytest.mark.integration
 

@@ -8,9 +8,9 @@ from pymongo import AsyncMongoClient
 
 from service_runtime.delivery import Decoded, RawRecord, build_dead_letter
 from service_runtime.retention import delete_expired
+from services.notifier.dead_letters import create_dead_letter_indexes, when_dead_lettered_keep_it
 from services.notifier.notifications import NotificationStore
-from services.notifier.ops import create_dead_letter_indexes, when_dead_lettered_keep_it
-from tests.events import policy_notification
+from tests.support.events import policy_notification
 
 pytestmark = pytest.mark.integration
 

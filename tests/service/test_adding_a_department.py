@@ -16,7 +16,7 @@ from services.department.handlers import build_desk, subscribe_department
 from services.department.kit import DepartmentSpec, Issued, credit_code_from, rule
 from services.notifier.timeline import Timeline, apply
 from services.registration.market import MARKET
-from tests.in_memory_cases import InMemoryCaseStore
+from tests.support.in_memory_cases import InMemoryCaseStore
 
 
 @rule(

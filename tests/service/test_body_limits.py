@@ -1,7 +1,5 @@
 """One body limit on every service, and credentials checked before any body is read or parsed."""
 
-from types import SimpleNamespace
-
 import httpx
 import pytest
 
@@ -9,6 +7,7 @@ from service_runtime.settings import Settings
 from services.notifier.app import create_app as create_notifier
 from services.registration.app import create_app as create_registration
 from services.tax.app import create_app as create_tax
+from tests.support.parts import hand_parts
 
 RID = "ab" * 16
 LIMIT = 4096
@@ -18,8 +17,7 @@ BUILDERS = [create_registration, create_notifier, create_tax]
 def app_for(build):
     settings = Settings(MAX_REQUEST_BODY_BYTES=LIMIT)
     app = build(settings)
-    app.state.runtime = SimpleNamespace(settings=settings, state={})  # no broker needed here
-    return app
+    return hand_parts(app, settings)  # no broker needed here
 
 
 async def call(app, method, path, headers, receive):

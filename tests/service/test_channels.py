@@ -24,7 +24,7 @@ from services.notifier.channels import (
     build_channels,
     deliver,
 )
-from tests.channel_sinks import (
+from tests.support.channel_sinks import (
     SERVER_WAIT_SECONDS,
     RecordingHandler,
     RefusesData,

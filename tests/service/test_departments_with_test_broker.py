@@ -18,8 +18,8 @@ from service_runtime.settings import Settings
 from services.credit.rules import CREDIT
 from services.department.handlers import build_desk, subscribe_department
 from services.tax.rules import TAX
-from tests.events import submitted_event, view_for
-from tests.in_memory_cases import InMemoryCaseStore
+from tests.support.events import submitted_event, view_for
+from tests.support.in_memory_cases import InMemoryCaseStore
 
 
 def wire(runtime, spec):

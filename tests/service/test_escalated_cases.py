@@ -1,7 +1,6 @@
 """A case escalated after its statutory deadline: only a supervisor may claim and decide it."""
 
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -15,8 +14,9 @@ from services.department.handlers import build_desk
 from services.department.http import router
 from services.police.rules import POLICE
 from services.registration.market import MARKET
-from tests.events import submitted_event
-from tests.in_memory_cases import InMemoryCaseStore
+from tests.support.events import submitted_event
+from tests.support.in_memory_cases import InMemoryCaseStore
+from tests.support.parts import hand_parts
 
 T0 = datetime(2026, 11, 23, 2, tzinfo=UTC)
 RID = "ef" * 16
@@ -46,8 +46,7 @@ def officer_app(store: InMemoryCaseStore) -> FastAPI:
     app = FastAPI()
     install_problem_handlers(app)
     app.include_router(router)
-    app.state.runtime = SimpleNamespace(settings=SETTINGS, state={"departments": {"police": desk}})
-    return app
+    return hand_parts(app, SETTINGS, desks={"police": desk})
 
 
 def bearer(officer_id: str, role: str = "officer") -> dict[str, str]:

@@ -2,7 +2,6 @@
 
 import base64
 from datetime import UTC, datetime
-from types import SimpleNamespace
 
 import httpx
 from fastapi import FastAPI
@@ -14,6 +13,7 @@ from service_runtime.problems import install_problem_handlers
 from service_runtime.settings import Settings
 from services.registration.licence import build_licence, sign, verify
 from services.registration.licences import router
+from tests.support.parts import hand_parts
 
 SEED = base64.b64encode(bytes(range(32))).decode()
 ARTEFACTS = (
@@ -26,7 +26,7 @@ async def fetch_public_key() -> httpx.Response:
     app = FastAPI()
     install_problem_handlers(app)
     app.include_router(router)
-    app.state.runtime = SimpleNamespace(settings=Settings(LICENCE_SIGNING_KEY=SEED), state={})
+    hand_parts(app, Settings(LICENCE_SIGNING_KEY=SEED))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://registration.test") as c:
         return await c.get("/.well-known/licence-signing-key")

@@ -1,7 +1,5 @@
 """Public lookups cost bounded work: few suggestions, one rendering per licence, a rate limit."""
 
-from types import SimpleNamespace
-
 import httpx
 
 from contracts.form import RegistrationForm
@@ -10,7 +8,8 @@ from service_runtime.settings import Settings
 from services.registration import licences
 from services.registration.app import create_app as create_registration
 from services.registration.scope import SUGGESTED_ITEMS, scope_errors
-from tests.unit.test_documents_and_licence import licence
+from tests.support.licences import licence
+from tests.support.parts import hand_parts
 
 
 def test_only_the_first_unknown_scope_items_get_suggestions(sample_form):
@@ -45,9 +44,11 @@ class NoNames:
 async def test_the_name_check_is_rate_limited_per_address():
     settings = Settings()
     app = create_registration(settings)
-    app.state.runtime = SimpleNamespace(
-        settings=settings,
-        state={"public_limit": RateLimit(2, name="public lookups"), "registrations": NoNames()},
+    hand_parts(
+        app,
+        settings,
+        public_limit=RateLimit(2, name="public lookups"),
+        registrations=NoNames(),
     )
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://svc.test") as client:

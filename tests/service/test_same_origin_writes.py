@@ -1,7 +1,6 @@
 """Cookie-signed writes on the page's API: from our own pages, as JSON, refused before the body."""
 
 import json
-from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -9,19 +8,19 @@ import pytest
 from service_runtime.same_origin import SameOriginWrites
 from service_runtime.settings import Settings
 from services.notifier.app import create_app as create_notifier
-from services.notifier.page import page_component
-from tests.no_timelines import NoTimelines
+from services.notifier.parts import PageLimits
+from tests.support.no_timelines import NoTimelines
+from tests.support.parts import hand_parts
 
 SIGN_IN = {"registration_id": "ab" * 16, "access_token": "not-a-valid-token"}
 
 
 async def client() -> httpx.AsyncClient:
-    runtime = SimpleNamespace(
-        settings=Settings(), state={"timelines": NoTimelines()}
-    )  # the page needs no broker here
-    await page_component(runtime)
-    app = create_notifier(runtime.settings)
-    app.state.runtime = runtime
+    settings = Settings()
+    app = create_notifier(settings)  # the page needs no broker here
+    hand_parts(
+        app, settings, timelines=NoTimelines(), page_limits=PageLimits.from_settings(settings)
+    )
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://svc.test")
 
 

@@ -2,7 +2,6 @@
 
 import re
 from pathlib import Path
-from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -11,11 +10,12 @@ from fastapi import FastAPI
 from service_runtime.access import issue_access_token
 from service_runtime.settings import Settings
 from services.notifier.app import create_app as create_notifier
-from services.notifier.page import page_component
+from services.notifier.parts import PageLimits
 from services.registration.app import create_app as create_registration
 from services.registration.documents import Document, html_response
-from tests.no_timelines import NoTimelines
-from tests.production import production_settings
+from tests.support.no_timelines import NoTimelines
+from tests.support.parts import hand_parts
+from tests.support.production import production_settings
 
 STATIC = Path(__file__).resolve().parents[2] / "services" / "notifier" / "static"
 RID = "ab" * 16
@@ -81,10 +81,10 @@ async def test_api_docs_are_off_in_production_unless_enabled(build):
     ],
 )
 async def test_the_session_cookie_is_secure_outside_local_development(settings, secure):
-    runtime = SimpleNamespace(settings=settings, state={"timelines": NoTimelines()})
-    await page_component(runtime)
     app = create_notifier(settings)
-    app.state.runtime = runtime
+    hand_parts(
+        app, settings, timelines=NoTimelines(), page_limits=PageLimits.from_settings(settings)
+    )
     token = issue_access_token(settings.access_token_secret.get_secret_value(), RID)
     async with client(app) as c:
         signed_in = await c.post(

@@ -17,6 +17,7 @@ from services.notifier.http import router
 from services.notifier.live import PageListeners
 from services.notifier.stream_limits import stream_slots
 from services.notifier.timeline import Timeline
+from tests.support.parts import hand_parts
 
 RID = "cd" * 16
 SETTINGS = Settings()
@@ -44,13 +45,12 @@ async def stream(last_event_id: str | bytes) -> httpx.Response:
     app = FastAPI()
     install_problem_handlers(app)
     app.include_router(router)
-    app.state.runtime = SimpleNamespace(
-        settings=SETTINGS,
-        state={
-            "timelines": OneTimeline(withdrawn_timeline()),
-            "listeners": PageListeners(),
-            "stream_slots": stream_slots(SETTINGS),
-        },
+    hand_parts(
+        app,
+        SETTINGS,
+        timelines=OneTimeline(withdrawn_timeline()),
+        listeners=PageListeners(),
+        stream_slots=stream_slots(SETTINGS),
     )
     token = issue_access_token(SETTINGS.access_token_secret.get_secret_value(), RID)
     headers = {"Authorization": f"Bearer {token}", "Last-Event-ID": last_event_id}
@@ -85,6 +85,10 @@ async def test_a_valid_last_event_id_resumes_after_that_entry(last_event_id, sen
     assert "event: end" in answer.text
 
 
+async def build_nothing(runtime: object) -> None:
+    """This test starts no lifespan: the health check is all it calls."""
+
+
 class FailingMongo:
     def __init__(self, message: str) -> None:
         self.admin = self
@@ -96,7 +100,7 @@ class FailingMongo:
 
 async def test_an_unhealthy_answer_keeps_the_error_detail_in_the_log():
     detail = "mongo-0.internal:27017 timed out, replica set rs0"
-    app = create_service_app(SETTINGS, [])
+    app = create_service_app(SETTINGS, bootstrap=build_nothing)
     app.state.runtime = SimpleNamespace(mongo=FailingMongo(detail), broker=None)
     transport = httpx.ASGITransport(app=app)
     with structlog.testing.capture_logs() as logs:

@@ -1,14 +1,13 @@
 """A live stream over a cap is refused with 429 and Retry-After before it starts."""
 
-from types import SimpleNamespace
-
 import httpx
 
 from service_runtime.access import issue_access_token
 from service_runtime.settings import Settings
 from services.notifier.app import create_app as create_notifier
 from services.notifier.stream_limits import StreamSlots
-from tests.no_timelines import NoTimelines
+from tests.support.no_timelines import NoTimelines
+from tests.support.parts import hand_parts
 
 RID = "cd" * 16
 
@@ -17,9 +16,7 @@ async def test_a_second_stream_for_the_same_registration_past_the_cap_gets_429()
     settings = Settings()
     slots = StreamSlots(total=10, per_address=10, per_client=1)
     app = create_notifier(settings)
-    app.state.runtime = SimpleNamespace(
-        settings=settings, state={"stream_slots": slots, "timelines": NoTimelines()}
-    )
+    hand_parts(app, settings, stream_slots=slots, timelines=NoTimelines())
     token = issue_access_token(settings.access_token_secret.get_secret_value(), RID)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://svc.test") as client:

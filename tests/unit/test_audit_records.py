@@ -8,7 +8,7 @@ from uuid import uuid4
 
 from contracts.events import RegistrationWithdrawn
 from services.notifier.audit import body_for, decode_audited
-from tests.events import status_event, submitted_event, view_for
+from tests.support.events import status_event, submitted_event, view_for
 
 
 def test_a_decision_keeps_who_decided_each_rule_and_its_outcome():

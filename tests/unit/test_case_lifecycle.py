@@ -15,7 +15,7 @@ from services.department.case import (
 )
 from services.police.rules import POLICE
 from services.registration.market import MARKET
-from tests.events import submitted_event
+from tests.support.events import submitted_event
 
 T0 = datetime(2026, 11, 23, 2, tzinfo=UTC)
 RID = "cd" * 16

@@ -16,7 +16,7 @@ from services.police.rules import POLICE
 from services.registration.market import MARKET
 from services.social_security.rules import SOCIAL_SECURITY
 from services.tax.rules import TAX, tax_department
-from tests.events import submitted_event
+from tests.support.events import submitted_event
 
 NOW = datetime(2026, 11, 23, 2, tzinfo=UTC)
 RID = "ab" * 16

@@ -2,11 +2,9 @@
 
 import base64
 import io
-from datetime import UTC, datetime
 
 from pypdf import PdfReader
 
-from contracts.events import Artefact
 from contracts.form import RegistrationForm
 from contracts.projections import project
 from contracts.topology import TOPOLOGY
@@ -15,30 +13,17 @@ from services.department.registry import BUILT_IN
 from services.registration.department_forms import rows
 from services.registration.documents import Document, render_html, render_pdf
 from services.registration.licence import (
-    ElectronicLicence,
-    build_licence,
     canonical_bytes,
     licence_document,
     public_key_b64,
     sign,
     verify,
 )
-
-ISSUED = datetime(2026, 11, 23, 2, tzinfo=UTC)
-ARTEFACTS = (
-    Artefact(
-        kind="unified_social_credit_code", number="914401157368625357", label_zh="统一社会信用代码"
-    ),
-    Artefact(kind="business_licence_number", number="440115431406093", label_zh="电子营业执照编号"),
-)
+from tests.support.licences import licence
 
 
 def pdf_text(data: bytes) -> str:
     return "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
-
-
-def licence(sample_form) -> ElectronicLicence:
-    return build_licence(RegistrationForm.model_validate(sample_form), ARTEFACTS, ISSUED)
 
 
 def test_a_licence_signature_verifies_and_fails_after_one_changed_byte(sample_form):

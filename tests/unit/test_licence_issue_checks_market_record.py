@@ -4,7 +4,7 @@ from contracts.events import Artefact
 from contracts.form import RegistrationForm
 from service_runtime.delivery import Decoded, RawRecord
 from services.registration.licences import when_market_approves_issue_licence
-from tests.events import status_event
+from tests.support.events import status_event
 
 SEED = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="  # base64 of bytes 0..31
 GENUINE = [

@@ -15,7 +15,7 @@ from services.notifier.profile import matches, size_of
 from services.notifier.progress import progress_notice
 from services.notifier.push import reachable_at
 from services.notifier.reminders import due_reminders
-from tests.events import status_event
+from tests.support.events import status_event
 
 REGISTERED = date(2026, 11, 22)
 

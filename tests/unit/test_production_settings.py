@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from service_runtime.hardening import development_secret_aliases, secrets_used_by
 from service_runtime.serve import refusal
 from service_runtime.settings import Settings
-from tests.production import SEED, production_secrets
+from tests.support.production import SEED, production_secrets
 
 
 def refused(**values: str) -> str:

@@ -10,7 +10,7 @@ from contracts.topics import DEPARTMENT_STATUS
 from service_runtime.delivery import BatchConsumer, RawRecord, RetryPolicy
 from service_runtime.outbox import outbox_entry
 from service_runtime.telemetry import ChildSpansOnly, build_tracer_provider, headers_of
-from tests.events import submitted_event
+from tests.support.events import submitted_event
 
 
 def _provider():

@@ -10,7 +10,7 @@ from service_runtime.host import build_runtime
 from service_runtime.outbox import OutboxRelay, Stored, outbox_entry
 from service_runtime.settings import Settings
 from service_runtime.telemetry import build_tracer_provider, current_trace_headers
-from tests.events import acknowledged, submitted_event
+from tests.support.events import acknowledged, submitted_event
 
 TOPIC = submitted_topic("tax")
 

@@ -12,7 +12,7 @@ from service_runtime.mongo import build_mongo_client
 from service_runtime.serve import refusal
 from service_runtime.settings import Settings
 from service_runtime.transport import kafka_security, mongo_client_options
-from tests.production import production_secrets
+from tests.support.production import production_secrets
 
 
 def refused(**values: str) -> str:

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from service_runtime import serve
 from service_runtime.settings import Settings
-from tests.production import production_secrets
+from tests.support.production import production_secrets
 
 FORGED = {"X-Forwarded-For": "203.0.113.9"}
 

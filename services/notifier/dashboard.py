@@ -1,0 +1,167 @@
+"""The operators' dashboard's numbers: counts, timings, service starts, lag and dead letters."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import structlog
+from aiokafka.errors import KafkaError
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError
+
+from contracts.operations import ServiceStarted
+from contracts.topology import TOPOLOGY
+from service_runtime.delivery import Decoded
+from service_runtime.host import Runtime
+from service_runtime.lag import LagReader
+from service_runtime.metrics import CONSUMER_LAG
+from service_runtime.mongo import Document
+from services.notifier.masking import mask_payload
+from services.notifier.metrics import WINDOW, processing, slowest, status_counts
+from services.notifier.store import MongoTimelineStore
+
+log = structlog.get_logger("notifier.dashboard")
+SUMMARY_TTL_SECONDS = 0.25  # many open dashboards share one computation
+DEAD_LETTERS_SHOWN = 50
+
+
+class Dashboard:
+    def __init__(self, runtime: Runtime, letters: AsyncCollection[Document]) -> None:
+        self._runtime = runtime
+        self._timelines = runtime.database("notifier")[MongoTimelineStore.collection_name]
+        self._letters = letters
+        self._starts = runtime.database("notifier")["service_starts"]
+        self._lag = LagReader(runtime.settings)
+        self._lag_ready = asyncio.Event()
+        self._cached: tuple[float, dict[str, Any]] | None = None
+        self._lock = asyncio.Lock()
+
+    async def summary(self) -> dict[str, Any]:
+        async with self._lock:
+            if self._cached and time.monotonic() - self._cached[0] < SUMMARY_TTL_SECONDS:
+                return self._cached[1]
+            result = await self._compute()
+            self._cached = (time.monotonic(), result)
+            return result
+
+    async def _compute(self) -> dict[str, Any]:
+        now = datetime.now(UTC)
+        counted = [
+            doc
+            async for doc in self._timelines.find(
+                {}, {"overall_status": 1, "departments": 1, "profile.name": 1}
+            )
+        ]
+        recent = [
+            doc
+            async for doc in self._timelines.find(
+                {"last_event_at": {"$gte": now - WINDOW}},
+                {"entries": 1, "submitted_at": 1, "completed_at": 1, "profile.name": 1},
+            )
+        ]
+        letters = [
+            {
+                **doc["letter"],
+                "payload": mask_payload(doc["letter"].get("payload", "")),
+                "id": doc["_id"],
+                "state": doc["state"],
+            }
+            async for doc in self._letters.find({}).sort("failed_at", -1).limit(DEAD_LETTERS_SHOWN)
+        ]
+        return {
+            "at": now.isoformat(),
+            "total": len(counted),
+            **status_counts(counted),
+            "processing": processing(recent, now),
+            "slowest": slowest(recent, now),
+            "service_starts": await self._service_starts(now),
+            "consumer_lag": await self._consumer_lag(),
+            "dead_letters": letters,
+            "dead_letters_waiting": await self._letters.count_documents({"state": "dead"}),
+        }
+
+    async def _service_starts(self, now: datetime) -> list[dict[str, Any]]:
+        """Per service, starts in the last hour: more than one per instance is a restart."""
+        found = self._starts.find({"started_at": {"$gte": now - WINDOW}}, {"_id": 0})
+        by_service: dict[str, list[dict[str, Any]]] = {}
+        async for start in found:
+            by_service.setdefault(start["service"], []).append(start)
+        return [
+            {
+                "service": service,
+                "starts": len(starts),
+                "instances": len({s["instance"] for s in starts}),
+                "last_started_at": max(s["started_at"] for s in starts).isoformat(),
+            }
+            for service, starts in sorted(by_service.items())
+        ]
+
+    async def _consumer_lag(self) -> list[dict[str, Any]]:
+        subscriptions = [(s.group_id, s.topics) for s in TOPOLOGY.subscriptions]
+        if not self._lag_ready.is_set():
+            return []
+        try:
+            return [lag.__dict__ for lag in await self._lag.read(subscriptions)]
+        except (KafkaError, OSError) as error:
+            log.warning("consumer_lag_unavailable", error=repr(error))
+            return []
+
+    async def measure_lag(self) -> None:
+        """Every group's lag, for /metrics: the bus-wide view a lag exporter would give."""
+        for lag in await self._consumer_lag():
+            CONSUMER_LAG.labels(lag["group"], lag["topic"]).set(lag["lag"])
+
+    async def keep_lag_reader(self) -> None:
+        """A background job: holds the lag reader's connections for the service's lifetime."""
+        await self._lag.start()
+        self._lag_ready.set()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            self._lag_ready.clear()
+            await self._lag.stop()
+
+
+def when_service_started_count_it(
+    starts: AsyncCollection[Document], retention: timedelta
+) -> Callable[[Sequence[Decoded[ServiceStarted]]], Awaitable[None]]:
+    async def handle(batch: Sequence[Decoded[ServiceStarted]]) -> None:
+        docs = [
+            {
+                "_id": str(item.event.event_id),
+                "service": item.event.service,
+                "instance": item.event.instance,
+                "started_at": item.event.started_at,
+                "expire_at": item.event.started_at + retention,
+            }
+            for item in batch
+        ]
+        with contextlib.suppress(BulkWriteError):  # delivered again: those are stored already
+            await starts.insert_many(docs, ordered=False)
+
+    return handle
+
+
+async def open_dashboard(runtime: Runtime, letters: AsyncCollection[Document]) -> Dashboard:
+    """The dashboard, its lag reader, and the consumer that counts service starts."""
+    database = runtime.database("notifier")
+    await database[MongoTimelineStore.collection_name].create_index("last_event_at")
+    board = Dashboard(runtime, letters)
+    runtime.background.append(board.keep_lag_reader)
+    runtime.metric_probes.append(board.measure_lag)
+    starts = database["service_starts"]
+    await starts.create_index([("started_at", -1)])
+    await runtime.expire(starts)
+    runtime.subscribe_batches(
+        TOPOLOGY.subscription_for("notifier.service_starts"),
+        decode=ServiceStarted.model_validate_json,
+        handle=when_service_started_count_it(starts, timedelta(days=7)),
+        name="when_service_started_count_it",
+        background=True,
+    )
+    return board

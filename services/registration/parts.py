@@ -1,0 +1,27 @@
+"""What the registration service's endpoints are handed: built once by its bootstrap (app.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends
+from pymongo.asynchronous.collection import AsyncCollection
+
+from service_runtime.host import service_parts
+from service_runtime.mongo import Document
+from service_runtime.ratelimit import RateLimit
+from services.department.handlers import DepartmentHost
+from services.registration.store import MongoRegistrationStore
+
+
+@dataclass(frozen=True)
+class RegistrationParts(DepartmentHost):
+    """The intake's store, the issued licences, the public lookups' limit; the market's desk."""
+
+    registrations: MongoRegistrationStore
+    licences: AsyncCollection[Document]
+    public_limit: RateLimit
+
+
+Parts = Annotated[RegistrationParts, Depends(service_parts(RegistrationParts))]
