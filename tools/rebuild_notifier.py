@@ -38,10 +38,11 @@ from service_runtime.mongo import Document
 from service_runtime.offset_gaps import OffsetGaps
 from service_runtime.outbox import OutboxRelay, Stored
 from service_runtime.settings import Settings
+from services.notifier.audience import Audience
 from services.notifier.handlers import decode_timeline_event, when_status_changed_update_timeline
 from services.notifier.live import PageAnnouncer, PageListeners
 from services.notifier.notifications import Dispatched, NotificationStore
-from services.notifier.push import Audience, decode_push_event, when_pushed_notify_enterprises
+from services.notifier.push import decode_push_event, when_pushed_notify_enterprises
 from services.notifier.store import MongoTimelineStore
 
 log = structlog.get_logger("rebuild")

@@ -6,13 +6,14 @@ are skipped (and a warning is logged), so a deadline is never lost.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from functools import cache
 
 import chinese_calendar
 import structlog
 
-CHINA = timezone(timedelta(hours=8))
+from service_runtime.china_time import CHINA
+
 log = structlog.get_logger("calendar")
 
 

@@ -25,8 +25,9 @@ from service_runtime.host import Runtime
 from service_runtime.metrics import DEADLINE_BREACHES
 from service_runtime.settings import Settings
 from services.department.calendar import due_at
-from services.department.case import Case, Lifecycle, snapshot
+from services.department.case import Case, snapshot
 from services.department.kit import DepartmentSpec
+from services.department.lifecycle import Lifecycle
 from services.department.reads import ReadLog
 from services.department.store import CaseStore, MongoCaseStore
 

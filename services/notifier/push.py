@@ -7,23 +7,19 @@ channel delivered it.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
-from uuid import NAMESPACE_URL, uuid5
 
 import structlog
-from aiokafka.errors import KafkaError
 from pydantic import Field, TypeAdapter
-from pymongo.errors import PyMongoError
 
-from contracts.events import DepartmentStatus, DepartmentStatusChanged, RegistrationCompleted
-from contracts.notices import PolicyPublished, PolicyTargeting, ReminderDue
-from contracts.topics import REMINDER_DUE
+from contracts.events import DepartmentStatusChanged, RegistrationCompleted
+from contracts.notices import PolicyPublished, ReminderDue
 from contracts.topology import TOPOLOGY
 from service_runtime.delivery import Decoded
 from service_runtime.host import Runtime
+from services.notifier.audience import Audience
 from services.notifier.channels import Channel, Contacts, OutgoingMessage, build_channels, deliver
 from services.notifier.live import PageAnnouncer
 from services.notifier.notifications import (
@@ -32,89 +28,23 @@ from services.notifier.notifications import (
     NotificationStore,
     notification_id,
 )
-from services.notifier.profile import matches
 from services.notifier.progress import Notice, progress_notice
-from services.notifier.reminders import DueReminder, due_reminders
+from services.notifier.reminder_job import remind_forever
 from services.notifier.store import MongoTimelineStore
 from services.notifier.timeline import stored_precision
 
 log = structlog.get_logger("notifier.push")
-CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")  # no daylight saving
 PAGE_CHANNEL = "page"
-_REMINDER_NAMESPACE = uuid5(NAMESPACE_URL, "https://enterprise-page.example/reminders")
 
 PushEvent = Annotated[
     ReminderDue | PolicyPublished | DepartmentStatusChanged | RegistrationCompleted,
     Field(discriminator="event_type"),
 ]
 _PUSH_EVENT: TypeAdapter[PushEvent] = TypeAdapter(PushEvent)
-Publish = Callable[[str, str, bytes, dict[str, str]], Awaitable[None]]
 
 
 def decode_push_event(raw: bytes) -> PushEvent:
     return _PUSH_EVENT.validate_json(raw)
-
-
-class Audience:
-    """Reads the notifier's timelines to find who a push is for."""
-
-    def __init__(self, timelines: Any) -> None:  # noqa: ANN401 - a pymongo collection
-        self._timelines = timelines
-
-    async def matching(self, targeting: PolicyTargeting, as_of: datetime) -> list[dict[str, Any]]:
-        """Registrations whose enterprise matches, as the page stood at `as_of`.
-
-        Submitted by then and neither withdrawn nor refused by then (`reachable_at`): the
-        audience follows from the timelines and the policy's own time, not from when a consumer
-        got to it, so a rebuild from the topics reaches the same enterprises as the live run.
-        """
-        query: dict[str, Any] = {"profile": {"$ne": None}, "submitted_at": {"$lte": as_of}}
-        if targeting.areas:
-            query["profile.area"] = {"$in": [a.value for a in targeting.areas]}
-        if targeting.enterprise_types:
-            query["profile.type"] = {"$in": [t.value for t in targeting.enterprise_types]}
-        if targeting.sizes:
-            query["profile.size"] = {"$in": [s.value for s in targeting.sizes]}
-        if targeting.foreign_invested is not None:
-            query["profile.foreign_invested"] = targeting.foreign_invested
-        cursor = self._timelines.find(
-            query, {"profile": 1, "completed_at": 1, "withdrawn_at": 1, "entries": 1}
-        )
-        found = [doc async for doc in cursor]
-        # Prefixes are matched here: one code, many prefixes, no regex for the database to scan.
-        return [
-            doc for doc in found if matches(doc["profile"], targeting) and reachable_at(doc, as_of)
-        ]
-
-    async def registered(self) -> list[dict[str, Any]]:
-        cursor = self._timelines.find(
-            {"overall_status": "completed", "completed_at": {"$ne": None}},
-            {"profile": 1, "completed_at": 1, "uscc": 1},
-        )
-        return [doc async for doc in cursor]
-
-    async def profiles(self, registration_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        cursor = self._timelines.find({"_id": {"$in": list(registration_ids)}}, {"profile": 1})
-        return {doc["_id"]: doc.get("profile") or {} async for doc in cursor}
-
-
-def reachable_at(timeline: dict[str, Any], as_of: datetime) -> bool:
-    """Whether a registration was neither withdrawn nor refused at `as_of` (the page's status).
-
-    Completion is final, and a required department's refusal is final for the registration
-    (timeline.overall_status), so each is known from its own time.
-    """
-    completed, withdrawn = timeline.get("completed_at"), timeline.get("withdrawn_at")
-    if completed is not None and completed <= as_of:
-        return True
-    if withdrawn is not None and withdrawn <= as_of:
-        return False
-    return not any(
-        entry.get("status") == DepartmentStatus.REJECTED.value
-        and entry.get("department") in TOPOLOGY.required
-        and entry["occurred_at"] <= as_of
-        for entry in timeline.get("entries", ())
-    )
 
 
 def notice_of(event: PushEvent) -> Notice | None:
@@ -233,50 +163,6 @@ def when_pushed_notify_enterprises(
     return handle
 
 
-def reminder_event(registration: dict[str, Any], due: DueReminder, now: datetime) -> ReminderDue:
-    rid = registration["_id"]
-    return ReminderDue(
-        event_id=uuid5(_REMINDER_NAMESPACE, f"{rid}:{due.about}"),
-        source="notifier.scheduler",
-        occurred_at=now,
-        registration_id=rid,
-        kind=due.kind,
-        period=due.period,
-        due_date=due.due_date,
-        uscc=registration.get("uscc"),
-        title_zh=due.title_zh,
-        title_en=due.title_en,
-        body_zh=due.body_zh,
-        body_en=due.body_en,
-    )
-
-
-async def emit_due_reminders(
-    audience: Audience, store: NotificationStore, publish: Publish, now: datetime
-) -> int:
-    """Publish a ReminderDue for each reminder due today and not yet notified; how many."""
-    today = now.astimezone(CHINA).date()
-    emitted = 0
-    for registration in await audience.registered():
-        registered_on = registration["completed_at"].astimezone(CHINA).date()
-        term = (registration.get("profile") or {}).get("business_term_years")
-        due = due_reminders(registered_on, term, today)
-        ids = {notification_id(registration["_id"], d.about): d for d in due}
-        known = await store.existing_ids(list(ids)) if ids else set()
-        for nid, reminder in ids.items():
-            if nid in known:
-                continue
-            event = reminder_event(registration, reminder, now)
-            await publish(
-                REMINDER_DUE,
-                event.registration_id,
-                event.model_dump_json().encode(),
-                {"content-type": "application/json"},
-            )
-            emitted += 1
-    return emitted
-
-
 async def open_notifications(runtime: Runtime, announcer: PageAnnouncer) -> NotificationStore:
     """The notices, the consumer that sends them, and the daily reminder check."""
     database = runtime.database("notifier")
@@ -296,22 +182,5 @@ async def open_notifications(runtime: Runtime, announcer: PageAnnouncer) -> Noti
         background=True,  # a notice a moment later is fine; the live timeline is not this
     )
     interval = runtime.settings.reminder_check_interval_ms / 1000
-
-    async def remind_forever() -> None:
-        # What is due changes only when the day (China time) does: an enterprise registered
-        # today has nothing due before tomorrow. So one full pass per day, retried until it
-        # succeeds, is enough.
-        done_for: date | None = None
-        while True:
-            now = datetime.now(UTC)
-            if now.astimezone(CHINA).date() != done_for:
-                try:
-                    emitted = await emit_due_reminders(audience, store, runtime.publish, now)
-                    done_for = now.astimezone(CHINA).date()
-                    log.info("reminders_checked", day=str(done_for), emitted=emitted)
-                except (PyMongoError, KafkaError) as error:
-                    log.warning("reminder_check_failed", error=repr(error))
-            await asyncio.sleep(interval)
-
-    runtime.background.append(remind_forever)
+    runtime.background.append(lambda: remind_forever(audience, store, runtime.publish, interval))
     return store

@@ -12,8 +12,10 @@ from aiokafka import AIOKafkaProducer
 from playwright.async_api import Browser, BrowserContext, Page, expect
 from pymongo import AsyncMongoClient
 
+from service_runtime.china_time import CHINA
+from services.notifier.audience import Audience
 from services.notifier.notifications import NotificationStore
-from services.notifier.push import CHINA, Audience, emit_due_reminders
+from services.notifier.reminder_job import emit_due_reminders
 from services.notifier.store import MongoTimelineStore
 from tests.browser.conftest import (
     SCREENSHOTS,

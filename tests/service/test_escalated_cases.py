@@ -9,9 +9,10 @@ from fastapi import FastAPI
 from service_runtime.access import Officer, issue_officer_token
 from service_runtime.problems import install_problem_handlers
 from service_runtime.settings import Settings
-from services.department.case import Case, Lifecycle
+from services.department.case import Case
 from services.department.handlers import build_desk
 from services.department.http import router
+from services.department.lifecycle import Lifecycle
 from services.police.rules import POLICE
 from services.registration.market import MARKET
 from tests.support.events import submitted_event

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 from contracts.events import RegistrationWithdrawn
-from services.notifier.audit import body_for, decode_audited
+from services.notifier.audit_records import body_for, decode_audited
 from tests.support.events import status_event, submitted_event, view_for
 
 

@@ -5,14 +5,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from contracts.events import decided_fact
-from services.department.calendar import CHINA, due_at
-from services.department.case import (
-    Case,
-    CaseClosedError,
-    Lifecycle,
-    NotCaseOwnerError,
-    OfficerDecision,
-)
+from service_runtime.china_time import CHINA
+from services.department.calendar import due_at
+from services.department.case import Case, CaseClosedError, NotCaseOwnerError, OfficerDecision
+from services.department.lifecycle import Lifecycle
 from services.police.rules import POLICE
 from services.registration.market import MARKET
 from tests.support.events import submitted_event

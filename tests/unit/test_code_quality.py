@@ -35,3 +35,16 @@ def test_mypy_strict_finds_nothing():
         check=False,
     )
     assert result.returncode == 0, result.stdout[-4000:]
+
+
+MAX_SERVICE_MODULE_LINES = 250
+
+
+def test_every_service_module_is_small_enough_to_read_whole():
+    """A module past this mixes layers (routes, use cases, storage, messaging): split it."""
+    too_long = {
+        str(path.relative_to(ROOT)): lines
+        for path in sorted((ROOT / "services").rglob("*.py"))
+        if (lines := len(path.read_text("utf-8").splitlines())) >= MAX_SERVICE_MODULE_LINES
+    }
+    assert too_long == {}

@@ -5,7 +5,8 @@ from uuid import uuid4
 
 from contracts.events import RegistrationCorrected, RegistrationSubmitted, decided_fact
 from contracts.form import RegistrationForm
-from services.department.case import Case, Lifecycle, OfficerDecision, touches
+from services.department.case import Case, OfficerDecision, touches
+from services.department.lifecycle import Lifecycle
 from services.police.rules import POLICE
 from services.registration.corrections import changed_paths, merge_patch, within
 from services.registration.market import MARKET

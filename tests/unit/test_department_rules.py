@@ -11,7 +11,8 @@ from service_runtime.settings import Settings
 from services.bank.rules import BANK
 from services.commerce.rules import COMMERCE
 from services.credit.rules import CREDIT
-from services.department.case import Case, Lifecycle
+from services.department.case import Case
+from services.department.lifecycle import Lifecycle
 from services.police.rules import POLICE
 from services.registration.market import MARKET
 from services.social_security.rules import SOCIAL_SECURITY

@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 
 from contracts.notices import EnterpriseSize, PolicyTargeting, ReminderKind
 from service_runtime.access import read_claims, sign_claims, token_grants
+from services.notifier.audience import reachable_at
 from services.notifier.metrics import percentile, processing, status_counts
 from services.notifier.profile import matches, size_of
 from services.notifier.progress import progress_notice
-from services.notifier.push import reachable_at
 from services.notifier.reminders import due_reminders
 from tests.support.events import status_event
 

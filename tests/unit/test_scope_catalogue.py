@@ -7,7 +7,8 @@ from uuid import uuid4
 from contracts.events import DepartmentStatus, RegistrationSubmitted
 from contracts.form import RegistrationForm
 from services.commerce.rules import COMMERCE
-from services.department.case import Case, Lifecycle
+from services.department.case import Case
+from services.department.lifecycle import Lifecycle
 from services.registration.catalogue import catalogue, find, negative_list, search
 from services.registration.scope import scope_errors
 

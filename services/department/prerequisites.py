@@ -1,0 +1,137 @@
+"""How a case waits for the departments it depends on (the market, for most): the part of the
+life cycle that reacts to a prerequisite's decision or to a wait that lasted."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import cast
+
+from pydantic import BaseModel
+
+from contracts.events import (
+    TERMINAL_STATUSES,
+    Artefact,
+    DepartmentDecided,
+    DepartmentStatus,
+    DepartmentStatusChanged,
+    Reason,
+)
+from contracts.form import RegistrationForm
+from contracts.topology import Topology
+from services.department.case import Case, move_to, rule_reason
+from services.department.kit import DepartmentSpec
+
+
+class AwaitsPrerequisites:
+    """Mixed into `Lifecycle` (lifecycle.py), which sets these in its constructor."""
+
+    spec: DepartmentSpec
+    topology: Topology
+    waits_for: tuple[str, ...]
+    announce_wait_after: timedelta
+    form_view: type[BaseModel]
+
+    def on_prerequisite(
+        self, case: Case, event: DepartmentDecided, now: datetime
+    ) -> list[DepartmentStatusChanged]:
+        if event.department not in self.waits_for or event.status not in TERMINAL_STATUSES:
+            return []
+        if event.department in case.prerequisites or case.closed:
+            return []  # a replay, or nothing left to decide
+        case.prerequisites[event.department] = {
+            "status": event.status.value,
+            "artefacts": [a.model_dump() for a in event.artefacts],
+        }
+        if not case.form_received or case.closed:
+            return []  # decided when the form arrives
+        if self._failed_prerequisite(case):
+            return self._close_as_not_applicable(case, now)
+        if case.pending_approval:
+            # The approval records the rule results it rests on, not only the prerequisite.
+            recorded = tuple(Reason.model_validate(r) for r in case.reasons)
+            return self._approve_when_ready(case, now, case.decided_by or "rules", recorded)
+        return []
+
+    def _approve_when_ready(
+        self, case: Case, now: datetime, by: str, reasons: tuple[Reason, ...]
+    ) -> list[DepartmentStatusChanged]:
+        missing = [d for d in self.waits_for if d not in case.prerequisites]
+        if missing:
+            case.pending_approval, case.decided_by = True, by
+            if case.status == DepartmentStatus.WAITING or case.announce_wait_at is not None:
+                return []
+            if by == "rules" and case.status is None:
+                # The prerequisite (the market) usually decides instantly too, milliseconds
+                # later: a `waiting` followed at once by `approved` told the enterprise nothing
+                # and was 3 of the 10 status events per registration. Say it only if it lasts.
+                case.announce_wait_at = now + self.announce_wait_after
+                return []
+            return [self._waiting(case, now, by, reasons)]
+        case.pending_approval = False
+        # The rules read the view as they read the form: same shape, fewer fields.
+        form = cast("RegistrationForm", self.form_view.model_validate(case.form))
+        issued = {
+            d: tuple(Artefact.model_validate(a) for a in p["artefacts"])
+            for d, p in case.prerequisites.items()
+        }
+        artefacts = self.spec.issue(case.registration_id, form, issued)
+        return [
+            move_to(
+                case,
+                self.spec.name,
+                DepartmentStatus.APPROVED,
+                now,
+                by,
+                reasons=reasons,
+                artefacts=artefacts,
+            )
+        ]
+
+    def on_wait_lasted(self, case: Case, now: datetime) -> list[DepartmentStatusChanged]:
+        """Say that the case waits for its prerequisites, once the silent wait has lasted."""
+        due = case.announce_wait_at
+        if due is None or now < due or not case.pending_approval or case.closed:
+            return []
+        recorded = tuple(Reason.model_validate(r) for r in case.reasons)
+        return [self._waiting(case, now, case.decided_by or "rules", recorded)]
+
+    def _waiting(
+        self, case: Case, now: datetime, by: str, reasons: tuple[Reason, ...]
+    ) -> DepartmentStatusChanged:
+        missing = [d for d in self.waits_for if d not in case.prerequisites]
+        waiting = rule_reason(
+            "prerequisites_approved",
+            passed=False,
+            zh="等待前置部门办结：" + "、".join(self.topology.label_zh(d) for d in missing),
+            en="waiting for: " + ", ".join(missing),
+        )
+        return move_to(
+            case, self.spec.name, DepartmentStatus.WAITING, now, by, reasons=(*reasons, waiting)
+        )
+
+    def _failed_prerequisite(self, case: Case) -> str | None:
+        return next(
+            (d for d, p in case.prerequisites.items() if p["status"] != DepartmentStatus.APPROVED),
+            None,
+        )
+
+    def _close_as_not_applicable(self, case: Case, now: datetime) -> list[DepartmentStatusChanged]:
+        failed = self._failed_prerequisite(case) or ""
+        label = self.topology.label_zh(failed)
+        reason = rule_reason(
+            "prerequisites_approved",
+            passed=False,
+            zh=f"前置部门（{label}）未通过，本事项终止",
+            en=f"closed: the prerequisite department {failed} did not approve",
+        )
+        case.pending_approval = False
+        return [
+            move_to(
+                case,
+                self.spec.name,
+                DepartmentStatus.NOT_APPLICABLE,
+                now,
+                "system",
+                reasons=(reason,),
+            )
+        ]
