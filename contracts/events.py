@@ -76,6 +76,10 @@ class Reason(BaseModel):
     field_path: str | None = Field(default=None, examples=["seals.maker_id"])
 
 
+# The kind of artefact that carries the enterprise's unified social credit code (统一社会信用代码).
+USCC_ARTEFACT = "unified_social_credit_code"
+
+
 class Artefact(BaseModel):
     model_config = ConfigDict(frozen=True)
 

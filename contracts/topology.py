@@ -44,7 +44,6 @@ class Subscription:
     consumer: str
     topics: tuple[str, ...]
     group_id: str
-    publishes: tuple[str, ...]
 
 
 DEPARTMENTS: tuple[Department, ...] = (
@@ -182,8 +181,14 @@ class Topology:
         return (*self.contract_topics, PAGE_CHANGED, SERVICE_STARTED)
 
     def label_zh(self, department: str) -> str:
+        """The department's Chinese name; an unknown department (a future one) by its id."""
         found = self.by_name.get(department)
         return found.label_zh if found else department
+
+    def label_en(self, department: str) -> str:
+        """The department's English name; an unknown department by its id."""
+        found = self.by_name.get(department)
+        return found.label_en if found else department
 
     @property
     def subscriptions(self) -> tuple[Subscription, ...]:
@@ -197,9 +202,6 @@ class Topology:
                     if d.waits_for
                     else (*form_topics(d.name), REGISTRATION_WITHDRAWN),
                     group_id=department_group(d.name),
-                    publishes=(DEPARTMENT_STATUS, DEPARTMENT_DECIDED, PERSONAL_DATA_READ)
-                    if d.name in self.prerequisites
-                    else (DEPARTMENT_STATUS, PERSONAL_DATA_READ),
                 )
                 for d in self.departments
             ),
@@ -209,11 +211,6 @@ class Topology:
                 consumer="registration",
                 topics=(DEPARTMENT_STATUS, REGISTRATION_COMPLETED),
                 group_id="registration.status",
-                publishes=(
-                    REGISTRATION_WITHDRAWN,
-                    REGISTRATION_ACCESS_REVOKED,
-                    *(t for recipient in self.projections for t in form_topics(recipient)),
-                ),
             ),
             Subscription(
                 consumer=NOTIFIER,
@@ -225,7 +222,6 @@ class Topology:
                     PERSONAL_DATA_READ,
                 ),
                 group_id="notifier.timeline",
-                publishes=(REGISTRATION_COMPLETED,),
             ),
             Subscription(
                 # Proactive push: reminders, policy notices, and the progress that needs the
@@ -233,7 +229,6 @@ class Topology:
                 consumer="notifier.notifications",
                 topics=(REMINDER_DUE, POLICY_PUBLISHED, DEPARTMENT_STATUS, REGISTRATION_COMPLETED),
                 group_id="notifier.notifications",
-                publishes=(),
             ),
             Subscription(
                 # The audit log (services/notifier/audit.py): every submission, decision,
@@ -247,21 +242,18 @@ class Topology:
                     POLICY_PUBLISHED,
                 ),
                 group_id="notifier.audit",
-                publishes=(),
             ),
             Subscription(
                 # The operators' dashboard counts each service's starts: a restart shows there.
                 consumer="notifier.service_starts",
                 topics=(SERVICE_STARTED,),
                 group_id="notifier.service-starts",
-                publishes=(),
             ),
             Subscription(
                 # The operators' dashboard lists every dead letter and can re-drive it.
                 consumer="notifier.dead_letters",
                 topics=tuple(dead_letter_topic(t) for t in self.contract_topics),
                 group_id="notifier.dead-letters",
-                publishes=self.contract_topics,
             ),
         )
 

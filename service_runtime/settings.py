@@ -163,7 +163,7 @@ class Settings(BaseSettings):
     registration_service_url: str = Field(
         default="http://127.0.0.1:8001", alias="REGISTRATION_SERVICE_URL"
     )
-    # Operators sign in to /ops with a token minted from this secret (tools.officer_token --operator).
+    # Operators sign in to /ops with a token minted from this secret (tools.operator_token --operator).
     operator_token_secret: SecretStr = Field(
         default=SecretStr("local-development-only-operators"), alias="OPERATOR_TOKEN_SECRET"
     )

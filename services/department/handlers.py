@@ -198,7 +198,7 @@ def subscribe_department(runtime: Runtime, desk: DepartmentDesk, store: CaseStor
         handle=when_registration_or_prerequisite_changes_decide(
             desk.lifecycle, store, desk.clock, desk.time_limit_working_days
         ),
-        name=f"when_registration_submitted_decide_{desk.spec.name}",
+        name=f"when_registration_or_prerequisite_changes_decide_{desk.spec.name}",
     )
 
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from contracts.events import Reason
 from contracts.form_paths import form_path_exists
-from service_runtime.access import Officer, read_officer_token
+from service_runtime.access import Officer, bearer_token, read_officer_token
 from service_runtime.aggregates import ConcurrentUpdateError
 from service_runtime.auth_first import AuthFirstRoute, authenticated_first
 from service_runtime.host import service_parts
@@ -109,12 +109,12 @@ def _desk_and_officer(
 ) -> tuple[DepartmentDesk, Officer]:
     host = hosted_desks(request)
     runtime = host.runtime
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
+    token = bearer_token(authorization)
+    if token is None:
         raise Problem(401, "missing_token")
     officer = read_officer_token(
         runtime.settings.officer_token_secret.get_secret_value(),
-        token.strip(),
+        token,
         max_hours=runtime.settings.officer_token_max_hours,
     )
     if officer is None:

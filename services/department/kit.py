@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from contracts.events import Artefact, Reason
+from contracts.events import USCC_ARTEFACT, Artefact, Reason
 from contracts.form import RegistrationForm
 
 Rule = Callable[[RegistrationForm], Reason]
@@ -54,6 +54,6 @@ class DepartmentSpec:
 def credit_code_from(prerequisites: Issued) -> str:
     """The unified social credit code the market department issued: one number for everything."""
     for artefact in prerequisites.get("market", ()):
-        if artefact.kind == "unified_social_credit_code":
+        if artefact.kind == USCC_ARTEFACT:
             return artefact.number
     raise LookupError("the market department issued no unified social credit code")

@@ -98,12 +98,11 @@ PURPOSES = {"case_review": ("审查案件", "reviewing the case")}
 
 def data_read_view(read: dict[str, Any]) -> dict[str, Any]:
     """Who saw the enterprise's data, when and why, in both languages (数据查阅记录)."""
-    found = TOPOLOGY.by_name.get(read["department"])
     purpose_zh, purpose_en = PURPOSES.get(read["purpose"], (read["purpose"], read["purpose"]))
     return {
         "department": read["department"],
-        "department_zh": found.label_zh if found else read["department"],
-        "department_en": found.label_en if found else read["department"],
+        "department_zh": TOPOLOGY.label_zh(read["department"]),
+        "department_en": TOPOLOGY.label_en(read["department"]),
         "officer_id": read["officer_id"],
         "purpose": read["purpose"],
         "purpose_zh": purpose_zh,

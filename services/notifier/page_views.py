@@ -32,9 +32,7 @@ def corrections_asked(timeline: Timeline) -> list[dict[str, Any]]:
             {
                 "department": department,
                 "label_zh": TOPOLOGY.label_zh(department),
-                "label_en": TOPOLOGY.by_name[department].label_en
-                if department in TOPOLOGY.by_name
-                else department,
+                "label_en": TOPOLOGY.label_en(department),
                 "reasons": reasons,
             }
         )

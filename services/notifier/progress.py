@@ -10,10 +10,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from contracts.events import DepartmentStatus, DepartmentStatusChanged, RegistrationCompleted
+from contracts.events import (
+    USCC_ARTEFACT,
+    DepartmentStatus,
+    DepartmentStatusChanged,
+    RegistrationCompleted,
+)
 from contracts.topology import TOPOLOGY
-
-USCC = "unified_social_credit_code"
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,7 @@ class Notice:
 
 def progress_notice(event: DepartmentStatusChanged | RegistrationCompleted) -> Notice | None:
     if isinstance(event, RegistrationCompleted):
-        uscc = next((a.number for a in event.artefacts if a.kind == USCC), "")
+        uscc = next((a.number for a in event.artefacts if a.kind == USCC_ARTEFACT), "")
         return Notice(
             "progress",
             "completed",
@@ -41,9 +44,7 @@ def progress_notice(event: DepartmentStatusChanged | RegistrationCompleted) -> N
             f"Unified social credit code {uscc}. Sign in to the Enterprise Page for the "
             "electronic licence and each department's result.",
         )
-    department = TOPOLOGY.by_name.get(event.department)
-    label_zh = department.label_zh if department else event.department
-    label_en = department.label_en if department else event.department
+    label_zh, label_en = TOPOLOGY.label_zh(event.department), TOPOLOGY.label_en(event.department)
     failed = [r for r in event.reasons if not r.passed]
     reasons_zh = "；".join(r.message_zh for r in failed)
     reasons_en = "; ".join(r.message_en for r in failed)

@@ -8,6 +8,7 @@ from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
 from contracts.events import (
+    USCC_ARTEFACT,
     Artefact,
     DepartmentStatus,
     DepartmentStatusChanged,
@@ -21,7 +22,6 @@ from contracts.events import (
 from contracts.topology import TOPOLOGY, Topology
 from services.notifier.profile import profile_of
 
-USCC_ARTEFACT = "unified_social_credit_code"
 _COMPLETED_NAMESPACE = uuid5(NAMESPACE_URL, "https://enterprise-page.example/completed")
 
 STATUS_TEXT = {
@@ -208,10 +208,7 @@ def _advance(timeline: Timeline, event: DepartmentStatusChanged) -> None:
 
 
 def _describe(event: DepartmentStatusChanged, topology: Topology) -> tuple[str, str]:
-    dept = topology.by_name.get(event.department)
-    label_zh, label_en = (
-        (dept.label_zh, dept.label_en) if dept else (event.department, event.department)
-    )
+    label_zh, label_en = topology.label_zh(event.department), topology.label_en(event.department)
     zh, en = STATUS_TEXT[event.status]
     numbers = "，".join(f"{a.label_zh} {a.number}" for a in event.artefacts)
     return (f"{label_zh}：{zh}" + (f"（{numbers}）" if numbers else ""), f"{label_en}: {en}")

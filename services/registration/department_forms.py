@@ -69,7 +69,7 @@ async def department_form(
         return JSONResponse(
             {"registration_id": registration_id, "department": department, "form": projected}
         )
-    label = TOPOLOGY.by_name[department].label_zh if department in TOPOLOGY.by_name else department
+    label = TOPOLOGY.label_zh(department)
     document = Document(
         title_zh=f"{label}审批表",
         title_en=f"Approval form for {department}, generated from the comprehensive form",

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from pydantic import BaseModel, ConfigDict, Field
 
-from contracts.events import Artefact
+from contracts.events import USCC_ARTEFACT, Artefact
 from contracts.form import EnterpriseType, FreeTradeZoneArea, RegistrationForm
 from services.registration.documents import Document
 
@@ -60,7 +60,7 @@ def build_licence(
     numbers = {a.kind: a.number for a in artefacts}
     years = form.enterprise.business_term_years
     return ElectronicLicence(
-        unified_social_credit_code=numbers["unified_social_credit_code"],
+        unified_social_credit_code=numbers[USCC_ARTEFACT],
         licence_number=numbers["business_licence_number"],
         name=form.enterprise.name,
         enterprise_type=TYPE_ZH[form.enterprise.type],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contracts.events import Artefact
+from contracts.events import USCC_ARTEFACT, Artefact
 from contracts.form import EnterpriseType, RegistrationForm
 from contracts.identifiers import issue_uscc
 from services.department.kit import DepartmentSpec, Issued, rule
@@ -62,7 +62,7 @@ def _issue(
     uscc = issue_uscc(registration_id, division)
     licence = f"{division}{derived_digits('licence/' + registration_id, 9)}"
     return (
-        Artefact(kind="unified_social_credit_code", number=uscc, label_zh="统一社会信用代码"),
+        Artefact(kind=USCC_ARTEFACT, number=uscc, label_zh="统一社会信用代码"),
         Artefact(kind="business_licence_number", number=licence, label_zh="电子营业执照编号"),
     )
 

@@ -20,16 +20,6 @@ def _employees(form: RegistrationForm) -> bool:
     return form.employment.employee_count <= AUTO_APPROVED_MAX_EMPLOYEES
 
 
-@rule(
-    "insurance_start_month_present",
-    "employment.start_month",
-    "应填写参保起始年月",
-    "the month insurance starts must be given",
-)
-def _start_month(form: RegistrationForm) -> bool:
-    return bool(form.employment.start_month)
-
-
 def _issue(
     registration_id: str, form: RegistrationForm, prerequisites: Issued
 ) -> tuple[Artefact, ...]:
@@ -50,6 +40,6 @@ def _issue(
 
 SOCIAL_SECURITY = DepartmentSpec(
     name="social_security",
-    rules=(_employees, _start_month),
+    rules=(_employees,),
     issue=_issue,
 )

@@ -32,16 +32,6 @@ def invoice_limit_rule(limits: Mapping[str, int]) -> Rule:
     return _invoice_limit
 
 
-@rule(
-    "accounting_contact_named",
-    "tax.accounting_contact",
-    "应指定财务负责人",
-    "an accounting contact must be named",
-)
-def _contact(form: RegistrationForm) -> bool:
-    return bool(form.tax.accounting_contact.name)
-
-
 def taxpayer_type(form: RegistrationForm) -> str:
     # Above the threshold registration as a general taxpayer is required; below it, voluntary.
     if form.tax.taxpayer_type_requested == "general":
@@ -91,11 +81,11 @@ def _issue(
 def tax_department(
     invoice_limits: Mapping[str, int] = DEFAULT_INVOICE_AUTO_LIMITS,
 ) -> DepartmentSpec:
-    return replace(TAX, rules=(invoice_limit_rule(invoice_limits), _contact, _taxpayer_type))
+    return replace(TAX, rules=(invoice_limit_rule(invoice_limits), _taxpayer_type))
 
 
 TAX = DepartmentSpec(
     name="tax",
-    rules=(invoice_limit_rule(DEFAULT_INVOICE_AUTO_LIMITS), _contact, _taxpayer_type),
+    rules=(invoice_limit_rule(DEFAULT_INVOICE_AUTO_LIMITS), _taxpayer_type),
     issue=_issue,
 )
