@@ -94,7 +94,7 @@ async def submit_and_follow(
     started: float,
     at: float,
 ) -> Outcome:
-    # As the README asks of clients: a 503 is retried with the same Idempotency-Key.
+    # As docs/http-api.md asks of clients: a 503 is retried with the same Idempotency-Key.
     headers = {"Idempotency-Key": uuid.uuid4().hex}
     url = f"{args.registration_url}/api/v1/registrations"
     for _ in range(SUBMIT_ATTEMPTS):

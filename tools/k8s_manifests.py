@@ -66,8 +66,8 @@ CONNECTION_SECRETS = (
     "MONGODB_USERNAME",
     "MONGODB_PASSWORD",
 )
-# Requests sized from `make bench` (CPU per registration per process at 10/s; README,
-# Benchmark) with room for bursts; memory from the processes' resident size under load.
+# Requests sized from `make bench` (CPU per registration per process at 10/s; docs/benchmark.md)
+# with room for bursts; memory from the processes' resident size under load.
 RESOURCES = {
     "registration": ("250m", "256Mi", "1", "512Mi"),
     "notifier": ("250m", "384Mi", "1", "768Mi"),

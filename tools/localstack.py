@@ -250,7 +250,7 @@ def service_env(
     env.setdefault("LIVE_STREAMS_MAX", "5000")
     if stack.embedded_kafka:
         env["KAFKA_ENABLE_IDEMPOTENCE"] = "false"  # Tansu has no idempotent producer
-        # Fetch waits on Tansu, measured with `make bench` (README, Benchmark): while messages
+        # Fetch waits on Tansu, measured with `make bench` (docs/benchmark.md): while messages
         # flow, 100 ms beat 20 ms both at 5/s (p50 201 vs 811 ms: fewer polls, less CPU) and at
         # 10/s; idle consumers switch to 1 s (service_runtime/pacing.py), which kept a sparse
         # stream at p50 195 ms where 2.5 s made it 696 ms.

@@ -49,7 +49,7 @@ def main() -> int:
             while True:  # until Ctrl-C: a process that dies is started again (tools/supervisor.py)
                 if "kafka" in supervisor.check() and stack.embedded_kafka:
                     # The in-memory broker came back empty: every service starts afresh, so it
-                    # creates its topics and joins its groups again (README, Known limits).
+                    # creates its topics and joins its groups again (docs/known-limits.md).
                     for name, _ in SERVICES:
                         stack.stop_process(name)
                         supervisor.watch(

@@ -49,7 +49,7 @@ def when_market_approves_issue_licence(
     printed from what the market case in this service's database issued, not from the event: an
     approval market never made issues nothing (`market_approval_not_on_record`). Only when market
     is decided by an external system (DISABLED_DEPARTMENTS) is the event itself believed, and the
-    bus must then let only that system's principal write market's decisions (README, Production).
+    bus must then let only that system's principal write market's decisions (docs/production.md).
     """
     key = signing_key_from(secret)
 
