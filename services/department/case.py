@@ -15,9 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from contracts.events import (
     TERMINAL_STATUSES,
-    Artefact,
     DepartmentStatus,
-    DepartmentStatusChanged,
     Reason,
 )
 
@@ -85,44 +83,6 @@ def snapshot(case: Case) -> dict[str, Any]:
 class OfficerDecision:
     decision: Literal["approve", "reject", "request_correction"]
     reasons: tuple[Reason, ...] = ()
-
-
-def move_to(  # noqa: PLR0913 - the extras are keyword-only
-    case: Case,
-    department: str,
-    status: DepartmentStatus,
-    now: datetime,
-    by: str,
-    *,
-    reasons: tuple[Reason, ...] = (),
-    artefacts: tuple[Artefact, ...] = (),
-) -> DepartmentStatusChanged:
-    """Move the case to `status` and return the event that says so (its id is deterministic)."""
-    case.sequence += 1
-    case.status = status.value
-    case.announce_wait_at = None  # whatever is said now supersedes a silent wait
-    if status in TERMINAL_STATUSES or status == DepartmentStatus.CORRECTION_REQUESTED:
-        case.decided_by, case.decided_at = by, now
-    if status in TERMINAL_STATUSES:
-        case.form = None  # data minimisation: the decision and its reasons remain
-    if status == DepartmentStatus.APPROVED:
-        case.issued = [a.model_dump(mode="json") for a in artefacts]
-    return DepartmentStatusChanged(
-        event_id=status_event_id(
-            case.registration_id, department, case.round, case.sequence, status
-        ),
-        source=department,
-        occurred_at=now,
-        registration_id=case.registration_id,
-        department=department,
-        status=status,
-        round=case.round,
-        sequence=case.sequence,
-        decided_by=by,
-        officer_id=case.officer_id if by == "officer" else None,
-        reasons=reasons,
-        artefacts=artefacts,
-    )
 
 
 def touches(projection: tuple[str, ...], changed: tuple[str, ...]) -> bool:

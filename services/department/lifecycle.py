@@ -24,7 +24,6 @@ from services.department.case import (
     CaseClosedError,
     NotCaseOwnerError,
     OfficerDecision,
-    move_to,
     rule_reason,
     touches,
 )
@@ -90,9 +89,8 @@ class Lifecycle(AwaitsPrerequisites):
                 en="not applicable to this enterprise",
             )
             return [
-                move_to(
+                self._move(
                     case,
-                    self.spec.name,
                     DepartmentStatus.NOT_APPLICABLE,
                     now,
                     "rules",
@@ -106,9 +104,7 @@ class Lifecycle(AwaitsPrerequisites):
         if all(r.passed for r in reasons):
             return self._approve_when_ready(case, now, "rules", reasons)
         case.deadline_at = due
-        return [
-            move_to(case, self.spec.name, DepartmentStatus.IN_REVIEW, now, "rules", reasons=reasons)
-        ]
+        return [self._move(case, DepartmentStatus.IN_REVIEW, now, "rules", reasons=reasons)]
 
     def on_withdrawn(
         self, case: Case, now: datetime, *, lapsed: bool = False
@@ -137,9 +133,7 @@ class Lifecycle(AwaitsPrerequisites):
                 en="the enterprise withdrew the application; this case is closed",
             )
         )
-        return move_to(
-            case, self.spec.name, DepartmentStatus.NOT_APPLICABLE, now, "system", reasons=(reason,)
-        )
+        return self._move(case, DepartmentStatus.NOT_APPLICABLE, now, "system", reasons=(reason,))
 
     def on_officer(
         self, case: Case, decision: OfficerDecision, officer: str, now: datetime
@@ -158,7 +152,7 @@ class Lifecycle(AwaitsPrerequisites):
             if decision.decision == "reject"
             else DepartmentStatus.CORRECTION_REQUESTED
         )
-        return [move_to(case, self.spec.name, status, now, "officer", reasons=reasons)]
+        return [self._move(case, status, now, "officer", reasons=reasons)]
 
     def on_clock(
         self, case: Case, now: datetime, *, deemed_approval: bool
@@ -179,9 +173,8 @@ class Lifecycle(AwaitsPrerequisites):
             en="the statutory time limit passed; escalated to a supervisor",
         )
         out = [
-            move_to(
+            self._move(
                 case,
-                self.spec.name,
                 DepartmentStatus.DEADLINE_BREACHED,
                 now,
                 "system",

@@ -18,18 +18,56 @@ from contracts.events import (
 )
 from contracts.form import RegistrationForm
 from contracts.topology import Topology
-from services.department.case import Case, move_to, rule_reason
+from services.department.case import Case, rule_reason, status_event_id
 from services.department.kit import DepartmentSpec
 
 
 class AwaitsPrerequisites:
-    """Mixed into `Lifecycle` (lifecycle.py), which sets these in its constructor."""
+    """Mixed into `Lifecycle` (lifecycle.py), which sets these in its constructor. `_move` is
+    the one way any transition changes a case's status."""
 
     spec: DepartmentSpec
     topology: Topology
     waits_for: tuple[str, ...]
     announce_wait_after: timedelta
     form_view: type[BaseModel]
+
+    def _move(  # noqa: PLR0913 - the extras are keyword-only
+        self,
+        case: Case,
+        status: DepartmentStatus,
+        now: datetime,
+        by: str,
+        *,
+        reasons: tuple[Reason, ...] = (),
+        artefacts: tuple[Artefact, ...] = (),
+    ) -> DepartmentStatusChanged:
+        """Move the case to `status`; the event that says so (its id is deterministic)."""
+        case.sequence += 1
+        case.status = status.value
+        case.announce_wait_at = None  # whatever is said now supersedes a silent wait
+        if status in TERMINAL_STATUSES or status == DepartmentStatus.CORRECTION_REQUESTED:
+            case.decided_by, case.decided_at = by, now
+        if status in TERMINAL_STATUSES:
+            case.form = None  # data minimisation: the decision and its reasons remain
+        if status == DepartmentStatus.APPROVED:
+            case.issued = [a.model_dump(mode="json") for a in artefacts]
+        return DepartmentStatusChanged(
+            event_id=status_event_id(
+                case.registration_id, self.spec.name, case.round, case.sequence, status
+            ),
+            source=self.spec.name,
+            occurred_at=now,
+            registration_id=case.registration_id,
+            department=self.spec.name,
+            status=status,
+            round=case.round,
+            sequence=case.sequence,
+            decided_by=by,
+            officer_id=case.officer_id if by == "officer" else None,
+            reasons=reasons,
+            artefacts=artefacts,
+        )
 
     def on_prerequisite(
         self, case: Case, event: DepartmentDecided, now: datetime
@@ -76,9 +114,8 @@ class AwaitsPrerequisites:
         }
         artefacts = self.spec.issue(case.registration_id, form, issued)
         return [
-            move_to(
+            self._move(
                 case,
-                self.spec.name,
                 DepartmentStatus.APPROVED,
                 now,
                 by,
@@ -105,9 +142,7 @@ class AwaitsPrerequisites:
             zh="等待前置部门办结：" + "、".join(self.topology.label_zh(d) for d in missing),
             en="waiting for: " + ", ".join(missing),
         )
-        return move_to(
-            case, self.spec.name, DepartmentStatus.WAITING, now, by, reasons=(*reasons, waiting)
-        )
+        return self._move(case, DepartmentStatus.WAITING, now, by, reasons=(*reasons, waiting))
 
     def _failed_prerequisite(self, case: Case) -> str | None:
         return next(
@@ -126,9 +161,8 @@ class AwaitsPrerequisites:
         )
         case.pending_approval = False
         return [
-            move_to(
+            self._move(
                 case,
-                self.spec.name,
                 DepartmentStatus.NOT_APPLICABLE,
                 now,
                 "system",

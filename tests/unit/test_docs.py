@@ -36,7 +36,6 @@ def test_every_relative_link_in_the_readme_and_the_docs_resolves():
         f"{page.relative_to(ROOT)} → {target}"
         for page in pages
         for target in LINK.findall(page.read_text("utf-8"))
-        if not target.startswith(("http://", "https://"))
-        and not (page.parent / target).exists()
+        if not target.startswith(("http://", "https://")) and not (page.parent / target).exists()
     ]
     assert broken == []
