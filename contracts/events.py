@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Annotated, Literal
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from contracts.form import RegistrationForm
 
@@ -182,20 +182,3 @@ class PersonalDataRead(Envelope):
     sections: tuple[str, ...] = Field(
         description="the parts of the form shown", examples=[["legal_representative", "seals"]]
     )
-
-
-# The shared facts; a recipient decodes its own form views with `contracts.projections`.
-AnyEvent = Annotated[
-    DepartmentStatusChanged
-    | DepartmentDecided
-    | RegistrationCompleted
-    | RegistrationWithdrawn
-    | RegistrationAccessRevoked
-    | PersonalDataRead,
-    Field(discriminator="event_type"),
-]
-ANY_EVENT: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
-
-
-def decode_event(raw: bytes) -> AnyEvent:
-    return ANY_EVENT.validate_json(raw)

@@ -14,58 +14,16 @@ from faststream.specification import AsyncAPI
 from pydantic import BaseModel
 
 from contracts.dead_letter import DeadLetter
-from contracts.events import (
-    DepartmentDecided,
-    DepartmentStatusChanged,
-    PersonalDataRead,
-    RegistrationAccessRevoked,
-    RegistrationCompleted,
-    RegistrationWithdrawn,
-)
 from contracts.form import RegistrationForm
-from contracts.notices import PolicyPublished, ReminderDue
-from contracts.operations import ServiceStarted
-from contracts.projections import corrected_event, submitted_event
-from contracts.topics import (
-    DEPARTMENT_DECIDED,
-    DEPARTMENT_STATUS,
-    PERSONAL_DATA_READ,
-    POLICY_PUBLISHED,
-    REGISTRATION_ACCESS_REVOKED,
-    REGISTRATION_COMPLETED,
-    REGISTRATION_WITHDRAWN,
-    REMINDER_DUE,
-    SERVICE_STARTED,
-    corrected_topic,
-    dead_letter_topic,
-    submitted_topic,
-)
+from contracts.registry import REGISTRY
+from contracts.topics import dead_letter_topic
 from contracts.topology import TOPOLOGY
 
 HERE = Path(__file__).parent
 SCHEMA_DIR = HERE / "schemas"
 ASYNCAPI_FILE = HERE / "asyncapi.json"
 
-TOPIC_EVENTS: dict[str, type[BaseModel]] = {
-    DEPARTMENT_STATUS: DepartmentStatusChanged,
-    DEPARTMENT_DECIDED: DepartmentDecided,
-    REGISTRATION_COMPLETED: RegistrationCompleted,
-    REGISTRATION_WITHDRAWN: RegistrationWithdrawn,
-    REGISTRATION_ACCESS_REVOKED: RegistrationAccessRevoked,
-    REMINDER_DUE: ReminderDue,
-    POLICY_PUBLISHED: PolicyPublished,
-    PERSONAL_DATA_READ: PersonalDataRead,
-    SERVICE_STARTED: ServiceStarted,  # internal: for the operators' dashboard
-    # Each recipient's own view of the form: its schema holds that recipient's fields only.
-    **{
-        topic: model
-        for recipient, paths in TOPOLOGY.projections.items()
-        for topic, model in (
-            (submitted_topic(recipient), submitted_event(recipient, paths)),
-            (corrected_topic(recipient), corrected_event(recipient, paths)),
-        )
-    },
-}
+TOPIC_EVENTS: dict[str, type[BaseModel]] = REGISTRY.events  # one map: contracts/registry.py
 DEAD_LETTER_TOPICS = {dead_letter_topic(topic) for topic in TOPIC_EVENTS}
 SCHEMA_FILES: dict[str, type[BaseModel]] = {
     **{f"{topic}.json": model for topic, model in TOPIC_EVENTS.items()},

@@ -11,17 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
-from typing import Annotated, Any, Literal, Union, cast
+from typing import Any, Literal
 from uuid import UUID, uuid5
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from contracts.events import (
-    DepartmentDecided,
-    DepartmentStatusChanged,
     RegistrationCorrected,
     RegistrationSubmitted,
-    RegistrationWithdrawn,
 )
 from contracts.form import RegistrationForm
 from contracts.topics import corrected_topic, submitted_topic
@@ -134,27 +131,6 @@ def recipient_event_id(
 ) -> UUID:
     """Each recipient's copy of one fact has its own id, derived: the same fact, the same ids."""
     return uuid5(event.event_id, recipient)
-
-
-def decoder_for(
-    recipient: str,
-    topology: Topology = TOPOLOGY,
-    *,
-    reads_status: bool = False,
-    also: tuple[type[BaseModel], ...] = (),
-) -> Callable[[bytes], Any]:
-    """Decode what `recipient` reads: its own views, withdrawals, decisions or statuses, `also`."""
-    paths = topology.projections[recipient]
-    models = (
-        submitted_event(recipient, paths),
-        corrected_event(recipient, paths),
-        RegistrationWithdrawn,
-        DepartmentStatusChanged if reads_status else DepartmentDecided,
-        *also,
-    )
-    union: Any = Union[models]  # noqa: UP007 - built at run time from the recipient's models
-    adapter: TypeAdapter[Any] = TypeAdapter(Annotated[union, Field(discriminator="event_type")])
-    return cast("Callable[[bytes], Any]", adapter.validate_json)
 
 
 def _literal(value: str) -> Any:  # noqa: ANN401 - a type made at run time

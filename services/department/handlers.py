@@ -17,7 +17,7 @@ from contracts.events import (
     RegistrationSubmitted,
     RegistrationWithdrawn,
 )
-from contracts.projections import decoder_for
+from contracts.registry import decoder_for_subscription
 from contracts.topology import TOPOLOGY, Topology
 from service_runtime.aggregates import ConcurrentUpdateError
 from service_runtime.delivery import Decoded
@@ -194,7 +194,7 @@ def subscribe_department(runtime: Runtime, desk: DepartmentDesk, store: CaseStor
     topology = desk.lifecycle.topology
     runtime.subscribe_batches(
         topology.subscription_for(desk.spec.name),
-        decode=decoder_for(desk.spec.name, topology),
+        decode=decoder_for_subscription(desk.spec.name, topology),
         handle=when_registration_or_prerequisite_changes_decide(
             desk.lifecycle, store, desk.clock, desk.time_limit_working_days
         ),

@@ -20,15 +20,14 @@ from contracts.events import (
     RegistrationWithdrawn,
 )
 from contracts.notices import PolicyPublished
-from contracts.projections import decoder_for
-from contracts.topology import NOTIFIER
+from contracts.registry import decoder_for_subscription
 from services.notifier.audit_chain import Record
 
 # Statuses that are decisions (the others say a case arrived or waits).
 DECISIONS = frozenset(
     {"approved", "rejected", "not_applicable", "correction_requested", "deadline_breached"}
 )
-_DECODE = decoder_for(NOTIFIER, reads_status=True, also=(RegistrationCompleted, PolicyPublished))
+_DECODE = decoder_for_subscription("notifier.audit")
 
 
 def decode_audited(raw: bytes) -> Any:  # noqa: ANN401 - the notifier's union of audited events

@@ -15,6 +15,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError
 
 from contracts.operations import ServiceStarted
+from contracts.registry import decoder_for_subscription
 from contracts.topology import TOPOLOGY
 from service_runtime.delivery import Decoded
 from service_runtime.host import Runtime
@@ -159,7 +160,7 @@ async def open_dashboard(runtime: Runtime, letters: AsyncCollection[Document]) -
     await runtime.expire(starts)
     runtime.subscribe_batches(
         TOPOLOGY.subscription_for("notifier.service_starts"),
-        decode=ServiceStarted.model_validate_json,
+        decode=decoder_for_subscription("notifier.service_starts"),
         handle=when_service_started_count_it(starts, timedelta(days=7)),
         name="when_service_started_count_it",
         background=True,

@@ -16,7 +16,7 @@ from contracts.events import (
     RegistrationSubmitted,
     RegistrationWithdrawn,
 )
-from contracts.projections import decoder_for
+from contracts.registry import decoder_for_subscription
 from contracts.topics import PAGE_CHANGED
 from contracts.topology import NOTIFIER, TOPOLOGY
 from service_runtime.delivery import Decoded
@@ -37,11 +37,9 @@ TimelineEvent = (
     | RegistrationAccessRevoked
     | PersonalDataRead
 )
-# The notifier's own view of each form (its profile fields), withdrawals, every status, and
-# access renewals.
-_DECODE_TIMELINE_EVENT = decoder_for(
-    NOTIFIER, reads_status=True, also=(RegistrationAccessRevoked, PersonalDataRead)
-)
+# The notifier's own view of each form (its profile fields), withdrawals, every status,
+# access renewals and data reads: whatever its subscription reads, decoded by the registry.
+_DECODE_TIMELINE_EVENT = decoder_for_subscription(NOTIFIER)
 
 
 def decode_timeline_event(raw: bytes) -> TimelineEvent:

@@ -12,10 +12,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import structlog
-from pydantic import Field, TypeAdapter
+from pydantic import Field
 
 from contracts.events import DepartmentStatusChanged, RegistrationCompleted
 from contracts.notices import PolicyPublished, ReminderDue
+from contracts.registry import decoder_for_subscription
 from contracts.topology import TOPOLOGY
 from service_runtime.delivery import Decoded
 from service_runtime.host import Runtime
@@ -40,11 +41,12 @@ PushEvent = Annotated[
     ReminderDue | PolicyPublished | DepartmentStatusChanged | RegistrationCompleted,
     Field(discriminator="event_type"),
 ]
-_PUSH_EVENT: TypeAdapter[PushEvent] = TypeAdapter(PushEvent)
+_DECODE_PUSH_EVENT = decoder_for_subscription("notifier.notifications")
 
 
 def decode_push_event(raw: bytes) -> PushEvent:
-    return _PUSH_EVENT.validate_json(raw)
+    event: PushEvent = _DECODE_PUSH_EVENT(raw)
+    return event
 
 
 def notice_of(event: PushEvent) -> Notice | None:

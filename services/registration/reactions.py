@@ -15,8 +15,8 @@ from contracts.events import (
     DepartmentStatus,
     DepartmentStatusChanged,
     RegistrationCompleted,
-    decode_event,
 )
+from contracts.registry import decoder_for_subscription
 from contracts.topology import TOPOLOGY
 from service_runtime.delivery import Decoded
 from service_runtime.host import Runtime
@@ -82,7 +82,7 @@ def subscribe_reactions(
     secret = runtime.settings.licence_signing_key.get_secret_value()
     runtime.subscribe_batches(
         TOPOLOGY.subscription_for("registration"),
-        decode=decode_event,
+        decode=decoder_for_subscription("registration"),
         handle=when_departments_report_update_the_registration(
             store, when_market_approves_issue_licence(store, licences, secret, market_record)
         ),

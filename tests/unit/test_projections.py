@@ -10,7 +10,8 @@ import pytest
 
 from contracts.events import Artefact, RegistrationSubmitted
 from contracts.form import RegistrationForm
-from contracts.projections import decoder_for, views_of_submitted
+from contracts.projections import views_of_submitted
+from contracts.registry import decoder_for_subscription
 from contracts.topology import NOTIFIER, TOPOLOGY
 from services.department.registry import BUILT_IN
 from services.notifier.profile import profile_of
@@ -76,7 +77,7 @@ def test_a_department_decides_on_its_view_as_on_the_whole_form(name, department)
     event = submitted(name)
     spec = BUILT_IN[department]
     topic, view = next((t, v) for t, v in views_of_submitted(event) if f".{department}." in t)
-    decoded = decoder_for(department)(view.model_dump_json().encode())
+    decoded = decoder_for_subscription(department)(view.model_dump_json().encode())
     assert decoded.event_type == topic
     whole, part = event.form, decoded.form
     # Every rule, the applicability test and what it issues read only fields of the view:
@@ -92,7 +93,7 @@ def test_a_department_decides_on_its_view_as_on_the_whole_form(name, department)
 def test_the_notifier_builds_the_same_profile_from_its_view(name):
     event = submitted(name)
     view = next(v for t, v in views_of_submitted(event) if f".{NOTIFIER}." in t)
-    decoded = decoder_for(NOTIFIER, reads_status=True)(view.model_dump_json().encode())
+    decoded = decoder_for_subscription(NOTIFIER)(view.model_dump_json().encode())
     assert profile_of(decoded.form) == profile_of(event.form)
     shown = view.model_dump_json()
     assert event.form.legal_representative.id_number not in shown
