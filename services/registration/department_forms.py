@@ -13,7 +13,6 @@ from contracts.form_paths import nested_model
 from contracts.projections import project
 from contracts.topology import TOPOLOGY
 from service_runtime.problems import Problem
-from services.department.registry import BUILT_IN
 from services.registration.access_renewal import require_current_token
 from services.registration.documents import Document, html_response, render_pdf
 from services.registration.parts import Parts
@@ -58,8 +57,7 @@ async def department_form(
 ) -> Response:
     """The approval form one department receives, generated from the one form."""
     await require_current_token(parts, registration_id, authorization)
-    spec = BUILT_IN.get(department)
-    if spec is None:
+    if department not in TOPOLOGY.by_name:
         raise Problem(404, "unknown_department")
     forms = await parts.registrations.forms([registration_id])
     if registration_id not in forms:

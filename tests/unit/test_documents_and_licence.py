@@ -9,7 +9,6 @@ from contracts.form import RegistrationForm
 from contracts.projections import project
 from contracts.topology import TOPOLOGY
 from service_runtime.hardening import signing_key_from
-from services.department.registry import BUILT_IN
 from services.registration.department_forms import rows
 from services.registration.documents import Document, render_html, render_pdf
 from services.registration.licence import (
@@ -19,6 +18,7 @@ from services.registration.licence import (
     sign,
     verify,
 )
+from tests.support.departments import BUILT_IN
 from tests.support.licences import licence
 
 
@@ -78,3 +78,7 @@ def test_every_department_form_renders_to_a_pdf_with_the_enterprise_name(sample_
             rows=rows(project(form, TOPOLOGY.projections[spec.name])),
         )
         assert "广州南沙示例科技有限公司" in pdf_text(render_pdf(document)), name
+
+
+def test_the_built_in_departments_are_exactly_the_topology_s():
+    assert set(BUILT_IN) == {d.name for d in TOPOLOGY.departments}

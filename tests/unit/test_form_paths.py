@@ -9,7 +9,7 @@ from contracts.form import RegistrationForm
 from contracts.form_paths import form_path_exists
 from contracts.topology import TOPOLOGY
 from services.department.http import DecisionRequest
-from services.department.registry import BUILT_IN
+from tests.support.departments import BUILT_IN
 
 SAMPLE = RegistrationForm.model_validate_json(
     (Path(__file__).resolve().parents[2] / "examples" / "registration.json").read_text("utf-8")

@@ -13,8 +13,8 @@ from contracts.form import RegistrationForm
 from contracts.projections import views_of_submitted
 from contracts.registry import decoder_for_subscription
 from contracts.topology import NOTIFIER, TOPOLOGY
-from services.department.registry import BUILT_IN
 from services.notifier.profile import profile_of
+from tests.support.departments import BUILT_IN
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 FORMS = ["registration.json", "registration-foreign.json"]
