@@ -44,6 +44,7 @@ from services.notifier.live import PageAnnouncer, PageListeners
 from services.notifier.notifications import Dispatched, NotificationStore
 from services.notifier.push import decode_push_event, when_pushed_notify_enterprises
 from services.notifier.store import MongoTimelineStore
+from services.notifier.timeline_reads import TimelineReads
 
 log = structlog.get_logger("rebuild")
 BATCH = 500
@@ -133,7 +134,9 @@ async def rebuild(settings: Settings, into_prefix: str) -> dict[str, int]:
         # After the timelines: a policy's audience is read from them (push.Audience).
         (
             TOPOLOGY.subscription_for(NOTIFICATIONS).topics,
-            when_pushed_notify_enterprises(Audience(timelines), notices, (), announcer),
+            when_pushed_notify_enterprises(
+                Audience(TimelineReads(timelines)), notices, (), announcer
+            ),
             decode_push_event,
         ),
     ]

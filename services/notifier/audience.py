@@ -10,12 +10,13 @@ from contracts.events import DepartmentStatus
 from contracts.notices import PolicyTargeting
 from contracts.topology import TOPOLOGY
 from services.notifier.profile import matches
+from services.notifier.timeline_reads import TimelineReads
 
 
 class Audience:
     """Reads the notifier's timelines to find who a push is for."""
 
-    def __init__(self, timelines: Any) -> None:  # noqa: ANN401 - a pymongo collection
+    def __init__(self, timelines: TimelineReads) -> None:
         self._timelines = timelines
 
     async def matching(self, targeting: PolicyTargeting, as_of: datetime) -> list[dict[str, Any]]:
@@ -25,34 +26,26 @@ class Audience:
         audience follows from the timelines and the policy's own time, not from when a consumer
         got to it, so a rebuild from the topics reaches the same enterprises as the live run.
         """
-        query: dict[str, Any] = {"profile": {"$ne": None}, "submitted_at": {"$lte": as_of}}
+        profile: dict[str, Any] = {}
         if targeting.areas:
-            query["profile.area"] = {"$in": [a.value for a in targeting.areas]}
+            profile["area"] = {"$in": [a.value for a in targeting.areas]}
         if targeting.enterprise_types:
-            query["profile.type"] = {"$in": [t.value for t in targeting.enterprise_types]}
+            profile["type"] = {"$in": [t.value for t in targeting.enterprise_types]}
         if targeting.sizes:
-            query["profile.size"] = {"$in": [s.value for s in targeting.sizes]}
+            profile["size"] = {"$in": [s.value for s in targeting.sizes]}
         if targeting.foreign_invested is not None:
-            query["profile.foreign_invested"] = targeting.foreign_invested
-        cursor = self._timelines.find(
-            query, {"profile": 1, "completed_at": 1, "withdrawn_at": 1, "entries": 1}
-        )
-        found = [doc async for doc in cursor]
+            profile["foreign_invested"] = targeting.foreign_invested
+        found = await self._timelines.submitted_by(as_of, profile)
         # Prefixes are matched here: one code, many prefixes, no regex for the database to scan.
         return [
             doc for doc in found if matches(doc["profile"], targeting) and reachable_at(doc, as_of)
         ]
 
     async def registered(self) -> list[dict[str, Any]]:
-        cursor = self._timelines.find(
-            {"overall_status": "completed", "completed_at": {"$ne": None}},
-            {"profile": 1, "completed_at": 1, "uscc": 1},
-        )
-        return [doc async for doc in cursor]
+        return await self._timelines.completed()
 
     async def profiles(self, registration_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        cursor = self._timelines.find({"_id": {"$in": list(registration_ids)}}, {"profile": 1})
-        return {doc["_id"]: doc.get("profile") or {} async for doc in cursor}
+        return await self._timelines.profiles(registration_ids)
 
 
 def reachable_at(timeline: dict[str, Any], as_of: datetime) -> bool:

@@ -25,6 +25,7 @@ from service_runtime.mongo import Document
 from services.notifier.masking import mask_payload
 from services.notifier.metrics import WINDOW, processing, slowest, status_counts
 from services.notifier.store import MongoTimelineStore
+from services.notifier.timeline_reads import TimelineReads
 
 log = structlog.get_logger("notifier.dashboard")
 SUMMARY_TTL_SECONDS = 0.25  # many open dashboards share one computation
@@ -34,7 +35,9 @@ DEAD_LETTERS_SHOWN = 50
 class Dashboard:
     def __init__(self, runtime: Runtime, letters: AsyncCollection[Document]) -> None:
         self._runtime = runtime
-        self._timelines = runtime.database("notifier")[MongoTimelineStore.collection_name]
+        self._timelines = TimelineReads(
+            runtime.database("notifier")[MongoTimelineStore.collection_name]
+        )
         self._letters = letters
         self._starts = runtime.database("notifier")["service_starts"]
         self._lag = LagReader(runtime.settings)
@@ -52,19 +55,8 @@ class Dashboard:
 
     async def _compute(self) -> dict[str, Any]:
         now = datetime.now(UTC)
-        counted = [
-            doc
-            async for doc in self._timelines.find(
-                {}, {"overall_status": 1, "departments": 1, "profile.name": 1}
-            )
-        ]
-        recent = [
-            doc
-            async for doc in self._timelines.find(
-                {"last_event_at": {"$gte": now - WINDOW}},
-                {"entries": 1, "submitted_at": 1, "completed_at": 1, "profile.name": 1},
-            )
-        ]
+        counted = await self._timelines.statuses()
+        recent = await self._timelines.active_since(now - WINDOW)
         letters = [
             {
                 **doc["letter"],

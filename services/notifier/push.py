@@ -33,6 +33,7 @@ from services.notifier.progress import Notice, progress_notice
 from services.notifier.reminder_job import remind_forever
 from services.notifier.store import MongoTimelineStore
 from services.notifier.timeline import stored_precision
+from services.notifier.timeline_reads import TimelineReads
 
 log = structlog.get_logger("notifier.push")
 PAGE_CHANNEL = "page"
@@ -173,7 +174,7 @@ async def open_notifications(runtime: Runtime, announcer: PageAnnouncer) -> Noti
     )
     await store.create_indexes()
     await runtime.expire(store.collection)  # NOTIFICATION_RETENTION_DAYS
-    audience = Audience(database[MongoTimelineStore.collection_name])
+    audience = Audience(TimelineReads(database[MongoTimelineStore.collection_name]))
     runtime.subscribe_batches(
         TOPOLOGY.subscription_for("notifier.notifications"),
         decode=decode_push_event,

@@ -17,6 +17,7 @@ from services.notifier.audience import Audience
 from services.notifier.notifications import NotificationStore
 from services.notifier.reminder_job import emit_due_reminders
 from services.notifier.store import MongoTimelineStore
+from services.notifier.timeline_reads import TimelineReads
 from tests.browser.conftest import (
     SCREENSHOTS,
     new_context,
@@ -86,7 +87,7 @@ async def test_an_annual_report_reminder_appears_when_the_clock_moves_into_the_w
                 )
 
             database = mongo[f"{live_stack.database_prefix}notifier"]
-            audience = Audience(database[MongoTimelineStore.collection_name])
+            audience = Audience(TimelineReads(database[MongoTimelineStore.collection_name]))
             emitted = await emit_due_reminders(
                 audience, NotificationStore(database), publish, moved
             )
