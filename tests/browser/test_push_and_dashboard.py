@@ -27,6 +27,7 @@ from tests.browser.conftest import (
 )
 from tests.conftest import submit, wait_for_overall
 from tests.e2e.test_traces import trace_of
+from tests.support.policies import publish_policy
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 NOTICE_SECONDS = 30
@@ -172,18 +173,13 @@ async def test_a_refused_email_falls_back_to_sms_and_both_attempts_are_recorded(
         rid, token = await registered(client, live_stack, form, complete=False)
         context, page = await page_for(browser, live_stack, rid, token)
         try:
-            published = await client.post(
-                f"{live_stack.notifier_url}/ops/api/policies",
-                headers=operator_bearer(),
-                json={
-                    "title_zh": "跨境电商出口退税指引",
-                    "title_en": "Export tax rebates for cross-border e-commerce",
-                    "body_zh": "出口退税办理指引已更新。",
-                    "body_en": "The export rebate guide has been updated.",
-                    "targeting": {"industry_code_prefixes": [code]},
-                },
+            await publish_policy(
+                client,
+                live_stack.notifier_url,
+                code,
+                ("跨境电商出口退税指引", "Export tax rebates for cross-border e-commerce"),
+                ("出口退税办理指引已更新。", "The export rebate guide has been updated."),
             )
-            assert published.status_code == 202, published.text
             notice = page.locator("#policies [data-kind=policy]", has_text="跨境电商出口退税指引")
             await expect(notice).to_be_visible(timeout=NOTICE_SECONDS * 1000)
             await expect(notice).to_have_attribute("data-delivered-via", "sms")

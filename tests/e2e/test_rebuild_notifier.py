@@ -13,9 +13,9 @@ from uuid import uuid4
 import httpx
 from pymongo import AsyncMongoClient
 
-from service_runtime.access import issue_operator_token
 from service_runtime.settings import Settings
 from tests.conftest import LiveStack, submit, wait_for_overall
+from tests.support.policies import publish_policy
 from tools.rebuild_notifier import REBUILT, rebuild
 
 # Only the order in which events arrived differs between a live fold and a replay (`seq`, and
@@ -55,24 +55,6 @@ async def notices(mongodb_uri: str, prefix: str) -> dict[str, dict[str, Any]]:
 
 def unsent(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if k not in SENDING}
-
-
-async def publish_policy(client: httpx.AsyncClient, stack: LiveStack, industry_code: str) -> str:
-    secret = Settings().operator_token_secret.get_secret_value()  # the stack's default
-    published = await client.post(
-        f"{stack.notifier_url}/ops/api/policies",
-        headers={"Authorization": f"Bearer {issue_operator_token(secret, 'ops-rebuild')}"},
-        json={
-            "title_zh": "重建测试政策",
-            "title_en": "A policy for the rebuild test",
-            "body_zh": "本测试的企业。",
-            "body_en": "This test's enterprises.",
-            "targeting": {"industry_code_prefixes": [industry_code]},
-        },
-    )
-    assert published.status_code == 202, published.text
-    policy_id: str = published.json()["policy_id"]
-    return policy_id
 
 
 async def settled_notices(stack: LiveStack, wanted: set[tuple[str, str]]) -> dict[str, Any]:
@@ -118,7 +100,14 @@ async def test_the_read_model_rebuilt_from_the_topics_equals_the_live_one(live_s
         for rid, token in accepted:
             await wait_for_overall(client, live_stack, rid, token, {"completed"})
         await renew_access_until_the_old_token_is_refused(client, live_stack, *accepted[0])
-        policy = await publish_policy(client, live_stack, code)
+        policy = await publish_policy(
+            client,
+            live_stack.notifier_url,
+            code,
+            ("重建测试政策", "A policy for the rebuild test"),
+            ("本测试的企业。", "This test's enterprises."),
+            operator="ops-rebuild",
+        )
     wanted = {(rid, about) for rid, _ in accepted for about in ("completed", f"policy:{policy}")}
     live_notices = await settled_notices(live_stack, wanted)
     live = await timelines(live_stack.mongodb_uri, live_stack.database_prefix)
