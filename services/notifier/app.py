@@ -15,6 +15,7 @@ from services.notifier.ops import router as ops_router
 from services.notifier.page import router as page_router
 from services.notifier.parts import NotifierParts, PageLimits
 from services.notifier.push import open_notifications
+from services.notifier.stream_watch import StreamWatch
 from services.notifier.traces import open_trace_spans, sink_router
 from services.notifier.traces import router as traces_router
 
@@ -24,12 +25,15 @@ async def bootstrap(runtime: Runtime) -> NotifierParts:
     wake the same live streams."""
     live = await open_timelines(runtime)
     letters = await open_dead_letters(runtime)
+    notifications = await open_notifications(runtime, live.announcer)
+    watch = StreamWatch(live.listeners, live.store.revisions, notifications.marks)
+    runtime.background.append(watch.poll_forever)
     return NotifierParts(
         runtime=runtime,
         timelines=live.store,
         listeners=live.listeners,
         stream_slots=live.slots,
-        notifications=await open_notifications(runtime, live.announcer),
+        notifications=notifications,
         audit=await open_audit_log(runtime),
         dead_letters=letters,
         dashboard=await open_dashboard(runtime, letters),

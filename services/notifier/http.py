@@ -24,7 +24,6 @@ RegistrationPath = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 TERMINAL_OVERALL = frozenset({"completed", "rejected", "withdrawn"})
 STREAM_MAX_SECONDS = 3600.0  # clients reconnect with Last-Event-ID
 KEEPALIVE_SECONDS = 15.0
-POLL_SECONDS = 5.0
 LAST_EVENT_ID_DIGITS = 18  # an entry's seq; any real timeline is far shorter
 LAST_EVENT_ID = re.compile(f"[0-9]{{1,{LAST_EVENT_ID_DIGITS}}}")
 
@@ -159,6 +158,7 @@ async def _stream(
     yield "retry: 2000\n\n"
     with listeners.subscribe([registration_id]) as changes:
         timeline = await store.find(registration_id) or Timeline(registration_id)
+        changes.saw([timeline])
         while (
             time.monotonic() - started < STREAM_MAX_SECONDS and not await request.is_disconnected()
         ):
@@ -178,12 +178,14 @@ async def _stream(
             if time.monotonic() - last_sent > KEEPALIVE_SECONDS:
                 yield ": keepalive\n\n"
                 last_sent = time.monotonic()
-            # Woken by any instance's change; the slow poll only covers a lost wake-up signal.
-            changed = await changes.next(timeout=POLL_SECONDS)
-            if changed and not changed.timelines:
-                continue  # only its notifications changed: nothing for this stream
+            # Woken by any instance's change; a lost wake is caught by the shared slow poll
+            # (stream_watch.py), so a quiet stream reads nothing until its keep-alive is due.
+            changed = await changes.next(timeout=KEEPALIVE_SECONDS)
+            if not changed.timelines:
+                continue  # a keep-alive's turn, or only its notifications changed
             timeline = (
                 changed.fresh.get(registration_id)
                 or await store.find(registration_id)
                 or Timeline(registration_id)
             )
+            changes.saw([timeline])

@@ -4,7 +4,9 @@ The instance that changes a page (folds an event, stores a notification) wakes i
 at once, handing them the fresh timeline, and announces the change on PAGE_CHANGED. Every
 instance reads that topic without a consumer group and wakes its streams for changes made by
 the others, which re-read the store; an instance skips its own announcements. A wake says what
-changed, the timeline or the notifications, so a stream re-reads only that.
+changed, the timeline or the notifications, so a stream re-reads only that. A wake that never
+came is caught by one slow poll for all streams (`stream_watch.py`), against what each stream
+says it has seen.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import json
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from uuid import uuid4
 
 import structlog
@@ -22,6 +25,18 @@ import structlog
 from services.notifier.timeline import Timeline
 
 log = structlog.get_logger("live")
+NoticeMark = frozenset[tuple[str, str | None]]  # (id, delivered_via) of a registration's notices
+NO_NOTICES: NoticeMark = frozenset()
+
+
+def notice_marks(notices: Iterable[Mapping[str, Any]]) -> dict[str, NoticeMark]:
+    """What a page has of each registration's notices: which ones, and how each was sent."""
+    marks: defaultdict[str, set[tuple[str, str | None]]] = defaultdict(set)
+    for notice in notices:
+        marks[notice["registration_id"]].add((notice["id"], notice.get("delivered_via")))
+    return {rid: frozenset(mark) for rid, mark in marks.items()}
+
+
 INSTANCE = uuid4().hex  # this process, to skip its own announcements
 Publish = Callable[[bytes], Awaitable[None]]
 
@@ -43,15 +58,29 @@ class Subscription:
     accumulate here, so none is lost between one wait and the next.
     """
 
-    def __init__(self, registration_ids: Iterable[str]) -> None:
+    def __init__(self, registration_ids: Iterable[str], *, notices: bool = False) -> None:
         self.registration_ids = frozenset(registration_ids)
+        self.watches_notices = notices  # the page's hall shows them; the timeline stream does not
+        # What the stream has (or is about to be handed): the slow poll wakes it for anything newer.
+        self.seen_revs: dict[str, int] = {}
+        self.seen_notices: dict[str, NoticeMark] = {}
         self._signal = asyncio.Event()
         self._changes = Changes()
+
+    def saw(self, timelines: Iterable[Timeline]) -> None:
+        for timeline in timelines:
+            rid = timeline.registration_id
+            self.seen_revs[rid] = max(self.seen_revs.get(rid, 0), timeline.rev)
+
+    def saw_notices(self, marks: Mapping[str, NoticeMark]) -> None:
+        for rid in self.registration_ids:
+            self.seen_notices[rid] = marks.get(rid, NO_NOTICES)
 
     def mark_timeline(self, registration_id: str, timeline: Timeline | None) -> None:
         self._changes.timelines.add(registration_id)
         if timeline is not None:
             self._changes.fresh[registration_id] = timeline
+            self.saw([timeline])
         else:
             self._changes.fresh.pop(registration_id, None)  # re-read: a fresher copy exists
         self._signal.set()
@@ -86,10 +115,15 @@ class PageListeners:
         for rid, subscription in self._each(registration_ids):
             subscription.mark_notifications(rid)
 
+    def subscriptions(self) -> list[Subscription]:
+        return list({s for group in self._subscriptions.values() for s in group})
+
     @contextlib.contextmanager
-    def subscribe(self, registration_ids: Iterable[str]) -> Iterator[Subscription]:
+    def subscribe(
+        self, registration_ids: Iterable[str], *, notices: bool = False
+    ) -> Iterator[Subscription]:
         """Subscribe before the first read of the store, so nothing slips in between."""
-        subscription = Subscription(registration_ids)
+        subscription = Subscription(registration_ids, notices=notices)
         for rid in subscription.registration_ids:
             self._subscriptions[rid].add(subscription)
         try:

@@ -18,6 +18,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
 from service_runtime.mongo import Document
+from services.notifier.live import NoticeMark, notice_marks
 
 _NAMESPACE = uuid5(NAMESPACE_URL, "https://enterprise-page.example/notifications")
 DUPLICATE_KEY = 11000
@@ -123,6 +124,14 @@ class NotificationStore:
             ],
             ordered=False,
         )
+
+    async def marks(self, registration_ids: Sequence[str]) -> dict[str, NoticeMark]:
+        """Which notices each registration has and how each was sent: what a page has seen."""
+        cursor = self.collection.find(
+            {"registration_id": {"$in": list(registration_ids)}},
+            {"registration_id": 1, "delivered_via": 1},
+        )
+        return notice_marks([{**doc, "id": doc["_id"]} async for doc in cursor])
 
     async def for_registrations(
         self, registration_ids: Sequence[str], limit: int = 100

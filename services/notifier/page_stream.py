@@ -10,12 +10,12 @@ from typing import Any
 
 from fastapi import Request
 
-from services.notifier.live import Changes
+from services.notifier.live import notice_marks
 from services.notifier.page_views import hall, notifications_shown, registration_view
 from services.notifier.parts import NotifierParts
 
 STREAM_MAX_SECONDS = 3600.0
-POLL_SECONDS = 5.0
+KEEPALIVE_SECONDS = 15.0
 
 
 def _event(name: str, data: Any) -> str:  # noqa: ANN401 - JSON
@@ -33,8 +33,11 @@ async def hall_events(
     sent: dict[str, str] = {}  # what the browser already has: nothing is sent twice
     started = time.monotonic()
     yield "retry: 2000\n\n"
-    with listeners.subscribe(rids) as changes:
-        whole = await hall(parts, rids)
+    with listeners.subscribe(rids, notices=True) as changes:
+        timelines = await parts.timelines.find_many(rids)
+        changes.saw(timelines.values())
+        whole = await hall(parts, rids, timelines)
+        changes.saw_notices(notice_marks(whole["notifications"]))
         yield _event("hall", whole)
         for view in whole["registrations"]:
             sent[view["registration_id"]] = _digest(view)
@@ -42,12 +45,14 @@ async def hall_events(
         while (
             time.monotonic() - started < STREAM_MAX_SECONDS and not await request.is_disconnected()
         ):
-            changed = await changes.next(timeout=POLL_SECONDS)
-            if not changed:  # a lost wake-up costs at most one poll
-                changed = Changes(timelines=set(rids), notifications=set(rids))
+            # A lost wake is caught by the shared slow poll (stream_watch.py), not by this stream.
+            changed = await changes.next(timeout=KEEPALIVE_SECONDS)
+            if not changed:
                 yield ": keepalive\n\n"
+                continue
             unread = [r for r in changed.timelines if r not in changed.fresh]
             fetched = await parts.timelines.find_many(unread) if unread else {}
+            changes.saw(fetched.values())
             for rid in sorted(changed.timelines):
                 timeline = changed.fresh.get(rid) or fetched.get(rid)
                 view = registration_view(settings, rid, timeline)
@@ -56,6 +61,7 @@ async def hall_events(
                     yield _event("registration", view)
             if changed.notifications:
                 notices = await notifications_shown(parts, rids)
+                changes.saw_notices(notice_marks(notices))
                 if sent.get("notifications") != (digest := _digest(notices)):
                     sent["notifications"] = digest
                     yield _event("notifications", notices)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from contracts.events import DepartmentStatus
@@ -92,8 +93,12 @@ async def notifications_shown(parts: NotifierParts, rids: list[str]) -> list[dic
     return [notification_view(n) for n in await parts.notifications.for_registrations(rids)]
 
 
-async def hall(parts: NotifierParts, rids: list[str]) -> dict[str, Any]:
-    timelines = await parts.timelines.find_many(rids)
+async def hall(
+    parts: NotifierParts, rids: list[str], timelines: Mapping[str, Timeline] | None = None
+) -> dict[str, Any]:
+    """Every registration of the hall and its notices; `timelines` if they were just read."""
+    if timelines is None:
+        timelines = await parts.timelines.find_many(rids)
     settings = parts.runtime.settings
     registrations = [registration_view(settings, rid, timelines.get(rid)) for rid in rids]
     licensed = [r for r in registrations if r["uscc"]]

@@ -48,10 +48,10 @@ class MongoTimelineStore:
         self, registration_ids: Sequence[str], presumed_new: Collection[str] = ()
     ) -> dict[str, Loaded]:
         read = await self._timelines.load(registration_ids, presumed_new)
-        return {rid: Loaded(_timeline(rid, v.document), v) for rid, v in read.items()}
+        return {rid: Loaded(_timeline(rid, v.document, v.rev), v) for rid, v in read.items()}
 
     async def save(self, changes: Sequence[Change]) -> list[Stored]:
-        return await self._timelines.save(
+        stored = await self._timelines.save(
             [
                 Write(
                     c.loaded.read,
@@ -61,6 +61,10 @@ class MongoTimelineStore:
                 for c in changes
             ]
         )
+        for c in changes:  # the copies handed to live streams carry the revision just written
+            read = c.loaded.read
+            c.loaded.timeline.rev = 1 if read.document is None else read.rev + 1
+        return stored
 
     async def publish(self, stored: Sequence[Stored]) -> None:
         await self._relay.publish_stored(stored)
@@ -74,6 +78,13 @@ class MongoTimelineStore:
             {"_id": {"$in": list(registration_ids)}}, NO_OUTBOX
         )
         return {doc["_id"]: _timeline(doc["_id"], doc) async for doc in cursor}
+
+    async def revisions(self, registration_ids: Sequence[str]) -> dict[str, int]:
+        """The stored revision of each timeline that exists: one statement, ids only."""
+        cursor = self._timelines.collection.find(
+            {"_id": {"$in": list(registration_ids)}}, {"rev": 1}
+        )
+        return {doc["_id"]: doc.get("rev", 1) async for doc in cursor}
 
     async def owns_uscc(self, registration_ids: Sequence[str], uscc: str) -> bool:
         found = await self._timelines.collection.find_one(
@@ -100,7 +111,7 @@ def _state(timeline: Timeline) -> Document:
     }
 
 
-def _timeline(registration_id: str, doc: Document | None) -> Timeline:
+def _timeline(registration_id: str, doc: Document | None, rev: int | None = None) -> Timeline:
     doc = doc or {}
     return Timeline(
         registration_id=registration_id,
@@ -117,4 +128,5 @@ def _timeline(registration_id: str, doc: Document | None) -> Timeline:
         last_event_at=doc.get("last_event_at"),
         min_token_version=doc.get("min_token_version", 0),
         data_reads=doc.get("data_reads", []),
+        rev=doc.get("rev", 0) if rev is None else rev,
     )

@@ -55,6 +55,8 @@ class Timeline:
     min_token_version: int = 0
     # Who saw the enterprise's personal data (数据查阅记录), oldest first; not progress entries.
     data_reads: list[dict[str, Any]] = field(default_factory=list)
+    # The stored revision this copy was read at (or written as): what a live stream has seen.
+    rev: int = 0
 
     def has_seen(self, event_id: str) -> bool:
         return any(e["event_id"] == event_id for e in (*self.entries, *self.data_reads))
