@@ -134,7 +134,8 @@ async def stream_timeline(
 ) -> StreamingResponse:
     """Timeline entries as they arrive (`text/event-stream`); resumes after Last-Event-ID."""
     version = _authorised_version(parts, registration_id, authorization)
-    _require_not_revoked(version, await parts.timelines.find(registration_id))
+    first = await parts.timelines.find(registration_id)
+    _require_not_revoked(version, first)
     after = resume_after(last_event_id)
     slots = parts.stream_slots
     address, client = (
@@ -143,7 +144,10 @@ async def stream_timeline(
     )
     slots.check(address, client)
     events = within(
-        slots, address, client, _stream(request, parts, registration_id, after, version)
+        slots,
+        address,
+        client,
+        _stream(request, parts, first or Timeline(registration_id), after, version),
     )
     return StreamingResponse(
         events, media_type="text/event-stream", headers={"Cache-Control": "no-store"}
@@ -151,14 +155,14 @@ async def stream_timeline(
 
 
 async def _stream(
-    request: Request, parts: NotifierParts, registration_id: str, after: int, version: int
+    request: Request, parts: NotifierParts, first: Timeline, after: int, version: int
 ) -> AsyncIterator[str]:
-    store, listeners = parts.timelines, parts.listeners
+    """`first` was read for the token check: a change since is handed over or polled for."""
+    store, listeners, registration_id = parts.timelines, parts.listeners, first.registration_id
     started = last_sent = time.monotonic()
     yield "retry: 2000\n\n"
-    with listeners.subscribe([registration_id]) as changes:
-        timeline = await store.find(registration_id) or Timeline(registration_id)
-        changes.saw([timeline])
+    with listeners.subscribe([registration_id], read=[first]) as changes:
+        timeline = first
         while (
             time.monotonic() - started < STREAM_MAX_SECONDS and not await request.is_disconnected()
         ):

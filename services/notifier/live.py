@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +27,7 @@ from services.notifier.timeline import Timeline
 log = structlog.get_logger("live")
 NoticeMark = frozenset[tuple[str, str | None]]  # (id, delivered_via) of a registration's notices
 NO_NOTICES: NoticeMark = frozenset()
+LATEST_KEPT = 4096  # about seven minutes of changed registrations at 10/s
 
 
 def notice_marks(notices: Iterable[Mapping[str, Any]]) -> dict[str, NoticeMark]:
@@ -99,8 +100,12 @@ class Subscription:
 
 
 class PageListeners:
-    def __init__(self) -> None:
+    def __init__(self, latest_kept: int = LATEST_KEPT) -> None:
         self._subscriptions: defaultdict[str, set[Subscription]] = defaultdict(set)
+        # The freshest timelines this process wrote, a bounded few: a stream that read the
+        # store just before it subscribed catches up from here instead of reading again.
+        self._latest: OrderedDict[str, Timeline] = OrderedDict()
+        self._latest_kept = latest_kept
 
     def _each(self, registration_ids: Iterable[str]) -> Iterator[tuple[str, Subscription]]:
         for rid in registration_ids:
@@ -108,6 +113,14 @@ class PageListeners:
                 yield rid, subscription
 
     def timelines_changed(self, fresh: Mapping[str, Timeline | None]) -> None:
+        for rid, timeline in fresh.items():
+            if timeline is None:
+                self._latest.pop(rid, None)  # changed elsewhere: this copy may be stale
+                continue
+            self._latest[rid] = timeline
+            self._latest.move_to_end(rid)
+        while len(self._latest) > self._latest_kept:
+            self._latest.popitem(last=False)
         for rid, subscription in self._each(fresh):
             subscription.mark_timeline(rid, fresh[rid])
 
@@ -120,12 +133,21 @@ class PageListeners:
 
     @contextlib.contextmanager
     def subscribe(
-        self, registration_ids: Iterable[str], *, notices: bool = False
+        self,
+        registration_ids: Iterable[str],
+        *,
+        notices: bool = False,
+        read: Iterable[Timeline] = (),
     ) -> Iterator[Subscription]:
-        """Subscribe before the first read of the store, so nothing slips in between."""
+        """Subscribe before the first read of the store, so nothing slips in between; or name
+        what was `read` just before, and a newer copy this process wrote is handed over."""
         subscription = Subscription(registration_ids, notices=notices)
+        subscription.saw(read)
         for rid in subscription.registration_ids:
             self._subscriptions[rid].add(subscription)
+            latest = self._latest.get(rid)
+            if latest is not None and latest.rev > subscription.seen_revs.get(rid, 0):
+                subscription.mark_timeline(rid, latest)
         try:
             yield subscription
         finally:

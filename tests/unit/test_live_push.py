@@ -43,6 +43,28 @@ async def test_a_wake_without_a_timeline_drops_the_stale_one_so_the_stream_re_re
         assert changes.fresh == {}
 
 
+async def test_a_change_written_between_a_streams_read_and_its_subscription_is_handed_over():
+    listeners = PageListeners()
+    read = Timeline("a", rev=2)  # what the stream read to check its token
+    listeners.timelines_changed({"a": Timeline("a", rev=3), "b": Timeline("b", rev=1)})
+    with listeners.subscribe(["a"], read=[read]) as subscription:
+        changes = await subscription.next(timeout=0.01)
+        assert changes.fresh["a"].rev == 3  # no second read of the store
+        assert subscription.seen_revs == {"a": 3}
+    with listeners.subscribe(["a"], read=[Timeline("a", rev=3)]) as up_to_date:
+        assert not await up_to_date.next(timeout=0.01)
+
+
+async def test_only_a_bounded_few_fresh_timelines_are_kept_and_a_foreign_change_drops_one():
+    listeners = PageListeners(latest_kept=2)
+    for rid in "abc":
+        listeners.timelines_changed({rid: Timeline(rid, rev=1)})
+    listeners.timelines_changed({"c": None})  # changed by another instance: the copy is stale
+    for rid, kept in [("a", False), ("b", True), ("c", False)]:
+        with listeners.subscribe([rid]) as subscription:
+            assert bool(await subscription.next(timeout=0.01)) is kept
+
+
 async def test_an_instance_skips_its_own_announcements_and_follows_the_others():
     bus = Bus()
     here, there = PageListeners(), PageListeners()
