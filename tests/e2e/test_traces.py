@@ -12,6 +12,7 @@ from pymongo import AsyncMongoClient
 from contracts.topics import submitted_topic
 from contracts.topology import TOPOLOGY
 from service_runtime.access import issue_operator_token
+from services.notifier.traces import TRACE_BUNDLES
 from tests.conftest import submit, wait_for_overall
 
 pytestmark = pytest.mark.e2e
@@ -63,8 +64,8 @@ async def test_a_registration_is_one_trace_through_every_service(live_stack, sam
     mongo: AsyncMongoClient = AsyncMongoClient(live_stack.mongodb_uri, tz_aware=True)
     try:
         stored = await (
-            mongo[f"{live_stack.database_prefix}notifier"]["trace_spans"]
-            .find({"trace_id": body["trace_ids"][0]})
+            mongo[f"{live_stack.database_prefix}notifier"][TRACE_BUNDLES]
+            .find({"trace_ids": body["trace_ids"][0]})
             .to_list(None)
         )
     finally:

@@ -9,7 +9,7 @@ from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span
 
 from service_runtime.access import bearer_matches
-from services.notifier.traces import span_documents, waterfall
+from services.notifier.traces import span_bundle, span_documents, waterfall
 
 TRACE = bytes.fromhex("0af7651916cd43dd8448eb211c80319c")
 
@@ -52,23 +52,31 @@ def test_only_the_waterfalls_attributes_are_kept():
         ),
     )
     now = datetime.now(UTC)
-    (doc,) = span_documents(export, now, timedelta(hours=1))
+    bundle = span_bundle(export, now, timedelta(hours=1))
+    assert bundle is not None
+    (doc,) = bundle["spans"]
     assert doc["service"] == "tax"
-    assert doc["registration_id"] == "a" * 32
     assert doc["attributes"] == {
         "registration.id": "a" * 32,
         "messaging.destination.name": "registration.submitted.tax.v1",
     }
     assert doc["parent_span_id"] is None
-    assert doc["expire_at"] == now + timedelta(hours=1)
     assert doc["kind"] == "consumer"
+    # The bundle is found by the traces and registrations it holds, and expires as a whole.
+    assert bundle["trace_ids"] == [TRACE.hex()]
+    assert bundle["registration_ids"] == ["a" * 32]
+    assert bundle["expire_at"] == now + timedelta(hours=1)
+    # An exporter's retry of the same request is the same document, not a second copy.
+    assert span_bundle(export, now, timedelta(hours=1))["_id"] == bundle["_id"]  # type: ignore[index]
 
 
-def test_a_span_with_no_registration_has_no_registration_field():
-    (doc,) = span_documents(
+def test_spans_of_no_registration_leave_the_sparse_field_out_and_an_empty_export_stores_nothing():
+    bundle = span_bundle(
         _export("notifier", _span("00f067aa0ba902b7", "", 0, 5)), datetime.now(UTC), timedelta(1)
     )
-    assert "registration_id" not in doc  # the index on it is sparse
+    assert bundle is not None
+    assert "registration_ids" not in bundle  # the index on it is sparse
+    assert span_bundle(ExportTraceServiceRequest(), datetime.now(UTC), timedelta(1)) is None
 
 
 def test_the_waterfall_is_in_start_order_with_the_wait_before_each_step():
@@ -78,7 +86,7 @@ def test_the_waterfall_is_in_start_order_with_the_wait_before_each_step():
         _span("0000000000000001", "", 100, 110),
         _span("0000000000000003", "0000000000000001", 105, 108),
     )
-    rows = waterfall(span_documents(export, datetime.now(UTC), timedelta(1)))
+    rows = waterfall(span_documents(export))
     assert [r["span_id"][-1] for r in rows] == ["1", "3", "2"]
     assert [r["start_ms"] for r in rows] == [0, 5, 30]
     assert [r["duration_ms"] for r in rows] == [10, 3, 20]
