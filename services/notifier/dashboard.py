@@ -29,7 +29,36 @@ from services.notifier.timeline_reads import TimelineReads
 
 log = structlog.get_logger("notifier.dashboard")
 SUMMARY_TTL_SECONDS = 0.25  # many open dashboards share one computation
+# The counts read every timeline, so a computation takes longer as registrations accumulate;
+# its result is then kept this many times as long as it took, so open dashboards never keep
+# the database busy more than a tenth of the time, however large the read model grows.
+SUMMARY_COST_FACTOR = 10.0
 DEAD_LETTERS_SHOWN = 50
+
+
+class CostBoundCache:
+    """One computation shared by every caller, kept for a multiple of what it took."""
+
+    def __init__(
+        self,
+        compute: Callable[[], Awaitable[dict[str, Any]]],
+        floor: float = SUMMARY_TTL_SECONDS,
+        factor: float = SUMMARY_COST_FACTOR,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._compute, self._floor, self._factor, self._clock = compute, floor, factor, clock
+        self._cached: tuple[float, dict[str, Any]] | None = None  # (fresh until, result)
+        self._lock = asyncio.Lock()
+
+    async def get(self) -> dict[str, Any]:
+        async with self._lock:
+            if self._cached and self._clock() < self._cached[0]:
+                return self._cached[1]
+            started = self._clock()
+            result = await self._compute()
+            took = self._clock() - started
+            self._cached = (self._clock() + max(self._floor, self._factor * took), result)
+            return result
 
 
 class Dashboard:
@@ -42,16 +71,10 @@ class Dashboard:
         self._starts = runtime.database("notifier")["service_starts"]
         self._lag = LagReader(runtime.settings)
         self._lag_ready = asyncio.Event()
-        self._cached: tuple[float, dict[str, Any]] | None = None
-        self._lock = asyncio.Lock()
+        self._shared = CostBoundCache(self._compute)
 
     async def summary(self) -> dict[str, Any]:
-        async with self._lock:
-            if self._cached and time.monotonic() - self._cached[0] < SUMMARY_TTL_SECONDS:
-                return self._cached[1]
-            result = await self._compute()
-            self._cached = (time.monotonic(), result)
-            return result
+        return await self._shared.get()
 
     async def _compute(self) -> dict[str, Any]:
         now = datetime.now(UTC)
