@@ -16,7 +16,7 @@ from services.notifier.page import router as page_router
 from services.notifier.parts import NotifierParts, PageLimits
 from services.notifier.push import open_notifications
 from services.notifier.stream_watch import StreamWatch
-from services.notifier.traces import open_trace_spans, sink_router
+from services.notifier.traces import open_trace_bundles, sink_router
 from services.notifier.traces import router as traces_router
 
 
@@ -37,7 +37,7 @@ async def bootstrap(runtime: Runtime) -> NotifierParts:
         audit=await open_audit_log(runtime),
         dead_letters=letters,
         dashboard=await open_dashboard(runtime, letters),
-        trace_spans=await open_trace_spans(runtime),
+        trace_bundles=await open_trace_bundles(runtime),
         page_limits=PageLimits.from_settings(runtime.settings),
     )
 

@@ -46,7 +46,7 @@ class NotifierParts:
     audit: AuditLog
     dead_letters: AsyncCollection[Document]
     dashboard: Dashboard
-    trace_spans: AsyncCollection[Document]
+    trace_bundles: AsyncCollection[Document]  # one document per OTLP export (traces.py)
     page_limits: PageLimits
 
 

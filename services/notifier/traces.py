@@ -178,7 +178,7 @@ async def receive_spans(request: Request, parts: Parts) -> Response:
     bundle = span_bundle(export, datetime.now(UTC), timedelta(hours=settings.trace_retention_hours))
     if bundle is not None:
         with contextlib.suppress(DuplicateKeyError):  # an exporter's retry: the spans are here
-            await parts.trace_spans.insert_one(bundle)
+            await parts.trace_bundles.insert_one(bundle)
     return Response(ExportTraceServiceResponse().SerializeToString(), media_type=PROTOBUF)
 
 
@@ -189,7 +189,7 @@ async def registration_trace(
     operator: OperatorId,  # noqa: ARG001 - the dependency is the check
 ) -> JSONResponse:
     """The waterfall of the traces that carry this registration (normally exactly one)."""
-    bundles = parts.trace_spans
+    bundles = parts.trace_bundles
     trace_ids = sorted(
         {
             span["trace_id"]
@@ -212,10 +212,10 @@ async def registration_trace(
     )
 
 
-async def open_trace_spans(runtime: Runtime) -> AsyncCollection[Document]:
-    """The spans every service sends, kept TRACE_RETENTION_HOURS for the waterfalls."""
-    spans = runtime.database("notifier")[TRACE_BUNDLES]
-    await spans.create_index("trace_ids")
-    await spans.create_index("registration_ids", sparse=True)
-    await runtime.expire(spans)  # TRACE_RETENTION_HOURS
-    return spans
+async def open_trace_bundles(runtime: Runtime) -> AsyncCollection[Document]:
+    """The spans every service sends, an export per document, kept TRACE_RETENTION_HOURS."""
+    bundles = runtime.database("notifier")[TRACE_BUNDLES]
+    await bundles.create_index("trace_ids")
+    await bundles.create_index("registration_ids", sparse=True)
+    await runtime.expire(bundles)  # TRACE_RETENTION_HOURS
+    return bundles

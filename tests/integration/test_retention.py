@@ -59,7 +59,7 @@ async def test_a_notification_expires_after_the_retention(live_stack):
 async def test_what_is_past_its_expiry_is_deleted_and_the_rest_kept(live_stack):
     """The minute's deletion that stands in for the local database's TTL monitor."""
     client = AsyncMongoClient(live_stack.mongodb_uri, tz_aware=True)
-    spans = client[f"{live_stack.database_prefix}retention_{uuid4().hex[:6]}"]["trace_spans"]
+    spans = client[f"{live_stack.database_prefix}retention_{uuid4().hex[:6]}"]["trace_bundles"]
     try:
         now = datetime.now(UTC)
         await spans.insert_many(
