@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import SecretStr
 
 if TYPE_CHECKING:
-    from service_runtime.settings import Settings
+    from service_runtime.settings import RuntimeSettings
 
 DEVELOPMENT_MARKER = "local-development-only"  # every development default secret contains it
 MIN_SECRET_CHARS = 32  # `openssl rand -hex 32` gives 64; a short HMAC key can be guessed
@@ -58,31 +58,19 @@ def signing_key_from(secret: str) -> Ed25519PrivateKey:
     return Ed25519PrivateKey.from_private_bytes(seed)
 
 
-# The secrets each service reads; a department service reads only its officers' key. Compose
-# hands each container exactly these (docker-compose.yml), so one compromised container does
-# not give away the keys of the others, and each department's officers have a key of their own.
-SECRETS_USED: dict[str, tuple[str, ...]] = {
-    # Intake and licences, and the market department's officers.
-    "registration": ("ACCESS_TOKEN_SECRET", LICENCE_KEY, "OFFICER_TOKEN_SECRET", METRICS_TOKEN),
-    # Timelines for enterprises, the page's session, the operators' dashboard.
-    # ... and the trace sink's intake (TRACES_TOKEN).
-    "notifier": (
-        "ACCESS_TOKEN_SECRET",
-        "SESSION_SECRET",
-        "OPERATOR_TOKEN_SECRET",
-        METRICS_TOKEN,
-        "TRACES_TOKEN",
-        AUDIT_KEY,  # signs the audit log's checkpoints (services/notifier/audit.py)
-    ),
-}
-DEPARTMENT_SECRETS = ("OFFICER_TOKEN_SECRET", METRICS_TOKEN)
-
-
 def secrets_used_by(service: str) -> tuple[str, ...]:
-    return SECRETS_USED.get(service, DEPARTMENT_SECRETS)
+    """The development-default secrets among the service's own settings: each must be set in
+    production. A department reads only its officers' key and the metrics token, so one
+    compromised container does not give away the keys of the others (compose and the
+    Kubernetes manifests hand each service exactly these)."""
+    from service_runtime.settings import settings_class_for  # noqa: PLC0415 - see above
+
+    development = set(development_secret_aliases())
+    fields = settings_class_for(service).model_fields.values()
+    return tuple(sorted(field.alias for field in fields if field.alias in development))
 
 
-def unsafe_secrets(settings: Settings) -> list[str]:
+def unsafe_secrets(settings: RuntimeSettings) -> list[str]:
     """One line per offending setting the service uses, naming it; empty when all are fit."""
     used = secrets_used_by(settings.service_name)
     values = {

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Seque
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 from uuid import uuid4
 
 import structlog
@@ -45,17 +45,21 @@ from service_runtime.problems import install_problem_handlers, problem_response
 from service_runtime.retention import expire_forever
 from service_runtime.same_origin import SameOriginWrites
 from service_runtime.security_headers import SecurityHeaders
-from service_runtime.settings import Settings
+from service_runtime.settings import RuntimeSettings
 from service_runtime.telemetry import build_tracer_provider, instrument_pymongo
 
 E = TypeVar("E")
+# A service's own settings class; covariant, so a desk that needs DepartmentSettings also runs
+# in registration, whose RegistrationSettings extend them.
+S_co = TypeVar("S_co", bound=RuntimeSettings, covariant=True)
+S = TypeVar("S", bound=RuntimeSettings)
 P = TypeVar("P")
 log = structlog.get_logger("host")
 
 
-@dataclass
-class Runtime:
-    settings: Settings
+@dataclass(frozen=True)
+class Runtime(Generic[S_co]):
+    settings: S_co
     broker: KafkaBroker
     mongo: AsyncMongoClient[Document]
     provider: TracerProvider
@@ -191,13 +195,22 @@ async def _raw_records(msg: Any) -> tuple[Any, ...]:  # noqa: ANN401 - FastStrea
 
 
 # Opens a service's stores, registers its consumers and jobs, and returns its parts.
-Bootstrap = Callable[[Runtime], Awaitable[object]]
+Bootstrap = Callable[[Runtime[S]], Awaitable[object]]
 
 
-def runtime_of(request: Request) -> Runtime:
+def runtime_of(request: Request) -> Runtime[RuntimeSettings]:
     """The running service's runtime (settings, broker, database), set by its lifespan."""
-    runtime: Runtime = request.app.state.runtime
+    runtime: Runtime[RuntimeSettings] = request.app.state.runtime
     return runtime
+
+
+def settings_of(request: Request, kind: type[S]) -> S:
+    """The running service's settings, as the class its endpoints need."""
+    settings = runtime_of(request).settings
+    if not isinstance(settings, kind):
+        msg = f"this service reads {type(settings).__name__}, not {kind.__name__}"
+        raise TypeError(msg)
+    return settings
 
 
 def service_parts(kind: type[P]) -> Callable[[Request], P]:
@@ -215,7 +228,7 @@ def service_parts(kind: type[P]) -> Callable[[Request], P]:
     return parts
 
 
-async def announce_start(runtime: Runtime) -> None:
+async def announce_start(runtime: Runtime[RuntimeSettings]) -> None:
     """Tell the operators' dashboard this instance started (a restart shows as a second start)."""
     started = ServiceStarted(
         event_id=uuid4(),
@@ -234,7 +247,7 @@ async def announce_start(runtime: Runtime) -> None:
         log.warning("start_not_announced", error=repr(error))
 
 
-def build_runtime(settings: Settings, provider: TracerProvider | None = None) -> Runtime:
+def build_runtime(settings: S, provider: TracerProvider | None = None) -> Runtime[S]:
     provider = provider or build_tracer_provider(
         settings.service_name, settings.otel_traces_exporter, settings.otel_traces_sampler_arg
     )
@@ -248,8 +261,8 @@ def build_runtime(settings: Settings, provider: TracerProvider | None = None) ->
 
 
 def create_service_app(
-    settings: Settings,
-    bootstrap: Bootstrap,
+    settings: S,
+    bootstrap: Bootstrap[S],
     routers: Sequence[APIRouter] = (),
     title: str = "Enterprise Page",
     *,
@@ -317,7 +330,7 @@ def create_service_app(
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:
-        runtime: Runtime = app.state.runtime
+        runtime: Runtime[RuntimeSettings] = app.state.runtime
         try:
             await runtime.mongo.admin.command("ping")
             broker_ok = await runtime.broker.ping(timeout=2.0)

@@ -16,11 +16,11 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from contracts.topics import dead_letter_topic
 from contracts.topology import TOPOLOGY
-from service_runtime.settings import Settings
+from service_runtime.settings import RuntimeSettings
 from service_runtime.transport import kafka_client_security, kafka_security
 
 
-def build_broker(settings: Settings, provider: TracerProvider) -> KafkaBroker:
+def build_broker(settings: RuntimeSettings, provider: TracerProvider) -> KafkaBroker:
     return KafkaBroker(
         settings.kafka_bootstrap_servers,
         client_id=settings.service_name,
@@ -44,7 +44,7 @@ class EventProducer:
     request in flight per partition).
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: RuntimeSettings) -> None:
         self._settings = settings
         self._producer: AIOKafkaProducer | None = None  # built in the running loop, by start
 
@@ -76,7 +76,7 @@ class EventProducer:
         return acknowledgement
 
 
-def client_options(settings: Settings) -> dict[str, Any]:
+def client_options(settings: RuntimeSettings) -> dict[str, Any]:
     """What every plain aiokafka client (admin, producer, consumer) needs to reach the cluster."""
     return {
         "bootstrap_servers": settings.kafka_bootstrap_servers,
@@ -86,7 +86,7 @@ def client_options(settings: Settings) -> dict[str, Any]:
 
 
 def consumer_options(
-    settings: Settings, group_id: str, fetch_max_wait_ms: int | None = None
+    settings: RuntimeSettings, group_id: str, fetch_max_wait_ms: int | None = None
 ) -> dict[str, Any]:
     """At least once: commit only after the batch's effects are stored; rewind on error."""
     return {
@@ -103,7 +103,9 @@ def consumer_options(
     }
 
 
-async def ensure_topics(settings: Settings, topics: tuple[str, ...] = TOPOLOGY.all_topics) -> None:
+async def ensure_topics(
+    settings: RuntimeSettings, topics: tuple[str, ...] = TOPOLOGY.all_topics
+) -> None:
     """Create every topic and its dead-letter topic with the configured partition count."""
     wanted = [t for topic in topics for t in (topic, dead_letter_topic(topic))]
     admin = AIOKafkaAdminClient(**client_options(settings))
@@ -122,5 +124,5 @@ async def ensure_topics(settings: Settings, topics: tuple[str, ...] = TOPOLOGY.a
         await admin.close()
 
 
-def partitions(settings: Settings, topic: str) -> int:
+def partitions(settings: RuntimeSettings, topic: str) -> int:
     return settings.kafka_topic_partitions_by_topic.get(topic, settings.kafka_topic_partitions)

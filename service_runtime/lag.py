@@ -37,7 +37,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from service_runtime.kafka import client_options
-from service_runtime.settings import Settings
+from service_runtime.settings import RuntimeSettings
 
 Subscriptions = Sequence[tuple[str, Sequence[str]]]
 NO_COMMIT = -1  # what OffsetFetch answers for a partition the group never committed
@@ -60,7 +60,7 @@ def partition_lag(committed: int, beginning: int, end: int) -> int:
 class LagReader:
     """Reads consumer lag over connections it keeps between reads; `start` before `read`."""
 
-    def __init__(self, settings: Settings, request_timeout_ms: int = 5_000) -> None:
+    def __init__(self, settings: RuntimeSettings, request_timeout_ms: int = 5_000) -> None:
         # A dashboard would rather show an error after 5 s than hang for aiokafka's 40 s.
         options = {**client_options(settings), "request_timeout_ms": request_timeout_ms}
         self._admin = AIOKafkaAdminClient(**options)
@@ -149,7 +149,7 @@ class LagReader:
         )
 
 
-async def consumer_lag(settings: Settings, subscriptions: Subscriptions) -> list[GroupLag]:
+async def consumer_lag(settings: RuntimeSettings, subscriptions: Subscriptions) -> list[GroupLag]:
     """(group, topics) pairs in; one `GroupLag` per (group, topic).
 
     Never raises for a group that does not exist yet: its lag counts from the beginning.

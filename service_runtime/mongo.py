@@ -6,13 +6,13 @@ from typing import Any
 
 from pymongo import AsyncMongoClient
 
-from service_runtime.settings import Settings
+from service_runtime.settings import RuntimeSettings
 from service_runtime.transport import mongo_client_options
 
 Document = dict[str, Any]
 
 
-def build_mongo_client(settings: Settings) -> AsyncMongoClient[Document]:
+def build_mongo_client(settings: RuntimeSettings) -> AsyncMongoClient[Document]:
     return AsyncMongoClient(
         settings.mongodb_uri,
         appname=settings.service_name,

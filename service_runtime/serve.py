@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import uvicorn
 from fastapi import FastAPI
 from pydantic import ValidationError
 
-from service_runtime.settings import Settings
+from service_runtime.settings import RuntimeSettings, settings_class_for
+
+S = TypeVar("S", bound=RuntimeSettings)
 
 
-def settings_for(service: str, default_port: int) -> Settings:
-    return Settings(
+def settings_for(service: str, default_port: int) -> RuntimeSettings:
+    """The service's own settings class, read from the environment: nobody else's secrets."""
+    return settings_class_for(service)(
         SERVICE_NAME=os.environ.get("SERVICE_NAME", service),
         HTTP_PORT=int(os.environ.get("HTTP_PORT", default_port)),
     )
@@ -29,15 +32,16 @@ def refusal(error: ValidationError) -> str:
     return "\n".join(lines)
 
 
-def serve(build: Callable[[Settings], FastAPI], service: str, default_port: int) -> None:
+def serve(build: Callable[[S], FastAPI], service: str, default_port: int) -> None:
+    """`build` takes the class `settings_class_for(service)` names (tests/unit/test_settings_per_service.py)."""
     try:
         settings = settings_for(service, default_port)
     except ValidationError as error:
         raise SystemExit(refusal(error)) from None
-    uvicorn.run(build(settings), **uvicorn_options(settings))
+    uvicorn.run(build(cast("S", settings)), **uvicorn_options(settings))
 
 
-def uvicorn_options(settings: Settings) -> dict[str, Any]:
+def uvicorn_options(settings: RuntimeSettings) -> dict[str, Any]:
     trusted = settings.forwarded_allow_ips
     return {
         "host": settings.http_host,

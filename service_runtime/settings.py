@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ipaddress import ip_network
-from typing import Literal
+from typing import Literal, Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -12,7 +12,9 @@ from service_runtime.hardening import unsafe_secrets
 from service_runtime.transport import transport_problems
 
 
-class Settings(BaseSettings):
+class RuntimeSettings(BaseSettings):
+    """What every service reads: where it listens, the broker, the database, delivery, telemetry."""
+
     model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True)
 
     # `local` is a developer's machine, the only place the development secrets are accepted.
@@ -25,17 +27,14 @@ class Settings(BaseSettings):
     service_name: str = Field(default="registration", alias="SERVICE_NAME")
     http_host: str = Field(default="127.0.0.1", alias="HTTP_HOST")
     http_port: int = Field(default=8001, alias="HTTP_PORT")
-
     # Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or networks, JSON
     # list). Unset: loopback in local development, nobody elsewhere; a forged header would
     # otherwise pick the client address the page's rate limit counts.
     trusted_proxies: list[str] | None = Field(default=None, alias="TRUSTED_PROXIES")
-
     # Every endpoint's request body, counted as it arrives (service_runtime/body_limit.py).
     max_request_body_bytes: int = Field(
         default=1024 * 1024, ge=1024, alias="MAX_REQUEST_BODY_BYTES"
     )
-
     kafka_bootstrap_servers: str = Field(default="127.0.0.1:9092", alias="KAFKA_BOOTSTRAP_SERVERS")
     # Real Kafka supports the idempotent producer; the local Tansu broker does not.
     kafka_enable_idempotence: bool = Field(default=True, alias="KAFKA_ENABLE_IDEMPOTENCE")
@@ -91,109 +90,23 @@ class Settings(BaseSettings):
     kafka_linger_ms: int = Field(default=0, ge=0, le=1_000, alias="KAFKA_LINGER_MS")
     kafka_session_timeout_ms: int = Field(default=10_000, alias="KAFKA_SESSION_TIMEOUT_MS")
     kafka_max_batch: int = Field(default=200, ge=1, alias="KAFKA_MAX_BATCH")
-
     mongodb_uri: str = Field(default="mongodb://127.0.0.1:27017", alias="MONGODB_URI")
     # Each service (and each department) owns the database `<prefix><owner>`.
     mongodb_database_prefix: str = Field(default="enterprise_", alias="MONGODB_DATABASE_PREFIX")
-
     delivery_max_attempts: int = Field(default=4, ge=1, alias="DELIVERY_MAX_ATTEMPTS")
     delivery_backoff_ms: int = Field(default=100, ge=0, alias="DELIVERY_BACKOFF_MS")
     # The sweeper only recovers what a crash or a broker error left (entries older than 5 s);
     # on an idle stack every sweep is a query for nothing, so it runs as often as the grace.
     outbox_sweep_interval_ms: int = Field(default=5_000, ge=50, alias="OUTBOX_SWEEP_INTERVAL_MS")
-    # Live-page wake-ups for other notifier instances are coalesced over this window.
-    page_changed_linger_ms: int = Field(default=100, ge=0, le=5_000, alias="PAGE_CHANGED_LINGER_MS")
     # How long published entries gather before one update clears them all from their documents.
     outbox_clear_linger_ms: int = Field(default=1_000, ge=0, alias="OUTBOX_CLEAR_LINGER_MS")
-
-    # Live streams (SSE) open at once: in all, from one address, for one client (a signed-in
-    # browser on the page, a registration on the API).
-    live_streams_max: int = Field(default=1_000, ge=1, alias="LIVE_STREAMS_MAX")
-    live_streams_per_address: int = Field(default=100, ge=1, alias="LIVE_STREAMS_PER_ADDRESS")
-    live_streams_per_client: int = Field(default=5, ge=1, alias="LIVE_STREAMS_PER_CLIENT")
-
-    # Retention, enforced by TTL indexes (the database deletes what passed its `expire_at`).
-    dead_letter_retention_days: int = Field(default=90, ge=1, alias="DEAD_LETTER_RETENTION_DAYS")
-    notification_retention_days: int = Field(default=400, ge=1, alias="NOTIFICATION_RETENTION_DAYS")
-
-    access_token_secret: SecretStr = Field(
-        default=SecretStr("local-development-only-change-me"), alias="ACCESS_TOKEN_SECRET"
-    )
-    officer_token_secret: SecretStr = Field(
-        default=SecretStr("local-development-only-officers"), alias="OFFICER_TOKEN_SECRET"
-    )
-    # The longest lifetime a token of each kind may have (expiry minus issue), checked on every
-    # verification: a token minted for longer is refused, however it was minted.
-    officer_token_max_hours: float = Field(default=12.0, gt=0, alias="OFFICER_TOKEN_MAX_HOURS")
-    operator_token_max_hours: float = Field(default=12.0, gt=0, alias="OPERATOR_TOKEN_MAX_HOURS")
-    # Statutory limits per department, overriding the topology's default: {"tax": 2}.
-    department_time_limits: dict[str, int] = Field(
-        default_factory=dict, alias="DEPARTMENT_TIME_LIMITS"
-    )
-    # Departments whose missed deadline counts as approval (逾期视为同意): ["bank"].
-    deemed_approval_departments: list[str] = Field(
-        default_factory=list, alias="DEEMED_APPROVAL_DEPARTMENTS"
-    )
-    # Built-in departments switched off, so an external system can take their place: ["credit"].
-    disabled_departments: list[str] = Field(default_factory=list, alias="DISABLED_DEPARTMENTS")
-    # Monthly invoices the tax department approves without an officer: {"vat_special": 25}.
-    tax_invoice_auto_limits: dict[str, int] = Field(
-        default_factory=dict, alias="TAX_INVOICE_AUTO_LIMITS"
-    )
-    # A registration not completed this long after submission lapses: departments close their
-    # cases and its name is free again (names/check would otherwise be held by a script forever).
-    name_reservation_days: int = Field(default=30, ge=1, le=3_650, alias="NAME_RESERVATION_DAYS")
-    deadline_check_interval_ms: int = Field(
-        default=30_000, ge=100, alias="DEADLINE_CHECK_INTERVAL_MS"
-    )
-    # How long an instant approval may wait for its prerequisite (the market) before the
-    # enterprise is told it waits; checked every half of it (services/department/case.py).
-    waiting_announce_after_ms: int = Field(
-        default=5_000, ge=100, le=600_000, alias="WAITING_ANNOUNCE_AFTER_MS"
-    )
-    # Ed25519 seed (base64, 32 bytes) that signs electronic business licences.
-    licence_signing_key: SecretStr = Field(
-        default=SecretStr("local-development-only-licences"), alias="LICENCE_SIGNING_KEY"
-    )
     registration_public_url: str = Field(
         default="http://127.0.0.1:8001", alias="REGISTRATION_PUBLIC_URL"
     )
     notifier_public_url: str = Field(default="http://127.0.0.1:8002", alias="NOTIFIER_PUBLIC_URL")
-    # Where the enterprise page's server side reaches the registration service.
-    registration_service_url: str = Field(
-        default="http://127.0.0.1:8001", alias="REGISTRATION_SERVICE_URL"
-    )
-    # Operators sign in to /ops with a token minted from this secret (tools.operator_token --operator).
-    operator_token_secret: SecretStr = Field(
-        default=SecretStr("local-development-only-operators"), alias="OPERATOR_TOKEN_SECRET"
-    )
     # Prometheus scrapes every service's /metrics with this bearer token.
     metrics_token: SecretStr = Field(
         default=SecretStr("local-development-only-metrics"), alias="METRICS_TOKEN"
-    )
-    # Signs the enterprise page's session cookie.
-    session_secret: SecretStr = Field(
-        default=SecretStr("local-development-only-sessions"), alias="SESSION_SECRET"
-    )
-    # Outside channels tried in order after the in-page feed; the first that accepts delivers.
-    notification_channels: list[str] = Field(
-        default_factory=lambda: ["email", "sms"], alias="NOTIFICATION_CHANNELS"
-    )
-    smtp_host: str | None = Field(default=None, alias="SMTP_HOST")
-    smtp_port: int = Field(default=25, alias="SMTP_PORT")
-    smtp_sender: str = Field(default="noreply@enterprise-page.example", alias="SMTP_SENDER")
-    smtp_timeout_seconds: float = Field(default=5.0, gt=0, alias="SMTP_TIMEOUT_SECONDS")
-    sms_provider_url: str | None = Field(default=None, alias="SMS_PROVIDER_URL")
-    sms_provider_token: SecretStr = Field(default=SecretStr(""), alias="SMS_PROVIDER_TOKEN")
-    sms_timeout_seconds: float = Field(default=5.0, gt=0, alias="SMS_TIMEOUT_SECONDS")
-    # Per client address and notifier instance: sign-ins, and submissions or corrections.
-    # Anonymous public lookups (licence verification, name check, catalogue), per address.
-    public_rate_limit_per_minute: int = Field(
-        default=120, ge=1, alias="PUBLIC_RATE_LIMIT_PER_MINUTE"
-    )
-    page_rate_limit_per_minute: int = Field(default=30, ge=1, alias="PAGE_RATE_LIMIT_PER_MINUTE")
-    reminder_check_interval_ms: int = Field(
-        default=60_000, ge=100, alias="REMINDER_CHECK_INTERVAL_MS"
     )
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     # "otlp" (where: the standard OTEL_EXPORTER_OTLP_* variables), "console" or "none".
@@ -203,19 +116,6 @@ class Settings(BaseSettings):
     # The share of changes (submissions, decisions, operator actions) traced; the rest of a
     # trace follows its first span (service_runtime/telemetry.py).
     otel_traces_sampler_arg: float = Field(default=1.0, ge=0, le=1, alias="OTEL_TRACES_SAMPLER_ARG")
-    # Services export spans to the notifier's trace sink (POST /v1/traces) with this token.
-    traces_token: SecretStr = Field(
-        default=SecretStr("local-development-only-traces"), alias="TRACES_TOKEN"
-    )
-    trace_retention_hours: int = Field(default=72, ge=1, alias="TRACE_RETENTION_HOURS")
-    # Signs the audit log's checkpoints (services/notifier/audit.py): a base64 Ed25519 seed.
-    audit_signing_key: SecretStr = Field(
-        default=SecretStr("local-development-only-audit"), alias="AUDIT_SIGNING_KEY"
-    )
-    # A checkpoint every so many records, and at least this often while records are added:
-    # only records after the newest checkpoint could be rewritten without the verifier noticing.
-    audit_checkpoint_every: int = Field(default=1_000, ge=1, alias="AUDIT_CHECKPOINT_EVERY")
-    audit_checkpoint_seconds: float = Field(default=60, gt=0, alias="AUDIT_CHECKPOINT_SECONDS")
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -249,7 +149,7 @@ class Settings(BaseSettings):
         return None if value == "" else value
 
     @model_validator(mode="after")
-    def _refuse_development_secrets_outside_local(self) -> Settings:
+    def _refuse_development_secrets_outside_local(self) -> Self:
         problems = transport_problems(self)
         problems += [] if self.is_local else unsafe_secrets(self)
         if problems:
@@ -275,6 +175,146 @@ class Settings(BaseSettings):
 
     def database_name(self, owner: str) -> str:
         return f"{self.mongodb_database_prefix}{owner}"
+
+
+class DepartmentSettings(RuntimeSettings):
+    """A department's service: its officers, deadlines and switches."""
+
+    officer_token_secret: SecretStr = Field(
+        default=SecretStr("local-development-only-officers"), alias="OFFICER_TOKEN_SECRET"
+    )
+    # The longest lifetime an officer's token may have (expiry minus issue), checked on every
+    # verification: a token minted for longer is refused, however it was minted.
+    officer_token_max_hours: float = Field(default=12.0, gt=0, alias="OFFICER_TOKEN_MAX_HOURS")
+    # Statutory limits per department, overriding the topology's default: {"tax": 2}.
+    department_time_limits: dict[str, int] = Field(
+        default_factory=dict, alias="DEPARTMENT_TIME_LIMITS"
+    )
+    # Departments whose missed deadline counts as approval (逾期视为同意): ["bank"].
+    deemed_approval_departments: list[str] = Field(
+        default_factory=list, alias="DEEMED_APPROVAL_DEPARTMENTS"
+    )
+    # Built-in departments switched off, so an external system can take their place: ["credit"].
+    disabled_departments: list[str] = Field(default_factory=list, alias="DISABLED_DEPARTMENTS")
+    deadline_check_interval_ms: int = Field(
+        default=30_000, ge=100, alias="DEADLINE_CHECK_INTERVAL_MS"
+    )
+    # How long an instant approval may wait for its prerequisite (the market) before the
+    # enterprise is told it waits; checked every half of it (services/department/case.py).
+    waiting_announce_after_ms: int = Field(
+        default=5_000, ge=100, le=600_000, alias="WAITING_ANNOUNCE_AFTER_MS"
+    )
+
+
+class TaxSettings(DepartmentSettings):
+    # Monthly invoices the tax department approves without an officer: {"vat_special": 25}.
+    tax_invoice_auto_limits: dict[str, int] = Field(
+        default_factory=dict, alias="TAX_INVOICE_AUTO_LIMITS"
+    )
+
+
+class AccessTokenSettings(RuntimeSettings):
+    """The enterprise's access token: registration issues it, the notifier checks it."""
+
+    access_token_secret: SecretStr = Field(
+        default=SecretStr("local-development-only-change-me"), alias="ACCESS_TOKEN_SECRET"
+    )
+
+
+class RegistrationSettings(DepartmentSettings, AccessTokenSettings):
+    """Intake, names and licences; the service also hosts the market department's desk."""
+
+    # A registration not completed this long after submission lapses: departments close their
+    # cases and its name is free again (names/check would otherwise be held by a script forever).
+    name_reservation_days: int = Field(default=30, ge=1, le=3_650, alias="NAME_RESERVATION_DAYS")
+    # Ed25519 seed (base64, 32 bytes) that signs electronic business licences.
+    licence_signing_key: SecretStr = Field(
+        default=SecretStr("local-development-only-licences"), alias="LICENCE_SIGNING_KEY"
+    )
+    # Anonymous public lookups (licence verification, name check, catalogue), per address.
+    public_rate_limit_per_minute: int = Field(
+        default=120, ge=1, alias="PUBLIC_RATE_LIMIT_PER_MINUTE"
+    )
+
+
+class NotifierSettings(AccessTokenSettings):
+    """Timelines, live streams, the page's sessions, notices, the dashboard, traces and audit."""
+
+    # Live-page wake-ups for other notifier instances are coalesced over this window.
+    page_changed_linger_ms: int = Field(default=100, ge=0, le=5_000, alias="PAGE_CHANGED_LINGER_MS")
+    # Live streams (SSE) open at once: in all, from one address, for one client (a signed-in
+    # browser on the page, a registration on the API).
+    live_streams_max: int = Field(default=1_000, ge=1, alias="LIVE_STREAMS_MAX")
+    live_streams_per_address: int = Field(default=100, ge=1, alias="LIVE_STREAMS_PER_ADDRESS")
+    live_streams_per_client: int = Field(default=5, ge=1, alias="LIVE_STREAMS_PER_CLIENT")
+    # Retention, enforced by TTL indexes (the database deletes what passed its `expire_at`).
+    dead_letter_retention_days: int = Field(default=90, ge=1, alias="DEAD_LETTER_RETENTION_DAYS")
+    notification_retention_days: int = Field(default=400, ge=1, alias="NOTIFICATION_RETENTION_DAYS")
+    # The longest lifetime an operator's token may have (expiry minus issue), checked on every
+    # verification: a token minted for longer is refused, however it was minted.
+    operator_token_max_hours: float = Field(default=12.0, gt=0, alias="OPERATOR_TOKEN_MAX_HOURS")
+    # Where the enterprise page's server side reaches the registration service.
+    registration_service_url: str = Field(
+        default="http://127.0.0.1:8001", alias="REGISTRATION_SERVICE_URL"
+    )
+    # Operators sign in to /ops with a token minted from this secret (tools.operator_token --operator).
+    operator_token_secret: SecretStr = Field(
+        default=SecretStr("local-development-only-operators"), alias="OPERATOR_TOKEN_SECRET"
+    )
+    # Signs the enterprise page's session cookie.
+    session_secret: SecretStr = Field(
+        default=SecretStr("local-development-only-sessions"), alias="SESSION_SECRET"
+    )
+    # Outside channels tried in order after the in-page feed; the first that accepts delivers.
+    notification_channels: list[str] = Field(
+        default_factory=lambda: ["email", "sms"], alias="NOTIFICATION_CHANNELS"
+    )
+    smtp_host: str | None = Field(default=None, alias="SMTP_HOST")
+    smtp_port: int = Field(default=25, alias="SMTP_PORT")
+    smtp_sender: str = Field(default="noreply@enterprise-page.example", alias="SMTP_SENDER")
+    smtp_timeout_seconds: float = Field(default=5.0, gt=0, alias="SMTP_TIMEOUT_SECONDS")
+    sms_provider_url: str | None = Field(default=None, alias="SMS_PROVIDER_URL")
+    sms_provider_token: SecretStr = Field(default=SecretStr(""), alias="SMS_PROVIDER_TOKEN")
+    sms_timeout_seconds: float = Field(default=5.0, gt=0, alias="SMS_TIMEOUT_SECONDS")
+    # Per client address and notifier instance: sign-ins, and submissions or corrections.
+    page_rate_limit_per_minute: int = Field(default=30, ge=1, alias="PAGE_RATE_LIMIT_PER_MINUTE")
+    reminder_check_interval_ms: int = Field(
+        default=60_000, ge=100, alias="REMINDER_CHECK_INTERVAL_MS"
+    )
+    # Services export spans to the notifier's trace sink (POST /v1/traces) with this token.
+    traces_token: SecretStr = Field(
+        default=SecretStr("local-development-only-traces"), alias="TRACES_TOKEN"
+    )
+    trace_retention_hours: int = Field(default=72, ge=1, alias="TRACE_RETENTION_HOURS")
+    # Signs the audit log's checkpoints (services/notifier/audit.py): a base64 Ed25519 seed.
+    audit_signing_key: SecretStr = Field(
+        default=SecretStr("local-development-only-audit"), alias="AUDIT_SIGNING_KEY"
+    )
+    # A checkpoint every so many records, and at least this often while records are added:
+    # only records after the newest checkpoint could be rewritten without the verifier noticing.
+    audit_checkpoint_every: int = Field(default=1_000, ge=1, alias="AUDIT_CHECKPOINT_EVERY")
+    audit_checkpoint_seconds: float = Field(default=60, gt=0, alias="AUDIT_CHECKPOINT_SECONDS")
+
+
+class Settings(RegistrationSettings, TaxSettings, NotifierSettings):
+    """Every setting of every service: for tools and tests that act for several services.
+
+    A service reads only its own class (`settings_class_for`), so it never loads another
+    service's secrets.
+    """
+
+
+# The services whose settings are more than a department's; every other service is a
+# department (a topology row) and reads DepartmentSettings.
+_SERVICE_SETTINGS: dict[str, type[RuntimeSettings]] = {
+    "registration": RegistrationSettings,
+    "notifier": NotifierSettings,
+    "tax": TaxSettings,
+}
+
+
+def settings_class_for(service: str) -> type[RuntimeSettings]:
+    return _SERVICE_SETTINGS.get(service, DepartmentSettings)
 
 
 def environment_names() -> set[str]:

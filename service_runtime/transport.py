@@ -17,10 +17,10 @@ from faststream.kafka.security import parse_security
 from faststream.security import BaseSecurity, SASLScram256, SASLScram512
 
 if TYPE_CHECKING:
-    from service_runtime.settings import Settings
+    from service_runtime.settings import RuntimeSettings
 
 
-def kafka_security(settings: Settings) -> BaseSecurity | None:
+def kafka_security(settings: RuntimeSettings) -> BaseSecurity | None:
     """FastStream's description of the broker connection's security; None for plaintext."""
     protocol = settings.kafka_security_protocol
     if protocol == "PLAINTEXT":
@@ -40,12 +40,12 @@ def kafka_security(settings: Settings) -> BaseSecurity | None:
     )
 
 
-def kafka_client_security(settings: Settings) -> dict[str, Any]:
+def kafka_client_security(settings: RuntimeSettings) -> dict[str, Any]:
     """The same, as keyword arguments for a plain aiokafka client (admin, consumer)."""
     return parse_security(kafka_security(settings))
 
 
-def mongo_client_options(settings: Settings) -> dict[str, Any]:
+def mongo_client_options(settings: RuntimeSettings) -> dict[str, Any]:
     """Credentials and TLS for PyMongo; a URI may carry them too, and its own win."""
     options: dict[str, Any] = {}
     if settings.mongodb_username:
@@ -61,7 +61,7 @@ def mongo_client_options(settings: Settings) -> dict[str, Any]:
     return options
 
 
-def mongo_uses_tls(settings: Settings) -> bool:
+def mongo_uses_tls(settings: RuntimeSettings) -> bool:
     parts = urlsplit(settings.mongodb_uri)
     query = {k.lower(): v for k, v in parse_qs(parts.query).items()}
     in_uri = any(v[-1].lower() == "true" for k, v in query.items() if k in ("tls", "ssl"))
@@ -72,7 +72,7 @@ def mongo_uses_tls(settings: Settings) -> bool:
     return settings.mongodb_tls or in_uri or srv
 
 
-def transport_problems(settings: Settings) -> list[str]:
+def transport_problems(settings: RuntimeSettings) -> list[str]:
     """One line per transport setting that cannot work, or is plaintext where it must not be."""
     problems = []
     protocol = settings.kafka_security_protocol
@@ -105,7 +105,7 @@ def transport_problems(settings: Settings) -> list[str]:
     return problems
 
 
-def _kafka_ssl_context(settings: Settings) -> ssl.SSLContext:
+def _kafka_ssl_context(settings: RuntimeSettings) -> ssl.SSLContext:
     context = ssl.create_default_context(cafile=settings.kafka_ssl_ca_file)
     if settings.kafka_ssl_cert_file:
         context.load_cert_chain(settings.kafka_ssl_cert_file, settings.kafka_ssl_key_file)

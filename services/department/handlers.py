@@ -23,7 +23,7 @@ from service_runtime.aggregates import ConcurrentUpdateError
 from service_runtime.delivery import Decoded
 from service_runtime.host import Runtime
 from service_runtime.metrics import DEADLINE_BREACHES
-from service_runtime.settings import Settings
+from service_runtime.settings import DepartmentSettings
 from services.department.calendar import due_at
 from services.department.case import Case, snapshot
 from services.department.kit import DepartmentSpec
@@ -60,7 +60,7 @@ class DepartmentDesk:
 class DepartmentHost:
     """The parts of a service that hosts department desks: what its officer endpoints need."""
 
-    runtime: Runtime
+    runtime: Runtime[DepartmentSettings]
     desks: Mapping[str, DepartmentDesk]
 
 
@@ -171,7 +171,7 @@ async def run_clock_forever(
 
 
 def build_desk(
-    settings: Settings,
+    settings: DepartmentSettings,
     spec: DepartmentSpec,
     store: MongoCaseStore,
     clock: Clock,
@@ -190,7 +190,9 @@ def build_desk(
     )
 
 
-def subscribe_department(runtime: Runtime, desk: DepartmentDesk, store: CaseStore) -> None:
+def subscribe_department(
+    runtime: Runtime[DepartmentSettings], desk: DepartmentDesk, store: CaseStore
+) -> None:
     topology = desk.lifecycle.topology
     runtime.subscribe_batches(
         topology.subscription_for(desk.spec.name),
@@ -203,7 +205,7 @@ def subscribe_department(runtime: Runtime, desk: DepartmentDesk, store: CaseStor
 
 
 async def open_desk(
-    runtime: Runtime, spec: DepartmentSpec, clock: Clock | None = None
+    runtime: Runtime[DepartmentSettings], spec: DepartmentSpec, clock: Clock | None = None
 ) -> DepartmentDesk | None:
     """The department's desk, its consumer and its clocks; None if an outside system decides."""
     if spec.name in runtime.settings.disabled_departments:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from service_runtime.host import Runtime, create_service_app
-from service_runtime.settings import Settings
+from service_runtime.settings import NotifierSettings
 from services.notifier.audit import open_audit_log
 from services.notifier.dashboard import open_dashboard
 from services.notifier.dead_letters import open_dead_letters
@@ -20,7 +20,7 @@ from services.notifier.traces import open_trace_bundles, sink_router
 from services.notifier.traces import router as traces_router
 
 
-async def bootstrap(runtime: Runtime) -> NotifierParts:
+async def bootstrap(runtime: Runtime[NotifierSettings]) -> NotifierParts:
     """Every store, consumer and job of the notifier; the timelines first, since the notices
     wake the same live streams."""
     live = await open_timelines(runtime)
@@ -42,7 +42,7 @@ async def bootstrap(runtime: Runtime) -> NotifierParts:
     )
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: NotifierSettings) -> FastAPI:
     return create_service_app(
         settings,
         bootstrap,

@@ -27,6 +27,7 @@ from service_runtime.delivery import Decoded
 from service_runtime.hardening import signing_key_from
 from service_runtime.host import Runtime
 from service_runtime.mongo import Document
+from service_runtime.settings import NotifierSettings
 from services.notifier.audit_chain import Head, Record, chain, sign_checkpoint
 from services.notifier.audit_records import body_for, decode_audited, timestamp
 
@@ -176,7 +177,7 @@ def when_decided_record_it(
     return handle
 
 
-async def open_audit_log(runtime: Runtime) -> AuditLog:
+async def open_audit_log(runtime: Runtime[NotifierSettings]) -> AuditLog:
     """The audit log, its consumer, and the job that signs its head (AUDIT_CHECKPOINT_SECONDS)."""
     database = runtime.database("notifier")
     settings = runtime.settings

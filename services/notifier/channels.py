@@ -17,7 +17,7 @@ import structlog
 from aiosmtplib import SMTPStatus
 
 from service_runtime.metrics import NOTIFICATION_DELIVERIES
-from service_runtime.settings import Settings
+from service_runtime.settings import NotifierSettings
 
 log = structlog.get_logger("notifier.channels")
 
@@ -158,7 +158,7 @@ def _provider_id(response: httpx.Response) -> str | None:
     return None
 
 
-def build_channels(settings: Settings) -> list[Channel]:
+def build_channels(settings: NotifierSettings) -> list[Channel]:
     """The configured channels in `settings.notification_channels` order."""
     channels: list[Channel] = []
     seen: set[str] = set()

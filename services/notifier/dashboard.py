@@ -22,6 +22,7 @@ from service_runtime.host import Runtime
 from service_runtime.lag import LagReader
 from service_runtime.metrics import CONSUMER_LAG
 from service_runtime.mongo import Document
+from service_runtime.settings import NotifierSettings
 from services.notifier.masking import mask_payload
 from services.notifier.metrics import WINDOW, processing, slowest, status_counts
 from services.notifier.store import MongoTimelineStore
@@ -62,7 +63,9 @@ class CostBoundCache:
 
 
 class Dashboard:
-    def __init__(self, runtime: Runtime, letters: AsyncCollection[Document]) -> None:
+    def __init__(
+        self, runtime: Runtime[NotifierSettings], letters: AsyncCollection[Document]
+    ) -> None:
         self._runtime = runtime
         self._timelines = TimelineReads(
             runtime.database("notifier")[MongoTimelineStore.collection_name]
@@ -163,7 +166,9 @@ def when_service_started_count_it(
     return handle
 
 
-async def open_dashboard(runtime: Runtime, letters: AsyncCollection[Document]) -> Dashboard:
+async def open_dashboard(
+    runtime: Runtime[NotifierSettings], letters: AsyncCollection[Document]
+) -> Dashboard:
     """The dashboard, its lag reader, and the consumer that counts service starts."""
     database = runtime.database("notifier")
     await database[MongoTimelineStore.collection_name].create_index("last_event_at")

@@ -22,6 +22,7 @@ from contracts.topology import TOPOLOGY
 from service_runtime.delivery import Decoded
 from service_runtime.host import Runtime
 from service_runtime.mongo import Document
+from service_runtime.settings import NotifierSettings
 
 REGISTRATION_ID = re.compile(r"[0-9a-f]{32}")
 
@@ -77,7 +78,7 @@ async def create_dead_letter_indexes(letters: AsyncCollection[Document]) -> None
     await letters.create_index("expire_at", expireAfterSeconds=0)  # the retention
 
 
-async def open_dead_letters(runtime: Runtime) -> AsyncCollection[Document]:
+async def open_dead_letters(runtime: Runtime[NotifierSettings]) -> AsyncCollection[Document]:
     """The kept letters, and the consumer that keeps them (DEAD_LETTER_RETENTION_DAYS)."""
     letters = runtime.database("notifier")["dead_letters"]
     await create_dead_letter_indexes(letters)

@@ -22,6 +22,7 @@ from contracts.topology import NOTIFIER, TOPOLOGY
 from service_runtime.delivery import Decoded
 from service_runtime.host import Runtime
 from service_runtime.metrics import LIVE_STREAMS_OPEN, REGISTRATIONS_COMPLETED
+from service_runtime.settings import NotifierSettings
 from services.notifier.live import PageAnnouncer, PageListeners
 from services.notifier.store import Change, MongoTimelineStore, TimelineStore
 from services.notifier.stream_limits import StreamSlots, stream_slots
@@ -79,7 +80,7 @@ def events_of(batch: Sequence[Decoded[TimelineEvent]], kind: type) -> list[Timel
     return [item.event for item in batch if isinstance(item.event, kind)]
 
 
-def page_announcer(runtime: Runtime, listeners: PageListeners) -> PageAnnouncer:
+def page_announcer(runtime: Runtime[NotifierSettings], listeners: PageListeners) -> PageAnnouncer:
     async def publish(payload: bytes) -> None:
         await runtime.publish(PAGE_CHANGED, "page", payload, {"content-type": "application/json"})
 
@@ -88,7 +89,9 @@ def page_announcer(runtime: Runtime, listeners: PageListeners) -> PageAnnouncer:
     return announcer
 
 
-def subscribe_timeline(runtime: Runtime, store: TimelineStore, announcer: PageAnnouncer) -> None:
+def subscribe_timeline(
+    runtime: Runtime[NotifierSettings], store: TimelineStore, announcer: PageAnnouncer
+) -> None:
     runtime.subscribe_batches(
         TOPOLOGY.subscription_for(NOTIFIER),
         decode=decode_timeline_event,
@@ -110,7 +113,7 @@ class LiveTimelines:
     slots: StreamSlots
 
 
-async def open_timelines(runtime: Runtime) -> LiveTimelines:
+async def open_timelines(runtime: Runtime[NotifierSettings]) -> LiveTimelines:
     """The timelines, their consumer, and what wakes live streams when one changes."""
     database = runtime.database("notifier")
     relay = runtime.outbox_relay(database, MongoTimelineStore.collection_name)

@@ -22,8 +22,9 @@ from contracts.notices import PolicyPublished, PolicyTargeting
 from contracts.topics import POLICY_PUBLISHED
 from service_runtime.access import bearer_token, read_operator_token
 from service_runtime.auth_first import AuthFirstRoute, authenticated_first
-from service_runtime.host import runtime_of
+from service_runtime.host import settings_of
 from service_runtime.problems import Problem
+from service_runtime.settings import NotifierSettings
 from services.notifier.dead_letters import redrive_record
 from services.notifier.parts import Parts
 
@@ -44,14 +45,14 @@ def require_operator(
     request: Request, authorization: Annotated[str | None, Header()] = None
 ) -> str:
     """The operator's id; endpoints with a body also run it first (`operator_first`)."""
-    runtime = runtime_of(request)
+    settings = settings_of(request, NotifierSettings)
     token = bearer_token(authorization)
     if token is None:
         raise Problem(401, "operator_token_required")
     operator = read_operator_token(
-        runtime.settings.operator_token_secret.get_secret_value(),
+        settings.operator_token_secret.get_secret_value(),
         token,
-        max_hours=runtime.settings.operator_token_max_hours,
+        max_hours=settings.operator_token_max_hours,
     )
     if operator is None:
         raise Problem(401, "operator_token_invalid")

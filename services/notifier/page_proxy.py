@@ -13,12 +13,12 @@ from fastapi import Response
 
 from service_runtime.access import issue_access_token
 from service_runtime.problems import Problem
-from service_runtime.settings import Settings
+from service_runtime.settings import NotifierSettings
 
 FORWARD_TIMEOUT = httpx.Timeout(10.0)
 
 
-def token_for(settings: Settings, registration_id: str, version: int) -> str:
+def token_for(settings: NotifierSettings, registration_id: str, version: int) -> str:
     """The registration service's token for this registration, at its current version."""
     return issue_access_token(
         settings.access_token_secret.get_secret_value(), registration_id, version
@@ -26,7 +26,7 @@ def token_for(settings: Settings, registration_id: str, version: int) -> str:
 
 
 async def forward(
-    settings: Settings,
+    settings: NotifierSettings,
     method: str,
     path: str,
     headers: dict[str, str],

@@ -7,7 +7,7 @@ from typing import Any
 
 from contracts.events import DepartmentStatus
 from contracts.topology import TOPOLOGY
-from service_runtime.settings import Settings
+from service_runtime.settings import NotifierSettings
 from services.notifier.http import timeline_snapshot
 from services.notifier.notifications import Notification
 from services.notifier.parts import NotifierParts
@@ -40,7 +40,9 @@ def corrections_asked(timeline: Timeline) -> list[dict[str, Any]]:
     return wanted
 
 
-def registration_view(settings: Settings, rid: str, timeline: Timeline | None) -> dict[str, Any]:
+def registration_view(
+    settings: NotifierSettings, rid: str, timeline: Timeline | None
+) -> dict[str, Any]:
     timeline = timeline or Timeline(rid)
     view = timeline_snapshot(rid, timeline)
     view["name"] = (timeline.profile or {}).get("name")

@@ -11,7 +11,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from service_runtime.host import Runtime, service_parts
 from service_runtime.mongo import Document
 from service_runtime.ratelimit import RateLimit
-from service_runtime.settings import Settings
+from service_runtime.settings import NotifierSettings
 from services.notifier.audit import AuditLog
 from services.notifier.dashboard import Dashboard
 from services.notifier.live import PageListeners
@@ -28,7 +28,7 @@ class PageLimits:
     write: RateLimit
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> PageLimits:
+    def from_settings(cls, settings: NotifierSettings) -> PageLimits:
         per_minute = settings.page_rate_limit_per_minute
         return cls(
             sign_in=RateLimit(per_minute, name="sign-ins"),
@@ -38,7 +38,7 @@ class PageLimits:
 
 @dataclass(frozen=True)
 class NotifierParts:
-    runtime: Runtime
+    runtime: Runtime[NotifierSettings]
     timelines: MongoTimelineStore
     listeners: PageListeners  # wakes this instance's live streams when a page changes
     stream_slots: StreamSlots

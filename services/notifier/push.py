@@ -20,6 +20,7 @@ from contracts.registry import decoder_for_subscription
 from contracts.topology import TOPOLOGY
 from service_runtime.delivery import Decoded
 from service_runtime.host import Runtime
+from service_runtime.settings import NotifierSettings
 from services.notifier.audience import Audience
 from services.notifier.channels import Channel, Contacts, OutgoingMessage, build_channels, deliver
 from services.notifier.live import PageAnnouncer
@@ -166,7 +167,9 @@ def when_pushed_notify_enterprises(
     return handle
 
 
-async def open_notifications(runtime: Runtime, announcer: PageAnnouncer) -> NotificationStore:
+async def open_notifications(
+    runtime: Runtime[NotifierSettings], announcer: PageAnnouncer
+) -> NotificationStore:
     """The notices, the consumer that sends them, and the daily reminder check."""
     database = runtime.database("notifier")
     store = NotificationStore(

@@ -11,14 +11,14 @@ from fastapi import Request, Response
 
 from service_runtime.access import access_token_version, read_claims, sign_claims
 from service_runtime.problems import Problem
-from service_runtime.settings import Settings
+from service_runtime.settings import NotifierSettings
 
 COOKIE = "ep_session"
 SESSION_HOURS = 12.0
 MAX_REGISTRATIONS = 20  # a cookie stays small; the oldest sign-in drops off first
 
 
-def session_versions(request: Request, settings: Settings) -> dict[str, int]:
+def session_versions(request: Request, settings: NotifierSettings) -> dict[str, int]:
     """This browser's registrations, each with the access-token version it signed in with.
 
     The caller checks those against the registration's current version (page.py): a renewal
@@ -41,7 +41,11 @@ def session_versions(request: Request, settings: Settings) -> dict[str, int]:
 
 
 def sign_in(
-    request: Request, response: Response, settings: Settings, registration_id: str, token: str
+    request: Request,
+    response: Response,
+    settings: NotifierSettings,
+    registration_id: str,
+    token: str,
 ) -> dict[str, int]:
     version = access_token_version(
         settings.access_token_secret.get_secret_value(), registration_id, token
@@ -55,7 +59,7 @@ def sign_in(
     return versions
 
 
-def write_session(response: Response, settings: Settings, versions: dict[str, int]) -> None:
+def write_session(response: Response, settings: NotifierSettings, versions: dict[str, int]) -> None:
     value = sign_claims(
         settings.session_secret.get_secret_value(),
         "session",
@@ -73,12 +77,12 @@ def write_session(response: Response, settings: Settings, versions: dict[str, in
     )
 
 
-def secure_cookies(settings: Settings) -> bool:
+def secure_cookies(settings: NotifierSettings) -> bool:
     """Outside local development the cookie never travels over plain HTTP, whatever the URL says."""
     return not settings.is_local or settings.notifier_public_url.startswith("https://")
 
 
-def sign_out(response: Response, settings: Settings) -> None:
+def sign_out(response: Response, settings: NotifierSettings) -> None:
     response.delete_cookie(
         COOKIE, path="/", httponly=True, samesite="lax", secure=secure_cookies(settings)
     )

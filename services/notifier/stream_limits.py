@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 
 from service_runtime.problems import Problem
-from service_runtime.settings import Settings
+from service_runtime.settings import NotifierSettings
 
 RETRY_AFTER_SECONDS = 10
 
@@ -64,7 +64,7 @@ async def within(
             yield event
 
 
-def stream_slots(settings: Settings) -> StreamSlots:
+def stream_slots(settings: NotifierSettings) -> StreamSlots:
     return StreamSlots(
         settings.live_streams_max,
         settings.live_streams_per_address,

@@ -30,6 +30,7 @@ from service_runtime.access import bearer_matches
 from service_runtime.host import Runtime
 from service_runtime.mongo import Document
 from service_runtime.problems import Problem, problem_response
+from service_runtime.settings import NotifierSettings
 from service_runtime.telemetry import REGISTRATION_ATTRIBUTE
 from services.notifier.ops import OperatorId
 from services.notifier.parts import Parts
@@ -212,7 +213,7 @@ async def registration_trace(
     )
 
 
-async def open_trace_bundles(runtime: Runtime) -> AsyncCollection[Document]:
+async def open_trace_bundles(runtime: Runtime[NotifierSettings]) -> AsyncCollection[Document]:
     """The spans every service sends, an export per document, kept TRACE_RETENTION_HOURS."""
     bundles = runtime.database("notifier")[TRACE_BUNDLES]
     await bundles.create_index("trace_ids")

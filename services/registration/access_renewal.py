@@ -14,8 +14,9 @@ from fastapi.responses import JSONResponse
 
 from service_runtime.access import access_token_version, bearer_token, issue_access_token
 from service_runtime.auth_first import AuthFirstRoute, authenticated_first
-from service_runtime.host import runtime_of
+from service_runtime.host import settings_of
 from service_runtime.problems import Problem, require_registration_token
+from service_runtime.settings import RegistrationSettings
 from services.registration.parts import Parts, RegistrationParts
 
 router = APIRouter(tags=["registrations"], route_class=AuthFirstRoute)
@@ -43,7 +44,7 @@ async def require_current_token(
 def token_for_path_registration(request: Request) -> None:
     """The auth-first check (before any body is read): a genuine token for the path's id."""
     require_registration_token(
-        runtime_of(request).settings.access_token_secret.get_secret_value(),
+        settings_of(request, RegistrationSettings).access_token_secret.get_secret_value(),
         request.path_params["registration_id"],
         request.headers.get("authorization"),
     )

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from service_runtime.host import Runtime, create_service_app
 from service_runtime.ratelimit import RateLimit
-from service_runtime.settings import Settings
+from service_runtime.settings import RegistrationSettings
 from services.department.handlers import open_desk
 from services.department.http import router as officer_router
 from services.registration.access_renewal import router as access_router
@@ -26,7 +26,7 @@ from services.registration.store import MongoRegistrationStore
 from services.registration.withdrawal import router as withdrawal_router
 
 
-async def bootstrap(runtime: Runtime) -> RegistrationParts:
+async def bootstrap(runtime: Runtime[RegistrationSettings]) -> RegistrationParts:
     """The intake and its outbox, the market's desk, then the reactions that read the market's
     record to issue licences."""
     database = runtime.database("registration")
@@ -47,7 +47,7 @@ async def bootstrap(runtime: Runtime) -> RegistrationParts:
     )
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: RegistrationSettings) -> FastAPI:
     app = create_service_app(
         settings,
         bootstrap,

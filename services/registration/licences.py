@@ -17,9 +17,10 @@ from contracts.events import Artefact, DepartmentStatus, DepartmentStatusChanged
 from contracts.identifiers import is_valid_uscc
 from service_runtime.delivery import Decoded
 from service_runtime.hardening import signing_key_from
-from service_runtime.host import runtime_of
+from service_runtime.host import settings_of
 from service_runtime.mongo import Document
 from service_runtime.problems import Problem
+from service_runtime.settings import RegistrationSettings
 from services.registration.documents import html_response, render_pdf
 from services.registration.licence import (
     ElectronicLicence,
@@ -177,8 +178,8 @@ async def get_licence(
 @router.get(PUBLIC_KEY_PATH)
 async def licence_signing_key(request: Request) -> JSONResponse:
     """The Ed25519 public key that verifies every electronic business licence issued here."""
-    runtime = runtime_of(request)
-    key = signing_key_from(runtime.settings.licence_signing_key.get_secret_value())
+    settings = settings_of(request, RegistrationSettings)
+    key = signing_key_from(settings.licence_signing_key.get_secret_value())
     return JSONResponse(
         {
             "algorithm": "Ed25519",

@@ -8,9 +8,10 @@ from typing import Annotated
 from fastapi import Depends
 from pymongo.asynchronous.collection import AsyncCollection
 
-from service_runtime.host import service_parts
+from service_runtime.host import Runtime, service_parts
 from service_runtime.mongo import Document
 from service_runtime.ratelimit import RateLimit
+from service_runtime.settings import RegistrationSettings
 from services.department.handlers import DepartmentHost
 from services.registration.store import MongoRegistrationStore
 
@@ -19,6 +20,7 @@ from services.registration.store import MongoRegistrationStore
 class RegistrationParts(DepartmentHost):
     """The intake's store, the issued licences, the public lookups' limit; the market's desk."""
 
+    runtime: Runtime[RegistrationSettings]
     registrations: MongoRegistrationStore
     licences: AsyncCollection[Document]
     public_limit: RateLimit

@@ -21,6 +21,7 @@ from contracts.topology import TOPOLOGY
 from service_runtime.delivery import Decoded
 from service_runtime.host import Runtime
 from service_runtime.mongo import Document
+from service_runtime.settings import RegistrationSettings
 from services.department.handlers import DepartmentDesk
 from services.registration.licences import when_market_approves_issue_licence
 from services.registration.store import MongoRegistrationStore
@@ -67,7 +68,9 @@ def when_departments_report_update_the_registration(
 
 
 def subscribe_reactions(
-    runtime: Runtime, store: MongoRegistrationStore, market: DepartmentDesk | None
+    runtime: Runtime[RegistrationSettings],
+    store: MongoRegistrationStore,
+    market: DepartmentDesk | None,
 ) -> AsyncCollection[Document]:
     """Subscribe the reactions; returns the licences they issue, which the public can verify.
 
