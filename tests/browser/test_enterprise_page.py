@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from typing import Any
 
 import httpx
 import pytest
@@ -19,7 +20,7 @@ from tests.browser.conftest import (
     sign_in,
     unique_form,
 )
-from tests.conftest import wait_for_overall
+from tests.conftest import LiveStack, wait_for_overall
 from tests.e2e.test_officers import (
     bearer,
     police_ask_for_a_correction,
@@ -31,7 +32,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 COMPLETE_SECONDS = 60
 
 
-async def submit_through_page(page: Page, form: dict) -> str:
+async def submit_through_page(page: Page, form: dict[str, Any]) -> str:
     """The guided form comes filled with the sample; the enterprise types its own name."""
     name = page.locator("#f-enterprise-name")
     await expect(name).not_to_have_value("", timeout=10_000)
@@ -67,8 +68,8 @@ async def assert_every_change_shown_once(
 
 
 async def test_submitting_through_the_page_fills_the_timeline_live_to_completed(
-    live_stack, sample_form, context: BrowserContext
-):
+    live_stack: LiveStack, sample_form: dict[str, Any], context: BrowserContext
+) -> None:
     page = await context.new_page()
     await page.goto(f"{live_stack.notifier_url}/page")
     await expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
@@ -99,8 +100,8 @@ async def test_submitting_through_the_page_fills_the_timeline_live_to_completed(
 
 
 async def test_a_page_on_one_notifier_sees_every_change_folded_by_either_instance(
-    live_stack, sample_form, browser: Browser, second_notifier: str
-):
+    live_stack: LiveStack, sample_form: dict[str, Any], browser: Browser, second_notifier: str
+) -> None:
     context = await new_context(browser)
     try:
         page = await context.new_page()
@@ -126,8 +127,8 @@ async def test_a_page_on_one_notifier_sees_every_change_folded_by_either_instanc
 
 
 async def test_a_correction_request_is_a_call_to_action_and_only_that_department_reviews_again(
-    live_stack, sample_form, context: BrowserContext
-):
+    live_stack: LiveStack, sample_form: dict[str, Any], context: BrowserContext
+) -> None:
     async with httpx.AsyncClient(timeout=10) as client:
         rid, token = await police_case_in_review(client, live_stack, sample_form)
     await sign_in(context, live_stack.notifier_url, rid, token)
@@ -186,8 +187,8 @@ CONTRAST = """
 
 
 async def test_the_page_works_by_keyboard_reads_clearly_and_fits_a_phone(
-    live_stack, sample_form, browser: Browser
-):
+    live_stack: LiveStack, sample_form: dict[str, Any], browser: Browser
+) -> None:
     async with httpx.AsyncClient(timeout=10) as client:
         rid, token = await police_case_in_review(client, live_stack, sample_form)
     context = await new_context(browser, viewport={"width": 390, "height": 844}, is_mobile=True)
@@ -219,8 +220,8 @@ async def test_the_page_works_by_keyboard_reads_clearly_and_fits_a_phone(
 
 
 async def test_a_wrong_field_is_marked_where_it_is_and_nothing_is_submitted(
-    live_stack, context: BrowserContext
-):
+    live_stack: LiveStack, context: BrowserContext
+) -> None:
     page = await context.new_page()
     await page.goto(f"{live_stack.notifier_url}/page")
     mobile = page.locator("#f-legal_representative-mobile")
@@ -242,8 +243,8 @@ async def test_a_wrong_field_is_marked_where_it_is_and_nothing_is_submitted(
 
 
 async def test_the_enterprise_sees_who_saw_its_data_in_chinese_and_english(
-    live_stack, sample_form, context: BrowserContext
-):
+    live_stack: LiveStack, sample_form: dict[str, Any], context: BrowserContext
+) -> None:
     police = f"http://127.0.0.1:{live_stack.ports['police']}/api/v1/departments/police"
     async with httpx.AsyncClient(timeout=10) as client:
         rid, token = await police_case_in_review(client, live_stack, sample_form)

@@ -24,7 +24,7 @@ HOSTILE = """
 
 async def test_a_hostile_field_path_from_a_department_pollutes_nothing(
     live_stack: LiveStack, context: BrowserContext
-):
+) -> None:
     page = await context.new_page()
     await page.goto(f"{live_stack.notifier_url}/page")
     await page.wait_for_function("typeof renderRegistration === 'function'")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 from datetime import datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -25,7 +26,7 @@ from tests.browser.conftest import (
     screenshot,
     sign_in,
 )
-from tests.conftest import submit, wait_for_overall
+from tests.conftest import ChannelSinks, LiveStack, submit, wait_for_overall
 from tests.e2e.test_traces import trace_of
 from tests.support.policies import publish_policy
 
@@ -38,14 +39,18 @@ def unused_industry_code() -> str:
     return f"T{random.randint(1000, 9999)}"  # noqa: S311
 
 
-async def registered(client, stack, form, *, complete=True) -> tuple[str, str]:
+async def registered(
+    client: httpx.AsyncClient, stack: LiveStack, form: dict[str, Any], *, complete: bool = True
+) -> tuple[str, str]:
     rid, token = await submit(client, stack, form)
     if complete:
         await wait_for_overall(client, stack, rid, token, {"completed"})
     return rid, token
 
 
-async def page_for(browser: Browser, stack, rid: str, token: str) -> tuple[BrowserContext, Page]:
+async def page_for(
+    browser: Browser, stack: LiveStack, rid: str, token: str
+) -> tuple[BrowserContext, Page]:
     context = await new_context(browser)
     await sign_in(context, stack.notifier_url, rid, token)
     page = await context.new_page()
@@ -54,7 +59,7 @@ async def page_for(browser: Browser, stack, rid: str, token: str) -> tuple[Brows
     return context, page
 
 
-async def open_dashboard(page: Page, stack, fragment: str = "") -> None:
+async def open_dashboard(page: Page, stack: LiveStack, fragment: str = "") -> None:
     await page.goto(f"{stack.notifier_url}/ops{fragment}")
     await page.fill("#op-token", operator_bearer()["Authorization"].removeprefix("Bearer "))
     await page.click("#signin-form button[type=submit]")
@@ -63,8 +68,8 @@ async def open_dashboard(page: Page, stack, fragment: str = "") -> None:
 
 
 async def test_an_annual_report_reminder_appears_when_the_clock_moves_into_the_window(
-    live_stack, sample_form, browser: Browser
-):
+    live_stack: LiveStack, sample_form: dict[str, Any], browser: Browser
+) -> None:
     async with httpx.AsyncClient(timeout=10) as client:
         rid, token = await registered(client, live_stack, sample_form)
     context, page = await page_for(browser, live_stack, rid, token)
@@ -74,12 +79,16 @@ async def test_an_annual_report_reminder_appears_when_the_clock_moves_into_the_w
         # the next 5 January (China time): inside the 1 January to 30 June annual-report window.
         next_year = datetime.now(CHINA).year + 1
         moved = datetime(next_year, 1, 5, 9, 0, tzinfo=CHINA)
-        mongo = AsyncMongoClient(live_stack.mongodb_uri, tz_aware=True)
+        mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+            live_stack.mongodb_uri, tz_aware=True
+        )
         producer = AIOKafkaProducer(bootstrap_servers=live_stack.kafka, enable_idempotence=False)
         await producer.start()
         try:
 
-            async def publish(topic, key, payload, headers):
+            async def publish(
+                topic: str, key: str, payload: bytes, headers: dict[str, str]
+            ) -> None:
                 await producer.send_and_wait(
                     topic,
                     payload,
@@ -105,8 +114,8 @@ async def test_an_annual_report_reminder_appears_when_the_clock_moves_into_the_w
 
 
 async def test_a_tagged_policy_notice_reaches_exactly_the_one_matching_enterprise_of_three(
-    live_stack, sample_form, browser: Browser
-):
+    live_stack: LiveStack, sample_form: dict[str, Any], browser: Browser
+) -> None:
     code, other = unused_industry_code(), unused_industry_code()
     while other == code:
         other = unused_industry_code()
@@ -159,8 +168,11 @@ async def test_a_tagged_policy_notice_reaches_exactly_the_one_matching_enterpris
 
 
 async def test_a_refused_email_falls_back_to_sms_and_both_attempts_are_recorded(
-    live_stack, sample_form, browser: Browser, channel_sinks
-):
+    live_stack: LiveStack,
+    sample_form: dict[str, Any],
+    browser: Browser,
+    channel_sinks: ChannelSinks,
+) -> None:
     code = unused_industry_code()
     mobile = f"139{random.randint(10_000_000, 99_999_999)}"  # noqa: S311
     form = {**sample_form, "enterprise": {**sample_form["enterprise"], "industry_code": code}}
@@ -206,8 +218,8 @@ async def test_a_refused_email_falls_back_to_sms_and_both_attempts_are_recorded(
 
 
 async def test_the_dashboard_counts_a_new_registration_live(
-    live_stack, sample_form, context: BrowserContext
-):
+    live_stack: LiveStack, sample_form: dict[str, Any], context: BrowserContext
+) -> None:
     page = await context.new_page()
     await open_dashboard(page, live_stack)
     total = page.locator("#total")
@@ -221,7 +233,9 @@ async def test_the_dashboard_counts_a_new_registration_live(
     await expect(page.locator("#processing figure").first).to_be_visible()
 
 
-async def test_the_dashboard_refuses_a_wrong_token(live_stack, context: BrowserContext):
+async def test_the_dashboard_refuses_a_wrong_token(
+    live_stack: LiveStack, context: BrowserContext
+) -> None:
     page = await context.new_page()
     await page.goto(f"{live_stack.notifier_url}/ops")
     await page.fill("#op-token", "not-a-token")
@@ -231,8 +245,8 @@ async def test_the_dashboard_refuses_a_wrong_token(live_stack, context: BrowserC
 
 
 async def test_an_operator_opens_a_registrations_trace_as_a_waterfall(
-    live_stack, sample_form, browser: Browser
-):
+    live_stack: LiveStack, sample_form: dict[str, Any], browser: Browser
+) -> None:
     async with httpx.AsyncClient(timeout=10) as client:
         rid, _ = await registered(client, live_stack, sample_form)
         await trace_of(client, live_stack, rid, set(live_stack.ports))

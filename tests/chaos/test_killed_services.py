@@ -14,6 +14,8 @@ import asyncio
 import copy
 import time
 from collections import Counter
+from collections.abc import Iterator
+from typing import Any
 from uuid import uuid4
 
 import httpx
@@ -22,8 +24,9 @@ from pymongo import AsyncMongoClient
 
 from contracts.topology import TOPOLOGY
 from service_runtime.lag import LagReader
+from service_runtime.mongo import Document
 from service_runtime.settings import Settings
-from tests.conftest import LiveStack, live_stack_in, with_unique_name
+from tests.conftest import ChannelSinks, LiveStack, live_stack_in, with_unique_name
 
 pytestmark = pytest.mark.chaos
 
@@ -51,14 +54,16 @@ SCALE_OUT_AT, SCALE_IN_AT = 2.0, 14.0
 
 
 @pytest.fixture(scope="module")
-def chaos_stack(tmp_path_factory, channel_sinks):
+def chaos_stack(
+    tmp_path_factory: pytest.TempPathFactory, channel_sinks: ChannelSinks
+) -> Iterator[LiveStack]:
     """A stack of its own: these tests kill its services, the others share theirs."""
     with live_stack_in(tmp_path_factory.mktemp("chaos"), channel_sinks) as stack:
         yield stack
 
 
 async def submit_until_accepted(
-    client: httpx.AsyncClient, stack: LiveStack, form: dict
+    client: httpx.AsyncClient, stack: LiveStack, form: dict[str, Any]
 ) -> tuple[str, str]:
     key = uuid4().hex
     for _ in range(240):  # 60 s of retries at most
@@ -83,7 +88,7 @@ async def submit_until_accepted(
 async def load(
     client: httpx.AsyncClient,
     stack: LiveStack,
-    form: dict,
+    form: dict[str, Any],
     rate: float = RATE,
     seconds: float = LOAD_SECONDS,
 ) -> list[tuple[str, str]]:
@@ -96,9 +101,11 @@ async def load(
     return list(await asyncio.gather(*tasks))
 
 
-async def timeline(client: httpx.AsyncClient, stack: LiveStack, rid: str, token: str) -> dict:
+async def timeline(
+    client: httpx.AsyncClient, stack: LiveStack, rid: str, token: str
+) -> dict[str, Any]:
     deadline = time.monotonic() + COMPLETION_TIMEOUT
-    body: dict = {}
+    body: dict[str, Any] = {}
     while time.monotonic() < deadline:
         try:
             response = await client.get(
@@ -133,7 +140,7 @@ async def lag_drains(stack: LiveStack) -> float:
 
 
 async def dead_letters(stack: LiveStack) -> int:
-    client = AsyncMongoClient(stack.mongodb_uri)
+    client: AsyncMongoClient[Document] = AsyncMongoClient(stack.mongodb_uri)
     try:
         return await client[f"{stack.database_prefix}notifier"]["dead_letters"].count_documents({})
     finally:
@@ -142,8 +149,11 @@ async def dead_letters(stack: LiveStack) -> int:
 
 @pytest.mark.parametrize("victims", SCENARIOS, ids="+".join)
 async def test_every_registration_completes_once_when_services_are_killed(
-    chaos_stack, sample_form, victims, capsys
-):
+    chaos_stack: LiveStack,
+    sample_form: dict[str, Any],
+    victims: tuple[str, ...],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     letters_before = await dead_letters(chaos_stack)
 
     async def kill_and_restart() -> float:
@@ -174,7 +184,10 @@ async def test_every_registration_completes_once_when_services_are_killed(
 
 
 async def assert_each_completed_once(
-    stack: LiveStack, accepted: list[tuple[str, str]], timelines: list[dict], letters_before: int
+    stack: LiveStack,
+    accepted: list[tuple[str, str]],
+    timelines: list[dict[str, Any]],
+    letters_before: int,
 ) -> None:
     assert len({rid for rid, _ in accepted}) == len(accepted)
     for body in timelines:
@@ -189,8 +202,8 @@ async def assert_each_completed_once(
 
 
 async def test_every_registration_completes_once_when_the_database_stops_for_a_minute(
-    chaos_stack, sample_form, capsys
-):
+    chaos_stack: LiveStack, sample_form: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
     """A burst, then SIGTERM to the database while its messages are in flight; a minute later
     the database starts again on the same data. Nothing may be dead-lettered for the outage."""
     letters_before = await dead_letters(chaos_stack)
@@ -220,8 +233,8 @@ async def test_every_registration_completes_once_when_the_database_stops_for_a_m
 
 
 async def test_every_registration_completes_once_when_a_department_scales_out_and_back_in(
-    chaos_stack, sample_form, capsys
-):
+    chaos_stack: LiveStack, sample_form: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
     """Two more instances join the department's consumer groups partway through the load and
     leave (SIGTERM) before it ends: each rebalance hands partitions over mid-stream."""
     letters_before = await dead_letters(chaos_stack)

@@ -1,11 +1,12 @@
 """Renewing an access token revokes the older one everywhere: the API, the live page, a session."""
 
 import asyncio
+from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import submit, wait_for_overall
+from tests.conftest import LiveStack, submit, wait_for_overall
 
 pytestmark = pytest.mark.e2e
 
@@ -14,7 +15,9 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def test_a_renewed_token_revokes_the_old_one_in_every_service(live_stack, sample_form):
+async def test_a_renewed_token_revokes_the_old_one_in_every_service(
+    live_stack: LiveStack, sample_form: dict[str, Any]
+) -> None:
     registration, notifier = live_stack.registration_url, live_stack.notifier_url
     async with (
         httpx.AsyncClient(timeout=10) as api,

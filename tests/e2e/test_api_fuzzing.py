@@ -6,12 +6,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import LiveStack
+
 pytestmark = pytest.mark.e2e
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 
 
 @pytest.mark.parametrize("service", ["registration", "notifier", "police"])
-def test_generated_requests_never_cause_a_server_error(live_stack, service):
+def test_generated_requests_never_cause_a_server_error(live_stack: LiveStack, service: str) -> None:
     url = f"http://127.0.0.1:{live_stack.ports[service]}/openapi.json"
     result = subprocess.run(
         [

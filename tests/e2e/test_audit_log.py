@@ -7,19 +7,21 @@ import json
 import os
 import subprocess
 import sys
+from typing import Any
 
 import httpx
 import pytest
 from pymongo import AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
 
 from contracts.topology import TOPOLOGY
-from tests.conftest import ROOT, submit, wait_for_overall
+from tests.conftest import ROOT, LiveStack, submit, wait_for_overall
 
 pytestmark = pytest.mark.e2e
 RECORDS_ARRIVE_SECONDS = 30
 
 
-def run_verify(stack) -> subprocess.CompletedProcess[str]:
+def run_verify(stack: LiveStack) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "MONGODB_URI": stack.mongodb_uri,
@@ -36,7 +38,7 @@ def run_verify(stack) -> subprocess.CompletedProcess[str]:
     )
 
 
-async def records_of(collection, rid: str) -> list[dict]:
+async def records_of(collection: AsyncCollection[dict[str, Any]], rid: str) -> list[dict[str, Any]]:
     for _ in range(RECORDS_ARRIVE_SECONDS * 2):
         found = (
             await collection.find({"body.registration_id": rid}).sort("reg_seq", 1).to_list(None)
@@ -48,12 +50,14 @@ async def records_of(collection, rid: str) -> list[dict]:
 
 
 async def test_a_registrations_decisions_are_chained_and_an_edit_is_reported(
-    live_stack, sample_form
-):
+    live_stack: LiveStack, sample_form: dict[str, Any]
+) -> None:
     async with httpx.AsyncClient(timeout=10) as client:
         rid, token = await submit(client, live_stack, sample_form)
         await wait_for_overall(client, live_stack, rid, token, {"completed"}, timeout=90)
-    mongo: AsyncMongoClient = AsyncMongoClient(live_stack.mongodb_uri, tz_aware=True)
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        live_stack.mongodb_uri, tz_aware=True
+    )
     try:
         collection = mongo[f"{live_stack.database_prefix}notifier"]["audit_records"]
         records = await records_of(collection, rid)

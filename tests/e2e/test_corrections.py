@@ -2,11 +2,12 @@
 
 import asyncio
 from collections import Counter
+from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import submit, wait_for_overall
+from tests.conftest import LiveStack, submit, wait_for_overall
 from tests.e2e.test_officers import police_ask_for_a_correction, police_case_in_review
 
 pytestmark = pytest.mark.e2e
@@ -14,8 +15,8 @@ PATCH = {"Content-Type": "application/merge-patch+json"}
 
 
 async def test_a_requested_correction_is_reviewed_again_by_that_department_only(
-    live_stack, sample_form
-):
+    live_stack: LiveStack, sample_form: dict[str, Any]
+) -> None:
     async with httpx.AsyncClient(timeout=10) as client:
         rid, token = await police_case_in_review(client, live_stack, sample_form)
         await police_ask_for_a_correction(client, live_stack, rid)
@@ -31,6 +32,7 @@ async def test_a_requested_correction_is_reviewed_again_by_that_department_only(
             if response.json().get("code") != "no_correction_requested":
                 break
             await asyncio.sleep(0.1)
+        assert response is not None
         assert response.status_code == 422, response.text
         assert response.json()["code"] == "correction_not_requested", response.text
         assert response.json()["errors"][0]["path"] == "tax.invoice_monthly_quantity"
@@ -61,7 +63,9 @@ async def test_a_requested_correction_is_reviewed_again_by_that_department_only(
         assert late.status_code == 422
 
 
-async def test_a_correction_nobody_asked_for_is_refused(live_stack, sample_form):
+async def test_a_correction_nobody_asked_for_is_refused(
+    live_stack: LiveStack, sample_form: dict[str, Any]
+) -> None:
     async with httpx.AsyncClient(timeout=10) as client:
         rid, token = await submit(client, live_stack, sample_form)
         url = f"{live_stack.registration_url}/api/v1/registrations/{rid}/corrections"

@@ -8,7 +8,7 @@ import pytest
 
 from contracts.topics import corrected_topic, submitted_topic
 from contracts.topology import TOPOLOGY, department_group
-from tests.conftest import submit, wait_for_overall
+from tests.conftest import LiveStack, submit, wait_for_overall
 from tests.support.kafka_helpers import read_until
 
 pytestmark = pytest.mark.e2e
@@ -39,7 +39,9 @@ def personal_values_outside(form: dict[str, Any], projection: tuple[str, ...]) -
     } - seen
 
 
-async def test_no_department_group_reads_a_field_outside_its_projection(live_stack, sample_form):
+async def test_no_department_group_reads_a_field_outside_its_projection(
+    live_stack: LiveStack, sample_form: dict[str, Any]
+) -> None:
     async with httpx.AsyncClient(timeout=10) as client:
         rid, token = await submit(client, live_stack, sample_form)  # gives the form its own name
         await wait_for_overall(client, live_stack, rid, token, {"completed"}, timeout=90)

@@ -2,18 +2,21 @@
 
 import asyncio
 import io
+from typing import Any
 
 import httpx
 import pytest
 from pypdf import PdfReader
 
 from services.registration.licence import ElectronicLicence, verify
-from tests.conftest import submit, wait_for_overall
+from tests.conftest import LiveStack, submit, wait_for_overall
 
 pytestmark = pytest.mark.e2e
 
 
-async def completed(client, live_stack, sample_form):
+async def completed(
+    client: httpx.AsyncClient, live_stack: LiveStack, sample_form: dict[str, Any]
+) -> tuple[str, str, str]:
     rid, token = await submit(client, live_stack, sample_form)
     timeline = await wait_for_overall(client, live_stack, rid, token, {"completed"}, timeout=30)
     uscc = next(
@@ -25,7 +28,9 @@ async def completed(client, live_stack, sample_form):
     return rid, token, uscc
 
 
-async def test_the_licence_is_public_signed_and_printable(live_stack, sample_form):
+async def test_the_licence_is_public_signed_and_printable(
+    live_stack: LiveStack, sample_form: dict[str, Any]
+) -> None:
     async with httpx.AsyncClient(timeout=10) as client:
         _, _, uscc = await completed(client, live_stack, sample_form)
         url = f"{live_stack.registration_url}/api/v1/licences/{uscc}"
@@ -60,7 +65,9 @@ async def test_the_licence_is_public_signed_and_printable(live_stack, sample_for
         ).status_code == 404
 
 
-async def test_each_department_form_is_served_as_pdf_with_the_chinese_name(live_stack, sample_form):
+async def test_each_department_form_is_served_as_pdf_with_the_chinese_name(
+    live_stack: LiveStack, sample_form: dict[str, Any]
+) -> None:
     async with httpx.AsyncClient(timeout=10) as client:
         rid, token, _ = await completed(client, live_stack, sample_form)
         auth = {"Authorization": f"Bearer {token}"}

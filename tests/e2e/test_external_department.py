@@ -3,18 +3,19 @@
 import asyncio
 import subprocess
 import sys
+from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import ROOT, submit, wait_for_overall
+from tests.conftest import ROOT, LiveStack, submit, wait_for_overall
 
 pytestmark = pytest.mark.e2e
 
 
 async def test_the_external_example_replaces_the_built_in_credit_department(
-    live_stack, sample_form
-):
+    live_stack: LiveStack, sample_form: dict[str, Any]
+) -> None:
     live_stack.stop("credit")
     live_stack.restart(
         "credit", {"DISABLED_DEPARTMENTS": '["credit"]'}
@@ -35,6 +36,7 @@ async def test_the_external_example_replaces_the_built_in_credit_department(
         cwd="/",  # nothing from this project is importable from there
     )
     try:
+        assert example.stdout is not None  # stdout=PIPE
         ready = await asyncio.wait_for(asyncio.to_thread(example.stdout.readline), timeout=60)
         assert b"ready" in ready, ready
         async with httpx.AsyncClient(timeout=10) as client:

@@ -3,12 +3,13 @@
 import copy
 import json
 import re
+from typing import Any
 
 import httpx
 import pytest
 
 from contracts.identifiers import resident_id_check_digit
-from tests.conftest import submit, wait_for_overall, with_unique_name
+from tests.conftest import LiveStack, submit, wait_for_overall, with_unique_name
 
 pytestmark = pytest.mark.e2e
 
@@ -26,15 +27,15 @@ def resident_ids_in(text: str) -> set[str]:
     }
 
 
-def test_the_scanner_finds_what_it_looks_for():
+def test_the_scanner_finds_what_it_looks_for() -> None:
     text = 'a 11010519491231002X b {"mobile": "13800138000"} 0x13800138000ff'
     assert resident_ids_in(text) == {"11010519491231002X"}
     assert set(MOBILE.findall(text)) == {"13800138000"}
 
 
 async def test_a_registration_and_a_refused_one_leave_no_personal_data_in_any_log(
-    live_stack, sample_form
-):
+    live_stack: LiveStack, sample_form: dict[str, Any]
+) -> None:
     refused = with_unique_name(copy.deepcopy(sample_form))
     refused["enterprise"]["registered_capital"] = (
         "-1.00"  # refused at intake, with the IDs in the body

@@ -1,11 +1,14 @@
 """Every service serves Prometheus metrics, to the scraper's token only, with no personal data."""
 
+from typing import Any
+
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.samples import Sample
 
 from contracts.topology import TOPOLOGY, department_group
-from tests.conftest import submit, wait_for_overall
+from tests.conftest import LiveStack, submit, wait_for_overall
 
 pytestmark = pytest.mark.e2e
 
@@ -25,7 +28,7 @@ NOTIFIER_ONLY = {
 }
 
 
-async def scrape(client: httpx.AsyncClient, port: int) -> tuple[dict[str, list], str]:
+async def scrape(client: httpx.AsyncClient, port: int) -> tuple[dict[str, list[Sample]], str]:
     response = await client.get(
         f"http://127.0.0.1:{port}/metrics",
         headers={"Authorization": f"Bearer {DEVELOPMENT_TOKEN}"},
@@ -50,7 +53,9 @@ def personal_values(value: object) -> set[str]:
     return set()
 
 
-async def test_each_service_reports_its_work_after_a_registration(live_stack, sample_form):
+async def test_each_service_reports_its_work_after_a_registration(
+    live_stack: LiveStack, sample_form: dict[str, Any]
+) -> None:
     async with httpx.AsyncClient(timeout=10) as client:
         rid, token = await submit(client, live_stack, sample_form)
         await wait_for_overall(client, live_stack, rid, token, {"completed"}, timeout=90)
@@ -78,7 +83,7 @@ async def test_each_service_reports_its_work_after_a_registration(live_stack, sa
         assert not {v for v in personal if v in text}, service
 
 
-async def test_metrics_need_the_scrapers_token(live_stack):
+async def test_metrics_need_the_scrapers_token(live_stack: LiveStack) -> None:
     async with httpx.AsyncClient(timeout=10) as client:
         url = f"{live_stack.registration_url}/metrics"
         anonymous = await client.get(url)

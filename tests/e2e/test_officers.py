@@ -1,19 +1,22 @@
 """Officer review over HTTP on the real stack: scoped tokens, claim, decide, and the errors."""
 
 import asyncio
+from typing import Any, Literal
 
 import httpx
 import pytest
 
 from service_runtime.access import Officer, issue_officer_token
-from tests.conftest import submit, wait_for_overall
+from tests.conftest import LiveStack, submit, wait_for_overall
 
 pytestmark = pytest.mark.e2e
 
 OFFICER_SECRET = "local-development-only-officers"  # the services' default in this stack
 
 
-def bearer(officer_id, department, role="officer"):
+def bearer(
+    officer_id: str, department: str, role: Literal["officer", "supervisor"] = "officer"
+) -> dict[str, str]:
     token = issue_officer_token(OFFICER_SECRET, Officer(officer_id, department, role))
     return {"Authorization": f"Bearer {token}"}
 
@@ -30,7 +33,9 @@ SEAL_MAKER_CORRECTION = {
 }
 
 
-async def police_ask_for_a_correction(client, live_stack, rid, officer_id="p-dora"):
+async def police_ask_for_a_correction(
+    client: httpx.AsyncClient, live_stack: LiveStack, rid: str, officer_id: str = "p-dora"
+) -> None:
     """A police officer claims the case and asks the enterprise to fix the seal maker."""
     base = f"http://127.0.0.1:{live_stack.ports['police']}/api/v1/departments/police"
     officer = bearer(officer_id, "police")
@@ -41,7 +46,9 @@ async def police_ask_for_a_correction(client, live_stack, rid, officer_id="p-dor
     assert decided.status_code == 200, decided.text
 
 
-async def police_case_in_review(client, live_stack, sample_form):
+async def police_case_in_review(
+    client: httpx.AsyncClient, live_stack: LiveStack, sample_form: dict[str, Any]
+) -> tuple[str, str]:
     sample_form["seals"]["maker_id"] = "UNLICENSED-001"
     rid, token = await submit(client, live_stack, sample_form)
     for _ in range(300):
@@ -53,8 +60,8 @@ async def police_case_in_review(client, live_stack, sample_form):
 
 
 async def test_an_officer_claims_and_rejects_a_case_and_the_registration_is_rejected(
-    live_stack, sample_form
-):
+    live_stack: LiveStack, sample_form: dict[str, Any]
+) -> None:
     base = f"http://127.0.0.1:{live_stack.ports['police']}/api/v1/departments/police"
     async with httpx.AsyncClient(timeout=10) as client:
         rid, token = await police_case_in_review(client, live_stack, sample_form)
@@ -128,7 +135,9 @@ async def test_an_officer_claims_and_rejects_a_case_and_the_registration_is_reje
     assert police[0]["decided_by"] == "officer"
 
 
-async def test_an_officer_approval_completes_the_registration(live_stack, sample_form):
+async def test_an_officer_approval_completes_the_registration(
+    live_stack: LiveStack, sample_form: dict[str, Any]
+) -> None:
     base = f"http://127.0.0.1:{live_stack.ports['police']}/api/v1/departments/police"
     async with httpx.AsyncClient(timeout=10) as client:
         rid, token = await police_case_in_review(client, live_stack, sample_form)
@@ -145,7 +154,7 @@ async def test_an_officer_approval_completes_the_registration(live_stack, sample
     assert timeline["departments"]["police"] == "approved"
 
 
-async def test_the_supervisor_queue_is_for_supervisors_only(live_stack):
+async def test_the_supervisor_queue_is_for_supervisors_only(live_stack: LiveStack) -> None:
     base = f"http://127.0.0.1:{live_stack.ports['tax']}/api/v1/departments/tax"
     async with httpx.AsyncClient(timeout=10) as client:
         assert (
@@ -157,9 +166,11 @@ async def test_the_supervisor_queue_is_for_supervisors_only(live_stack):
         assert (await client.get(elsewhere, headers=bearer("p-1", "police"))).status_code == 404
 
 
-async def timeline_reads(client, live_stack, rid, token, wanted: int) -> list[dict]:
+async def timeline_reads(
+    client: httpx.AsyncClient, live_stack: LiveStack, rid: str, token: str, wanted: int
+) -> list[dict[str, Any]]:
     url = f"{live_stack.notifier_url}/api/v1/registrations/{rid}/timeline"
-    reads: list[dict] = []
+    reads: list[dict[str, Any]] = []
     for _ in range(60):  # up to 30 s: the read travels the bus to the notifier
         answer = await client.get(url, headers={"Authorization": f"Bearer {token}"})
         reads = answer.json()["data_reads"]
@@ -169,7 +180,9 @@ async def timeline_reads(client, live_stack, rid, token, wanted: int) -> list[di
     pytest.fail(f"the enterprise does not see {wanted} reads of its data: {reads}")
 
 
-async def test_an_officer_opening_a_case_is_shown_to_the_enterprise(live_stack, sample_form):
+async def test_an_officer_opening_a_case_is_shown_to_the_enterprise(
+    live_stack: LiveStack, sample_form: dict[str, Any]
+) -> None:
     base = f"http://127.0.0.1:{live_stack.ports['police']}/api/v1/departments/police"
     async with httpx.AsyncClient(timeout=10) as client:
         rid, token = await police_case_in_review(client, live_stack, sample_form)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
 
 from contracts.topics import submitted_topic
 from service_runtime.access import Officer, issue_officer_token, issue_operator_token
-from tests.conftest import submit, wait_for_overall
+from tests.conftest import LiveStack, submit, wait_for_overall
 from tests.support.kafka_helpers import produce
 
 pytestmark = pytest.mark.e2e
@@ -19,7 +21,7 @@ OPERATOR = {
 }
 
 
-async def signed_in(client: httpx.AsyncClient, stack, rid: str, token: str) -> None:
+async def signed_in(client: httpx.AsyncClient, stack: LiveStack, rid: str, token: str) -> None:
     response = await client.post(
         f"{stack.notifier_url}/page/api/session",
         json={"registration_id": rid, "access_token": token},
@@ -29,8 +31,8 @@ async def signed_in(client: httpx.AsyncClient, stack, rid: str, token: str) -> N
 
 
 async def test_another_enterprises_registration_is_refused_and_shows_nothing(
-    live_stack, sample_form
-):
+    live_stack: LiveStack, sample_form: dict[str, Any]
+) -> None:
     async with httpx.AsyncClient(timeout=10) as api:
         mine, my_token = await submit(api, live_stack, sample_form)
         theirs, their_token = await submit(api, live_stack, sample_form)
@@ -81,7 +83,7 @@ async def test_another_enterprises_registration_is_refused_and_shows_nothing(
         assert theirs not in first
 
 
-async def test_operator_actions_need_an_operator_token(live_stack):
+async def test_operator_actions_need_an_operator_token(live_stack: LiveStack) -> None:
     base = live_stack.notifier_url
     officer = issue_officer_token("local-development-only-officers", Officer("p-1", "police"))
     letter = "0" * 64
@@ -104,14 +106,22 @@ async def test_operator_actions_need_an_operator_token(live_stack):
         assert missing.status_code == 404
 
 
-async def letters_for(client, base, payload_marker: str) -> list[dict]:
+async def letters_for(
+    client: httpx.AsyncClient, base: str, payload_marker: str
+) -> list[dict[str, Any]]:
     body = (await client.get(f"{base}/ops/api/summary", headers=OPERATOR)).json()
     return [dl for dl in body["dead_letters"] if payload_marker in dl["payload"]]
 
 
-async def wait_letters(client, base, marker, enough, timeout=30.0) -> list[dict]:
+async def wait_letters(
+    client: httpx.AsyncClient,
+    base: str,
+    marker: str,
+    enough: Callable[[list[dict[str, Any]]], bool],
+    timeout: float = 30.0,
+) -> list[dict[str, Any]]:
     deadline = time.monotonic() + timeout
-    found: list[dict] = []
+    found: list[dict[str, Any]] = []
     while time.monotonic() < deadline:
         found = await letters_for(client, base, marker)
         if enough(found):
@@ -120,7 +130,9 @@ async def wait_letters(client, base, marker, enough, timeout=30.0) -> list[dict]
     pytest.fail(f"dead letters for {marker}: {found}")
 
 
-async def test_re_driving_a_still_invalid_letter_returns_it_with_more_attempts(live_stack):
+async def test_re_driving_a_still_invalid_letter_returns_it_with_more_attempts(
+    live_stack: LiveStack,
+) -> None:
     base = live_stack.notifier_url
     marker = f"poison-{time.time_ns()}"
     topic = submitted_topic("notifier")
@@ -143,7 +155,7 @@ async def test_re_driving_a_still_invalid_letter_returns_it_with_more_attempts(l
         assert redriven.status_code == 202, redriven.text
         assert (await client.post(url, headers=OPERATOR)).status_code == 409  # once only
 
-        def came_back(ls):
+        def came_back(ls: list[dict[str, Any]]) -> bool:
             return any(dl["attempts"] == 2 for dl in ls)
 
         again = await wait_letters(client, base, marker, came_back)

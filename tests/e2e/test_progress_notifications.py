@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import wait_for_overall
+from tests.conftest import ChannelSinks, LiveStack, wait_for_overall
 from tests.e2e.test_officers import police_ask_for_a_correction, police_case_in_review
 
 pytestmark = pytest.mark.e2e
 
 
-async def wait_notice(client, base, about_prefix, timeout=30.0) -> dict:
+async def wait_notice(
+    client: httpx.AsyncClient, base: str, about_prefix: str, timeout: float = 30.0
+) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
-    seen: list = []
+    seen: list[dict[str, Any]] = []
     while time.monotonic() < deadline:
         seen = (await client.get(f"{base}/page/api/me")).json()["notifications"]
         found = [n for n in seen if n["kind"] == "progress" and about_prefix in n["title_en"]]
@@ -27,8 +30,8 @@ async def wait_notice(client, base, about_prefix, timeout=30.0) -> dict:
 
 
 async def test_a_correction_request_and_the_licence_are_sent_by_email(
-    live_stack, sample_form, channel_sinks
-):
+    live_stack: LiveStack, sample_form: dict[str, Any], channel_sinks: ChannelSinks
+) -> None:
     base = live_stack.notifier_url
     async with httpx.AsyncClient(timeout=10) as api, httpx.AsyncClient(timeout=10) as browser:
         rid, token = await police_case_in_review(api, live_stack, sample_form)

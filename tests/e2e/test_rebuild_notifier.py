@@ -91,7 +91,9 @@ async def renew_access_until_the_old_token_is_refused(
     raise AssertionError("the old token still opened the timeline after 30 s")
 
 
-async def test_the_read_model_rebuilt_from_the_topics_equals_the_live_one(live_stack, sample_form):
+async def test_the_read_model_rebuilt_from_the_topics_equals_the_live_one(
+    live_stack: LiveStack, sample_form: dict[str, Any]
+) -> None:
     code = f"T{uuid4().int % 9000 + 1000}"  # section T: no other test's forms use it
     form = copy.deepcopy(sample_form)
     form["enterprise"]["industry_code"] = code

@@ -3,12 +3,13 @@
 import asyncio
 import json
 from collections import Counter
+from typing import Any
 
 import httpx
 import pytest
 
 from contracts.identifiers import is_valid_uscc
-from tests.conftest import ROOT, submit, wait_for_overall
+from tests.conftest import ROOT, LiveStack, submit, wait_for_overall
 
 pytestmark = pytest.mark.e2e
 
@@ -24,7 +25,7 @@ DOMESTIC = {
 DEPENDENTS = ("tax", "police", "social_security")
 
 
-def assert_decided_once(timeline, expected=None):
+def assert_decided_once(timeline: dict[str, Any], expected: dict[str, str] | None = None) -> None:
     expected = expected or DOMESTIC
     entries = timeline["entries"]
     assert len({e["event_id"] for e in entries}) == len(entries)
@@ -37,13 +38,15 @@ def assert_decided_once(timeline, expected=None):
     assert timeline["departments"] == expected
 
 
-def assert_dependents_issue_after_the_market(timeline):
+def assert_dependents_issue_after_the_market(timeline: dict[str, Any]) -> None:
     arrival = {(e["department"], e["status"]): e["seq"] for e in timeline["entries"]}
     for department in DEPENDENTS:
         assert arrival[department, "approved"] > arrival["market", "approved"], department
 
 
-async def test_the_sample_form_completes_and_every_department_reports(live_stack, sample_form):
+async def test_the_sample_form_completes_and_every_department_reports(
+    live_stack: LiveStack, sample_form: dict[str, Any]
+) -> None:
     async with httpx.AsyncClient(timeout=10) as client:
         rid, token = await submit(client, live_stack, sample_form)
         timeline = await wait_for_overall(client, live_stack, rid, token, {"completed"}, timeout=30)
@@ -62,8 +65,8 @@ async def test_the_sample_form_completes_and_every_department_reports(live_stack
 
 
 async def test_a_foreign_invested_registration_goes_through_commerce_and_books_a_bank_account(
-    live_stack,
-):
+    live_stack: LiveStack,
+) -> None:
     form = json.loads((ROOT / "examples" / "registration-foreign.json").read_text("utf-8"))
     async with httpx.AsyncClient(timeout=10) as client:
         rid, token = await submit(client, live_stack, form)
@@ -74,8 +77,8 @@ async def test_a_foreign_invested_registration_goes_through_commerce_and_books_a
 
 
 async def test_two_hundred_concurrent_registrations_all_complete_with_nothing_lost_or_doubled(
-    live_stack, sample_form
-):
+    live_stack: LiveStack, sample_form: dict[str, Any]
+) -> None:
     limits = httpx.Limits(max_connections=50)
     async with httpx.AsyncClient(timeout=30, limits=limits) as client:
         submitted = await asyncio.gather(
@@ -94,8 +97,8 @@ async def test_two_hundred_concurrent_registrations_all_complete_with_nothing_lo
 
 
 async def test_the_live_stream_sends_entries_and_resumes_after_last_event_id(
-    live_stack, sample_form
-):
+    live_stack: LiveStack, sample_form: dict[str, Any]
+) -> None:
     async with httpx.AsyncClient(timeout=30) as client:
         rid, token = await submit(client, live_stack, sample_form)
         url = f"{live_stack.notifier_url}/api/v1/registrations/{rid}/stream"
@@ -114,6 +117,7 @@ async def test_the_live_stream_sends_entries_and_resumes_after_last_event_id(
                     break
         assert ids == list(range(1, len(ids) + 1))
         assert len(ids) >= 8  # submitted, then at least one decision from each of 7 departments
+        assert end is not None
         assert end["overall_status"] == "completed"
         resume = {**auth, "Last-Event-ID": str(len(ids) - 2)}
         async with client.stream("GET", url, headers=resume) as response:
@@ -123,7 +127,9 @@ async def test_the_live_stream_sends_entries_and_resumes_after_last_event_id(
         assert resumed == ids[-2:]
 
 
-async def test_the_timeline_needs_the_registrations_own_token(live_stack, sample_form):
+async def test_the_timeline_needs_the_registrations_own_token(
+    live_stack: LiveStack, sample_form: dict[str, Any]
+) -> None:
     async with httpx.AsyncClient(timeout=10) as client:
         rid, _ = await submit(client, live_stack, sample_form)
         _, other_token = await submit(client, live_stack, sample_form)

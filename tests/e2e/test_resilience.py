@@ -4,17 +4,19 @@ import asyncio
 import hashlib
 import json
 from datetime import UTC, datetime
+from typing import Any
 from uuid import uuid4
 
 import httpx
 import pytest
+from aiokafka import ConsumerRecord
 
-from contracts.events import DepartmentStatus, DepartmentStatusChanged
+from contracts.events import DepartmentStatus, DepartmentStatusChanged, RegistrationSubmitted
 from contracts.projections import views_of_submitted
 from contracts.topics import DEPARTMENT_STATUS, dead_letter_topic, submitted_topic
 from contracts.topology import TOPOLOGY
 from service_runtime.access import issue_access_token, issue_operator_token
-from tests.conftest import submit, wait_for_overall, with_unique_name
+from tests.conftest import LiveStack, submit, wait_for_overall, with_unique_name
 from tests.support.events import submitted_event
 from tests.support.kafka_helpers import produce, read_until
 
@@ -26,7 +28,7 @@ SECRET = "local-development-only-change-me"  # the services' default in this sta
 NOTIFIER_SUBMITTED = submitted_topic("notifier")  # the timeline's own view of each form
 
 
-def received_by(rid, department):
+def received_by(rid: str, department: str) -> DepartmentStatusChanged:
     return DepartmentStatusChanged(
         event_id=uuid4(),
         source="test",
@@ -39,7 +41,7 @@ def received_by(rid, department):
     )
 
 
-def groups_consuming(topic):
+def groups_consuming(topic: str) -> set[str]:
     return {s.group_id for s in TOPOLOGY.subscriptions if topic in s.topics}
 
 
@@ -56,14 +58,14 @@ def groups_consuming(topic):
     ],
 )
 async def test_a_poison_message_is_dead_lettered_and_the_next_message_is_processed(
-    live_stack, sample_form, topic, poison
-):
+    live_stack: LiveStack, sample_form: dict[str, Any], topic: str, poison: bytes
+) -> None:
     rid = uuid4().hex
     poison = poison + f" {uuid4()}".encode()  # unique, so its hash identifies it
     await produce(live_stack.kafka, topic, poison, key=rid.encode())  # same key: same partition
     if topic == NOTIFIER_SUBMITTED:
         views = dict(views_of_submitted(submitted_event(with_unique_name(sample_form), rid)))
-        valid = views.pop(topic)
+        valid: RegistrationSubmitted | DepartmentStatusChanged = views.pop(topic)
         for other, view in views.items():  # the departments get theirs as the service sends them
             await produce(live_stack.kafka, other, view.model_dump_json().encode(), rid.encode())
         wanted = {"completed"}
@@ -86,7 +88,7 @@ async def test_a_poison_message_is_dead_lettered_and_the_next_message_is_process
     digest = hashlib.sha256(poison).hexdigest()
     expected_groups = groups_consuming(topic)
 
-    def mine(records):
+    def mine(records: list[ConsumerRecord]) -> list[dict[str, Any]]:
         return [
             json.loads(r.value) for r in records if json.loads(r.value)["payload_sha256"] == digest
         ]
@@ -107,7 +109,9 @@ async def test_a_poison_message_is_dead_lettered_and_the_next_message_is_process
         assert letter["error_type"]
 
 
-async def test_replaying_every_decision_event_twice_changes_no_timeline(live_stack, sample_form):
+async def test_replaying_every_decision_event_twice_changes_no_timeline(
+    live_stack: LiveStack, sample_form: dict[str, Any]
+) -> None:
     async with httpx.AsyncClient(timeout=10) as client:
         rid, token = await submit(client, live_stack, sample_form)
         before = await wait_for_overall(client, live_stack, rid, token, {"completed"}, timeout=30)
@@ -135,7 +139,7 @@ async def test_replaying_every_decision_event_twice_changes_no_timeline(live_sta
         assert after == before
 
 
-async def _send_marker_after_replays(live_stack, rid):
+async def _send_marker_after_replays(live_stack: LiveStack, rid: str) -> None:
     # Same key as the replayed events: one partition, so the marker is processed after them.
     marker = received_by(rid, "observer")
     await produce(
@@ -155,8 +159,8 @@ async def _send_marker_after_replays(live_stack, rid):
 
 
 async def test_a_killed_department_resumes_after_restart_and_every_registration_completes(
-    live_stack, sample_form
-):
+    live_stack: LiveStack, sample_form: dict[str, Any]
+) -> None:
     async with httpx.AsyncClient(timeout=30) as client:
         first = [await submit(client, live_stack, sample_form) for _ in range(10)]
         live_stack.kill("tax")  # mid-flow: some of these are not yet decided by tax
@@ -180,9 +184,9 @@ async def test_a_killed_department_resumes_after_restart_and_every_registration_
     assert starts["starts"] >= 2, starts
 
 
-async def dashboard_starts(live_stack, service: str, at_least: int) -> dict:
+async def dashboard_starts(live_stack: LiveStack, service: str, at_least: int) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {issue_operator_token(OPERATOR, 'ops-test')}"}
-    found: dict = {}
+    found: dict[str, Any] = {}
     async with httpx.AsyncClient(timeout=10) as client:
         for _ in range(60):  # up to 30 s: the start travels the bus to the notifier
             summary = await client.get(

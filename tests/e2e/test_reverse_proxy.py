@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from string import Template
+from typing import Any
 from uuid import uuid4
 
 import httpx
@@ -118,7 +119,9 @@ def proxy(live_stack: LiveStack, tmp_path_factory: pytest.TempPathFactory) -> It
         process.wait(10)
 
 
-async def test_one_origin_takes_a_registration_to_completed_over_tls(proxy, sample_form):
+async def test_one_origin_takes_a_registration_to_completed_over_tls(
+    proxy: Proxy, sample_form: dict[str, Any]
+) -> None:
     form = with_unique_name(sample_form)
     async with proxy.client() as client:
         response = await client.post(
@@ -148,7 +151,7 @@ async def test_one_origin_takes_a_registration_to_completed_over_tls(proxy, samp
         assert timeline.headers["strict-transport-security"].startswith("max-age=")
 
 
-async def test_one_origin_serves_the_page_the_dashboard_and_the_public_key(proxy):
+async def test_one_origin_serves_the_page_the_dashboard_and_the_public_key(proxy: Proxy) -> None:
     async with proxy.client() as client:
         for path in ("/page", "/ops"):
             response = await client.get(path)
@@ -160,7 +163,7 @@ async def test_one_origin_serves_the_page_the_dashboard_and_the_public_key(proxy
         assert names.status_code != 404  # reached the registration service, whatever it says
 
 
-async def test_metrics_stay_inside_and_plain_http_is_redirected(proxy):
+async def test_metrics_stay_inside_and_plain_http_is_redirected(proxy: Proxy) -> None:
     async with proxy.client() as client:
         assert (await client.get("/metrics")).status_code == 404
         assert (await client.get("/healthz")).status_code == 404

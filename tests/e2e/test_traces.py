@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 import httpx
 import pytest
@@ -13,7 +14,7 @@ from contracts.topics import submitted_topic
 from contracts.topology import TOPOLOGY
 from service_runtime.access import issue_operator_token
 from services.notifier.traces import TRACE_BUNDLES
-from tests.conftest import submit, wait_for_overall
+from tests.conftest import LiveStack, submit, wait_for_overall
 
 pytestmark = pytest.mark.e2e
 
@@ -22,11 +23,13 @@ TRACES = "local-development-only-traces"
 SPANS_ARRIVE_SECONDS = 30  # exporters send every 5 s (OTEL_BSP_SCHEDULE_DELAY's default)
 
 
-async def trace_of(client: httpx.AsyncClient, stack, rid: str, wanted: set[str]) -> dict:
+async def trace_of(
+    client: httpx.AsyncClient, stack: LiveStack, rid: str, wanted: set[str]
+) -> dict[str, Any]:
     """The waterfall once spans from every `wanted` service have arrived (bounded wait)."""
     headers = {"Authorization": f"Bearer {issue_operator_token(OPERATOR, 'ops-test')}"}
     url = f"{stack.notifier_url}/ops/api/registrations/{rid}/trace"
-    body: dict = {}
+    body: dict[str, Any] = {}
     for _ in range(SPANS_ARRIVE_SECONDS * 2):
         response = await client.get(url, headers=headers)
         if response.status_code == 200:
@@ -39,7 +42,9 @@ async def trace_of(client: httpx.AsyncClient, stack, rid: str, wanted: set[str])
     pytest.fail(f"trace incomplete after {SPANS_ARRIVE_SECONDS}s: {body}")
 
 
-async def test_a_registration_is_one_trace_through_every_service(live_stack, sample_form):
+async def test_a_registration_is_one_trace_through_every_service(
+    live_stack: LiveStack, sample_form: dict[str, Any]
+) -> None:
     async with httpx.AsyncClient(timeout=10) as client:
         rid, token = await submit(client, live_stack, sample_form)
         await wait_for_overall(client, live_stack, rid, token, {"completed"}, timeout=90)
@@ -61,7 +66,9 @@ async def test_a_registration_is_one_trace_through_every_service(live_stack, sam
     assert all(s["start_ms"] >= 0 and s["duration_ms"] >= 0 for s in spans)
 
     # What the sink keeps names no person: the form's personal values appear nowhere.
-    mongo: AsyncMongoClient = AsyncMongoClient(live_stack.mongodb_uri, tz_aware=True)
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        live_stack.mongodb_uri, tz_aware=True
+    )
     try:
         stored = await (
             mongo[f"{live_stack.database_prefix}notifier"][TRACE_BUNDLES]
@@ -76,7 +83,9 @@ async def test_a_registration_is_one_trace_through_every_service(live_stack, sam
         assert value not in dumped
 
 
-async def test_the_sink_takes_spans_only_with_its_token_and_in_otlp_protobuf(live_stack):
+async def test_the_sink_takes_spans_only_with_its_token_and_in_otlp_protobuf(
+    live_stack: LiveStack,
+) -> None:
     url = f"{live_stack.notifier_url}/v1/traces"
     async with httpx.AsyncClient(timeout=10) as client:
         anonymous = await client.post(url, content=b"\x00" * 10)

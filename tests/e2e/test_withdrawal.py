@@ -1,20 +1,21 @@
 """Withdrawal over HTTP on the real stack: departments stop and the timeline says so."""
 
 import asyncio
+from typing import Any
 
 import httpx
 import pytest
 from pymongo import AsyncMongoClient
 
-from tests.conftest import submit, wait_for_overall
+from tests.conftest import LiveStack, submit, wait_for_overall
 from tests.e2e.test_officers import police_case_in_review
 
 pytestmark = pytest.mark.e2e
 
 
 async def test_withdrawing_stops_open_cases_and_a_second_withdrawal_conflicts(
-    live_stack, sample_form
-):
+    live_stack: LiveStack, sample_form: dict[str, Any]
+) -> None:
     async with httpx.AsyncClient(timeout=10) as client:
         rid, token = await police_case_in_review(client, live_stack, sample_form)
         url = f"{live_stack.registration_url}/api/v1/registrations/{rid}/withdraw"
@@ -35,17 +36,19 @@ async def test_withdrawing_stops_open_cases_and_a_second_withdrawal_conflicts(
         assert again.json()["registration_status"] == "withdrawn"
 
 
-async def test_a_completed_registration_cannot_be_withdrawn(live_stack, sample_form):
+async def test_a_completed_registration_cannot_be_withdrawn(
+    live_stack: LiveStack, sample_form: dict[str, Any]
+) -> None:
     async with httpx.AsyncClient(timeout=10) as client:
         rid, token = await submit(client, live_stack, sample_form)
         await wait_for_overall(client, live_stack, rid, token, {"completed"}, timeout=30)
-        mongo = AsyncMongoClient(live_stack.mongodb_uri)
+        mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(live_stack.mongodb_uri)
         registrations = mongo[f"{live_stack.database_prefix}registration"]["registrations"]
         try:
             for _ in range(100):  # the registration service learns completion from the bus
-                if (await registrations.find_one({"_id": rid}, {"status": 1}))[
-                    "status"
-                ] == "completed":
+                found = await registrations.find_one({"_id": rid}, {"status": 1})
+                assert found is not None
+                if found["status"] == "completed":
                     break
                 await asyncio.sleep(0.1)
         finally:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import AsyncIterator
+from typing import Any
 from uuid import uuid4
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pymongo import AsyncMongoClient, monitoring
 
+from service_runtime.mongo import Document
 from services.notifier.audit import HEAD_STEP, AuditLog
 from services.notifier.audit_chain import verify
 from tests.conftest import LiveStack
@@ -40,27 +42,29 @@ class Finds(monitoring.CommandListener):
 async def database_name(live_stack: LiveStack) -> AsyncIterator[str]:
     name = f"{live_stack.database_prefix}scratch_audit_{uuid4().hex[:6]}"
     yield name
-    client: AsyncMongoClient = AsyncMongoClient(live_stack.mongodb_uri)
+    client: AsyncMongoClient[Document] = AsyncMongoClient(live_stack.mongodb_uri)
     await client.drop_database(name)
     await client.close()
 
 
-def audit_log(client: AsyncMongoClient, database_name: str) -> AuditLog:
+def audit_log(client: AsyncMongoClient[Document], database_name: str) -> AuditLog:
     database = client[database_name]
     return AuditLog(database["audit_records"], database["audit_checkpoints"], KEY, 1_000)
 
 
-def bodies(start: int, count: int) -> list[dict]:
+def bodies(start: int, count: int) -> list[dict[str, Any]]:
     return [
         {"event_id": uuid4().hex, "registration_id": f"{n % 7:032x}", "kind": "test", "n": n}
         for n in range(start, start + count)
     ]
 
 
-async def test_another_instance_finds_the_head_in_a_few_lookups(live_stack, database_name):
-    writer_client: AsyncMongoClient = AsyncMongoClient(live_stack.mongodb_uri)
+async def test_another_instance_finds_the_head_in_a_few_lookups(
+    live_stack: LiveStack, database_name: str
+) -> None:
+    writer_client: AsyncMongoClient[Document] = AsyncMongoClient(live_stack.mongodb_uri)
     finds = Finds()
-    reader_client: AsyncMongoClient = AsyncMongoClient(
+    reader_client: AsyncMongoClient[Document] = AsyncMongoClient(
         live_stack.mongodb_uri, event_listeners=[finds]
     )
     try:
@@ -86,9 +90,9 @@ async def test_another_instance_finds_the_head_in_a_few_lookups(live_stack, data
 
 
 async def test_a_checkpoint_during_appends_signs_a_record_of_an_intact_chain(
-    live_stack, database_name
-):
-    client: AsyncMongoClient = AsyncMongoClient(live_stack.mongodb_uri)
+    live_stack: LiveStack, database_name: str
+) -> None:
+    client: AsyncMongoClient[Document] = AsyncMongoClient(live_stack.mongodb_uri)
     try:
         audit = audit_log(client, database_name)
         await audit.create_indexes()

@@ -87,7 +87,7 @@ async def consume_and_commit(
         await consumer.stop()
 
 
-async def test_lag_is_what_each_group_has_not_committed(kafka):
+async def test_lag_is_what_each_group_has_not_committed(kafka: str) -> None:
     topic = await create_topic(kafka)
     await produce(kafka, topic, PER_PARTITION)
     group, never_seen = f"lag-{uuid4().hex[:8]}", f"never-{uuid4().hex[:8]}"
@@ -102,7 +102,7 @@ async def test_lag_is_what_each_group_has_not_committed(kafka):
     ]
 
 
-async def test_a_reader_kept_open_sees_new_records_and_creates_no_topic(kafka):
+async def test_a_reader_kept_open_sees_new_records_and_creates_no_topic(kafka: str) -> None:
     topic = await create_topic(kafka, partitions=2)
     missing = f"lag.{uuid4().hex[:8]}.never-created.v1"
     asked = [("a", [topic, missing]), ("b", [topic])]

@@ -1,12 +1,15 @@
 """The department clock on the real database: missed deadlines escalated, lasting waits said."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import uuid4
 
 import pytest
 from pymongo import AsyncMongoClient
 
 from service_runtime.delivery import Decoded, RawRecord
+from service_runtime.mongo import Document
 from service_runtime.outbox import OutboxRelay
 from service_runtime.settings import Settings
 from services.department.handlers import (
@@ -18,6 +21,7 @@ from services.department.handlers import (
 from services.department.store import MongoCaseStore
 from services.police.rules import POLICE
 from services.registration.market import MARKET
+from tests.conftest import LiveStack
 from tests.support.events import acknowledged, submitted_event
 
 pytestmark = pytest.mark.integration
@@ -32,17 +36,23 @@ class MovableClock:
 
 
 class Delivered:
-    def __init__(self):
-        self.events = []
+    def __init__(self) -> None:
+        self.events: list[tuple[str, str, bytes]] = []
 
-    async def __call__(self, topic, key, payload, headers):
+    async def __call__(
+        self, topic: str, key: str, payload: bytes, headers: dict[str, str]
+    ) -> asyncio.Future[None]:
         self.events.append((topic, key, payload))
         return acknowledged()
 
 
 @pytest.mark.parametrize("deemed", [False, True])
-async def test_a_case_past_its_limit_is_escalated_once(live_stack, sample_form, deemed):
-    client = AsyncMongoClient(live_stack.mongodb_uri, tz_aware=True)
+async def test_a_case_past_its_limit_is_escalated_once(
+    live_stack: LiveStack,
+    sample_form: dict[str, Any],
+    deemed: bool,  # noqa: FBT001 - pytest passes parameters by name
+) -> None:
+    client: AsyncMongoClient[Document] = AsyncMongoClient(live_stack.mongodb_uri, tz_aware=True)
     database = client[f"{live_stack.database_prefix}deadline_{uuid4().hex[:6]}"]
     delivered = Delivered()
     store = MongoCaseStore(database, "market", OutboxRelay(database["cases"], delivered))
@@ -82,9 +92,9 @@ async def test_a_case_past_its_limit_is_escalated_once(live_stack, sample_form, 
 
 
 async def test_an_instant_approval_still_waiting_for_the_market_is_said_once(
-    live_stack, sample_form
-):
-    client = AsyncMongoClient(live_stack.mongodb_uri, tz_aware=True)
+    live_stack: LiveStack, sample_form: dict[str, Any]
+) -> None:
+    client: AsyncMongoClient[Document] = AsyncMongoClient(live_stack.mongodb_uri, tz_aware=True)
     database = client[f"{live_stack.database_prefix}waits_{uuid4().hex[:6]}"]
     delivered = Delivered()
     store = MongoCaseStore(database, "police", OutboxRelay(database["cases"], delivered))

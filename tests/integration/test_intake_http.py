@@ -1,18 +1,20 @@
 """Bad input over real HTTP: a clear 4xx, never a 5xx, and nothing stored."""
 
 import json
+from typing import Any
 
 import httpx
 import pytest
 from pymongo import AsyncMongoClient
 
-from tests.conftest import submit, with_unique_name
+from service_runtime.mongo import Document
+from tests.conftest import LiveStack, submit, with_unique_name
 
 pytestmark = pytest.mark.integration
 
 
-async def stored_registrations(live_stack) -> int:
-    client = AsyncMongoClient(live_stack.mongodb_uri)
+async def stored_registrations(live_stack: LiveStack) -> int:
+    client: AsyncMongoClient[Document] = AsyncMongoClient(live_stack.mongodb_uri)
     try:
         return await client[f"{live_stack.database_prefix}registration"][
             "registrations"
@@ -21,7 +23,7 @@ async def stored_registrations(live_stack) -> int:
         await client.close()
 
 
-def bad_requests(sample_form):
+def bad_requests(sample_form: dict[str, Any]) -> dict[str, tuple[bytes, dict[str, str], int]]:
     wrong_id = json.loads(json.dumps(sample_form))
     wrong_id["legal_representative"]["id_number"] = "440115199003071239"
     wrong_code = json.loads(json.dumps(sample_form))
@@ -53,7 +55,9 @@ def bad_requests(sample_form):
     }
 
 
-async def test_each_bad_request_gets_a_clear_4xx_and_stores_nothing(live_stack, sample_form):
+async def test_each_bad_request_gets_a_clear_4xx_and_stores_nothing(
+    live_stack: LiveStack, sample_form: dict[str, Any]
+) -> None:
     before = await stored_registrations(live_stack)
     for name, (body, headers, status) in bad_requests(sample_form).items():
         async with httpx.AsyncClient(timeout=30) as client:
@@ -77,7 +81,9 @@ async def test_each_bad_request_gets_a_clear_4xx_and_stores_nothing(live_stack, 
     assert await stored_registrations(live_stack) == before
 
 
-async def test_a_422_names_every_failing_field_in_both_languages(live_stack, sample_form):
+async def test_a_422_names_every_failing_field_in_both_languages(
+    live_stack: LiveStack, sample_form: dict[str, Any]
+) -> None:
     sample_form["legal_representative"]["id_number"] = "440115199003071239"
     sample_form["legal_representative"]["mobile"] = "12345"
     del sample_form["seals"]
@@ -91,7 +97,9 @@ async def test_a_422_names_every_failing_field_in_both_languages(live_stack, sam
     assert all(e["message_zh"] and e["message_en"] and e["rule"] for e in errors.values())
 
 
-async def test_the_same_idempotency_key_returns_the_same_registration(live_stack, sample_form):
+async def test_the_same_idempotency_key_returns_the_same_registration(
+    live_stack: LiveStack, sample_form: dict[str, Any]
+) -> None:
     with_unique_name(sample_form)
     url = f"{live_stack.registration_url}/api/v1/registrations"
     async with httpx.AsyncClient(timeout=10) as client:
@@ -120,7 +128,9 @@ async def test_the_same_idempotency_key_returns_the_same_registration(live_stack
         assert await stored_registrations(live_stack) == before + 1
 
 
-async def test_an_idempotency_key_counts_only_for_the_client_that_used_it(live_stack, sample_form):
+async def test_an_idempotency_key_counts_only_for_the_client_that_used_it(
+    live_stack: LiveStack, sample_form: dict[str, Any]
+) -> None:
     """Another client with the same key gets no replay, so never the first client's token."""
     with_unique_name(sample_form)
     url = f"{live_stack.registration_url}/api/v1/registrations"
@@ -143,21 +153,25 @@ async def test_an_idempotency_key_counts_only_for_the_client_that_used_it(live_s
         assert retried.json()["registration_id"] == own.json()["registration_id"]
 
 
-async def test_health_answers_on_every_service(live_stack):
+async def test_health_answers_on_every_service(live_stack: LiveStack) -> None:
     async with httpx.AsyncClient(timeout=10) as client:
         for port in live_stack.ports.values():
             response = await client.get(f"http://127.0.0.1:{port}/healthz")
             assert response.status_code == 200
 
 
-async def test_an_accepted_registration_returns_its_links(live_stack, sample_form):
+async def test_an_accepted_registration_returns_its_links(
+    live_stack: LiveStack, sample_form: dict[str, Any]
+) -> None:
     async with httpx.AsyncClient(timeout=10) as client:
         rid, token = await submit(client, live_stack, sample_form)
     assert len(rid) == 32
     assert token
 
 
-async def test_topics_are_created_with_the_configured_partition_count(live_stack):
+async def test_topics_are_created_with_the_configured_partition_count(
+    live_stack: LiveStack,
+) -> None:
     from aiokafka.admin import AIOKafkaAdminClient  # noqa: PLC0415 - only this test needs it
 
     from tools.localstack import service_env  # noqa: PLC0415

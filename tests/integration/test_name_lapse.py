@@ -1,7 +1,9 @@
 """A registration still open after the reservation period lapses, and its name is free again."""
 
+import asyncio
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -9,22 +11,23 @@ from pymongo import AsyncMongoClient
 
 from contracts.events import RegistrationSubmitted
 from contracts.form import RegistrationForm
+from service_runtime.mongo import Document
 from service_runtime.outbox import OutboxRelay
 from services.registration.lapse import lapse_stale_registrations
 from services.registration.names import name_key
 from services.registration.store import MongoRegistrationStore
-from tests.conftest import with_unique_name
+from tests.conftest import LiveStack, with_unique_name
 from tests.support.events import acknowledged
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 12, 2, 2, tzinfo=UTC)
 
 
-async def ignore(*_args):
+async def ignore(*_args: object) -> asyncio.Future[None]:
     return acknowledged()
 
 
-def submitted(form: dict, days_ago: float) -> RegistrationSubmitted:
+def submitted(form: dict[str, Any], days_ago: float) -> RegistrationSubmitted:
     return RegistrationSubmitted(
         event_id=uuid4(),
         source="registration",
@@ -34,8 +37,10 @@ def submitted(form: dict, days_ago: float) -> RegistrationSubmitted:
     )
 
 
-async def test_only_registrations_open_past_the_period_lapse(live_stack, sample_form):
-    client = AsyncMongoClient(live_stack.mongodb_uri, tz_aware=True)
+async def test_only_registrations_open_past_the_period_lapse(
+    live_stack: LiveStack, sample_form: dict[str, Any]
+) -> None:
+    client: AsyncMongoClient[Document] = AsyncMongoClient(live_stack.mongodb_uri, tz_aware=True)
     database = client[f"{live_stack.database_prefix}lapse_{uuid4().hex[:6]}"]
     store = MongoRegistrationStore(database, OutboxRelay(database["registrations"], ignore))
     await store.create_indexes()
@@ -49,13 +54,14 @@ async def test_only_registrations_open_past_the_period_lapse(live_stack, sample_
         assert await lapse_stale_registrations(store, NOW, reservation_days=30) == 1
         assert await lapse_stale_registrations(store, NOW, reservation_days=30) == 0  # once
 
-        def key(event):
+        def key(event: RegistrationSubmitted) -> str:
             return name_key(event.form.enterprise.area, event.form.enterprise.name)
 
         assert not await store.name_is_held(key(stale))  # free again
         assert await store.name_is_held(key(fresh))
         assert await store.name_is_held(key(completed))  # a registered name stays taken
         doc = await database["registrations"].find_one({"_id": stale.registration_id})
+        assert doc is not None
         assert doc["status"] == "withdrawn"
         withdrawn = [e for e in doc["outbox"] if e["topic"] == "registration.withdrawn.v1"]
         assert [json.loads(e["payload"])["lapsed"] for e in withdrawn] == [True]

@@ -1,28 +1,36 @@
 """Enterprise names over HTTP: structure, uniqueness per area, and the pre-submission check."""
 
 import copy
+from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import submit, with_unique_name
+from tests.conftest import LiveStack, submit, with_unique_name
 
 pytestmark = pytest.mark.integration
 
 
-async def post(client, live_stack, form):
+async def post(
+    client: httpx.AsyncClient, live_stack: LiveStack, form: dict[str, Any]
+) -> httpx.Response:
     return await client.post(f"{live_stack.registration_url}/api/v1/registrations", json=form)
 
 
-async def check(client, live_stack, name, area="nansha"):
+async def check(
+    client: httpx.AsyncClient, live_stack: LiveStack, name: str, area: str = "nansha"
+) -> dict[str, Any]:
     response = await client.get(
         f"{live_stack.registration_url}/api/v1/names/check", params={"name": name, "area": area}
     )
     assert response.status_code == 200
-    return response.json()
+    checked: dict[str, Any] = response.json()
+    return checked
 
 
-async def test_a_name_taken_in_an_area_is_refused_there_and_free_elsewhere(live_stack, sample_form):
+async def test_a_name_taken_in_an_area_is_refused_there_and_free_elsewhere(
+    live_stack: LiveStack, sample_form: dict[str, Any]
+) -> None:
     async with httpx.AsyncClient(timeout=10) as client:
         rid, token = await submit(client, live_stack, sample_form)
         name = sample_form["enterprise"]["name"]
@@ -51,8 +59,8 @@ async def test_a_name_taken_in_an_area_is_refused_there_and_free_elsewhere(live_
     ],
 )
 async def test_a_name_without_its_four_parts_is_refused_with_the_missing_part(
-    live_stack, sample_form, name, rules
-):
+    live_stack: LiveStack, sample_form: dict[str, Any], name: str, rules: list[str]
+) -> None:
     sample_form["enterprise"]["name"] = name
     async with httpx.AsyncClient(timeout=10) as client:
         response = await post(client, live_stack, sample_form)
@@ -66,7 +74,9 @@ async def test_a_name_without_its_four_parts_is_refused_with_the_missing_part(
         assert [e["rule"] for e in checked["errors"]] == rules
 
 
-async def test_the_check_splits_a_good_name_into_its_parts(live_stack, sample_form):
+async def test_the_check_splits_a_good_name_into_its_parts(
+    live_stack: LiveStack, sample_form: dict[str, Any]
+) -> None:
     name = with_unique_name(sample_form)["enterprise"]["name"]
     async with httpx.AsyncClient(timeout=10) as client:
         checked = await check(client, live_stack, name)
@@ -81,7 +91,9 @@ async def test_the_check_splits_a_good_name_into_its_parts(live_stack, sample_fo
         assert bad_area.status_code == 422
 
 
-async def test_the_catalogue_search_and_a_scope_outside_it(live_stack, sample_form):
+async def test_the_catalogue_search_and_a_scope_outside_it(
+    live_stack: LiveStack, sample_form: dict[str, Any]
+) -> None:
     async with httpx.AsyncClient(timeout=10) as client:
         found = await client.get(
             f"{live_stack.registration_url}/api/v1/catalogue/business-scope", params={"q": "软件"}

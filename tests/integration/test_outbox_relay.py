@@ -1,11 +1,14 @@
 """The outbox relay on the real database: what it clears, and what it must leave for later."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
+from pymongo.asynchronous.collection import AsyncCollection
 
 from service_runtime.aggregates import VersionedCollection, Write
+from service_runtime.mongo import Document
 from service_runtime.outbox import OutboxRelay, Stored
 from tests.support.events import acknowledged
 
@@ -19,14 +22,16 @@ class Broker:
         self.sent: list[str] = []
         self.failing: set[str] = set()
 
-    async def __call__(self, topic, key, payload, headers):
+    async def __call__(
+        self, topic: str, key: str, payload: bytes, headers: dict[str, str]
+    ) -> asyncio.Future[None]:
         if headers["event_id"] in self.failing:
             raise ConnectionError("broker unreachable")
         self.sent.append(headers["event_id"])
         return acknowledged()
 
 
-def entry(event_id: str, rid: str) -> dict:
+def entry(event_id: str, rid: str) -> Document:
     return {"event_id": event_id, "topic": "t", "key": rid, "payload": "{}"}
 
 
@@ -37,12 +42,15 @@ async def append(aggregates: VersionedCollection, rid: str, *event_ids: str) -> 
     return stored
 
 
-async def outbox(collection, rid: str) -> list[str]:
+async def outbox(collection: AsyncCollection[Document], rid: str) -> list[str]:
     doc = await collection.find_one({"_id": rid})
+    assert doc is not None
     return [e["event_id"] for e in doc["outbox"]]
 
 
-async def test_published_entries_are_cleared_and_each_document_only_of_its_own(collection):
+async def test_published_entries_are_cleared_and_each_document_only_of_its_own(
+    collection: AsyncCollection[Document],
+) -> None:
     aggregates, broker = VersionedCollection(collection), Broker()
     relay = OutboxRelay(collection, broker)
     a, b = uuid4().hex, uuid4().hex
@@ -56,7 +64,9 @@ async def test_published_entries_are_cleared_and_each_document_only_of_its_own(c
     assert await collection.count_documents({"outbox_pending": True}) == 0
 
 
-async def test_an_entry_appended_after_the_publish_stays_until_it_is_published(collection):
+async def test_an_entry_appended_after_the_publish_stays_until_it_is_published(
+    collection: AsyncCollection[Document],
+) -> None:
     aggregates, broker = VersionedCollection(collection), Broker()
     relay = OutboxRelay(collection, broker)
     rid = uuid4().hex
@@ -71,7 +81,9 @@ async def test_an_entry_appended_after_the_publish_stays_until_it_is_published(c
     assert await outbox(collection, rid) == []
 
 
-async def test_an_entry_the_broker_refused_stays_pending_for_the_sweeper(collection):
+async def test_an_entry_the_broker_refused_stays_pending_for_the_sweeper(
+    collection: AsyncCollection[Document],
+) -> None:
     aggregates, broker = VersionedCollection(collection), Broker()
     relay = OutboxRelay(collection, broker)
     rid = uuid4().hex

@@ -1,21 +1,25 @@
 """Dead letters and notifications carry an expiry that a TTL index enforces, on the real database."""
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import uuid4
 
 import pytest
 from pymongo import AsyncMongoClient
 
 from service_runtime.delivery import Decoded, RawRecord, build_dead_letter
+from service_runtime.mongo import Document
 from service_runtime.retention import delete_expired
 from services.notifier.dead_letters import create_dead_letter_indexes, when_dead_lettered_keep_it
 from services.notifier.notifications import NotificationStore
+from tests.conftest import LiveStack
 from tests.support.events import policy_notification
 
 pytestmark = pytest.mark.integration
 
 
-def ttl_fields(indexes: dict) -> dict[str, int]:
+def ttl_fields(indexes: Mapping[str, Any]) -> dict[str, int]:
     return {
         spec["key"][0][0]: spec["expireAfterSeconds"]
         for spec in indexes.values()
@@ -23,8 +27,8 @@ def ttl_fields(indexes: dict) -> dict[str, int]:
     }
 
 
-async def test_a_dead_letter_expires_after_the_retention(live_stack):
-    client = AsyncMongoClient(live_stack.mongodb_uri, tz_aware=True)
+async def test_a_dead_letter_expires_after_the_retention(live_stack: LiveStack) -> None:
+    client: AsyncMongoClient[Document] = AsyncMongoClient(live_stack.mongodb_uri, tz_aware=True)
     letters = client[f"{live_stack.database_prefix}retention_{uuid4().hex[:6]}"]["dead_letters"]
     try:
         await create_dead_letter_indexes(letters)
@@ -32,6 +36,7 @@ async def test_a_dead_letter_expires_after_the_retention(live_stack):
         letter = build_dead_letter(record, "tax", ValueError("bad"), attempts=1)
         await when_dead_lettered_keep_it(letters, timedelta(days=90))([Decoded(record, letter)])
         stored = await letters.find_one({})
+        assert stored is not None
         assert stored["expire_at"] - stored["failed_at"] == timedelta(days=90)
         assert ttl_fields(await letters.index_information()) == {"expire_at": 0}
     finally:
@@ -39,8 +44,8 @@ async def test_a_dead_letter_expires_after_the_retention(live_stack):
         await client.close()
 
 
-async def test_a_notification_expires_after_the_retention(live_stack):
-    client = AsyncMongoClient(live_stack.mongodb_uri, tz_aware=True)
+async def test_a_notification_expires_after_the_retention(live_stack: LiveStack) -> None:
+    client: AsyncMongoClient[Document] = AsyncMongoClient(live_stack.mongodb_uri, tz_aware=True)
     database = client[f"{live_stack.database_prefix}retention_{uuid4().hex[:6]}"]
     try:
         store = NotificationStore(database, timedelta(days=400))
@@ -56,9 +61,11 @@ async def test_a_notification_expires_after_the_retention(live_stack):
         await client.close()
 
 
-async def test_what_is_past_its_expiry_is_deleted_and_the_rest_kept(live_stack):
+async def test_what_is_past_its_expiry_is_deleted_and_the_rest_kept(
+    live_stack: LiveStack,
+) -> None:
     """The minute's deletion that stands in for the local database's TTL monitor."""
-    client = AsyncMongoClient(live_stack.mongodb_uri, tz_aware=True)
+    client: AsyncMongoClient[Document] = AsyncMongoClient(live_stack.mongodb_uri, tz_aware=True)
     spans = client[f"{live_stack.database_prefix}retention_{uuid4().hex[:6]}"]["trace_bundles"]
     try:
         now = datetime.now(UTC)

@@ -1,42 +1,52 @@
 """The slow poll behind live streams: one read for all of them, waking only those behind the store."""
 
 from datetime import UTC, datetime
+from typing import Any, NoReturn
 from uuid import uuid4
 
 import pytest
 from pymongo import AsyncMongoClient, monitoring
 
+from contracts.events import DepartmentStatusChanged, RegistrationSubmitted
+from service_runtime.mongo import Document
 from services.notifier.live import PageListeners, notice_marks
 from services.notifier.notifications import NotificationStore
 from services.notifier.page_views import notification_view
 from services.notifier.store import Change, MongoTimelineStore
 from services.notifier.stream_watch import CHUNK, StreamWatch
-from services.notifier.timeline import apply
+from services.notifier.timeline import Timeline, apply
+from tests.conftest import LiveStack
 from tests.support.events import policy_notification, status_event, submitted_event
 
 pytestmark = pytest.mark.integration
 
 
 class Finds(monitoring.CommandListener):
-    def __init__(self):
+    def __init__(self) -> None:
         self.on: list[str] = []
 
-    def started(self, event):
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
         if event.command_name == "find":
             self.on.append(event.command["find"])
 
-    def succeeded(self, event):
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         pass
 
-    def failed(self, event):
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
         pass
 
 
-async def never_sent(*_):
+async def never_sent(*_: object) -> NoReturn:
     raise AssertionError("nothing is published here")
 
 
-async def fold(store: MongoTimelineStore, rid: str, event, *, new: bool = False):
+async def fold(
+    store: MongoTimelineStore,
+    rid: str,
+    event: RegistrationSubmitted | DepartmentStatusChanged,
+    *,
+    new: bool = False,
+) -> Timeline:
     """What the notifier's consumer does for one event: load, apply, save."""
     loaded = (await store.load([rid], presumed_new={rid} if new else ()))[rid]
     apply(loaded.timeline, event)
@@ -45,10 +55,12 @@ async def fold(store: MongoTimelineStore, rid: str, event, *, new: bool = False)
 
 
 async def test_one_poll_reads_every_open_stream_at_once_and_wakes_only_those_behind(
-    live_stack, sample_form
-):
+    live_stack: LiveStack, sample_form: dict[str, Any]
+) -> None:
     finds = Finds()
-    client = AsyncMongoClient(live_stack.mongodb_uri, tz_aware=True, event_listeners=[finds])
+    client: AsyncMongoClient[Document] = AsyncMongoClient(
+        live_stack.mongodb_uri, tz_aware=True, event_listeners=[finds]
+    )
     database = client[f"{live_stack.database_prefix}watch_{uuid4().hex[:6]}"]
     # Two notifier instances on one database; the second one's announcements are lost.
     here = MongoTimelineStore(database, relay=None)  # type: ignore[arg-type]

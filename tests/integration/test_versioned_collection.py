@@ -3,13 +3,17 @@
 from uuid import uuid4
 
 import pytest
+from pymongo.asynchronous.collection import AsyncCollection
 
 from service_runtime.aggregates import ConcurrentUpdateError, VersionedCollection, Write
+from service_runtime.mongo import Document
 
 pytestmark = pytest.mark.integration
 
 
-async def test_a_presumed_new_document_that_exists_fails_once_then_is_read(collection):
+async def test_a_presumed_new_document_that_exists_fails_once_then_is_read(
+    collection: AsyncCollection[Document],
+) -> None:
     rid = uuid4().hex
     mine, theirs = VersionedCollection(collection), VersionedCollection(collection)
     first = (await theirs.load([rid], presumed_new={rid}))[rid]
@@ -23,10 +27,13 @@ async def test_a_presumed_new_document_that_exists_fails_once_then_is_read(colle
 
     fresh = (await mine.load([rid], presumed_new={rid}))[rid]  # the retry reads it
     assert fresh.rev == 1
+    assert fresh.document is not None
     assert fresh.document["status"] == "waiting"
 
 
-async def test_an_update_sets_what_changed_and_appends_what_grew(collection):
+async def test_an_update_sets_what_changed_and_appends_what_grew(
+    collection: AsyncCollection[Document],
+) -> None:
     rid = uuid4().hex
     aggregates = VersionedCollection(collection, cache_size=10)
     new = (await aggregates.load([rid]))[rid]
@@ -39,6 +46,7 @@ async def test_an_update_sets_what_changed_and_appends_what_grew(collection):
     await aggregates.save([Write(cached, state, more)])
 
     stored = await collection.find_one({"_id": rid})
+    assert stored is not None
     assert stored["status"] == "approved"
     assert stored["entries"] == [{"seq": 1}, {"seq": 2}]
     assert stored["rev"] == 2
@@ -47,10 +55,14 @@ async def test_an_update_sets_what_changed_and_appends_what_grew(collection):
     # A list that changed inside is set whole, not appended to.
     cached = (await aggregates.load([rid]))[rid]
     await aggregates.save([Write(cached, {"status": "approved", "entries": [{"seq": 9}]})])
-    assert (await collection.find_one({"_id": rid}))["entries"] == [{"seq": 9}]
+    stored = await collection.find_one({"_id": rid})
+    assert stored is not None
+    assert stored["entries"] == [{"seq": 9}]
 
 
-async def test_a_write_from_a_stale_revision_is_refused(collection):
+async def test_a_write_from_a_stale_revision_is_refused(
+    collection: AsyncCollection[Document],
+) -> None:
     rid = uuid4().hex
     one, other = VersionedCollection(collection), VersionedCollection(collection)
     await one.save([Write((await one.load([rid]))[rid], {"status": "waiting"})])
@@ -58,10 +70,14 @@ async def test_a_write_from_a_stale_revision_is_refused(collection):
     await one.save([Write((await one.load([rid]))[rid], {"status": "approved"})])
     with pytest.raises(ConcurrentUpdateError):
         await other.save([Write(read, {"status": "rejected"})])
-    assert (await collection.find_one({"_id": rid}))["status"] == "approved"
+    stored = await collection.find_one({"_id": rid})
+    assert stored is not None
+    assert stored["status"] == "approved"
 
 
-async def test_changes_made_in_place_to_a_loaded_document_are_written(collection):
+async def test_changes_made_in_place_to_a_loaded_document_are_written(
+    collection: AsyncCollection[Document],
+) -> None:
     """Stores build aggregates on the loaded document and append to its lists in place."""
     rid = uuid4().hex
     aggregates = VersionedCollection(collection)
@@ -71,9 +87,11 @@ async def test_changes_made_in_place_to_a_loaded_document_are_written(collection
             aggregates = VersionedCollection(collection)
         read = (await aggregates.load([rid]))[rid]
         state = read.document
+        assert state is not None
         state["entries"].append(len(state["entries"]) + 1)
         state["by"][str(fresh)] = True
         await aggregates.save([Write(read, {"entries": state["entries"], "by": state["by"]})])
     stored = await collection.find_one({"_id": rid})
+    assert stored is not None
     assert stored["entries"] == [1, 2, 3]
     assert stored["by"] == {"False": True, "True": True}

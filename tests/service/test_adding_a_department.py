@@ -1,6 +1,7 @@
 """Adding a department is one spec module plus one topology row: this one exists only here."""
 
 from datetime import UTC, datetime
+from typing import Any, cast
 from uuid import uuid4
 
 from faststream.kafka import TestKafkaBroker
@@ -14,6 +15,7 @@ from service_runtime.host import build_runtime
 from service_runtime.settings import Settings
 from services.department.handlers import build_desk, subscribe_department
 from services.department.kit import DepartmentSpec, Issued, credit_code_from, rule
+from services.department.store import MongoCaseStore
 from services.notifier.timeline import Timeline, apply
 from services.registration.market import MARKET
 from tests.support.in_memory_cases import InMemoryCaseStore
@@ -57,11 +59,19 @@ WITH_HARBOUR = Topology(
 )
 
 
-async def test_a_department_defined_only_in_this_test_joins_the_flow(sample_form):
+async def test_a_department_defined_only_in_this_test_joins_the_flow(
+    sample_form: dict[str, Any],
+) -> None:
     runtime = build_runtime(Settings(KAFKA_BOOTSTRAP_SERVERS="test:9092", DELIVERY_BACKOFF_MS=0))
     for spec in (MARKET, HARBOUR):
         store = InMemoryCaseStore(spec.name, runtime.publish)
-        desk = build_desk(runtime.settings, spec, store, lambda: datetime.now(UTC), WITH_HARBOUR)
+        desk = build_desk(  # it takes a MongoCaseStore; the flow needs only what this one has
+            runtime.settings,
+            spec,
+            cast("MongoCaseStore", store),
+            lambda: datetime.now(UTC),
+            WITH_HARBOUR,
+        )
         subscribe_department(runtime, desk, store)
     statuses: list[DepartmentStatusChanged] = []
 
@@ -87,7 +97,8 @@ async def test_a_department_defined_only_in_this_test_joins_the_flow(sample_form
 
     # The notifier's completion rule now needs the new department too.
     timeline = Timeline(submitted.registration_id)
-    for event in [submitted, *statuses]:
+    events: list[RegistrationSubmitted | DepartmentStatusChanged] = [submitted, *statuses]
+    for event in events:
         apply(timeline, event, WITH_HARBOUR)
     assert timeline.departments["harbour"] == "approved"
     assert "harbour" in WITH_HARBOUR.required

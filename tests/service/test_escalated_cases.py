@@ -1,11 +1,13 @@
 """A case escalated after its statutory deadline: only a supervisor may claim and decide it."""
 
 from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, cast
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
+from contracts.events import DepartmentDecided, DepartmentStatusChanged
 from service_runtime.access import Officer, issue_officer_token
 from service_runtime.problems import install_problem_handlers
 from service_runtime.settings import Settings
@@ -13,6 +15,7 @@ from services.department.case import Case
 from services.department.handlers import build_desk
 from services.department.http import router
 from services.department.lifecycle import Lifecycle
+from services.department.store import MongoCaseStore
 from services.police.rules import POLICE
 from services.registration.market import MARKET
 from tests.support.events import submitted_event
@@ -25,15 +28,16 @@ SETTINGS = Settings()
 BASE = f"/api/v1/departments/police/cases/{RID}"
 
 
-def market_approval(sample_form):
+def market_approval(sample_form: dict[str, Any]) -> DepartmentStatusChanged:
     market, case = Lifecycle(MARKET), Case(RID, "market")
     return market.on_form(case, submitted_event(sample_form, RID, T0), T0, T0)[-1]
 
 
-def escalated_case(sample_form, claimed_by=None) -> Case:
+def escalated_case(sample_form: dict[str, Any], claimed_by: str | None = None) -> Case:
     sample_form["seals"]["maker_id"] = "UNLICENSED"  # a rule fails: an officer must review
     police, case = Lifecycle(POLICE), Case(RID, "police")
-    police.on_prerequisite(case, market_approval(sample_form), T0)
+    # The status event stands in for its DepartmentDecided fact: it has every field read here.
+    police.on_prerequisite(case, cast("DepartmentDecided", market_approval(sample_form)), T0)
     police.on_form(case, submitted_event(sample_form, RID, T0), T0, T0 + timedelta(days=1))
     case.claimed_by = claimed_by
     police.on_clock(case, T0 + timedelta(days=2), deemed_approval=False)
@@ -43,14 +47,17 @@ def escalated_case(sample_form, claimed_by=None) -> Case:
 
 
 def officer_app(store: InMemoryCaseStore) -> FastAPI:
-    desk = build_desk(SETTINGS, POLICE, store, lambda: T0 + timedelta(days=2))
+    # build_desk takes a MongoCaseStore; the officers' endpoints use only what this one has.
+    desk = build_desk(
+        SETTINGS, POLICE, cast("MongoCaseStore", store), lambda: T0 + timedelta(days=2)
+    )
     app = FastAPI()
     install_problem_handlers(app)
     app.include_router(router)
     return hand_parts(app, SETTINGS, desks={"police": desk})
 
 
-def bearer(officer_id: str, role: str = "officer") -> dict[str, str]:
+def bearer(officer_id: str, role: Literal["officer", "supervisor"] = "officer") -> dict[str, str]:
     secret = SETTINGS.officer_token_secret.get_secret_value()
     return {
         "Authorization": f"Bearer {issue_officer_token(secret, Officer(officer_id, 'police', role))}"
@@ -68,8 +75,8 @@ def assert_supervisors_only(answer: httpx.Response) -> None:
 
 @pytest.mark.parametrize("claimed_before_the_deadline", [None, "p-officer"])
 async def test_an_officer_can_neither_claim_nor_decide_an_escalated_case(
-    sample_form, claimed_before_the_deadline
-):
+    sample_form: dict[str, Any], claimed_before_the_deadline: str | None
+) -> None:
     store = InMemoryCaseStore(
         "police", cases=[escalated_case(sample_form, claimed_before_the_deadline)]
     )
@@ -88,7 +95,9 @@ async def test_an_officer_can_neither_claim_nor_decide_an_escalated_case(
     assert store.published == []
 
 
-async def test_a_supervisor_claims_and_decides_an_escalated_case(sample_form):
+async def test_a_supervisor_claims_and_decides_an_escalated_case(
+    sample_form: dict[str, Any],
+) -> None:
     store = InMemoryCaseStore("police", cases=[escalated_case(sample_form, claimed_by="p-officer")])
     supervisor = bearer("p-boss", "supervisor")
     transport = httpx.ASGITransport(app=officer_app(store))

@@ -2,6 +2,7 @@
 
 import base64
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -32,7 +33,9 @@ async def fetch_public_key() -> httpx.Response:
         return await c.get("/.well-known/licence-signing-key")
 
 
-async def test_the_published_key_verifies_licences_signed_with_the_configured_seed(sample_form):
+async def test_the_published_key_verifies_licences_signed_with_the_configured_seed(
+    sample_form: dict[str, Any],
+) -> None:
     answer = await fetch_public_key()
     assert answer.status_code == 200
     published = answer.json()

@@ -11,7 +11,7 @@ from tests.support.no_timelines import NoTimelines
 from tests.support.parts import hand_parts
 
 
-async def test_sign_in_attempts_over_the_limit_are_refused_with_429():
+async def test_sign_in_attempts_over_the_limit_are_refused_with_429() -> None:
     settings = Settings(PAGE_RATE_LIMIT_PER_MINUTE=2)
     app = FastAPI()
     install_problem_handlers(app)

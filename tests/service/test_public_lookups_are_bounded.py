@@ -1,18 +1,22 @@
 """Public lookups cost bounded work: few suggestions, one rendering per licence, a rate limit."""
 
+from typing import Any
+
 import httpx
+import pytest
 
 from contracts.form import RegistrationForm
 from service_runtime.ratelimit import RateLimit
 from service_runtime.settings import Settings
 from services.registration import licences
 from services.registration.app import create_app as create_registration
+from services.registration.documents import Document
 from services.registration.scope import SUGGESTED_ITEMS, scope_errors
 from tests.support.licences import licence
 from tests.support.parts import hand_parts
 
 
-def test_only_the_first_unknown_scope_items_get_suggestions(sample_form):
+def test_only_the_first_unknown_scope_items_get_suggestions(sample_form: dict[str, Any]) -> None:
     sample_form["enterprise"]["business_scope"] = [f"未知经营项目{i}" for i in range(50)]
     errors = scope_errors(RegistrationForm.model_validate(sample_form))
     assert len(errors) == 50  # every unknown item is still named
@@ -20,10 +24,12 @@ def test_only_the_first_unknown_scope_items_get_suggestions(sample_form):
     assert not any(e["suggestions"] for e in errors[SUGGESTED_ITEMS:])
 
 
-async def test_a_licence_pdf_is_rendered_once_per_signature(sample_form, monkeypatch):
-    renders = []
+async def test_a_licence_pdf_is_rendered_once_per_signature(
+    sample_form: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    renders: list[Document] = []
 
-    def counting_render(document):
+    def counting_render(document: Document) -> bytes:
         renders.append(document)
         return b"%PDF-1.4 rendered"
 
@@ -37,11 +43,11 @@ async def test_a_licence_pdf_is_rendered_once_per_signature(sample_form, monkeyp
 
 
 class NoNames:
-    async def name_is_held(self, key):
+    async def name_is_held(self, key: str) -> bool:
         return False
 
 
-async def test_the_name_check_is_rate_limited_per_address():
+async def test_the_name_check_is_rate_limited_per_address() -> None:
     settings = Settings()
     app = create_registration(settings)
     hand_parts(

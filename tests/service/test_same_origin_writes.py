@@ -4,6 +4,7 @@ import json
 
 import httpx
 import pytest
+from starlette.types import Message, Receive, Scope, Send
 
 from service_runtime.same_origin import SameOriginWrites
 from service_runtime.settings import Settings
@@ -34,7 +35,7 @@ async def client() -> httpx.AsyncClient:
         {"origin": "http://svc.test.attacker.example", "sec-fetch-site": "same-origin"},
     ],
 )
-async def test_a_write_from_another_site_is_refused(headers):
+async def test_a_write_from_another_site_is_refused(headers: dict[str, str]) -> None:
     async with await client() as c:
         answer = await c.post("/page/api/session", json=SIGN_IN, headers=headers)
         signed_out = await c.delete("/page/api/session", headers=headers)
@@ -51,7 +52,7 @@ async def test_a_write_from_another_site_is_refused(headers):
 @pytest.mark.parametrize(
     "content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data", ""]
 )
-async def test_a_write_that_is_not_json_is_refused(content_type):
+async def test_a_write_that_is_not_json_is_refused(content_type: str) -> None:
     headers = {"origin": "http://svc.test", "sec-fetch-site": "same-origin"}
     if content_type:
         headers["content-type"] = content_type
@@ -69,7 +70,9 @@ async def test_a_write_that_is_not_json_is_refused(content_type):
         {},  # not a browser: judged by its credentials alone
     ],
 )
-async def test_our_own_pages_and_other_clients_reach_the_endpoint(headers):
+async def test_our_own_pages_and_other_clients_reach_the_endpoint(
+    headers: dict[str, str],
+) -> None:
     async with await client() as c:
         answer = await c.post("/page/api/session", json=SIGN_IN, headers=headers)
         corrected = await c.post(
@@ -84,7 +87,7 @@ async def test_our_own_pages_and_other_clients_reach_the_endpoint(headers):
     assert signed_out.status_code == 204
 
 
-async def test_reads_and_bearer_token_endpoints_are_not_guarded():
+async def test_reads_and_bearer_token_endpoints_are_not_guarded() -> None:
     async with await client() as c:
         page = await c.get("/page", headers={"sec-fetch-site": "cross-site"})
         ops = await c.post(
@@ -94,16 +97,18 @@ async def test_reads_and_bearer_token_endpoints_are_not_guarded():
     assert ops.status_code == 401  # the operator's bearer token decides, not this guard
 
 
-async def test_the_refusal_comes_before_the_body_is_read():
-    async def app(scope, receive, send):  # pragma: no cover - must not be reached
+async def test_the_refusal_comes_before_the_body_is_read() -> None:
+    async def app(
+        scope: Scope, receive: Receive, send: Send
+    ) -> None:  # pragma: no cover - must not be reached
         raise AssertionError("the guarded app ran")
 
-    async def receive():
+    async def receive() -> Message:
         raise AssertionError("the body was read")
 
-    sent = []
+    sent: list[Message] = []
 
-    async def send(message):
+    async def send(message: Message) -> None:
         sent.append(message)
 
     guard = SameOriginWrites(app, guarded_prefixes=["/page/api/"], public_origins=[])

@@ -1,6 +1,7 @@
 """Security headers on the pages, a Secure session cookie and no API docs outside local development."""
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -31,7 +32,7 @@ def directives(policy: str) -> dict[str, set[str]]:
 
 
 @pytest.mark.parametrize("path", ["/page", "/ops"])
-async def test_production_pages_carry_every_security_header(path):
+async def test_production_pages_carry_every_security_header(path: str) -> None:
     async with client(create_notifier(production_settings())) as c:
         answer = await c.get(path)
     assert answer.status_code == 200
@@ -46,7 +47,7 @@ async def test_production_pages_carry_every_security_header(path):
     assert answer.headers["strict-transport-security"].startswith("max-age=")
 
 
-async def test_scripts_and_json_are_not_sniffed_and_local_development_has_no_hsts():
+async def test_scripts_and_json_are_not_sniffed_and_local_development_has_no_hsts() -> None:
     async with client(create_notifier(Settings())) as c:
         script = await c.get("/static/page.js")
         page = await c.get("/page")
@@ -56,7 +57,9 @@ async def test_scripts_and_json_are_not_sniffed_and_local_development_has_no_hst
 
 
 @pytest.mark.parametrize("build", [create_notifier, create_registration])
-async def test_api_docs_are_off_in_production_unless_enabled(build):
+async def test_api_docs_are_off_in_production_unless_enabled(
+    build: Callable[[Settings], FastAPI],
+) -> None:
     async with client(build(production_settings())) as c:
         assert [(await c.get(p)).status_code for p in ("/docs", "/redoc", "/openapi.json")] == [
             404,
@@ -80,7 +83,10 @@ async def test_api_docs_are_off_in_production_unless_enabled(build):
         (Settings(NOTIFIER_PUBLIC_URL="https://page.example"), True),
     ],
 )
-async def test_the_session_cookie_is_secure_outside_local_development(settings, secure):
+async def test_the_session_cookie_is_secure_outside_local_development(
+    settings: Settings,
+    secure: bool,  # noqa: FBT001 - pytest passes parameters by name
+) -> None:
     app = create_notifier(settings)
     hand_parts(
         app, settings, timelines=NoTimelines(), page_limits=PageLimits.from_settings(settings)
@@ -98,7 +104,7 @@ async def test_the_session_cookie_is_secure_outside_local_development(settings, 
         assert ("; secure" in cookie) is secure
 
 
-def test_printed_documents_forbid_scripts_but_keep_their_inline_styles():
+def test_printed_documents_forbid_scripts_but_keep_their_inline_styles() -> None:
     answer = html_response(Document("营业执照", "Licence", [("名称", "示例")], qr_url="https://x"))
     policy = directives(answer.headers["content-security-policy"])
     assert policy["default-src"] == {"'none'"}
@@ -114,7 +120,7 @@ LOADED_URL = re.compile(r"""(?:src|href)=["']([^"']+)["']""")
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in STATIC.glob("*.html")))
-def test_each_page_loads_only_what_the_policy_allows(name):
+def test_each_page_loads_only_what_the_policy_allows(name: str) -> None:
     text = (STATIC / name).read_text("utf-8")
     assert not INLINE_IN_HTML.search(text), INLINE_IN_HTML.search(text)
     for url in LOADED_URL.findall(text):
@@ -122,7 +128,7 @@ def test_each_page_loads_only_what_the_policy_allows(name):
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in STATIC.glob("*.js")))
-def test_each_script_builds_nothing_the_policy_blocks(name):
+def test_each_script_builds_nothing_the_policy_blocks(name: str) -> None:
     text = (STATIC / name).read_text("utf-8")
     assert not INLINE_IN_SCRIPT.search(text), INLINE_IN_SCRIPT.search(text)
     assert not re.search(r"(fetch|EventSource)\(\s*[\"'`]https?:", text), f"{name}: other origin"

@@ -1,8 +1,10 @@
 """Hostile Last-Event-ID values get a bilingual 400, and /healthz tells the public nothing."""
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from types import SimpleNamespace
+from typing import cast
 
 import httpx
 import pytest
@@ -53,7 +55,10 @@ async def stream(last_event_id: str | bytes) -> httpx.Response:
         stream_slots=stream_slots(SETTINGS),
     )
     token = issue_access_token(SETTINGS.access_token_secret.get_secret_value(), RID)
-    headers = {"Authorization": f"Bearer {token}", "Last-Event-ID": last_event_id}
+    # httpx sends a bytes value as it is; its annotations allow only str or only bytes values.
+    headers = cast(
+        "Mapping[str, str]", {"Authorization": f"Bearer {token}", "Last-Event-ID": last_event_id}
+    )
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://notifier.test") as client:
         return await client.get(f"/api/v1/registrations/{RID}/stream", headers=headers)
@@ -64,8 +69,8 @@ async def stream(last_event_id: str | bytes) -> httpx.Response:
     "last_event_id", [b"\xb2", b"1\xb9", "1" * 5_000, "1" * 19, "-1", "1e3", "0x10", "1 2"]
 )
 async def test_a_last_event_id_that_is_not_a_short_run_of_ascii_digits_is_a_bilingual_400(
-    last_event_id,
-):
+    last_event_id: str | bytes,
+) -> None:
     answer = await stream(last_event_id)
     assert answer.status_code == 400
     body = answer.json()
@@ -77,7 +82,9 @@ async def test_a_last_event_id_that_is_not_a_short_run_of_ascii_digits_is_a_bili
 
 
 @pytest.mark.parametrize(("last_event_id", "sent"), [("", [1, 2, 3]), ("2", [3]), ("3", [])])
-async def test_a_valid_last_event_id_resumes_after_that_entry(last_event_id, sent):
+async def test_a_valid_last_event_id_resumes_after_that_entry(
+    last_event_id: str, sent: list[int]
+) -> None:
     answer = await stream(last_event_id)
     assert answer.status_code == 200
     ids = [int(line[4:]) for line in answer.text.splitlines() if line.startswith("id: ")]
@@ -98,7 +105,7 @@ class FailingMongo:
         raise ConnectionError(self.message)
 
 
-async def test_an_unhealthy_answer_keeps_the_error_detail_in_the_log():
+async def test_an_unhealthy_answer_keeps_the_error_detail_in_the_log() -> None:
     detail = "mongo-0.internal:27017 timed out, replica set rs0"
     app = create_service_app(SETTINGS, bootstrap=build_nothing)
     app.state.runtime = SimpleNamespace(mongo=FailingMongo(detail), broker=None)

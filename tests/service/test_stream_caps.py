@@ -12,7 +12,7 @@ from tests.support.parts import hand_parts
 RID = "cd" * 16
 
 
-async def test_a_second_stream_for_the_same_registration_past_the_cap_gets_429():
+async def test_a_second_stream_for_the_same_registration_past_the_cap_gets_429() -> None:
     settings = Settings()
     slots = StreamSlots(total=10, per_address=10, per_client=1)
     app = create_notifier(settings)

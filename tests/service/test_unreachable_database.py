@@ -7,7 +7,7 @@ from pymongo.errors import AutoReconnect
 from service_runtime.problems import install_problem_handlers
 
 
-def test_a_dropped_database_connection_is_a_bilingual_503_with_retry_after():
+def test_a_dropped_database_connection_is_a_bilingual_503_with_retry_after() -> None:
     app = FastAPI()
     install_problem_handlers(app)
 

@@ -2,22 +2,33 @@
 and officers' claims. Shared by the service tests that run departments without a database."""
 
 import copy
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from dataclasses import asdict
+from typing import cast
 
+from contracts.events import DepartmentStatusChanged
 from service_runtime.aggregates import Versioned
+from service_runtime.mongo import Document
 from service_runtime.outbox import Stored
 from services.department.case import REVIEWABLE, Case
 from services.department.store import LoadedCase, outbox_entries
 
 
 class InMemoryCaseStore:
-    def __init__(self, department, publish=None, cases=()):
+    def __init__(
+        self,
+        department: str,
+        publish: Callable[[str, str, bytes, dict[str, str]], Awaitable[None]] | None = None,
+        cases: Iterable[Case] = (),
+    ) -> None:
         self.cases = {case.registration_id: case for case in cases}
         self.published: list[Stored] = []
         self._department = department
         self._publish = publish  # the broker's publish, or None to only record
 
-    async def load(self, registration_ids, presumed_new=()):
+    async def load(
+        self, registration_ids: Sequence[str], presumed_new: Collection[str] = ()
+    ) -> dict[str, LoadedCase]:
         return {
             rid: LoadedCase(
                 copy.deepcopy(self.cases.get(rid)) or Case(rid, self._department),
@@ -26,23 +37,29 @@ class InMemoryCaseStore:
             for rid in registration_ids
         }
 
-    async def save(self, changes):
+    async def save(
+        self, changes: Sequence[tuple[LoadedCase, Sequence[DepartmentStatusChanged]]]
+    ) -> list[Stored]:
         for loaded, _ in changes:
             self.cases[loaded.case.registration_id] = loaded.case
-        return [Stored(loaded.case.registration_id, list(events)) for loaded, events in changes]
+        # Unlike MongoCaseStore, the entries kept here are the events, not their outbox documents.
+        return [
+            Stored(loaded.case.registration_id, cast("list[Document]", list(events)))
+            for loaded, events in changes
+        ]
 
-    async def publish(self, stored):
+    async def publish(self, stored: Sequence[Stored]) -> None:
         self.published += stored
         if self._publish is None:
             return
         for item in stored:
-            for event in item.entries:
+            for event in cast("Sequence[DepartmentStatusChanged]", item.entries):
                 for entry in outbox_entries(event):  # the topics MongoCaseStore writes
                     await self._publish(
                         entry["topic"], item.document_id, entry["payload"].encode(), {}
                     )
 
-    async def claim(self, registration_id, officer, *, escalated):
+    async def claim(self, registration_id: str, officer: str, *, escalated: bool) -> Case | None:
         case = self.cases.get(registration_id)
         if (
             case is None
@@ -54,7 +71,7 @@ class InMemoryCaseStore:
         case.claimed_by = officer
         return copy.deepcopy(case)
 
-    async def queue(self, *, escalated):
+    async def queue(self, *, escalated: bool) -> list[Case]:
         return [
             c for c in self.cases.values() if c.status in REVIEWABLE and c.escalated == escalated
         ]

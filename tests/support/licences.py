@@ -1,6 +1,7 @@
 """A licence built from the sample form, for tests of signing, documents and public lookups."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 from contracts.events import Artefact
 from contracts.form import RegistrationForm
@@ -15,5 +16,5 @@ ARTEFACTS = (
 )
 
 
-def licence(sample_form) -> ElectronicLicence:
+def licence(sample_form: dict[str, Any]) -> ElectronicLicence:
     return build_licence(RegistrationForm.model_validate(sample_form), ARTEFACTS, ISSUED)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from services.notifier.timeline import Timeline
+
 
 class NoTimelines:
-    async def find(self, registration_id):
+    async def find(self, registration_id: str) -> Timeline | None:
         return None
 
-    async def find_many(self, registration_ids):
+    async def find_many(self, registration_ids: Sequence[str]) -> dict[str, Timeline]:
         return {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 from uuid import uuid4
 
 from contracts.events import RegistrationWithdrawn
@@ -11,7 +12,7 @@ from services.notifier.audit_records import body_for, decode_audited
 from tests.support.events import status_event, submitted_event, view_for
 
 
-def test_a_decision_keeps_who_decided_each_rule_and_its_outcome():
+def test_a_decision_keeps_who_decided_each_rule_and_its_outcome() -> None:
     event = status_event("tax", "approved")
     body = body_for(event)
     assert body is not None
@@ -22,12 +23,12 @@ def test_a_decision_keeps_who_decided_each_rule_and_its_outcome():
     assert body["event_id"] == str(event.event_id)
 
 
-def test_a_status_that_is_not_a_decision_is_not_recorded():
+def test_a_status_that_is_not_a_decision_is_not_recorded() -> None:
     assert body_for(status_event("tax", "received")) is None
     assert body_for(status_event("tax", "waiting")) is None
 
 
-def test_a_submission_is_recorded_without_the_form(sample_form):
+def test_a_submission_is_recorded_without_the_form(sample_form: dict[str, Any]) -> None:
     event = submitted_event(sample_form)
     _, raw = view_for("notifier", event)
     body = body_for(decode_audited(raw))
@@ -39,7 +40,7 @@ def test_a_submission_is_recorded_without_the_form(sample_form):
         assert value not in dumped
 
 
-def test_a_withdrawal_keeps_that_a_reason_was_given_not_the_reason():
+def test_a_withdrawal_keeps_that_a_reason_was_given_not_the_reason() -> None:
     event = RegistrationWithdrawn(
         event_id=uuid4(),
         source="registration",

@@ -1,10 +1,17 @@
 """Dependencies, officer decisions and statutory deadlines, with a clock the test moves."""
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
-from contracts.events import decided_fact
+from contracts.events import (
+    DepartmentDecided,
+    DepartmentStatusChanged,
+    RegistrationSubmitted,
+    decided_fact,
+)
 from service_runtime.china_time import CHINA
 from services.department.calendar import due_at
 from services.department.case import Case, CaseClosedError, NotCaseOwnerError, OfficerDecision
@@ -17,11 +24,11 @@ T0 = datetime(2026, 11, 23, 2, tzinfo=UTC)
 RID = "cd" * 16
 
 
-def submitted(form_data):
+def submitted(form_data: dict[str, Any]) -> RegistrationSubmitted:
     return submitted_event(form_data, RID, T0)
 
 
-def market_decision(form_data, *, approve=True):
+def market_decision(form_data: dict[str, Any], *, approve: bool = True) -> DepartmentDecided:
     lifecycle, case = Lifecycle(MARKET), Case(RID, "market")
     if not approve:
         form_data = {
@@ -35,11 +42,11 @@ def market_decision(form_data, *, approve=True):
     return decided_fact(events[-1])  # what a dependent reads: the narrow fact
 
 
-def statuses(events):
+def statuses(events: Sequence[DepartmentStatusChanged]) -> list[str]:
     return [e.status.value for e in events]
 
 
-def test_a_dependent_waits_silently_for_the_market_then_issues(sample_form):
+def test_a_dependent_waits_silently_for_the_market_then_issues(sample_form: dict[str, Any]) -> None:
     police, case = Lifecycle(POLICE), Case(RID, "police")
     assert police.on_form(case, submitted(sample_form), T0, T0) == []  # nothing to say yet
     assert case.pending_approval
@@ -49,7 +56,9 @@ def test_a_dependent_waits_silently_for_the_market_then_issues(sample_form):
     assert police.on_wait_lasted(case, T0 + timedelta(hours=1)) == []  # decided: nothing to say
 
 
-def test_a_wait_that_lasts_is_said_once_then_the_approval_follows(sample_form):
+def test_a_wait_that_lasts_is_said_once_then_the_approval_follows(
+    sample_form: dict[str, Any],
+) -> None:
     police = Lifecycle(POLICE, announce_wait_after=timedelta(seconds=5))
     case = Case(RID, "police")
     police.on_form(case, submitted(sample_form), T0, T0)
@@ -65,13 +74,17 @@ def test_a_wait_that_lasts_is_said_once_then_the_approval_follows(sample_form):
     assert [e.sequence for e in (*said, *approved)] == [0, 1]
 
 
-def test_a_prerequisite_approval_arriving_before_the_form_is_remembered(sample_form):
+def test_a_prerequisite_approval_arriving_before_the_form_is_remembered(
+    sample_form: dict[str, Any],
+) -> None:
     police, case = Lifecycle(POLICE), Case(RID, "police")
     assert police.on_prerequisite(case, market_decision(sample_form), T0) == []
     assert statuses(police.on_form(case, submitted(sample_form), T0, T0)) == ["approved"]
 
 
-def test_dependents_close_as_not_applicable_when_the_market_rejects(sample_form):
+def test_dependents_close_as_not_applicable_when_the_market_rejects(
+    sample_form: dict[str, Any],
+) -> None:
     police, case = Lifecycle(POLICE), Case(RID, "police")
     police.on_form(case, submitted(sample_form), T0, T0)
     closed = police.on_prerequisite(case, market_decision(sample_form, approve=False), T0)
@@ -80,7 +93,7 @@ def test_dependents_close_as_not_applicable_when_the_market_rejects(sample_form)
     assert "market" in closed[0].reasons[0].message_en
 
 
-def in_review_case(sample_form):
+def in_review_case(sample_form: dict[str, Any]) -> tuple[Lifecycle, Case]:
     sample_form["seals"]["maker_id"] = "UNLICENSED"
     police, case = Lifecycle(POLICE), Case(RID, "police")
     police.on_prerequisite(case, market_decision(sample_form), T0)
@@ -90,7 +103,9 @@ def in_review_case(sample_form):
     return police, case
 
 
-def test_an_officer_must_own_the_case_and_cannot_decide_it_twice(sample_form):
+def test_an_officer_must_own_the_case_and_cannot_decide_it_twice(
+    sample_form: dict[str, Any],
+) -> None:
     police, case = in_review_case(sample_form)
     with pytest.raises(NotCaseOwnerError):
         police.on_officer(case, OfficerDecision("approve"), "officer-1", T0)
@@ -105,7 +120,7 @@ def test_an_officer_must_own_the_case_and_cannot_decide_it_twice(sample_form):
         police.on_officer(case, OfficerDecision("reject"), "officer-1", T0)
 
 
-def test_a_missed_deadline_escalates_once(sample_form):
+def test_a_missed_deadline_escalates_once(sample_form: dict[str, Any]) -> None:
     police, case = in_review_case(sample_form)
     assert police.on_clock(case, T0 + timedelta(hours=23), deemed_approval=False) == []
     breached = police.on_clock(case, T0 + timedelta(days=1), deemed_approval=False)
@@ -118,7 +133,7 @@ def test_a_missed_deadline_escalates_once(sample_form):
     ]
 
 
-def test_deemed_approval_on_breach(sample_form):
+def test_deemed_approval_on_breach(sample_form: dict[str, Any]) -> None:
     police, case = in_review_case(sample_form)
     events = police.on_clock(case, T0 + timedelta(days=3), deemed_approval=True)
     assert statuses(events) == ["deadline_breached", "approved"]
@@ -134,14 +149,16 @@ def test_deemed_approval_on_breach(sample_form):
         ("2026-11-20", 3, "2026-11-25"),  # an ordinary weekend
     ],
 )
-def test_time_limits_count_chinese_working_days(received, days, due):
+def test_time_limits_count_chinese_working_days(received: str, days: int, due: str) -> None:
     start = datetime.fromisoformat(received).replace(hour=10, tzinfo=CHINA)
     assert due_at(start, days) == datetime.fromisoformat(due).replace(
         hour=23, minute=59, second=59, tzinfo=CHINA
     )
 
 
-def test_a_withdrawal_closes_an_open_case_and_stops_later_decisions(sample_form):
+def test_a_withdrawal_closes_an_open_case_and_stops_later_decisions(
+    sample_form: dict[str, Any],
+) -> None:
     police, case = in_review_case(sample_form)
     closed = police.on_withdrawn(case, T0)
     assert statuses(closed) == ["not_applicable"]
@@ -152,7 +169,7 @@ def test_a_withdrawal_closes_an_open_case_and_stops_later_decisions(sample_form)
         police.on_officer(case, OfficerDecision("approve"), "p-1", T0)
 
 
-def test_a_lapsed_registration_closes_an_open_case_saying_why(sample_form):
+def test_a_lapsed_registration_closes_an_open_case_saying_why(sample_form: dict[str, Any]) -> None:
     police, case = in_review_case(sample_form)
     closed = police.on_withdrawn(case, T0, lapsed=True)
     assert statuses(closed) == ["not_applicable"]
@@ -160,7 +177,9 @@ def test_a_lapsed_registration_closes_an_open_case_saying_why(sample_form):
     assert "逾期" in closed[0].reasons[0].message_zh
 
 
-def test_a_withdrawal_that_overtakes_the_form_closes_the_case_on_arrival(sample_form):
+def test_a_withdrawal_that_overtakes_the_form_closes_the_case_on_arrival(
+    sample_form: dict[str, Any],
+) -> None:
     police, case = Lifecycle(POLICE), Case(RID, "police")
     assert police.on_withdrawn(case, T0) == []
     assert statuses(police.on_form(case, submitted(sample_form), T0, T0)) == ["not_applicable"]

@@ -17,5 +17,5 @@ from service_runtime.lag import NO_COMMIT, partition_lag
         (NO_COMMIT, 0, 0, 0),  # empty partition
     ],
 )
-def test_partition_lag(committed, beginning, end, lag):
+def test_partition_lag(committed: int, beginning: int, end: int, lag: int) -> None:
     assert partition_lag(committed, beginning, end) == lag

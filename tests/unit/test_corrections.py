@@ -1,6 +1,7 @@
 """JSON Merge Patch, changed paths, and which departments review again after a correction."""
 
 from datetime import UTC, datetime
+from typing import Any
 from uuid import uuid4
 
 from contracts.events import RegistrationCorrected, RegistrationSubmitted, decided_fact
@@ -16,7 +17,7 @@ T0 = datetime(2026, 11, 23, 2, tzinfo=UTC)
 RID = "ef" * 16
 
 
-def round_two(form_data, *changed):
+def round_two(form_data: dict[str, Any], *changed: str) -> RegistrationCorrected:
     return RegistrationCorrected(
         event_id=uuid4(),
         source="r",
@@ -28,7 +29,7 @@ def round_two(form_data, *changed):
     )
 
 
-def test_merge_patch_follows_rfc_7396():
+def test_merge_patch_follows_rfc_7396() -> None:
     # The examples of RFC 7396, section 3.
     target = {
         "title": "Goodbye!",
@@ -51,7 +52,7 @@ def test_merge_patch_follows_rfc_7396():
     assert merge_patch({"a": [{"b": "c"}]}, {"a": [1]}) == {"a": [1]}
 
 
-def test_changed_paths_name_each_changed_leaf():
+def test_changed_paths_name_each_changed_leaf() -> None:
     before = {"seals": {"maker_id": "X", "kinds": ["company"]}, "tax": {"invoice_kind": "none"}}
     after = {"seals": {"maker_id": "Y", "kinds": ["company"]}, "tax": {"invoice_kind": "none"}}
     assert changed_paths(before, after) == ["seals.maker_id"]
@@ -59,7 +60,7 @@ def test_changed_paths_name_each_changed_leaf():
     assert not within("tax.invoice_kind", ["seals.maker_id"])
 
 
-def test_only_departments_whose_view_changed_review_again(sample_form):
+def test_only_departments_whose_view_changed_review_again(sample_form: dict[str, Any]) -> None:
     form = RegistrationForm.model_validate(sample_form)
     submitted = RegistrationSubmitted(
         event_id=uuid4(), source="r", occurred_at=T0, registration_id=RID, form=form
@@ -86,7 +87,9 @@ def test_only_departments_whose_view_changed_review_again(sample_form):
     assert not touches(("tax",), ("seals.kinds",))
 
 
-def test_a_department_that_asked_reviews_again_even_if_its_view_did_not_change(sample_form):
+def test_a_department_that_asked_reviews_again_even_if_its_view_did_not_change(
+    sample_form: dict[str, Any],
+) -> None:
     sample_form["seals"]["maker_id"] = "UNLICENSED"
     form = RegistrationForm.model_validate(sample_form)
     submitted = RegistrationSubmitted(

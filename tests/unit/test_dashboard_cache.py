@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from services.notifier.dashboard import CostBoundCache
 
@@ -15,10 +16,11 @@ class Clock:
         return self.now
 
 
-async def test_a_computation_is_kept_for_a_multiple_of_what_it_took_and_shared_meanwhile():
+async def test_a_computation_is_kept_for_a_multiple_of_what_it_took_and_shared_meanwhile() -> None:
+    runs: list[float]
     clock, runs = Clock(), []
 
-    async def compute():
+    async def compute() -> dict[str, Any]:
         runs.append(clock.now)
         clock.now += 2.0  # the counts read every timeline: 2 s on a large read model
         return {"run": len(runs)}
@@ -33,11 +35,11 @@ async def test_a_computation_is_kept_for_a_multiple_of_what_it_took_and_shared_m
     assert len(runs) == 2  # 2 s of reading every 22 s, not back to back
 
 
-async def test_a_quick_computation_is_kept_for_the_floor():
+async def test_a_quick_computation_is_kept_for_the_floor() -> None:
     clock = Clock()
-    runs = []
+    runs: list[float] = []
 
-    async def compute():
+    async def compute() -> dict[str, Any]:
         runs.append(clock.now)
         return {}
 

@@ -1,43 +1,66 @@
 import hashlib
 import json
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import pytest
 from aiokafka.errors import KafkaConnectionError
 from pymongo.errors import AutoReconnect
 
-from contracts.dead_letter import REDRIVE_ATTEMPTS_HEADER, REDRIVE_GROUP_HEADER, redrive_message
-from service_runtime.delivery import BatchConsumer, RawRecord, RetryPolicy, build_dead_letter
+from contracts.dead_letter import (
+    REDRIVE_ATTEMPTS_HEADER,
+    REDRIVE_GROUP_HEADER,
+    DeadLetter,
+    redrive_message,
+)
+from service_runtime.delivery import (
+    BatchConsumer,
+    DeadLetterPublisher,
+    Decoded,
+    RawRecord,
+    RetryPolicy,
+    build_dead_letter,
+)
+
+Batch = Sequence[Decoded[dict[str, Any]]]
 
 
 class RecordingDeadLetters:
-    def __init__(self):
-        self.letters = []
+    def __init__(self) -> None:
+        self.letters: list[tuple[str, bytes | None, DeadLetter]] = []
 
-    async def __call__(self, topic, key, letter):
+    async def __call__(self, topic: str, key: bytes | None, letter: DeadLetter) -> None:
         self.letters.append((topic, key, letter))
 
 
-def record(offset, value, headers=()):
+def record(
+    offset: int, value: bytes, headers: tuple[tuple[str, bytes | None], ...] = ()
+) -> RawRecord:
     return RawRecord(
         topic="t.v1", partition=0, offset=offset, key=b"k", value=value, headers=headers
     )
 
 
-def decode(raw: bytes) -> dict:
-    data = json.loads(raw)
+def decode(raw: bytes) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(raw)
     if "n" not in data:
         raise ValueError("missing n")
     return data
 
 
-def consumer(handle, dead_letters, attempts=3):
+def consumer(
+    handle: Callable[[Batch], Awaitable[None]],
+    dead_letters: DeadLetterPublisher,
+    attempts: int = 3,
+) -> BatchConsumer[dict[str, Any]]:
     return BatchConsumer("g", decode, handle, dead_letters, RetryPolicy(attempts, 0.0))
 
 
-async def test_undecodable_bytes_go_to_the_dead_letter_topic_and_the_rest_is_handled():
+async def test_undecodable_bytes_go_to_the_dead_letter_topic_and_the_rest_is_handled() -> None:
+    handled: list[int]
     handled, dead = [], RecordingDeadLetters()
 
-    async def handle(batch):
+    async def handle(batch: Batch) -> None:
         handled.extend(item.event["n"] for item in batch)
 
     await consumer(handle, dead).consume(
@@ -53,10 +76,14 @@ async def test_undecodable_bytes_go_to_the_dead_letter_topic_and_the_rest_is_han
     assert letter.consumer_group == "g"
 
 
-async def test_a_message_that_keeps_failing_is_isolated_and_dead_lettered_after_bounded_retries():
+async def test_a_message_that_keeps_failing_is_isolated_and_dead_lettered_after_bounded_retries() -> (
+    None
+):
+    calls: list[int]
+    handled: list[int]
     calls, handled, dead = [], [], RecordingDeadLetters()
 
-    async def handle(batch):
+    async def handle(batch: Batch) -> None:
         calls.append(len(batch))
         if any(item.event["n"] == 2 for item in batch):
             raise RuntimeError("cannot store n=2")
@@ -72,10 +99,11 @@ async def test_a_message_that_keeps_failing_is_isolated_and_dead_lettered_after_
     assert "cannot store" in letter.error
 
 
-async def test_a_transient_failure_is_retried_without_dead_lettering():
+async def test_a_transient_failure_is_retried_without_dead_lettering() -> None:
+    attempts: list[int]
     attempts, dead = [], RecordingDeadLetters()
 
-    async def handle(batch):
+    async def handle(batch: Batch) -> None:
         attempts.append(1)
         if len(attempts) < 2:
             raise ConnectionError("database hiccup")
@@ -85,18 +113,20 @@ async def test_a_transient_failure_is_retried_without_dead_lettering():
     assert dead.letters == []
 
 
-async def test_when_dead_lettering_fails_the_error_propagates_so_the_batch_is_not_acknowledged():
-    async def handle(batch):
+async def test_when_dead_lettering_fails_the_error_propagates_so_the_batch_is_not_acknowledged() -> (
+    None
+):
+    async def handle(batch: Batch) -> None:
         pass
 
-    async def broken_dead_letters(topic, key, letter):
+    async def broken_dead_letters(topic: str, key: bytes | None, letter: DeadLetter) -> None:
         raise ConnectionError("broker down")
 
     with pytest.raises(ConnectionError):
         await consumer(handle, broken_dead_letters).consume([record(0, b"not json")])
 
 
-async def always_failing(batch):
+async def always_failing(batch: Batch) -> None:
     raise RuntimeError("still broken")
 
 
@@ -116,8 +146,8 @@ async def always_failing(batch):
     ids=["absent", "4", "garbled", "negative", "empty", "null", "huge", "repeated", "other"],
 )
 async def test_an_undecodable_record_counts_the_attempts_spent_before_it_was_re_driven(
-    headers, expected
-):
+    headers: tuple[tuple[str, bytes | None], ...], expected: int
+) -> None:
     dead = RecordingDeadLetters()
     await consumer(always_failing, dead).consume([record(0, b"not json", headers)])
     [(_, _, letter)] = dead.letters
@@ -130,15 +160,15 @@ async def test_an_undecodable_record_counts_the_attempts_spent_before_it_was_re_
     ids=["absent", "4", "garbled"],
 )
 async def test_a_failing_record_counts_the_attempts_spent_before_it_was_re_driven(
-    headers, expected
-):
+    headers: tuple[tuple[str, bytes | None], ...], expected: int
+) -> None:
     dead = RecordingDeadLetters()
     await consumer(always_failing, dead).consume([record(0, b'{"n":1}', headers)])
     [(_, _, letter)] = dead.letters
     assert letter.attempts == expected
 
 
-async def test_a_re_driven_letter_that_fails_again_comes_back_with_more_attempts():
+async def test_a_re_driven_letter_that_fails_again_comes_back_with_more_attempts() -> None:
     dead = RecordingDeadLetters()
     original = record(7, '{"n":1,"名称":"甲"}'.encode())
     await consumer(always_failing, dead).consume([original])
@@ -156,17 +186,17 @@ async def test_a_re_driven_letter_that_fails_again_comes_back_with_more_attempts
     assert second.payload_sha256 == first.payload_sha256
 
 
-def test_a_letter_without_a_key_is_re_driven_without_one():
+def test_a_letter_without_a_key_is_re_driven_without_one() -> None:
     letter = build_dead_letter(
         RawRecord("t.v1", 0, 0, None, b"{}"), "g", ValueError("bad"), attempts=1
     )
     assert redrive_message(letter).key is None
 
 
-async def test_a_record_re_driven_for_another_group_is_skipped_by_this_one():
-    handled = []
+async def test_a_record_re_driven_for_another_group_is_skipped_by_this_one() -> None:
+    handled: list[int] = []
 
-    async def handle(batch):
+    async def handle(batch: Batch) -> None:
         handled.extend(d.event["n"] for d in batch)
 
     dead = RecordingDeadLetters()
@@ -183,10 +213,11 @@ async def test_a_record_re_driven_for_another_group_is_skipped_by_this_one():
     [AutoReconnect("connection refused"), KafkaConnectionError("broker unreachable")],
     ids=["database", "broker"],
 )
-async def test_an_outage_rewinds_the_batch_and_dead_letters_nothing(outage):
+async def test_an_outage_rewinds_the_batch_and_dead_letters_nothing(outage: Exception) -> None:
+    calls: list[int]
     dead, calls = RecordingDeadLetters(), []
 
-    async def handle(batch):
+    async def handle(batch: Batch) -> None:
         calls.append(len(batch))
         raise outage
 

@@ -28,11 +28,13 @@ REQUIRED_VARIABLE = re.compile(r"^\$\{(?P<name>[A-Z][A-Z0-9_]*):\?[^}]+\}$")
 
 
 def load_compose() -> dict[str, Any]:
-    return yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
+    compose: dict[str, Any] = yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
+    return compose
 
 
 def services() -> dict[str, Any]:
-    return load_compose()["services"]
+    declared: dict[str, Any] = load_compose()["services"]
+    return declared
 
 
 def settings_aliases() -> set[str]:

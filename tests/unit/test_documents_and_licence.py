@@ -2,6 +2,7 @@
 
 import base64
 import io
+from typing import Any
 
 from pypdf import PdfReader
 
@@ -26,7 +27,9 @@ def pdf_text(data: bytes) -> str:
     return "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
 
-def test_a_licence_signature_verifies_and_fails_after_one_changed_byte(sample_form):
+def test_a_licence_signature_verifies_and_fails_after_one_changed_byte(
+    sample_form: dict[str, Any],
+) -> None:
     key = signing_key_from("test-key")
     issued = licence(sample_form)
     signature = sign(issued, key)
@@ -40,14 +43,16 @@ def test_a_licence_signature_verifies_and_fails_after_one_changed_byte(sample_fo
     assert not verify(issued, signature, public_key_b64(signing_key_from("another-key")))
 
 
-def test_the_licence_carries_no_identity_numbers(sample_form):
+def test_the_licence_carries_no_identity_numbers(sample_form: dict[str, Any]) -> None:
     text = canonical_bytes(licence(sample_form)).decode()
     assert sample_form["legal_representative"]["id_number"] not in text
     assert "张三" in text
     assert "914401157368625357" in text
 
 
-def test_the_licence_pdf_and_html_carry_the_name_in_chinese_and_a_qr_code(sample_form):
+def test_the_licence_pdf_and_html_carry_the_name_in_chinese_and_a_qr_code(
+    sample_form: dict[str, Any],
+) -> None:
     document = licence_document(
         licence(sample_form), "http://127.0.0.1:8001/api/v1/licences/914401157368625357"
     )
@@ -59,7 +64,9 @@ def test_the_licence_pdf_and_html_carry_the_name_in_chinese_and_a_qr_code(sample
     assert "<svg" in page
 
 
-def test_each_department_form_holds_only_what_that_department_needs(sample_form):
+def test_each_department_form_holds_only_what_that_department_needs(
+    sample_form: dict[str, Any],
+) -> None:
     form = RegistrationForm.model_validate(sample_form)
     police = project(form, TOPOLOGY.projections["police"])
     assert set(police) == {"enterprise", "legal_representative", "seals"}
@@ -69,7 +76,9 @@ def test_each_department_form_holds_only_what_that_department_needs(sample_form)
     assert "seals" not in credit
 
 
-def test_every_department_form_renders_to_a_pdf_with_the_enterprise_name(sample_form):
+def test_every_department_form_renders_to_a_pdf_with_the_enterprise_name(
+    sample_form: dict[str, Any],
+) -> None:
     form = RegistrationForm.model_validate(sample_form)
     for name, spec in BUILT_IN.items():
         document = Document(
@@ -80,5 +89,5 @@ def test_every_department_form_renders_to_a_pdf_with_the_enterprise_name(sample_
         assert "广州南沙示例科技有限公司" in pdf_text(render_pdf(document)), name
 
 
-def test_the_built_in_departments_are_exactly_the_topology_s():
+def test_the_built_in_departments_are_exactly_the_topology_s() -> None:
     assert set(BUILT_IN) == {d.name for d in TOPOLOGY.departments}

@@ -2,6 +2,7 @@
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -23,13 +24,13 @@ def withdrawn() -> RegistrationWithdrawn:
     )
 
 
-def test_every_topic_a_subscription_reads_has_its_model_in_the_registry():
+def test_every_topic_a_subscription_reads_has_its_model_in_the_registry() -> None:
     read = {t for s in TOPOLOGY.subscriptions for t in s.topics if not t.endswith(".dlq")}
     assert read - set(REGISTRY.events) == set()
     assert TOPIC_EVENTS is REGISTRY.events  # the contract files are made from the same map
 
 
-def test_each_shared_model_names_its_own_topic_as_its_event_type():
+def test_each_shared_model_names_its_own_topic_as_its_event_type() -> None:
     for topic, model in REGISTRY.events.items():
         if not topic.startswith("registration.submitted.") and not topic.startswith(
             "registration.corrected."
@@ -37,7 +38,7 @@ def test_each_shared_model_names_its_own_topic_as_its_event_type():
             assert model.model_fields["event_type"].default == topic
 
 
-def test_a_decoder_takes_the_events_of_its_topics_and_refuses_others():
+def test_a_decoder_takes_the_events_of_its_topics_and_refuses_others() -> None:
     decode = REGISTRY.decoder([REGISTRATION_WITHDRAWN])
     event = withdrawn()
     assert decode(event.model_dump_json().encode()) == event
@@ -46,8 +47,10 @@ def test_a_decoder_takes_the_events_of_its_topics_and_refuses_others():
         decode(json.dumps(status).encode())
 
 
-def test_an_upcaster_turns_an_older_version_into_the_current_one_before_validation():
-    def from_v0(old: dict) -> dict:  # a made-up v0 that called the department "dept"
+def test_an_upcaster_turns_an_older_version_into_the_current_one_before_validation() -> None:
+    def from_v0(
+        old: dict[str, Any],
+    ) -> dict[str, Any]:  # a made-up v0 that called the department "dept"
         new = {k: v for k, v in old.items() if k != "dept"}
         return {**new, "event_type": DEPARTMENT_STATUS, "department": old["dept"]}
 

@@ -25,7 +25,7 @@ SAMPLE = RegistrationForm.model_validate_json(
         "enterprise.business_scope.2",
     ],
 )
-def test_paths_into_the_form_exist(path):
+def test_paths_into_the_form_exist(path: str) -> None:
     assert form_path_exists(path)
 
 
@@ -42,11 +42,11 @@ def test_paths_into_the_form_exist(path):
         "",
     ],
 )
-def test_anything_else_does_not(path):
+def test_anything_else_does_not(path: str) -> None:
     assert not form_path_exists(path)
 
 
-def test_an_officer_cannot_point_a_reason_at_something_outside_the_form():
+def test_an_officer_cannot_point_a_reason_at_something_outside_the_form() -> None:
     reason = {"message_zh": "原因", "message_en": "why", "field_path": "__proto__.polluted"}
     with pytest.raises(ValidationError, match="field_path"):
         DecisionRequest.model_validate({"decision": "request_correction", "reasons": [reason]})
@@ -55,7 +55,7 @@ def test_an_officer_cannot_point_a_reason_at_something_outside_the_form():
 
 
 @pytest.mark.parametrize("department", sorted(BUILT_IN))
-def test_every_built_in_rule_and_projection_names_real_fields(department):
+def test_every_built_in_rule_and_projection_names_real_fields(department: str) -> None:
     spec = BUILT_IN[department]
     paths = [r(SAMPLE).field_path for r in spec.rules]
     assert all(form_path_exists(p) for p in paths if p is not None), paths

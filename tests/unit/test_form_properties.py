@@ -2,6 +2,7 @@
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,14 +16,14 @@ DIVISIONS = ("440115", "440305", "440402", "110105", "310115")
 
 
 @st.composite
-def resident_ids(draw):
+def resident_ids(draw: st.DrawFn) -> str:
     born = draw(st.dates(date(1940, 1, 1), date(2007, 1, 1)))  # adults
     body = f"{draw(st.sampled_from(DIVISIONS))}{born:%Y%m%d}{draw(st.integers(0, 999)):03d}"
     return body + resident_id_check_digit(body)
 
 
 @st.composite
-def valid_forms(draw):
+def valid_forms(draw: st.DrawFn) -> dict[str, Any]:
     capital = Decimal(draw(st.integers(1, 10_000_000))) * 100
     natural = draw(st.integers(1, 3))
     legal = draw(st.integers(0, 2))
@@ -106,7 +107,7 @@ def corrupt(text: str, position: int, alphabet: str, choice: int) -> str:
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 @given(valid_forms())
-def test_every_generated_valid_form_is_accepted(form):
+def test_every_generated_valid_form_is_accepted(form: dict[str, Any]) -> None:
     assert validate_form(form).enterprise.registered_capital == Decimal(
         form["enterprise"]["registered_capital"]
     )
@@ -114,7 +115,7 @@ def test_every_generated_valid_form_is_accepted(form):
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 @given(valid_forms(), st.integers(0, 1000))
-def test_a_corrupted_identity_check_digit_is_refused(form, choice):
+def test_a_corrupted_identity_check_digit_is_refused(form: dict[str, Any], choice: int) -> None:
     number = form["legal_representative"]["id_number"]
     form["legal_representative"]["id_number"] = corrupt(number, 17, "0123456789X", choice)
     with pytest.raises(Problem) as caught:
@@ -125,7 +126,9 @@ def test_a_corrupted_identity_check_digit_is_refused(form, choice):
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 @given(valid_forms(), st.integers(0, 1000), st.integers(0, 17))
-def test_any_single_corrupted_credit_code_character_is_refused(form, choice, position):
+def test_any_single_corrupted_credit_code_character_is_refused(
+    form: dict[str, Any], choice: int, position: int
+) -> None:
     legal = [i for i, s in enumerate(form["shareholders"]) if s["kind"] == "legal_person"]
     if not legal:
         form["shareholders"][0] = {

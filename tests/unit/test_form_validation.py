@@ -1,5 +1,6 @@
 import copy
 import json
+from typing import Any
 
 import pytest
 
@@ -9,20 +10,22 @@ from service_runtime.problems import Problem
 from services.registration.intake import json_depth_exceeds, parse_json_body, validate_form
 
 
-def _errors(data):
+def _errors(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     with pytest.raises(Problem) as caught:
         validate_form(data)
     assert caught.value.status == 422
     return {e["path"]: e for e in caught.value.errors}
 
 
-def test_the_sample_form_is_valid(sample_form):
+def test_the_sample_form_is_valid(sample_form: dict[str, Any]) -> None:
     form = validate_form(sample_form)
     assert isinstance(form, RegistrationForm)
     assert form.enterprise.registered_capital == sum(s.contribution for s in form.shareholders)
 
 
-def test_a_wrong_identity_check_digit_is_named_in_both_languages(sample_form):
+def test_a_wrong_identity_check_digit_is_named_in_both_languages(
+    sample_form: dict[str, Any],
+) -> None:
     sample_form["legal_representative"]["id_number"] = "440115199003071239"
     errors = _errors(sample_form)
     error = errors["legal_representative.id_number"]
@@ -31,7 +34,7 @@ def test_a_wrong_identity_check_digit_is_named_in_both_languages(sample_form):
     assert "check digit" in error["message_en"]
 
 
-def test_a_wrong_credit_code_check_character_is_refused(sample_form):
+def test_a_wrong_credit_code_check_character_is_refused(sample_form: dict[str, Any]) -> None:
     sample_form["shareholders"].append(
         {
             "kind": "legal_person",
@@ -45,7 +48,7 @@ def test_a_wrong_credit_code_check_character_is_refused(sample_form):
     assert errors["shareholders.2.credit_code"]["rule"] == "gb32100_check_character"
 
 
-def test_every_missing_field_is_listed(sample_form):
+def test_every_missing_field_is_listed(sample_form: dict[str, Any]) -> None:
     del sample_form["enterprise"]["name"]
     del sample_form["tax"]
     errors = _errors(sample_form)
@@ -54,20 +57,22 @@ def test_every_missing_field_is_listed(sample_form):
     assert errors["tax"]["rule"] == "missing"
 
 
-def test_contributions_must_add_up_to_the_capital(sample_form):
+def test_contributions_must_add_up_to_the_capital(sample_form: dict[str, Any]) -> None:
     sample_form["enterprise"]["registered_capital"] = "1000001.00"
     errors = _errors(sample_form)
     assert errors["enterprise.registered_capital"]["rule"] == "contributions_equal_capital"
 
 
-def test_a_minor_cannot_be_legal_representative(sample_form):
+def test_a_minor_cannot_be_legal_representative(sample_form: dict[str, Any]) -> None:
     first17 = "44011520150101001"
     sample_form["legal_representative"]["id_number"] = first17 + resident_id_check_digit(first17)
     errors = _errors(sample_form)
     assert errors["legal_representative.id_number"]["rule"] == "legal_representative_adult"
 
 
-def test_llc_contributions_are_due_within_five_years_of_founding(sample_form):
+def test_llc_contributions_are_due_within_five_years_of_founding(
+    sample_form: dict[str, Any],
+) -> None:
     sample_form["shareholders"][1]["contribution_deadline"] = "2040-01-01"
     assert _errors(sample_form)["shareholders"]["rule"] == "contribution_deadline_within_five_years"
     sample_form["enterprise"]["type"] = "partnership"
@@ -75,7 +80,7 @@ def test_llc_contributions_are_due_within_five_years_of_founding(sample_form):
     assert validate_form(sample_form)  # the five-year rule binds limited liability companies only
 
 
-def test_consent_is_required(sample_form):
+def test_consent_is_required(sample_form: dict[str, Any]) -> None:
     sample_form["consent"] = False
     assert _errors(sample_form)["consent"]["rule"] == "consent_given"
 
@@ -90,23 +95,25 @@ def test_consent_is_required(sample_form):
         ("application/json", b" " * (1024 * 1024 + 1), 413, "body_too_large"),
     ],
 )
-def test_bad_bodies_get_a_clear_client_error(content_type, body, status, code):
+def test_bad_bodies_get_a_clear_client_error(
+    content_type: str | None, body: bytes, status: int, code: str
+) -> None:
     with pytest.raises(Problem) as caught:
         parse_json_body(content_type, body)
     assert (caught.value.status, caught.value.code) == (status, code)
 
 
-def test_brackets_inside_strings_do_not_count_as_nesting():
+def test_brackets_inside_strings_do_not_count_as_nesting() -> None:
     assert not json_depth_exceeds(json.dumps({"a": "[[[[[[" * 100}).encode(), 32)
     assert json_depth_exceeds(b'{"a":' * 40 + b"1" + b"}" * 40, 32)
 
 
-def test_json_with_charset_parameter_is_accepted(sample_form):
+def test_json_with_charset_parameter_is_accepted(sample_form: dict[str, Any]) -> None:
     parsed = parse_json_body("application/json; charset=utf-8", json.dumps(sample_form).encode())
     assert parsed == copy.deepcopy(sample_form)
 
 
-def test_other_identity_documents_are_checked_for_their_shape(sample_form):
+def test_other_identity_documents_are_checked_for_their_shape(sample_form: dict[str, Any]) -> None:
     sample_form["principal_officers"][1].update({"id_type": "passport", "id_number": "E12345678"})
     assert validate_form(sample_form).principal_officers[1].id_number == "E12345678"
     sample_form["principal_officers"][1]["id_number"] = "E1"
@@ -114,7 +121,7 @@ def test_other_identity_documents_are_checked_for_their_shape(sample_form):
     assert errors["principal_officers.1.id_number"]["rule"] == "identity_document_number"
 
 
-def test_principal_officer_roles_are_from_the_list(sample_form):
+def test_principal_officer_roles_are_from_the_list(sample_form: dict[str, Any]) -> None:
     sample_form["principal_officers"][0]["role"] = "boss"
     assert _errors(sample_form)["principal_officers.0.role"]["rule"] == "literal_error"
 
@@ -122,12 +129,14 @@ def test_principal_officer_roles_are_from_the_list(sample_form):
 @pytest.mark.parametrize(
     "mobile", ["12345", "2380013800a", "138001380000", "０３８００１３８０００"]
 )
-def test_a_malformed_mobile_number_is_refused(sample_form, mobile):
+def test_a_malformed_mobile_number_is_refused(sample_form: dict[str, Any], mobile: str) -> None:
     sample_form["legal_representative"]["mobile"] = mobile
     assert _errors(sample_form)["legal_representative.mobile"]["rule"] == "mobile_number"
 
 
-def test_an_impossible_birth_date_inside_an_identity_number_is_refused(sample_form):
+def test_an_impossible_birth_date_inside_an_identity_number_is_refused(
+    sample_form: dict[str, Any],
+) -> None:
     first17 = "44011519990230001"  # 30 February
     sample_form["legal_representative"]["id_number"] = first17 + resident_id_check_digit(first17)
     assert _errors(sample_form)["legal_representative.id_number"]["rule"] == "gb11643_birth_date"
@@ -141,7 +150,9 @@ def test_an_impossible_birth_date_inside_an_identity_number_is_refused(sample_fo
         ({"kind": "legal_person", "country": "HK"}, "registration_number"),
     ],
 )
-def test_each_kind_of_shareholder_needs_its_own_identifier(sample_form, holder, missing):
+def test_each_kind_of_shareholder_needs_its_own_identifier(
+    sample_form: dict[str, Any], holder: dict[str, str], missing: str
+) -> None:
     sample_form["shareholders"][1] = {
         "name": "股东",
         "contribution": "400000.00",

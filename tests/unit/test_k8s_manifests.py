@@ -33,6 +33,7 @@ def of_kind(kind: str) -> dict[str, dict[str, Any]]:
 
 
 def container(deployment: dict[str, Any]) -> dict[str, Any]:
+    only: dict[str, Any]
     (only,) = deployment["spec"]["template"]["spec"]["containers"]
     return only
 

@@ -1,9 +1,16 @@
 """A licence is signed only for an approval market's own case record confirms, with its numbers."""
 
-from contracts.events import Artefact
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, cast
+
+from pymongo import UpdateOne
+from pymongo.asynchronous.collection import AsyncCollection
+
+from contracts.events import Artefact, DepartmentStatusChanged
 from contracts.form import RegistrationForm
 from service_runtime.delivery import Decoded, RawRecord
 from services.registration.licences import when_market_approves_issue_licence
+from services.registration.store import MongoRegistrationStore
 from tests.support.events import status_event
 
 SEED = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="  # base64 of bytes 0..31
@@ -18,29 +25,29 @@ FORGED = [Artefact(kind="unified_social_credit_code", number="91440115MA0000000X
 
 
 class Forms:
-    def __init__(self, forms):
+    def __init__(self, forms: dict[str, RegistrationForm]) -> None:
         self._forms = forms
 
-    async def forms(self, rids):
+    async def forms(self, rids: Sequence[str]) -> dict[str, RegistrationForm]:
         return {r: self._forms[r] for r in rids if r in self._forms}
 
 
 class Licences:
-    def __init__(self):
-        self.signed = []
+    def __init__(self) -> None:
+        self.signed: list[dict[str, Any]] = []
 
-    async def bulk_write(self, ops, ordered):
+    async def bulk_write(self, ops: Sequence[UpdateOne], ordered: bool) -> None:  # noqa: FBT001
         self.signed += [op.document["$setOnInsert"]["licence"] for op in map(Op, ops)]
 
 
 class Op:
     """An UpdateOne's update document, through its public repr-free interface."""
 
-    def __init__(self, op):
-        self.document = op._doc  # noqa: SLF001 - pymongo offers no public accessor
+    def __init__(self, op: UpdateOne) -> None:
+        self.document = cast("Mapping[str, Any]", op._doc)  # noqa: SLF001 - pymongo offers no public accessor
 
 
-def approval(rid, artefacts):
+def approval(rid: str, artefacts: Iterable[Artefact]) -> Decoded[DepartmentStatusChanged]:
     event = status_event("market", "approved", registration_id=rid)
     return Decoded(
         RawRecord("department.status.v1", 0, 0, rid.encode(), b""),
@@ -48,30 +55,41 @@ def approval(rid, artefacts):
     )
 
 
-async def issue(sample_form, record, artefacts):
+async def issue(
+    sample_form: dict[str, Any],
+    record: dict[str, list[Any]] | None,
+    artefacts: Iterable[Artefact],
+) -> list[dict[str, Any]]:
     rid = RID
     licences = Licences()
 
-    async def market_record(rids):
+    async def market_record(rids: Sequence[str]) -> dict[str, list[Any]] | None:
         return record
 
     handle = when_market_approves_issue_licence(
-        Forms({rid: RegistrationForm.model_validate(sample_form)}), licences, SEED, market_record
+        cast("MongoRegistrationStore", Forms({rid: RegistrationForm.model_validate(sample_form)})),
+        cast("AsyncCollection[dict[str, Any]]", licences),
+        SEED,
+        market_record,
     )
     await handle([approval(rid, artefacts)])
     return licences.signed
 
 
-async def test_an_approval_market_never_made_signs_nothing(sample_form):
+async def test_an_approval_market_never_made_signs_nothing(sample_form: dict[str, Any]) -> None:
     signed = await issue(sample_form, {}, FORGED)
     assert signed == []
 
 
-async def test_the_licence_carries_market_s_recorded_numbers_not_the_event_s(sample_form):
+async def test_the_licence_carries_market_s_recorded_numbers_not_the_event_s(
+    sample_form: dict[str, Any],
+) -> None:
     signed = await issue(sample_form, {RID: [a.model_dump(mode="json") for a in GENUINE]}, FORGED)
     assert [s["unified_social_credit_code"] for s in signed] == ["91440115MA59L2XJ8W"]
 
 
-async def test_with_market_decided_elsewhere_the_event_is_believed(sample_form):
+async def test_with_market_decided_elsewhere_the_event_is_believed(
+    sample_form: dict[str, Any],
+) -> None:
     signed = await issue(sample_form, None, GENUINE)
     assert [s["unified_social_credit_code"] for s in signed] == ["91440115MA59L2XJ8W"]

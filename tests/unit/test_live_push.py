@@ -12,14 +12,14 @@ from services.notifier.timeline import Timeline
 
 
 class Bus:
-    def __init__(self):
-        self.sent = []
+    def __init__(self) -> None:
+        self.sent: list[bytes] = []
 
-    async def __call__(self, payload):
+    async def __call__(self, payload: bytes) -> None:
         self.sent.append(payload)
 
 
-async def test_changes_made_while_a_stream_is_busy_wait_for_its_next_call():
+async def test_changes_made_while_a_stream_is_busy_wait_for_its_next_call() -> None:
     listeners = PageListeners()
     with listeners.subscribe(["a", "b"]) as subscription:
         listeners.timelines_changed({"a": Timeline("a")})  # before the stream waits
@@ -33,7 +33,7 @@ async def test_changes_made_while_a_stream_is_busy_wait_for_its_next_call():
     listeners.timelines_changed({"a": None})  # after unsubscribing: nobody to wake, no error
 
 
-async def test_a_wake_without_a_timeline_drops_the_stale_one_so_the_stream_re_reads():
+async def test_a_wake_without_a_timeline_drops_the_stale_one_so_the_stream_re_reads() -> None:
     listeners = PageListeners()
     with listeners.subscribe(["a"]) as subscription:
         listeners.timelines_changed({"a": Timeline("a")})
@@ -43,7 +43,9 @@ async def test_a_wake_without_a_timeline_drops_the_stale_one_so_the_stream_re_re
         assert changes.fresh == {}
 
 
-async def test_a_change_written_between_a_streams_read_and_its_subscription_is_handed_over():
+async def test_a_change_written_between_a_streams_read_and_its_subscription_is_handed_over() -> (
+    None
+):
     listeners = PageListeners()
     read = Timeline("a", rev=2)  # what the stream read to check its token
     listeners.timelines_changed({"a": Timeline("a", rev=3), "b": Timeline("b", rev=1)})
@@ -55,7 +57,7 @@ async def test_a_change_written_between_a_streams_read_and_its_subscription_is_h
         assert not await up_to_date.next(timeout=0.01)
 
 
-async def test_only_a_bounded_few_fresh_timelines_are_kept_and_a_foreign_change_drops_one():
+async def test_only_a_bounded_few_fresh_timelines_are_kept_and_a_foreign_change_drops_one() -> None:
     listeners = PageListeners(latest_kept=2)
     for rid in "abc":
         listeners.timelines_changed({rid: Timeline(rid, rev=1)})
@@ -65,7 +67,7 @@ async def test_only_a_bounded_few_fresh_timelines_are_kept_and_a_foreign_change_
             assert bool(await subscription.next(timeout=0.01)) is kept
 
 
-async def test_an_instance_skips_its_own_announcements_and_follows_the_others():
+async def test_an_instance_skips_its_own_announcements_and_follows_the_others() -> None:
     bus = Bus()
     here, there = PageListeners(), PageListeners()
     announcer = PageAnnouncer(here, bus)
@@ -90,12 +92,12 @@ async def test_an_instance_skips_its_own_announcements_and_follows_the_others():
 
 
 @pytest.mark.parametrize("raw", [b"[]", b'{"timelines": "a"}', b'{"notifications": [1]}'])
-def test_a_malformed_announcement_is_refused(raw):
+def test_a_malformed_announcement_is_refused(raw: bytes) -> None:
     with pytest.raises(TypeError):
         decode_page_changed(raw)
 
 
-async def test_changes_made_within_the_linger_go_out_as_one_announcement():
+async def test_changes_made_within_the_linger_go_out_as_one_announcement() -> None:
     bus = Bus()
     announcer = PageAnnouncer(PageListeners(), bus, linger=0.05)
     task = asyncio.create_task(announcer.announce_forever())

@@ -2,6 +2,7 @@
 
 import json
 from pathlib import Path
+from typing import Any
 
 import promql_parser
 import pytest
@@ -22,7 +23,7 @@ DURATION = r"^\d+[smhd]$"
 
 def exported_series() -> set[str]:
     """Every sample name the registry can produce (counters' _total, histograms' _bucket...)."""
-    names = set()
+    names: set[str] = set()
     for family in REGISTRY.collect():
         if not family.name.startswith("enterprise_"):
             continue
@@ -35,9 +36,9 @@ def exported_series() -> set[str]:
     return names
 
 
-def selectors(expr: promql_parser.Expr) -> set[str]:
+def selectors(expr: promql_parser.Expr) -> set[str | None]:
     """Metric names an expression selects, found by walking its syntax tree."""
-    found: set[str] = set()
+    found: set[str | None] = set()
 
     def walk(node: object) -> None:
         if isinstance(node, promql_parser.VectorSelector):
@@ -54,7 +55,7 @@ def selectors(expr: promql_parser.Expr) -> set[str]:
     return found
 
 
-def rules() -> list[dict]:
+def rules() -> list[dict[str, Any]]:
     document = yaml.safe_load(RULES.read_text(encoding="utf-8"))
     return [rule for group in document["groups"] for rule in group["rules"]]
 
@@ -65,7 +66,7 @@ def dashboard_expressions() -> list[str]:
 
 
 @pytest.mark.parametrize("rule", rules(), ids=lambda r: r["alert"])
-def test_each_alert_rule_is_well_formed_and_watches_exported_metrics(rule):
+def test_each_alert_rule_is_well_formed_and_watches_exported_metrics(rule: dict[str, Any]) -> None:
     assert set(rule) <= {"alert", "expr", "for", "labels", "annotations"}
     assert rule["labels"]["severity"] in {"warning", "critical"}
     assert {"summary_zh", "summary_en"} <= set(rule["annotations"])
@@ -76,7 +77,7 @@ def test_each_alert_rule_is_well_formed_and_watches_exported_metrics(rule):
     assert names <= exported_series(), names - exported_series()
 
 
-def test_the_alerts_cover_lag_outbox_dead_letters_and_deadlines():
+def test_the_alerts_cover_lag_outbox_dead_letters_and_deadlines() -> None:
     watched = set().union(*(selectors(promql_parser.parse(r["expr"])) for r in rules()))
     assert {
         "enterprise_consumer_lag",
@@ -87,13 +88,13 @@ def test_the_alerts_cover_lag_outbox_dead_letters_and_deadlines():
 
 
 @pytest.mark.parametrize("expr", dashboard_expressions())
-def test_each_dashboard_query_parses_and_names_exported_metrics(expr):
+def test_each_dashboard_query_parses_and_names_exported_metrics(expr: str) -> None:
     names = selectors(promql_parser.parse(expr))
     assert names
     assert names <= exported_series(), names - exported_series()
 
 
-def test_the_metrics_endpoint_wants_the_token_and_labels_routes_by_template():
+def test_the_metrics_endpoint_wants_the_token_and_labels_routes_by_template() -> None:
     app = FastAPI()
     install_metrics_endpoint(app, "t" * 32, list)
     app.add_middleware(HttpMetrics)

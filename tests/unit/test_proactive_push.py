@@ -20,15 +20,17 @@ from tests.support.events import status_event
 REGISTERED = date(2026, 11, 22)
 
 
-def kinds(today, registered=REGISTERED, term=None):
+def kinds(
+    today: date, registered: date = REGISTERED, term: int | None = None
+) -> set[tuple[ReminderKind, str]]:
     return {(r.kind, r.period) for r in due_reminders(registered, term, today)}
 
 
-def test_nothing_is_due_in_the_month_of_registration():
+def test_nothing_is_due_in_the_month_of_registration() -> None:
     assert kinds(date(2026, 11, 30)) == set()
 
 
-def test_the_annual_report_window_runs_from_1_january_to_30_june_for_the_year_before():
+def test_the_annual_report_window_runs_from_1_january_to_30_june_for_the_year_before() -> None:
     assert (ReminderKind.ANNUAL_REPORT, "2026") in kinds(date(2027, 1, 1))
     assert (ReminderKind.ANNUAL_REPORT, "2026") in kinds(date(2027, 6, 30))
     assert not any(k == ReminderKind.ANNUAL_REPORT for k, _ in kinds(date(2027, 7, 1)))
@@ -38,7 +40,7 @@ def test_the_annual_report_window_runs_from_1_january_to_30_june_for_the_year_be
     )
 
 
-def test_monthly_tax_filing_is_due_until_the_15th():
+def test_monthly_tax_filing_is_due_until_the_15th() -> None:
     assert (ReminderKind.TAX_FILING, "2026-12") in kinds(date(2026, 12, 15))
     assert not any(k == ReminderKind.TAX_FILING for k, _ in kinds(date(2026, 12, 16)))
     [filing] = [
@@ -49,7 +51,7 @@ def test_monthly_tax_filing_is_due_until_the_15th():
     assert filing.due_date == date(2026, 12, 15)
 
 
-def test_a_fixed_business_term_is_reminded_in_its_last_30_days():
+def test_a_fixed_business_term_is_reminded_in_its_last_30_days() -> None:
     assert not any(k == ReminderKind.LICENCE_EXPIRY for k, _ in kinds(date(2036, 10, 22), term=10))
     assert (ReminderKind.LICENCE_EXPIRY, "2036-11-22") in kinds(date(2036, 10, 23), term=10)
     assert (ReminderKind.LICENCE_EXPIRY, "2036-11-22") in kinds(date(2036, 11, 22), term=10)
@@ -57,7 +59,7 @@ def test_a_fixed_business_term_is_reminded_in_its_last_30_days():
 
 
 @given(st.dates(min_value=date(2020, 1, 1), max_value=date(2040, 12, 31)))
-def test_every_reminder_falls_due_on_or_after_the_day_it_is_shown(today):
+def test_every_reminder_falls_due_on_or_after_the_day_it_is_shown(today: date) -> None:
     for reminder in due_reminders(date(2019, 5, 5), 20, today):
         assert reminder.due_date >= today
         assert reminder.title_zh
@@ -87,11 +89,14 @@ PROFILE = {
         (PolicyTargeting(foreign_invested=False), True),
     ],
 )
-def test_a_policy_reaches_an_enterprise_only_when_every_given_tag_matches(targeting, expected):
+def test_a_policy_reaches_an_enterprise_only_when_every_given_tag_matches(
+    targeting: PolicyTargeting,
+    expected: bool,  # noqa: FBT001 - pytest passes parameters by name
+) -> None:
     assert matches(PROFILE, targeting) is expected
 
 
-def test_an_enterprise_without_an_industry_code_matches_no_industry_prefix():
+def test_an_enterprise_without_an_industry_code_matches_no_industry_prefix() -> None:
     assert not matches(
         {**PROFILE, "industry_code": None}, PolicyTargeting(industry_code_prefixes=["I"])
     )
@@ -101,11 +106,11 @@ def test_an_enterprise_without_an_industry_code_matches_no_industry_prefix():
     ("employees", "size"),
     [(0, "micro"), (9, "micro"), (10, "small"), (99, "small"), (100, "medium"), (1000, "large")],
 )
-def test_size_by_employees(employees, size):
+def test_size_by_employees(employees: int, size: str) -> None:
     assert size_of(employees) == EnterpriseSize(size)
 
 
-def test_percentiles_use_the_nearest_rank():
+def test_percentiles_use_the_nearest_rank() -> None:
     values = sorted(float(v) for v in range(1, 101))
     assert percentile(values, 0.5) == 50.0
     assert percentile(values, 0.95) == 95.0
@@ -113,7 +118,7 @@ def test_percentiles_use_the_nearest_rank():
     assert percentile([3.0], 0.95) == 3.0
 
 
-def test_status_counts_and_queues():
+def test_status_counts_and_queues() -> None:
     docs = [
         {"_id": "a", "overall_status": "in_progress", "departments": {"tax": "in_review"}},
         {
@@ -130,7 +135,7 @@ def test_status_counts_and_queues():
     assert counts["past_deadline"] == [{"registration_id": "b", "department": "tax", "name": "甲"}]
 
 
-def test_processing_time_runs_from_submission_or_the_correction_that_opened_the_round():
+def test_processing_time_runs_from_submission_or_the_correction_that_opened_the_round() -> None:
     now = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
     submitted = now - timedelta(minutes=10)
     doc = {
@@ -182,9 +187,11 @@ def test_processing_time_runs_from_submission_or_the_correction_that_opened_the_
     assert sum(figures["police"]["buckets"]) == 2
 
 
-def test_a_session_claim_set_is_refused_when_forged_expired_or_of_another_purpose():
+def test_a_session_claim_set_is_refused_when_forged_expired_or_of_another_purpose() -> None:
     token = sign_claims("s", "session", {"rids": ["a"]}, hours=1)
-    assert read_claims("s", "session", token, max_hours=1)["rids"] == ["a"]
+    claims = read_claims("s", "session", token, max_hours=1)
+    assert claims is not None
+    assert claims["rids"] == ["a"]
     assert read_claims("s", "officer", token, max_hours=1) is None
     assert read_claims("other", "session", token, max_hours=1) is None
     assert read_claims("s", "session", token[:-2] + "xx", max_hours=1) is None
@@ -195,11 +202,11 @@ def test_a_session_claim_set_is_refused_when_forged_expired_or_of_another_purpos
     assert read_claims("s", "session", "\udca0.\u00e9", max_hours=1) is None
 
 
-def test_a_non_ascii_access_token_is_simply_wrong():
+def test_a_non_ascii_access_token_is_simply_wrong() -> None:
     assert not token_grants("s", "a" * 32, "\udca0令牌")
 
 
-def test_only_corrections_refusals_and_completion_go_out_as_progress_notices():
+def test_only_corrections_refusals_and_completion_go_out_as_progress_notices() -> None:
     asked = progress_notice(status_event("police", "correction_requested", round_=2))
     assert asked is not None
     assert asked.about == "correction:police:2"
@@ -211,7 +218,7 @@ def test_only_corrections_refusals_and_completion_go_out_as_progress_notices():
         assert progress_notice(status_event("tax", status)) is None
 
 
-def test_a_policy_reaches_a_registration_as_its_page_stood_when_the_policy_was_published():
+def test_a_policy_reaches_a_registration_as_its_page_stood_when_the_policy_was_published() -> None:
     published = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
     before, after = published - timedelta(hours=1), published + timedelta(hours=1)
     refused = {"department": "police", "status": "rejected"}

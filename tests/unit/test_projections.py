@@ -9,7 +9,7 @@ from uuid import uuid4
 import pytest
 
 from contracts.events import Artefact, RegistrationSubmitted
-from contracts.form import RegistrationForm
+from contracts.form import PrincipalOfficer, RegistrationForm, Shareholder
 from contracts.projections import views_of_submitted
 from contracts.registry import decoder_for_subscription
 from contracts.topology import NOTIFIER, TOPOLOGY
@@ -54,7 +54,7 @@ def inside(path: str, projection: tuple[str, ...]) -> bool:
 
 
 @pytest.mark.parametrize("name", FORMS)
-def test_each_recipient_topic_carries_only_its_projection(name):
+def test_each_recipient_topic_carries_only_its_projection(name: str) -> None:
     views = dict(views_of_submitted(submitted(name)))
     assert set(views) == {f"registration.submitted.{r}.v1" for r in TOPOLOGY.projections}
     for recipient, projection in TOPOLOGY.projections.items():
@@ -64,7 +64,10 @@ def test_each_recipient_topic_carries_only_its_projection(name):
     bank = views["registration.submitted.bank.v1"].model_dump_json()
     event = submitted(name)
     representative = event.form.legal_representative.id_number
-    people = [*event.form.shareholders, *event.form.principal_officers]
+    people: list[Shareholder | PrincipalOfficer] = [
+        *event.form.shareholders,
+        *event.form.principal_officers,
+    ]
     others = {p.id_number for p in people if p.id_number not in (None, representative)}
     assert others  # the examples name people besides the legal representative
     for id_number in others:  # none of whom the bank needs
@@ -73,7 +76,7 @@ def test_each_recipient_topic_carries_only_its_projection(name):
 
 @pytest.mark.parametrize("name", FORMS)
 @pytest.mark.parametrize("department", sorted(BUILT_IN))
-def test_a_department_decides_on_its_view_as_on_the_whole_form(name, department):
+def test_a_department_decides_on_its_view_as_on_the_whole_form(name: str, department: str) -> None:
     event = submitted(name)
     spec = BUILT_IN[department]
     topic, view = next((t, v) for t, v in views_of_submitted(event) if f".{department}." in t)
@@ -90,7 +93,7 @@ def test_a_department_decides_on_its_view_as_on_the_whole_form(name, department)
 
 
 @pytest.mark.parametrize("name", FORMS)
-def test_the_notifier_builds_the_same_profile_from_its_view(name):
+def test_the_notifier_builds_the_same_profile_from_its_view(name: str) -> None:
     event = submitted(name)
     view = next(v for t, v in views_of_submitted(event) if f".{NOTIFIER}." in t)
     decoded = decoder_for_subscription(NOTIFIER)(view.model_dump_json().encode())
@@ -99,7 +102,7 @@ def test_the_notifier_builds_the_same_profile_from_its_view(name):
     assert event.form.legal_representative.id_number not in shown
 
 
-def test_a_recipient_copy_has_its_own_stable_event_id():
+def test_a_recipient_copy_has_its_own_stable_event_id() -> None:
     event = submitted(FORMS[0])
     first = [v.event_id for _, v in views_of_submitted(event)]
     assert len(set(first)) == len(first)

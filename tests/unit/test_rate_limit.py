@@ -7,14 +7,14 @@ from service_runtime.ratelimit import RateLimit
 
 
 class Clock:
-    def __init__(self):
+    def __init__(self) -> None:
         self.now = 1000.0
 
-    def __call__(self):
+    def __call__(self) -> float:
         return self.now
 
 
-def test_the_request_over_the_limit_gets_429_with_retry_after_and_others_are_unaffected():
+def test_the_request_over_the_limit_gets_429_with_retry_after_and_others_are_unaffected() -> None:
     clock = Clock()
     limit = RateLimit(3, clock=clock, name="sign-ins")
     for _ in range(3):
@@ -31,7 +31,7 @@ def test_the_request_over_the_limit_gets_429_with_retry_after_and_others_are_una
     limit.check("10.0.0.1")
 
 
-def test_refused_requests_do_not_extend_the_window():
+def test_refused_requests_do_not_extend_the_window() -> None:
     clock = Clock()
     limit = RateLimit(1, clock=clock)
     limit.check("a")

@@ -2,6 +2,7 @@
 
 import copy
 from datetime import UTC, datetime
+from typing import Any
 from uuid import uuid4
 
 from contracts.events import DepartmentStatus, RegistrationSubmitted
@@ -15,7 +16,7 @@ from services.registration.scope import scope_errors
 T0 = datetime(2026, 11, 23, 2, tzinfo=UTC)
 
 
-def foreign(sample_form, scope):
+def foreign(sample_form: dict[str, Any], scope: list[str]) -> RegistrationForm:
     form = copy.deepcopy(sample_form)
     form["enterprise"]["type"] = "foreign_invested_llc"
     form["enterprise"]["business_scope"] = scope
@@ -30,7 +31,7 @@ def foreign(sample_form, scope):
     return RegistrationForm.model_validate(form)
 
 
-def test_the_catalogue_has_at_least_300_coded_items_with_permit_flags():
+def test_the_catalogue_has_at_least_300_coded_items_with_permit_flags() -> None:
     items = list(catalogue().values())
     assert len(items) >= 300
     assert len({i.code for i in items}) == len(items)
@@ -38,7 +39,9 @@ def test_the_catalogue_has_at_least_300_coded_items_with_permit_flags():
     assert all(i.negative_list in negative_list() for i in items if i.negative_list)
 
 
-def test_free_text_maps_to_an_item_or_is_refused_with_suggestions(sample_form):
+def test_free_text_maps_to_an_item_or_is_refused_with_suggestions(
+    sample_form: dict[str, Any],
+) -> None:
     assert find(" 软件开发 ") is not None
     assert find("技术服务、技术开发、技术咨询、技术交流、技术转让、技术推广") is not None
     sample_form["enterprise"]["business_scope"] = ["软件开发", "卖药"]
@@ -51,7 +54,9 @@ def test_free_text_maps_to_an_item_or_is_refused_with_suggestions(sample_form):
     assert [i.name for i in search("软件", 2)] == ["软件开发", "软件销售"]
 
 
-def test_a_prohibited_entry_refuses_a_foreign_invested_scope_and_cites_the_entry(sample_form):
+def test_a_prohibited_entry_refuses_a_foreign_invested_scope_and_cites_the_entry(
+    sample_form: dict[str, Any],
+) -> None:
     [error] = scope_errors(foreign(sample_form, ["软件开发", "社会调查"]))
     assert error["rule"] == "negative_list_prohibited"
     assert error["negative_list_entry"] == "NL-2024-20"
@@ -60,7 +65,9 @@ def test_a_prohibited_entry_refuses_a_foreign_invested_scope_and_cites_the_entry
     assert scope_errors(RegistrationForm.model_validate(sample_form)) == []
 
 
-def test_a_restricted_entry_sends_a_foreign_invested_case_to_an_officer(sample_form):
+def test_a_restricted_entry_sends_a_foreign_invested_case_to_an_officer(
+    sample_form: dict[str, Any],
+) -> None:
     form = foreign(sample_form, ["软件开发", "医疗服务"])
     event = RegistrationSubmitted(
         event_id=uuid4(), source="r", occurred_at=T0, registration_id="ab" * 16, form=form

@@ -1,23 +1,26 @@
 """Live streams are capped in total, per address and per client, and every slot comes back."""
 
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import cast
+
 import pytest
 
 from service_runtime.problems import Problem
 from services.notifier.stream_limits import StreamSlots, within
 
 
-async def events(n):
+async def events(n: int) -> AsyncIterator[str]:
     for i in range(n):
         yield f"event {i}"
 
 
-async def test_each_cap_refuses_one_stream_more_and_a_finished_stream_frees_its_slot():
+async def test_each_cap_refuses_one_stream_more_and_a_finished_stream_frees_its_slot() -> None:
     slots = StreamSlots(total=3, per_address=2, per_client=1)
     with slots.held("1.1.1.1", "a"):
         with pytest.raises(Problem) as same_client:
             slots.check("2.2.2.2", "a")
         assert same_client.value.status == 429
-        assert same_client.value.extra["retry_after"] > 0
+        assert cast("int", same_client.value.extra["retry_after"]) > 0
         with slots.held("1.1.1.1", "b"):
             with pytest.raises(Problem, match="too_many_live_streams_from_address"):
                 slots.check("1.1.1.1", "c")
@@ -27,9 +30,9 @@ async def test_each_cap_refuses_one_stream_more_and_a_finished_stream_frees_its_
     slots.check("1.1.1.1", "a")  # all given back
 
 
-async def test_a_stream_holds_its_slot_while_it_runs_and_gives_it_back_when_cut_short():
+async def test_a_stream_holds_its_slot_while_it_runs_and_gives_it_back_when_cut_short() -> None:
     slots = StreamSlots(total=10, per_address=10, per_client=1)
-    stream = within(slots, "1.1.1.1", "a", events(5))
+    stream = cast("AsyncGenerator[str, None]", within(slots, "1.1.1.1", "a", events(5)))
     assert await anext(stream) == "event 0"
     assert slots.open == 1
     await stream.aclose()  # the browser went away

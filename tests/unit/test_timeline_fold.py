@@ -1,11 +1,14 @@
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import uuid4
 
 from contracts.events import (
     DepartmentStatus,
     DepartmentStatusChanged,
     PersonalDataRead,
+    RegistrationCompleted,
     RegistrationSubmitted,
+    RegistrationWithdrawn,
 )
 from contracts.form import RegistrationForm
 from contracts.topology import TOPOLOGY
@@ -15,7 +18,9 @@ RID = "0" * 31 + "1"
 T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 
 
-def status(department, value, sequence, at=T0):
+def status(
+    department: str, value: DepartmentStatus, sequence: int, at: datetime = T0
+) -> DepartmentStatusChanged:
     return DepartmentStatusChanged(
         event_id=uuid4(),
         source=department,
@@ -28,8 +33,8 @@ def status(department, value, sequence, at=T0):
     )
 
 
-def approvals():
-    events = []
+def approvals() -> list[DepartmentStatusChanged]:
+    events: list[DepartmentStatusChanged] = []
     for i, dept in enumerate(TOPOLOGY.required):
         at = T0 + timedelta(milliseconds=i)
         events += [
@@ -39,7 +44,7 @@ def approvals():
     return events
 
 
-def submission(form):
+def submission(form: dict[str, Any]) -> RegistrationSubmitted:
     return RegistrationSubmitted(
         event_id=uuid4(),
         source="registration",
@@ -49,13 +54,13 @@ def submission(form):
     )
 
 
-def submitted_timeline(form):
+def submitted_timeline(form: dict[str, Any]) -> Timeline:
     timeline = Timeline(RID)
     apply(timeline, submission(form))
     return timeline
 
 
-def test_completion_waits_for_the_submission_that_arrives_last(sample_form):
+def test_completion_waits_for_the_submission_that_arrives_last(sample_form: dict[str, Any]) -> None:
     # The submission travels on its own topic and can reach the notifier after every decision.
     timeline = Timeline(RID)
     early = [c for e in approvals() for c in apply(timeline, e)]
@@ -67,7 +72,7 @@ def test_completion_waits_for_the_submission_that_arrives_last(sample_form):
     assert [e["status"] for e in timeline.entries].count("submitted") == 1
 
 
-def test_all_approvals_complete_the_registration_exactly_once(sample_form):
+def test_all_approvals_complete_the_registration_exactly_once(sample_form: dict[str, Any]) -> None:
     timeline = submitted_timeline(sample_form)
     completions = [c for e in approvals() for c in apply(timeline, e)]
     assert timeline.overall_status == "completed"
@@ -75,7 +80,7 @@ def test_all_approvals_complete_the_registration_exactly_once(sample_form):
     assert completions[0].departments == dict.fromkeys(TOPOLOGY.required, "approved")
 
 
-def test_replaying_every_event_changes_nothing():
+def test_replaying_every_event_changes_nothing() -> None:
     timeline = Timeline(RID)
     events = approvals()
     for e in events:
@@ -86,7 +91,7 @@ def test_replaying_every_event_changes_nothing():
     assert (timeline.entries, timeline.departments, timeline.overall_status) == before
 
 
-def test_out_of_order_events_never_move_a_department_backwards(sample_form):
+def test_out_of_order_events_never_move_a_department_backwards(sample_form: dict[str, Any]) -> None:
     timeline = submitted_timeline(sample_form)
     events = list(reversed(approvals()))  # every approval arrives before its receipt
     completions = [c for e in events for c in apply(timeline, e)]
@@ -100,7 +105,7 @@ def test_out_of_order_events_never_move_a_department_backwards(sample_form):
     ]
 
 
-def test_one_rejection_rejects_the_registration_and_nothing_completes():
+def test_one_rejection_rejects_the_registration_and_nothing_completes() -> None:
     timeline = Timeline(RID)
     events = approvals()
     events[3] = status("tax", DepartmentStatus.REJECTED, 1)
@@ -109,7 +114,7 @@ def test_one_rejection_rejects_the_registration_and_nothing_completes():
     assert completions == []
 
 
-def test_progress_is_reported_before_every_department_decides(sample_form):
+def test_progress_is_reported_before_every_department_decides(sample_form: dict[str, Any]) -> None:
     timeline = Timeline(RID)
     submitted = RegistrationSubmitted(
         event_id=uuid4(),
@@ -126,15 +131,13 @@ def test_progress_is_reported_before_every_department_decides(sample_form):
     assert timeline.overall_status == "action_required"
 
 
-def withdrawal(*, lapsed=False):
-    from contracts.events import RegistrationWithdrawn  # noqa: PLC0415 - only these tests
-
+def withdrawal(*, lapsed: bool = False) -> RegistrationWithdrawn:
     return RegistrationWithdrawn(
         event_id=uuid4(), source="registration", occurred_at=T0, registration_id=RID, lapsed=lapsed
     )
 
 
-def test_a_lapsed_registration_says_so_and_never_completes():
+def test_a_lapsed_registration_says_so_and_never_completes() -> None:
     timeline = Timeline(RID)
     apply(timeline, withdrawal(lapsed=True))
     completions = [c for e in approvals() for c in apply(timeline, e)]
@@ -145,7 +148,7 @@ def test_a_lapsed_registration_says_so_and_never_completes():
     assert "lapsed" in entry["message_en"]
 
 
-def test_a_withdrawn_registration_never_completes():
+def test_a_withdrawn_registration_never_completes() -> None:
     timeline = Timeline(RID)
     apply(timeline, withdrawal())
     completions = [c for e in approvals() for c in apply(timeline, e)]
@@ -153,7 +156,7 @@ def test_a_withdrawn_registration_never_completes():
     assert completions == []
 
 
-def test_a_withdrawal_after_completion_changes_nothing(sample_form):
+def test_a_withdrawal_after_completion_changes_nothing(sample_form: dict[str, Any]) -> None:
     timeline = submitted_timeline(sample_form)
     for e in approvals():
         apply(timeline, e)
@@ -161,7 +164,7 @@ def test_a_withdrawal_after_completion_changes_nothing(sample_form):
     assert timeline.overall_status == "completed"
 
 
-def test_a_case_closed_for_the_withdrawal_arriving_first_never_completes_the_registration():
+def test_a_case_closed_for_the_withdrawal_arriving_first_never_completes_the_registration() -> None:
     from contracts.events import Reason  # noqa: PLC0415 - only this test
 
     timeline = Timeline(RID)
@@ -176,7 +179,7 @@ def test_a_case_closed_for_the_withdrawal_arriving_first_never_completes_the_reg
     assert timeline.overall_status == "withdrawn"
 
 
-def test_a_timeline_in_memory_orders_exactly_as_one_read_back_from_the_database():
+def test_a_timeline_in_memory_orders_exactly_as_one_read_back_from_the_database() -> None:
     # MongoDB keeps milliseconds; two events 0.4 ms apart must not swap places on a re-read.
     later = status("tax", DepartmentStatus.RECEIVED, 0, at=T0 + timedelta(microseconds=400))
     earlier = status("police", DepartmentStatus.RECEIVED, 0, at=T0 + timedelta(microseconds=100))
@@ -189,12 +192,17 @@ def test_a_timeline_in_memory_orders_exactly_as_one_read_back_from_the_database(
     assert [e["event_id"] for e in read_back.ordered_entries()] == in_memory
 
 
-def test_completion_time_is_the_last_decision_whatever_the_arrival_order(sample_form):
+def test_completion_time_is_the_last_decision_whatever_the_arrival_order(
+    sample_form: dict[str, Any],
+) -> None:
     # The submission travels on its own topic and may arrive after the decisions or before:
     # both orders must say the same moment (before, a late form dated completion before them).
-    events = [submission(sample_form), *approvals()]
+    events: list[RegistrationSubmitted | DepartmentStatusChanged] = [
+        submission(sample_form),
+        *approvals(),
+    ]
     last_decision = max(e.occurred_at for e in events[1:])
-    folded = []
+    folded: list[RegistrationCompleted] = []
     for order in (events, [*events[1:], events[0]]):
         timeline = Timeline(RID)
         (completed,) = [c for e in order for c in apply(timeline, e)]
@@ -204,7 +212,9 @@ def test_completion_time_is_the_last_decision_whatever_the_arrival_order(sample_
     assert folded[0] == folded[1]
 
 
-def test_an_officers_read_of_the_data_is_kept_once_and_changes_no_progress(sample_form):
+def test_an_officers_read_of_the_data_is_kept_once_and_changes_no_progress(
+    sample_form: dict[str, Any],
+) -> None:
     timeline = submitted_timeline(sample_form)
     read = PersonalDataRead(
         event_id=uuid4(),

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any, cast
+
 from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
+from contracts.dead_letter import DeadLetter
+from contracts.events import RegistrationSubmitted
 from contracts.topics import DEPARTMENT_STATUS
-from service_runtime.delivery import BatchConsumer, RawRecord, RetryPolicy
+from service_runtime.delivery import BatchConsumer, Decoded, RawRecord, RetryPolicy
 from service_runtime.outbox import outbox_entry
 from service_runtime.telemetry import ChildSpansOnly, build_tracer_provider, headers_of
 from tests.support.events import submitted_event
 
 
-def _provider():
+def _provider() -> tuple[TracerProvider, InMemorySpanExporter]:
     exporter = InMemorySpanExporter()
     return build_tracer_provider("test", exporter), exporter
 
 
-def test_a_request_that_changes_something_starts_a_trace_and_a_read_does_not():
+def test_a_request_that_changes_something_starts_a_trace_and_a_read_does_not() -> None:
     provider, exporter = _provider()
     tracer = provider.get_tracer("test")
     for method in ("POST", "GET", "HEAD"):
@@ -32,7 +38,7 @@ def test_a_request_that_changes_something_starts_a_trace_and_a_read_does_not():
     assert sorted(s.name for s in exporter.get_finished_spans()) == ["POST /x", "db"]
 
 
-def test_spans_with_no_parent_other_than_requests_are_not_recorded():
+def test_spans_with_no_parent_other_than_requests_are_not_recorded() -> None:
     provider, exporter = _provider()
     tracer = provider.get_tracer("test")
     for kind in (SpanKind.CLIENT, SpanKind.CONSUMER, SpanKind.INTERNAL, SpanKind.PRODUCER):
@@ -41,7 +47,7 @@ def test_spans_with_no_parent_other_than_requests_are_not_recorded():
     assert exporter.get_finished_spans() == ()
 
 
-def test_the_client_address_user_agent_and_url_are_never_recorded():
+def test_the_client_address_user_agent_and_url_are_never_recorded() -> None:
     provider, exporter = _provider()
     attributes = {
         "http.request.method": "POST",
@@ -63,10 +69,14 @@ def test_the_client_address_user_agent_and_url_are_never_recorded():
     }
 
 
-async def test_each_message_of_a_batch_is_handled_in_its_own_registrations_trace(sample_form):
+async def test_each_message_of_a_batch_is_handled_in_its_own_registrations_trace(
+    sample_form: dict[str, Any],
+) -> None:
     provider, exporter = _provider()
     tracer = provider.get_tracer("test")
-    events, records, trace_ids = [], [], {}
+    events: list[RegistrationSubmitted] = []
+    records: list[RawRecord] = []
+    trace_ids: dict[str, int] = {}
     for n in range(2):
         event = submitted_event(sample_form)
         with tracer.start_as_current_span(
@@ -85,14 +95,15 @@ async def test_each_message_of_a_batch_is_handled_in_its_own_registrations_trace
                 tuple((k, v.encode()) for k, v in headers.items()),
             )
         )
-    written = {}
+    written: dict[str, str] = {}
 
-    async def handle(batch):  # one bulk write for both, as the department handlers do
+    async def handle(batch: Sequence[Decoded[RegistrationSubmitted]]) -> None:
+        # one bulk write for both, as the department handlers do
         for item in batch:
             entry = outbox_entry(DEPARTMENT_STATUS, item.event)
             written[item.event.registration_id] = entry["trace"]["traceparent"]
 
-    async def no_dead_letters(*_):
+    async def no_dead_letters(topic: str, key: bytes | None, letter: DeadLetter) -> None:
         raise AssertionError
 
     consumer = BatchConsumer(
@@ -106,15 +117,16 @@ async def test_each_message_of_a_batch_is_handled_in_its_own_registrations_trace
     await consumer.consume(records)
     handled = [s for s in exporter.get_finished_spans() if s.kind is SpanKind.CONSUMER]
     assert len(handled) == 2
-    for span in handled:
-        registration = span.attributes["registration.id"]
-        assert span.context.trace_id == trace_ids[registration]
+    for consumed in handled:
+        assert consumed.attributes is not None
+        registration = cast("str", consumed.attributes["registration.id"])
+        assert consumed.context.trace_id == trace_ids[registration]
         # The entry written for this registration continues this registration's span.
-        assert format(span.context.span_id, "016x") in written[registration]
+        assert format(consumed.context.span_id, "016x") in written[registration]
     assert trace.get_current_span() is trace.INVALID_SPAN
 
 
-def test_database_commands_start_spans_only_inside_a_recording_span():
+def test_database_commands_start_spans_only_inside_a_recording_span() -> None:
     provider, exporter = _provider()
     commands = ChildSpansOnly(provider).get_tracer("pymongo")
     outside = commands.start_span("db.find", kind=SpanKind.CLIENT)

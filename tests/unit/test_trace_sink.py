@@ -14,7 +14,7 @@ from services.notifier.traces import span_bundle, span_documents, waterfall
 TRACE = bytes.fromhex("0af7651916cd43dd8448eb211c80319c")
 
 
-def _span(span_id: str, parent: str, start_ms: int, end_ms: int, **attributes) -> Span:
+def _span(span_id: str, parent: str, start_ms: int, end_ms: int, **attributes: str) -> Span:
     return Span(
         trace_id=TRACE,
         span_id=bytes.fromhex(span_id),
@@ -35,7 +35,7 @@ def _export(service: str, *spans: Span) -> ExportTraceServiceRequest:
     return ExportTraceServiceRequest(resource_spans=[resource])
 
 
-def test_only_the_waterfalls_attributes_are_kept():
+def test_only_the_waterfalls_attributes_are_kept() -> None:
     export = _export(
         "tax",
         _span(
@@ -70,7 +70,9 @@ def test_only_the_waterfalls_attributes_are_kept():
     assert span_bundle(export, now, timedelta(hours=1))["_id"] == bundle["_id"]  # type: ignore[index]
 
 
-def test_spans_of_no_registration_leave_the_sparse_field_out_and_an_empty_export_stores_nothing():
+def test_spans_of_no_registration_leave_the_sparse_field_out_and_an_empty_export_stores_nothing() -> (
+    None
+):
     bundle = span_bundle(
         _export("notifier", _span("00f067aa0ba902b7", "", 0, 5)), datetime.now(UTC), timedelta(1)
     )
@@ -79,7 +81,7 @@ def test_spans_of_no_registration_leave_the_sparse_field_out_and_an_empty_export
     assert span_bundle(ExportTraceServiceRequest(), datetime.now(UTC), timedelta(1)) is None
 
 
-def test_the_waterfall_is_in_start_order_with_the_wait_before_each_step():
+def test_the_waterfall_is_in_start_order_with_the_wait_before_each_step() -> None:
     export = _export(
         "x",
         _span("0000000000000002", "0000000000000001", 130, 150),
@@ -94,7 +96,7 @@ def test_the_waterfall_is_in_start_order_with_the_wait_before_each_step():
     assert [r["waited_ms"] for r in rows] == [None, None, 20]
 
 
-def test_a_shared_token_matches_only_exactly_and_never_when_none_is_set():
+def test_a_shared_token_matches_only_exactly_and_never_when_none_is_set() -> None:
     assert bearer_matches("Bearer s3cret", "s3cret")
     assert bearer_matches("bearer s3cret", "s3cret")  # the scheme is case-insensitive
     assert not bearer_matches("Bearer s3cre", "s3cret")

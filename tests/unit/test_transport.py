@@ -2,6 +2,9 @@
 
 import ssl
 import subprocess
+from functools import partial
+from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
@@ -17,23 +20,24 @@ from tests.support.production import production_secrets
 
 def refused(**values: str) -> str:
     with pytest.raises(ValidationError) as raised:
-        Settings(**values)
+        Settings(**cast("dict[str, Any]", values))
     return refusal(raised.value)
 
 
-def test_local_development_talks_plaintext():
+def test_local_development_talks_plaintext() -> None:
     settings = Settings()
     assert kafka_security(settings) is None
     assert "security_protocol" not in client_options(settings)
     assert mongo_client_options(settings) == {}
 
 
-def test_outside_local_plaintext_is_refused_by_name_unless_the_network_is_private():
+def test_outside_local_plaintext_is_refused_by_name_unless_the_network_is_private() -> None:
     values = production_secrets(ALLOW_PLAINTEXT_TRANSPORT="false")
     message = refused(ENVIRONMENT="production", **values)
     assert "KAFKA_SECURITY_PROTOCOL=PLAINTEXT" in message
     assert "MONGODB_TLS" in message
-    assert Settings(ENVIRONMENT="production", **production_secrets()).allow_plaintext_transport
+    secrets: dict[str, Any] = production_secrets()
+    assert Settings(ENVIRONMENT="production", **secrets).allow_plaintext_transport
 
 
 @pytest.mark.parametrize(
@@ -44,8 +48,8 @@ def test_outside_local_plaintext_is_refused_by_name_unless_the_network_is_privat
         "mongodb+srv://cluster.example/",
     ],
 )
-def test_tls_in_the_database_uri_counts(uri):
-    values = production_secrets(
+def test_tls_in_the_database_uri_counts(uri: str) -> None:
+    values: dict[str, Any] = production_secrets(
         ALLOW_PLAINTEXT_TRANSPORT="false",
         KAFKA_SECURITY_PROTOCOL="SASL_SSL",
         KAFKA_SASL_USERNAME="registration",
@@ -54,13 +58,13 @@ def test_tls_in_the_database_uri_counts(uri):
     assert Settings(ENVIRONMENT="production", MONGODB_URI=uri, **values)
 
 
-def test_sasl_without_credentials_is_refused_even_locally():
+def test_sasl_without_credentials_is_refused_even_locally() -> None:
     message = refused(KAFKA_SECURITY_PROTOCOL="SASL_SSL", KAFKA_SASL_USERNAME="tax")
     assert "KAFKA_SASL_PASSWORD" in message
     assert refused(KAFKA_SECURITY_PROTOCOL="SASL_PLAINTEXT", KAFKA_SASL_PASSWORD="")
 
 
-def test_scram_over_tls_reaches_the_broker_and_every_plain_client(tmp_path):
+def test_scram_over_tls_reaches_the_broker_and_every_plain_client(tmp_path: Path) -> None:
     ca = tmp_path / "ca.pem"
     key = tmp_path / "ca.key"
     subprocess.run(  # a throwaway CA, so the context really loads a file
@@ -86,14 +90,15 @@ def test_scram_over_tls_reaches_the_broker_and_every_plain_client(tmp_path):
     assert isinstance(options["ssl_context"], ssl.SSLContext)
     assert options["ssl_context"].cert_store_stats()["x509_ca"] == 1
     # The broker's consumers are built with the same (FastStream keeps the builder's arguments).
-    consumer = build_broker(settings, TracerProvider()).config.broker_config.builder.keywords
+    builder = build_broker(settings, TracerProvider()).config.broker_config.builder
+    consumer = cast("partial[Any]", builder).keywords
     assert consumer["security_protocol"] == "SASL_SSL"
     assert consumer["sasl_mechanism"] == "SCRAM-SHA-256"
     assert consumer["sasl_plain_username"] == "tax"
     assert consumer["ssl_context"] is not None
 
 
-def test_database_credentials_and_tls_reach_pymongo():
+def test_database_credentials_and_tls_reach_pymongo() -> None:
     settings = Settings(
         MONGODB_USERNAME="notifier",
         MONGODB_PASSWORD="p" * 32,
@@ -110,7 +115,7 @@ def test_database_credentials_and_tls_reach_pymongo():
     assert client.options.pool_options._ssl_context is not None  # noqa: SLF001 - the TLS in use
 
 
-def test_compose_passes_empty_optional_values_as_unset():
+def test_compose_passes_empty_optional_values_as_unset() -> None:
     settings = Settings(KAFKA_SSL_CA_FILE="", MONGODB_USERNAME="", KAFKA_SASL_PASSWORD="")
     assert settings.kafka_ssl_ca_file is None
     assert settings.mongodb_username is None
