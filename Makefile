@@ -31,7 +31,7 @@ bench: $(VENV)
 	.venv/bin/python -m tools.bench $(BENCH_ARGS)
 
 lint: $(VENV)
-	.venv/bin/ruff check . && .venv/bin/mypy contracts service_runtime services tools tests
+	.venv/bin/ruff check . && .venv/bin/mypy contracts reference_data service_runtime services tools tests
 
 schemas: $(VENV)
 	.venv/bin/python -m contracts.export

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from contracts.events import Artefact, Reason
 from contracts.form import RegistrationForm, is_foreign_invested
+from reference_data.scope import find, negative_entry_for
 from services.department.kit import DepartmentSpec, Issued, rule
 from services.department.numbers import derived_digits
-from services.registration.catalogue import find, negative_entry_for
 
 
 @rule(

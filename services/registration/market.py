@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 from contracts.events import USCC_ARTEFACT, Artefact
-from contracts.form import EnterpriseType, RegistrationForm
+from contracts.form import RegistrationForm
 from contracts.identifiers import issue_uscc
+from reference_data.areas import AREA_DIVISION_CODES
+from reference_data.names import ORGANISATIONAL_FORMS
+from reference_data.scope import find
 from services.department.kit import DepartmentSpec, Issued, rule
-from services.department.numbers import AREA_DIVISION_CODES, derived_digits
-from services.registration.catalogue import find
+from services.department.numbers import derived_digits
 
-ORGANISATIONAL_FORMS: dict[EnterpriseType, tuple[str, ...]] = {
-    EnterpriseType.LIMITED_LIABILITY_COMPANY: ("有限责任公司", "有限公司"),
-    EnterpriseType.JOINT_STOCK_COMPANY: ("股份有限公司",),
-    EnterpriseType.SOLE_PROPRIETORSHIP: ("个人独资企业", "厂", "店", "中心"),
-    EnterpriseType.PARTNERSHIP: ("合伙企业", "（普通合伙）", "（有限合伙）"),
-    EnterpriseType.FOREIGN_INVESTED_LLC: ("有限责任公司", "有限公司"),
-    EnterpriseType.BRANCH: ("分公司",),
-}
 PROHIBITED_SCOPE_WORDS = ("赌博", "博彩", "毒品", "枪支", "传销")
 
 

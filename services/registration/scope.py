@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from contracts.form import EnterpriseType, RegistrationForm
-from services.registration.catalogue import find, negative_entry_for, negative_list_source, search
+from reference_data.scope import find, negative_entry_for, negative_list_source, search
 
 router = APIRouter(tags=["catalogue"])
 

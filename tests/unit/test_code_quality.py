@@ -28,7 +28,15 @@ def test_ruff_format_is_clean() -> None:
 
 def test_mypy_strict_finds_nothing_tests_included() -> None:
     result = subprocess.run(
-        [BIN / "mypy", "contracts", "service_runtime", "services", "tools", "tests"],
+        [
+            BIN / "mypy",
+            "contracts",
+            "reference_data",
+            "service_runtime",
+            "services",
+            "tools",
+            "tests",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -229,3 +229,16 @@ def test_the_services_believe_forwarded_addresses_from_the_proxy_only() -> None:
     for name in APP_SERVICES:
         trusted = environment_of(services()[name])["TRUSTED_PROXIES"]
         assert json.loads(trusted) == [address], name
+
+
+def test_the_image_holds_every_package_the_services_import() -> None:
+    pyproject = (ROOT / "pyproject.toml").read_text("utf-8")
+    listed = re.search(r"^packages = \[(?P<names>[^\]]*)\]", pyproject, re.MULTILINE)
+    assert listed, "pyproject.toml lists no packages"
+    packages = re.findall(r'"([a-z_]+)"', listed["names"])
+    copied = {
+        words[1].strip("/")
+        for words in (i.split() for i in dockerfile_instructions())
+        if words[0].upper() == "COPY" and not words[1].startswith("--")
+    }
+    assert set(packages) <= copied, f"deploy/Dockerfile copies no {set(packages) - copied}"

@@ -7,10 +7,10 @@ from uuid import uuid4
 
 from contracts.events import DepartmentStatus, RegistrationSubmitted
 from contracts.form import RegistrationForm
+from reference_data.scope import catalogue, find, negative_list, search
 from services.commerce.rules import COMMERCE
 from services.department.case import Case
 from services.department.lifecycle import Lifecycle
-from services.registration.catalogue import catalogue, find, negative_list, search
 from services.registration.scope import scope_errors
 
 T0 = datetime(2026, 11, 23, 2, tzinfo=UTC)
