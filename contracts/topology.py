@@ -32,6 +32,9 @@ class Department:
     label_zh: str
     label_en: str
     service: str  # the OS process that hosts it
+    # Its service's default HTTP port when the department is a service of its own; None when
+    # another service hosts its desk (registration hosts the market's).
+    port: int | None = None
     waits_for: tuple[str, ...] = ()  # departments that must approve before this one issues
     time_limit_working_days: int = 1  # statutory limit (限时办结) for an officer's review
     required: bool = True  # must approve (or be not applicable) before completion
@@ -65,6 +68,7 @@ DEPARTMENTS: tuple[Department, ...] = (
         "税务",
         "Tax",
         service="tax",
+        port=8011,
         waits_for=("market",),
         projection=(
             "enterprise.name",
@@ -79,6 +83,7 @@ DEPARTMENTS: tuple[Department, ...] = (
         "公安（印章备案）",
         "Public security (seals)",
         service="police",
+        port=8012,
         waits_for=("market",),
         projection=("enterprise.name", "enterprise.address", "legal_representative", "seals"),
     ),
@@ -87,6 +92,7 @@ DEPARTMENTS: tuple[Department, ...] = (
         "信用",
         "Credit",
         service="credit",
+        port=8013,
         projection=("enterprise.name", "legal_representative", "shareholders"),
     ),
     Department(
@@ -94,6 +100,7 @@ DEPARTMENTS: tuple[Department, ...] = (
         "人社（就业参保登记）",
         "Human resources and social security",
         service="social_security",
+        port=8014,
         waits_for=("market",),
         projection=("enterprise.name", "enterprise.address", "legal_representative", "employment"),
     ),
@@ -102,6 +109,7 @@ DEPARTMENTS: tuple[Department, ...] = (
         "商务（外商投资信息报告）",
         "Commerce (foreign investment)",
         service="commerce",
+        port=8015,
         time_limit_working_days=3,
         projection=("enterprise", "shareholders"),
     ),
@@ -110,6 +118,7 @@ DEPARTMENTS: tuple[Department, ...] = (
         "银行（预约开户）",
         "Bank account booking",
         service="bank",
+        port=8016,
         waits_for=("market",),
         projection=("enterprise.name", "legal_representative", "bank_account"),
     ),
@@ -117,6 +126,9 @@ DEPARTMENTS: tuple[Department, ...] = (
 
 
 NOTIFIER = "notifier"
+REGISTRATION = "registration"
+# The two services every deployment runs besides the departments, with their HTTP ports.
+CORE_SERVICES: tuple[tuple[str, int], ...] = ((REGISTRATION, 8001), (NOTIFIER, 8002))
 # What the notifier keeps of an enterprise (services/notifier/profile.py): enough to target
 # policy notices and to reach the legal representative; no identity numbers, no shareholders.
 NOTIFIER_PROJECTION = (
@@ -145,6 +157,13 @@ class Topology:
     """The departments and, derived from them, who subscribes to what."""
 
     departments: tuple[Department, ...]
+
+    @property
+    def services(self) -> tuple[tuple[str, int], ...]:
+        """Every service a deployment runs, with its default HTTP port: the one list that the
+        local stack, the image's entry point and health check, and the manifests read."""
+        own = tuple((d.service, d.port) for d in self.departments if d.port is not None)
+        return (*CORE_SERVICES, *own)
 
     @property
     def by_name(self) -> dict[str, Department]:

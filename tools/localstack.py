@@ -34,16 +34,8 @@ from contracts.topology import TOPOLOGY
 from service_runtime.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVICES: tuple[tuple[str, int], ...] = (
-    ("registration", 8001),
-    ("notifier", 8002),
-    ("tax", 8011),
-    ("police", 8012),
-    ("credit", 8013),
-    ("social_security", 8014),
-    ("commerce", 8015),
-    ("bank", 8016),
-)
+# Every service and its port, from the topology; each starts as `python -m services <name>`.
+SERVICES: tuple[tuple[str, int], ...] = TOPOLOGY.services
 
 
 def _die_with_parent() -> None:
@@ -300,7 +292,7 @@ def busy_topic_partitions() -> dict[str, int]:
 def start_service(
     stack: Stack, service: str, port: int, extra: dict[str, str] | None = None, *, wait: bool = True
 ) -> None:
-    args = [sys.executable, "-m", f"services.{service}"]
+    args = [sys.executable, "-m", "services", service]
     process = stack.spawn(service, args, service_env(stack, service, port, extra))
     if wait:
         wait_healthy(f"http://127.0.0.1:{port}/healthz", process)

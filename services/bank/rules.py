@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contracts.events import Artefact
 from contracts.form import RegistrationForm
+from service_runtime.settings import DepartmentSettings
 from services.department.kit import DepartmentSpec, Issued, credit_code_from, rule
 from services.department.numbers import derived_digits
 
@@ -58,3 +59,8 @@ BANK = DepartmentSpec(
     issue=_issue,
     applies=wants_an_account,
 )
+
+
+def department(_settings: DepartmentSettings) -> DepartmentSpec:
+    """What `python -m services bank` runs (services/launch.py)."""
+    return BANK

@@ -5,6 +5,7 @@ from __future__ import annotations
 from contracts.events import Artefact, Reason
 from contracts.form import RegistrationForm, is_foreign_invested
 from reference_data.scope import find, negative_entry_for
+from service_runtime.settings import DepartmentSettings
 from services.department.kit import DepartmentSpec, Issued, rule
 from services.department.numbers import derived_digits
 
@@ -63,3 +64,8 @@ COMMERCE = DepartmentSpec(
     issue=_issue,
     applies=is_foreign_invested,
 )
+
+
+def department(_settings: DepartmentSettings) -> DepartmentSpec:
+    """What `python -m services commerce` runs (services/launch.py)."""
+    return COMMERCE

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from contracts.events import Artefact
 from contracts.form import RegistrationForm
+from service_runtime.settings import DepartmentSettings
 from services.department.kit import DepartmentSpec, Issued, rule
 from services.department.numbers import derived_digits
 
@@ -57,3 +58,8 @@ CREDIT = DepartmentSpec(
     rules=(_representative_clear, _shareholders_clear),
     issue=_issue,
 )
+
+
+def department(_settings: DepartmentSettings) -> DepartmentSpec:
+    """What `python -m services credit` runs (services/launch.py)."""
+    return CREDIT

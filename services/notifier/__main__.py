@@ -1,4 +1,6 @@
-from service_runtime.serve import serve
-from services.notifier.app import create_app
+import sys
 
-serve(create_app, "notifier", 8002)
+from contracts.topology import NOTIFIER
+from services.launch import main
+
+sys.exit(main([NOTIFIER]))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from contracts.events import Artefact
 from contracts.form import RegistrationForm
+from service_runtime.settings import DepartmentSettings
 from services.department.kit import DepartmentSpec, Issued, credit_code_from, rule
 from services.department.numbers import derived_digits
 
@@ -66,3 +67,8 @@ POLICE = DepartmentSpec(
     rules=(_maker_licensed, _kinds_distinct),
     issue=_issue,
 )
+
+
+def department(_settings: DepartmentSettings) -> DepartmentSpec:
+    """What `python -m services police` runs (services/launch.py)."""
+    return POLICE

@@ -1,4 +1,6 @@
-from service_runtime.serve import serve
-from services.registration.app import create_app
+import sys
 
-serve(create_app, "registration", 8001)
+from contracts.topology import REGISTRATION
+from services.launch import main
+
+sys.exit(main([REGISTRATION]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contracts.events import Artefact
 from contracts.form import RegistrationForm
+from service_runtime.settings import DepartmentSettings
 from services.department.kit import DepartmentSpec, Issued, credit_code_from, rule
 from services.department.numbers import derived_digits
 
@@ -43,3 +44,8 @@ SOCIAL_SECURITY = DepartmentSpec(
     rules=(_employees,),
     issue=_issue,
 )
+
+
+def department(_settings: DepartmentSettings) -> DepartmentSpec:
+    """What `python -m services social_security` runs (services/launch.py)."""
+    return SOCIAL_SECURITY

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from contracts.events import Artefact
 from contracts.form import RegistrationForm
+from service_runtime.settings import TaxSettings
 from services.department.kit import DepartmentSpec, Issued, Rule, credit_code_from, rule
 from services.department.numbers import derived_digits
 
@@ -89,3 +90,8 @@ TAX = DepartmentSpec(
     rules=(invoice_limit_rule(DEFAULT_INVOICE_AUTO_LIMITS), _taxpayer_type),
     issue=_issue,
 )
+
+
+def department(settings: TaxSettings) -> DepartmentSpec:
+    """What `python -m services tax` runs (services/launch.py)."""
+    return tax_department(settings.tax_invoice_auto_limits)

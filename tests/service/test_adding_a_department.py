@@ -1,9 +1,13 @@
 """Adding a department is one spec module plus one topology row: this one exists only here."""
 
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
 from typing import Any, cast
 from uuid import uuid4
 
+import pytest
 from faststream.kafka import TestKafkaBroker
 
 from contracts.events import Artefact, DepartmentStatusChanged, RegistrationSubmitted
@@ -12,13 +16,17 @@ from contracts.projections import views_of_submitted
 from contracts.topics import DEPARTMENT_STATUS
 from contracts.topology import TOPOLOGY, Department, Topology
 from service_runtime.host import build_runtime
-from service_runtime.settings import Settings
+from service_runtime.settings import DepartmentSettings, Settings
+from services import launch
 from services.department.handlers import build_desk, subscribe_department
 from services.department.kit import DepartmentSpec, Issued, credit_code_from, rule
 from services.department.store import MongoCaseStore
 from services.notifier.timeline import Timeline, apply
 from services.registration.market import MARKET
 from tests.support.in_memory_cases import InMemoryCaseStore
+from tools import k8s_manifests, localstack
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @rule(
@@ -52,6 +60,7 @@ WITH_HARBOUR = Topology(
             "港务",
             "Harbour",
             service="harbour",
+            port=8017,
             waits_for=("market",),
             projection=("enterprise.name", "enterprise.address"),
         ),
@@ -103,3 +112,46 @@ async def test_a_department_defined_only_in_this_test_joins_the_flow(
     assert timeline.departments["harbour"] == "approved"
     assert "harbour" in WITH_HARBOUR.required
     assert timeline.overall_status == "in_progress"  # the other six departments have not reported
+
+
+def harbour_rules_module() -> ModuleType:
+    """`services/harbour/rules.py` as a new department would write it: its spec, nothing else."""
+    module = ModuleType("services.harbour.rules")
+
+    def department(_settings: DepartmentSettings) -> DepartmentSpec:
+        return HARBOUR
+
+    module.department = department  # type: ignore[attr-defined]
+    return module
+
+
+def test_the_new_row_and_rules_module_are_all_that_starts_the_service(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "services.harbour.rules", harbour_rules_module())
+    # The local stack starts every service the topology lists, each with its port.
+    assert TOPOLOGY.services == localstack.SERVICES
+    assert ("harbour", 8017) in WITH_HARBOUR.services
+    # The image's entry point (`python -m services harbour`) builds its app from the rules.
+    app = launch.app_builder("harbour", WITH_HARBOUR)(Settings(SERVICE_NAME="harbour"))
+    assert app.title == "department harbour"
+    assert launch.main(["ferry"], WITH_HARBOUR) == launch.EXIT_USAGE
+    # The Dockerfile names no service: it runs whatever the topology lists.
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text("utf-8")
+    instructions = [line for line in dockerfile.splitlines() if not line.startswith("#")]
+    named = {name for name, _ in TOPOLOGY.services if any(name in i for i in instructions)}
+    assert named <= {"registration"}  # the default command only
+
+
+def test_the_new_department_gets_its_kubernetes_objects(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(k8s_manifests, "TOPOLOGY", WITH_HARBOUR)
+    monkeypatch.setattr(k8s_manifests, "SERVICES", WITH_HARBOUR.services)
+    documents = k8s_manifests.manifests()["harbour.yaml"]
+    assert [d["kind"] for d in documents] == [
+        "Deployment",
+        "Service",
+        "PodDisruptionBudget",
+        "ScaledObject",
+    ]
+    triggers = documents[3]["spec"]["triggers"]
+    assert any(t["metadata"].get("consumerGroup") == "department.harbour" for t in triggers)
