@@ -33,5 +33,9 @@ bench: $(VENV)
 lint: $(VENV)
 	.venv/bin/ruff check . && .venv/bin/mypy contracts reference_data service_runtime services tools tests
 
+# Everything written from the code: event schemas and AsyncAPI, the lists of services in
+# docker-compose.yml and the README, the Kubernetes manifests (tests check each is current).
 schemas: $(VENV)
 	.venv/bin/python -m contracts.export
+	.venv/bin/python -m tools.topology_sections
+	.venv/bin/python -m tools.k8s_manifests

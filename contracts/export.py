@@ -15,16 +15,14 @@ from pydantic import BaseModel
 
 from contracts.dead_letter import DeadLetter
 from contracts.form import RegistrationForm
-from contracts.registry import REGISTRY
+from contracts.registry import REGISTRY, EventRegistry
 from contracts.topics import dead_letter_topic
-from contracts.topology import TOPOLOGY
 
 HERE = Path(__file__).parent
 SCHEMA_DIR = HERE / "schemas"
 ASYNCAPI_FILE = HERE / "asyncapi.json"
 
 TOPIC_EVENTS: dict[str, type[BaseModel]] = REGISTRY.events  # one map: contracts/registry.py
-DEAD_LETTER_TOPICS = {dead_letter_topic(topic) for topic in TOPIC_EVENTS}
 SCHEMA_FILES: dict[str, type[BaseModel]] = {
     **{f"{topic}.json": model for topic, model in TOPIC_EVENTS.items()},
     "dead-letter.json": DeadLetter,
@@ -40,12 +38,14 @@ def json_schemas() -> dict[str, str]:
     }
 
 
-def _document_broker() -> KafkaBroker:
+def _document_broker(registry: EventRegistry) -> KafkaBroker:
     """A broker that only declares the topology, typed, for the specification."""
     broker = KafkaBroker("kafka:9092", description="Enterprise Page event bus")
-    for sub in TOPOLOGY.subscriptions:
+    events = registry.events
+    dead_letter_topics = {dead_letter_topic(topic) for topic in events}
+    for sub in registry.topology.subscriptions:
         for topic in sub.topics:
-            model = DeadLetter if topic in DEAD_LETTER_TOPICS else TOPIC_EVENTS[topic]
+            model = DeadLetter if topic in dead_letter_topics else events[topic]
 
             async def handler(event: BaseModel) -> None:
                 """Documentation only."""
@@ -54,7 +54,7 @@ def _document_broker() -> KafkaBroker:
             broker.subscriber(topic, group_id=sub.group_id, title=f"{sub.consumer}:{topic}")(
                 handler
             )
-    for topic, model in TOPIC_EVENTS.items():
+    for topic, model in events.items():
         broker.publisher(topic, schema=model, title=f"publish:{topic}", description=model.__doc__)
         broker.publisher(
             dead_letter_topic(topic), schema=DeadLetter, title=f"publish:{dead_letter_topic(topic)}"
@@ -62,9 +62,10 @@ def _document_broker() -> KafkaBroker:
     return broker
 
 
-def asyncapi_document() -> str:
+def asyncapi_document(registry: EventRegistry = REGISTRY) -> str:
+    """The AsyncAPI document of the registry's topology (a new department's row included)."""
     spec = AsyncAPI(
-        _document_broker(),
+        _document_broker(registry),
         title="Enterprise Page (企业专属网页) events",
         version="1.0.0",
         description="Topics, payloads and consumer groups. Key: registration_id. Dead letters: <topic>.dlq.",

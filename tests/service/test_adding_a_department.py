@@ -11,8 +11,10 @@ import pytest
 from faststream.kafka import TestKafkaBroker
 
 from contracts.events import Artefact, DepartmentStatusChanged, RegistrationSubmitted
+from contracts.export import asyncapi_document
 from contracts.form import RegistrationForm
 from contracts.projections import views_of_submitted
+from contracts.registry import EventRegistry
 from contracts.topics import DEPARTMENT_STATUS
 from contracts.topology import TOPOLOGY, Department, Topology
 from service_runtime.host import build_runtime
@@ -24,7 +26,7 @@ from services.department.store import MongoCaseStore
 from services.notifier.timeline import Timeline, apply
 from services.registration.market import MARKET
 from tests.support.in_memory_cases import InMemoryCaseStore
-from tools import k8s_manifests, localstack
+from tools import k8s_manifests, localstack, topology_sections
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -155,3 +157,15 @@ def test_the_new_department_gets_its_kubernetes_objects(monkeypatch: pytest.Monk
     ]
     triggers = documents[3]["spec"]["triggers"]
     assert any(t["metadata"].get("consumerGroup") == "department.harbour" for t in triggers)
+
+
+def test_the_new_department_is_in_compose_the_readme_and_the_event_contract() -> None:
+    compose_section, readme_section = topology_sections.SECTIONS
+    compose = compose_section.apply(compose_section.path.read_text("utf-8"), WITH_HARBOUR)
+    assert '  harbour:\n    build: *app-build\n    command: ["harbour"]' in compose
+    assert "HARBOUR_OFFICER_TOKEN_SECRET:?" in compose
+    readme = readme_section.apply(readme_section.path.read_text("utf-8"), WITH_HARBOUR)
+    assert "| harbour | http://127.0.0.1:8017 | department: Harbour · 港务 |" in readme
+    asyncapi = asyncapi_document(EventRegistry(WITH_HARBOUR))
+    assert "registration.submitted.harbour.v1" in asyncapi
+    assert "harbour:registration.submitted.harbour.v1" in asyncapi  # its subscription

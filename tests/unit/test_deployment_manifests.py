@@ -12,6 +12,7 @@ import yaml
 
 from service_runtime.hardening import development_secret_aliases, secrets_used_by
 from service_runtime.settings import environment_names
+from tools import topology_sections
 from tools.localstack import SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -242,3 +243,7 @@ def test_the_image_holds_every_package_the_services_import() -> None:
         if words[0].upper() == "COPY" and not words[1].startswith("--")
     }
     assert set(packages) <= copied, f"deploy/Dockerfile copies no {set(packages) - copied}"
+
+
+def test_the_files_that_list_services_are_what_the_topology_writes() -> None:
+    assert topology_sections.main(["--check"]) == 0, "run: python -m tools.topology_sections"
