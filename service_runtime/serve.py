@@ -1,4 +1,4 @@
-"""Process entry point shared by every service: `python -m services.<name>`."""
+"""Process entry point shared by every service: `python -m services <name>` (services/launch.py)."""
 
 from __future__ import annotations
 

@@ -94,7 +94,7 @@ class LiveStack:
         `name`: `stop(name)` ends it. Its log is `name`.log beside the others."""
         port = free_port()
         env = service_env(self.stack, service, port, self.extra_env)
-        process = self.stack.spawn(name, [sys.executable, "-m", f"services.{service}"], env)
+        process = self.stack.spawn(name, [sys.executable, "-m", "services", service], env)
         wait_healthy(f"http://127.0.0.1:{port}/healthz", process)
 
     def log_of(self, name: str) -> str:

@@ -23,8 +23,10 @@ _TICKS = os.sysconf("SC_CLK_TCK")
 
 def _stack_process_name(cmdline: list[str]) -> str | None:
     """`registration`, `tax`, … for services; `kafka` and `mongodb` for the stand-ins."""
+    if cmdline[1:3] == ["-m", "services"] and len(cmdline) >= 4:  # noqa: PLR2004
+        return cmdline[3]  # `python -m services tax`
     if len(cmdline) >= 3 and cmdline[1] == "-m" and cmdline[2].startswith("services."):  # noqa: PLR2004
-        return cmdline[2].removeprefix("services.")
+        return cmdline[2].removeprefix("services.")  # `python -m services.notifier`
     program = Path(cmdline[0]).name if cmdline else ""
     if program.startswith("tansu"):
         return "kafka"

@@ -26,7 +26,7 @@ def echo_client(_: Settings) -> FastAPI:
 
 
 def started(monkeypatch: pytest.MonkeyPatch, **environment: str) -> uvicorn.Config:
-    """What `python -m services.<name>` hands uvicorn, with this environment."""
+    """What `python -m services <name>` hands uvicorn, with this environment."""
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     calls: list[tuple[Any, dict[str, Any]]] = []
