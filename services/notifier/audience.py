@@ -10,7 +10,7 @@ from contracts.events import DepartmentStatus
 from contracts.notices import PolicyTargeting
 from contracts.topology import TOPOLOGY
 from services.notifier.profile import matches
-from services.notifier.timeline_reads import TimelineReads
+from services.notifier.timeline_reads import TimelineReads, TimelineRow
 
 
 class Audience:
@@ -19,7 +19,7 @@ class Audience:
     def __init__(self, timelines: TimelineReads) -> None:
         self._timelines = timelines
 
-    async def matching(self, targeting: PolicyTargeting, as_of: datetime) -> list[dict[str, Any]]:
+    async def matching(self, targeting: PolicyTargeting, as_of: datetime) -> list[TimelineRow]:
         """Registrations whose enterprise matches, as the page stood at `as_of`.
 
         Submitted by then and neither withdrawn nor refused by then (`reachable_at`): the
@@ -38,30 +38,31 @@ class Audience:
         found = await self._timelines.submitted_by(as_of, profile)
         # Prefixes are matched here: one code, many prefixes, no regex for the database to scan.
         return [
-            doc for doc in found if matches(doc["profile"], targeting) and reachable_at(doc, as_of)
+            row for row in found if matches(row.profile, targeting) and reachable_at(row, as_of)
         ]
 
-    async def registered(self) -> list[dict[str, Any]]:
+    async def registered(self) -> list[TimelineRow]:
         return await self._timelines.completed()
 
     async def profiles(self, registration_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         return await self._timelines.profiles(registration_ids)
 
 
-def reachable_at(timeline: dict[str, Any], as_of: datetime) -> bool:
+def reachable_at(timeline: TimelineRow, as_of: datetime) -> bool:
     """Whether a registration was neither withdrawn nor refused at `as_of` (the page's status).
 
     Completion is final, and a required department's refusal is final for the registration
     (timeline.overall_status), so each is known from its own time.
     """
-    completed, withdrawn = timeline.get("completed_at"), timeline.get("withdrawn_at")
+    completed, withdrawn = timeline.completed_at, timeline.withdrawn_at
     if completed is not None and completed <= as_of:
         return True
     if withdrawn is not None and withdrawn <= as_of:
         return False
     return not any(
-        entry.get("status") == DepartmentStatus.REJECTED.value
-        and entry.get("department") in TOPOLOGY.required
-        and entry["occurred_at"] <= as_of
-        for entry in timeline.get("entries", ())
+        entry.status == DepartmentStatus.REJECTED.value
+        and entry.department in TOPOLOGY.required
+        and entry.occurred_at is not None
+        and entry.occurred_at <= as_of
+        for entry in timeline.entries
     )

@@ -1,4 +1,4 @@
-"""Dashboard figures from the notifier's timelines. Pure: documents and a clock in, numbers out."""
+"""Dashboard figures from the notifier's timelines. Pure: timeline rows and a clock in, numbers out."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
+
+from services.notifier.timeline_reads import TimelineEntry, TimelineRow
 
 QUEUED = frozenset({"in_review", "deadline_breached"})  # a person has to act
 DECISIONS = frozenset({"approved", "rejected", "not_applicable", "correction_requested"})
@@ -21,17 +23,21 @@ def percentile(sorted_values: list[float], fraction: float) -> float | None:
     return sorted_values[min(rank, len(sorted_values)) - 1]
 
 
-def status_counts(timelines: Iterable[dict[str, Any]]) -> dict[str, Any]:
+def status_counts(timelines: Iterable[TimelineRow]) -> dict[str, Any]:
     overall: Counter[str] = Counter()
     by_department: defaultdict[str, Counter[str]] = defaultdict(Counter)
     breached = []
-    for doc in timelines:
-        overall[doc.get("overall_status", "submitted")] += 1
-        for department, status in (doc.get("departments") or {}).items():
+    for row in timelines:
+        overall[row.overall_status] += 1
+        for department, status in row.departments.items():
             by_department[department][status] += 1
             if status == "deadline_breached":
                 breached.append(
-                    {"registration_id": doc["_id"], "department": department, "name": _name(doc)}
+                    {
+                        "registration_id": row.registration_id,
+                        "department": department,
+                        "name": row.name,
+                    }
                 )
     return {
         "overall": dict(overall),
@@ -43,7 +49,7 @@ def status_counts(timelines: Iterable[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def processing(timelines: Iterable[dict[str, Any]], now: datetime) -> dict[str, Any]:
+def processing(timelines: Iterable[TimelineRow], now: datetime) -> dict[str, Any]:
     """Per department over the last hour: decisions per 5-minute bucket, p50 and p95 seconds.
 
     Processing time is from the form's submission to the department's decision in that round.
@@ -51,14 +57,14 @@ def processing(timelines: Iterable[dict[str, Any]], now: datetime) -> dict[str, 
     since = now - WINDOW
     seconds: defaultdict[str, list[float]] = defaultdict(list)
     buckets: defaultdict[str, list[int]] = defaultdict(lambda: [0] * (WINDOW // BUCKET))
-    for doc in timelines:
-        submitted = doc.get("submitted_at")
-        for entry in doc.get("entries", []):
-            at = entry.get("occurred_at")
-            if entry.get("status") not in DECISIONS or at is None or not since <= at <= now:
+    for row in timelines:
+        for entry in row.entries:
+            at, department = entry.occurred_at, entry.department
+            if entry.status not in DECISIONS or at is None or department is None:
                 continue
-            department = entry["department"]
-            start = submitted if entry.get("round", 1) == 1 else _round_start(doc, entry)
+            if not since <= at <= now:
+                continue
+            start = row.submitted_at if entry.round == 1 else _round_start(row, entry)
             if start is not None:
                 seconds[department].append(max(0.0, (at - start).total_seconds()))
             index = min(int((at - since) / BUCKET), WINDOW // BUCKET - 1)
@@ -75,37 +81,31 @@ def processing(timelines: Iterable[dict[str, Any]], now: datetime) -> dict[str, 
     }
 
 
-def _round_start(doc: dict[str, Any], entry: dict[str, Any]) -> datetime | None:
+def _round_start(row: TimelineRow, entry: TimelineEntry) -> datetime | None:
     """A later round starts when the enterprise sent the correction that opened it."""
     opened = [
-        e["occurred_at"]
-        for e in doc.get("entries", [])
-        if e.get("status") == "corrected" and e.get("round") == entry.get("round")
+        e.occurred_at
+        for e in row.entries
+        if e.status == "corrected" and e.round == entry.round and e.occurred_at is not None
     ]
-    return opened[0] if opened else doc.get("submitted_at")
+    return opened[0] if opened else row.submitted_at
 
 
-def _name(doc: dict[str, Any]) -> str | None:
-    profile = doc.get("profile") or {}
-    name = profile.get("name")
-    return name if isinstance(name, str) else None
-
-
-def slowest(timelines: Iterable[dict[str, Any]], now: datetime, limit: int = 10) -> list[Any]:
+def slowest(timelines: Iterable[TimelineRow], now: datetime, limit: int = 10) -> list[Any]:
     """Registrations completed in the last hour that took longest from form to completion."""
     since = now - WINDOW
     done = [
-        (doc["completed_at"] - doc["submitted_at"], doc)
-        for doc in timelines
-        if doc.get("completed_at") and doc.get("submitted_at") and doc["completed_at"] >= since
+        (row.completed_at - row.submitted_at, row.completed_at, row)
+        for row in timelines
+        if row.completed_at and row.submitted_at and row.completed_at >= since
     ]
-    done.sort(key=lambda pair: pair[0], reverse=True)
+    done.sort(key=lambda found: found[0], reverse=True)
     return [
         {
-            "registration_id": doc["_id"],
-            "name": _name(doc),
+            "registration_id": row.registration_id,
+            "name": row.name,
             "seconds": round(took.total_seconds(), 3),
-            "completed_at": doc["completed_at"].isoformat(),
+            "completed_at": completed.isoformat(),
         }
-        for took, doc in done[:limit]
+        for took, completed, row in done[:limit]
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from contracts.form import RegistrationForm, is_foreign_invested
@@ -35,7 +36,7 @@ def profile_of(form: RegistrationForm) -> dict[str, Any]:
     }
 
 
-def matches(profile: dict[str, Any], targeting: PolicyTargeting) -> bool:
+def matches(profile: Mapping[str, Any], targeting: PolicyTargeting) -> bool:
     """Every tag given must match; a tag left empty matches every enterprise."""
     industry = profile.get("industry_code") or ""
     return (

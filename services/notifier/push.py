@@ -148,7 +148,10 @@ def when_pushed_notify_enterprises(
             # A notice is as old as what it tells: the same whenever the event is folded.
             created_at = stored_precision(event.occurred_at)
             rids = (
-                [doc["_id"] for doc in await audience.matching(event.targeting, created_at)]
+                [
+                    row.registration_id
+                    for row in await audience.matching(event.targeting, created_at)
+                ]
                 if isinstance(event, PolicyPublished)
                 else [event.registration_id]
             )

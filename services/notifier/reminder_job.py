@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
-from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
 import structlog
@@ -21,14 +20,15 @@ from service_runtime.china_time import CHINA
 from services.notifier.audience import Audience
 from services.notifier.notifications import NotificationStore, notification_id
 from services.notifier.reminders import DueReminder, due_reminders
+from services.notifier.timeline_reads import TimelineRow
 
 log = structlog.get_logger("notifier.reminders")
 _REMINDER_NAMESPACE = uuid5(NAMESPACE_URL, "https://enterprise-page.example/reminders")
 Publish = Callable[[str, str, bytes, dict[str, str]], Awaitable[None]]
 
 
-def reminder_event(registration: dict[str, Any], due: DueReminder, now: datetime) -> ReminderDue:
-    rid = registration["_id"]
+def reminder_event(registration: TimelineRow, due: DueReminder, now: datetime) -> ReminderDue:
+    rid = registration.registration_id
     return ReminderDue(
         event_id=uuid5(_REMINDER_NAMESPACE, f"{rid}:{due.about}"),
         source="notifier.scheduler",
@@ -37,7 +37,7 @@ def reminder_event(registration: dict[str, Any], due: DueReminder, now: datetime
         kind=due.kind,
         period=due.period,
         due_date=due.due_date,
-        uscc=registration.get("uscc"),
+        uscc=registration.uscc,
         title_zh=due.title_zh,
         title_en=due.title_en,
         body_zh=due.body_zh,
@@ -52,10 +52,12 @@ async def emit_due_reminders(
     today = now.astimezone(CHINA).date()
     emitted = 0
     for registration in await audience.registered():
-        registered_on = registration["completed_at"].astimezone(CHINA).date()
-        term = (registration.get("profile") or {}).get("business_term_years")
+        if registration.completed_at is None:
+            continue  # the query reads completed ones only
+        registered_on = registration.completed_at.astimezone(CHINA).date()
+        term = registration.profile.get("business_term_years")
         due = due_reminders(registered_on, term, today)
-        ids = {notification_id(registration["_id"], d.about): d for d in due}
+        ids = {notification_id(registration.registration_id, d.about): d for d in due}
         known = await store.existing_ids(list(ids)) if ids else set()
         for nid, reminder in ids.items():
             if nid in known:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -15,6 +16,7 @@ from services.notifier.metrics import percentile, processing, status_counts
 from services.notifier.profile import matches, size_of
 from services.notifier.progress import progress_notice
 from services.notifier.reminders import due_reminders
+from services.notifier.timeline_reads import TimelineRow
 from tests.support.events import status_event
 
 REGISTERED = date(2026, 11, 22)
@@ -118,6 +120,11 @@ def test_percentiles_use_the_nearest_rank() -> None:
     assert percentile([3.0], 0.95) == 3.0
 
 
+def row(**stored: Any) -> TimelineRow:
+    """A timeline as a named query reads it: the stored document's fields, parsed."""
+    return TimelineRow.of({"_id": "r", **stored})
+
+
 def test_status_counts_and_queues() -> None:
     docs = [
         {"_id": "a", "overall_status": "in_progress", "departments": {"tax": "in_review"}},
@@ -129,7 +136,7 @@ def test_status_counts_and_queues() -> None:
         },
         {"_id": "c", "overall_status": "completed", "departments": {"tax": "approved"}},
     ]
-    counts = status_counts(docs)
+    counts = status_counts(TimelineRow.of(doc) for doc in docs)
     assert counts["overall"] == {"in_progress": 2, "completed": 1}
     assert counts["queue_depth"] == {"tax": 2}
     assert counts["past_deadline"] == [{"registration_id": "b", "department": "tax", "name": "甲"}]
@@ -179,7 +186,7 @@ def test_processing_time_runs_from_submission_or_the_correction_that_opened_the_
             }
         ],
     }
-    figures = processing([doc, old], now)
+    figures = processing([row(**doc), row(**old)], now)
     assert figures["tax"]["decisions"] == 1
     assert figures["tax"]["p50_seconds"] == 2.0
     assert figures["police"]["decisions"] == 2
@@ -222,12 +229,12 @@ def test_a_policy_reaches_a_registration_as_its_page_stood_when_the_policy_was_p
     published = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
     before, after = published - timedelta(hours=1), published + timedelta(hours=1)
     refused = {"department": "police", "status": "rejected"}
-    assert reachable_at({"entries": []}, published)  # in progress
-    assert not reachable_at({"withdrawn_at": before}, published)
-    assert reachable_at({"withdrawn_at": after}, published)  # withdrawn only later
-    assert not reachable_at({"entries": [{**refused, "occurred_at": before}]}, published)
-    assert reachable_at({"entries": [{**refused, "occurred_at": after}]}, published)
+    assert reachable_at(row(entries=[]), published)  # in progress
+    assert not reachable_at(row(withdrawn_at=before), published)
+    assert reachable_at(row(withdrawn_at=after), published)  # withdrawn only later
+    assert not reachable_at(row(entries=[{**refused, "occurred_at": before}]), published)
+    assert reachable_at(row(entries=[{**refused, "occurred_at": after}]), published)
     registration = {"department": "registration", "status": "rejected", "occurred_at": before}
-    assert reachable_at({"entries": [registration]}, published)  # not a department's refusal
+    assert reachable_at(row(entries=[registration]), published)  # not a department's refusal
     # completion is final: a withdrawal recorded after it changes nothing
-    assert reachable_at({"completed_at": before, "withdrawn_at": before}, published)
+    assert reachable_at(row(completed_at=before, withdrawn_at=before), published)
