@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
@@ -11,7 +12,7 @@ from contracts.events import (
     RegistrationWithdrawn,
 )
 from contracts.form import RegistrationForm
-from contracts.topology import TOPOLOGY
+from contracts.topology import TOPOLOGY, Topology
 from services.notifier.timeline import Timeline, apply
 
 RID = "0" * 31 + "1"
@@ -233,3 +234,23 @@ def test_an_officers_read_of_the_data_is_kept_once_and_changes_no_progress(
         ("police", "p-erin")
     ]
     assert (len(timeline.entries), timeline.overall_status, timeline.last_event_at) == before
+
+
+def test_a_department_not_required_neither_holds_up_nor_refuses_the_registration(
+    sample_form: dict[str, Any],
+) -> None:
+    # `required=False`: an advisory department (a notice, a booking) that reports on the page
+    # but has no say in completion; its refusal is shown, and the registration still completes.
+    advisory = replace(TOPOLOGY.by_name["bank"], required=False)
+    topology = Topology(tuple(advisory if d.name == "bank" else d for d in TOPOLOGY.departments))
+    assert "bank" not in topology.required
+    timeline = Timeline(RID)
+    apply(timeline, submission(sample_form), topology)
+    apply(timeline, status("bank", DepartmentStatus.REJECTED, 1), topology)
+    assert timeline.overall_status == "in_progress"  # not "rejected": bank has no say
+    completions = [
+        c for e in approvals() if e.department != "bank" for c in apply(timeline, e, topology)
+    ]
+    assert timeline.overall_status == "completed"
+    assert len(completions) == 1
+    assert timeline.departments["bank"] == "rejected"
