@@ -9,7 +9,7 @@ when the stream starts and given back when it ends, however it ends.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from contextlib import contextmanager
 
 from service_runtime.problems import Problem
@@ -57,7 +57,7 @@ class StreamSlots:
 
 async def within(
     slots: StreamSlots, address: str, client: str, events: AsyncIterator[str]
-) -> AsyncIterator[str]:
+) -> AsyncGenerator[str, None]:
     """The stream's events, counted against the caps while it runs."""
     with slots.held(address, client):
         async for event in events:

@@ -3,6 +3,7 @@
 import asyncio
 import subprocess
 import sys
+import threading
 from typing import Any
 
 import httpx
@@ -39,6 +40,8 @@ async def test_the_external_example_replaces_the_built_in_credit_department(
         assert example.stdout is not None  # stdout=PIPE
         ready = await asyncio.wait_for(asyncio.to_thread(example.stdout.readline), timeout=60)
         assert b"ready" in ready, ready
+        # Read the rest as it comes, so a chatty example never blocks on a full pipe.
+        threading.Thread(target=example.stdout.read, daemon=True).start()
         async with httpx.AsyncClient(timeout=10) as client:
             rid, token = await submit(client, live_stack, sample_form)
             timeline = await wait_for_overall(

@@ -84,6 +84,8 @@ async def test_a_poison_message_is_dead_lettered_and_the_next_message_is_process
             timeline = await wait_for_overall(
                 client, live_stack, rid, token, wanted | {"in_progress"}
             )
+        else:
+            pytest.fail("the notifier never showed the valid message sent after the poison")
 
     digest = hashlib.sha256(poison).hexdigest()
     expected_groups = groups_consuming(topic)

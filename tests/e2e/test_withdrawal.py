@@ -51,6 +51,8 @@ async def test_a_completed_registration_cannot_be_withdrawn(
                 if found["status"] == "completed":
                     break
                 await asyncio.sleep(0.1)
+            else:
+                pytest.fail("the registration service never learned of the completion")
         finally:
             await mongo.close()
         url = f"{live_stack.registration_url}/api/v1/registrations/{rid}/withdraw"

@@ -1,7 +1,7 @@
 """The slow poll behind live streams: one read for all of them, waking only those behind the store."""
 
 from datetime import UTC, datetime
-from typing import Any, NoReturn
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -34,10 +34,6 @@ class Finds(monitoring.CommandListener):
 
     def failed(self, event: monitoring.CommandFailedEvent) -> None:
         pass
-
-
-async def never_sent(*_: object) -> NoReturn:
-    raise AssertionError("nothing is published here")
 
 
 async def fold(

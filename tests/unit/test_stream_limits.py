@@ -1,6 +1,6 @@
 """Live streams are capped in total, per address and per client, and every slot comes back."""
 
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncIterator
 from typing import cast
 
 import pytest
@@ -32,7 +32,7 @@ async def test_each_cap_refuses_one_stream_more_and_a_finished_stream_frees_its_
 
 async def test_a_stream_holds_its_slot_while_it_runs_and_gives_it_back_when_cut_short() -> None:
     slots = StreamSlots(total=10, per_address=10, per_client=1)
-    stream = cast("AsyncGenerator[str, None]", within(slots, "1.1.1.1", "a", events(5)))
+    stream = within(slots, "1.1.1.1", "a", events(5))
     assert await anext(stream) == "event 0"
     assert slots.open == 1
     await stream.aclose()  # the browser went away
