@@ -7,7 +7,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from contracts.events import DepartmentDecided, DepartmentStatusChanged
+from contracts.events import DepartmentStatusChanged, decided_fact
 from service_runtime.access import Officer, issue_officer_token
 from service_runtime.problems import install_problem_handlers
 from service_runtime.settings import Settings
@@ -36,8 +36,7 @@ def market_approval(sample_form: dict[str, Any]) -> DepartmentStatusChanged:
 def escalated_case(sample_form: dict[str, Any], claimed_by: str | None = None) -> Case:
     sample_form["seals"]["maker_id"] = "UNLICENSED"  # a rule fails: an officer must review
     police, case = Lifecycle(POLICE), Case(RID, "police")
-    # The status event stands in for its DepartmentDecided fact: it has every field read here.
-    police.on_prerequisite(case, cast("DepartmentDecided", market_approval(sample_form)), T0)
+    police.on_prerequisite(case, decided_fact(market_approval(sample_form)), T0)
     police.on_form(case, submitted_event(sample_form, RID, T0), T0, T0 + timedelta(days=1))
     case.claimed_by = claimed_by
     police.on_clock(case, T0 + timedelta(days=2), deemed_approval=False)

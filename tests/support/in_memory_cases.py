@@ -4,11 +4,9 @@ and officers' claims. Shared by the service tests that run departments without a
 import copy
 from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from dataclasses import asdict
-from typing import cast
 
 from contracts.events import DepartmentStatusChanged
 from service_runtime.aggregates import Versioned
-from service_runtime.mongo import Document
 from service_runtime.outbox import Stored
 from services.department.case import REVIEWABLE, Case
 from services.department.store import LoadedCase, outbox_entries
@@ -42,9 +40,9 @@ class InMemoryCaseStore:
     ) -> list[Stored]:
         for loaded, _ in changes:
             self.cases[loaded.case.registration_id] = loaded.case
-        # Unlike MongoCaseStore, the entries kept here are the events, not their outbox documents.
+        # The same outbox entries MongoCaseStore stores beside each case (topic, key, payload).
         return [
-            Stored(loaded.case.registration_id, cast("list[Document]", list(events)))
+            Stored(loaded.case.registration_id, [e for ev in events for e in outbox_entries(ev)])
             for loaded, events in changes
         ]
 
@@ -53,11 +51,8 @@ class InMemoryCaseStore:
         if self._publish is None:
             return
         for item in stored:
-            for event in cast("Sequence[DepartmentStatusChanged]", item.entries):
-                for entry in outbox_entries(event):  # the topics MongoCaseStore writes
-                    await self._publish(
-                        entry["topic"], item.document_id, entry["payload"].encode(), {}
-                    )
+            for entry in item.entries:
+                await self._publish(entry["topic"], entry["key"], entry["payload"].encode(), {})
 
     async def claim(self, registration_id: str, officer: str, *, escalated: bool) -> Case | None:
         case = self.cases.get(registration_id)
