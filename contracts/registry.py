@@ -19,6 +19,7 @@ from typing import Annotated, Any, Union, cast
 
 from pydantic import BaseModel, Field, TypeAdapter
 
+from contracts.credit import CreditListEntryRecorded, CreditProfileChanged, CreditRiskFlagged
 from contracts.events import (
     DepartmentDecided,
     DepartmentStatusChanged,
@@ -31,6 +32,9 @@ from contracts.notices import PolicyPublished, ReminderDue
 from contracts.operations import ServiceStarted
 from contracts.projections import corrected_event, submitted_event
 from contracts.topics import (
+    CREDIT_LIST_ENTRY_RECORDED,
+    CREDIT_PROFILE_CHANGED,
+    CREDIT_RISK_FLAGGED,
     DEPARTMENT_DECIDED,
     DEPARTMENT_STATUS,
     PERSONAL_DATA_READ,
@@ -58,6 +62,9 @@ SHARED_EVENTS: Mapping[str, type[BaseModel]] = {
     REMINDER_DUE: ReminderDue,
     POLICY_PUBLISHED: PolicyPublished,
     PERSONAL_DATA_READ: PersonalDataRead,
+    CREDIT_LIST_ENTRY_RECORDED: CreditListEntryRecorded,
+    CREDIT_PROFILE_CHANGED: CreditProfileChanged,
+    CREDIT_RISK_FLAGGED: CreditRiskFlagged,
     SERVICE_STARTED: ServiceStarted,  # internal: for the operators' dashboard
 }
 

@@ -14,6 +14,10 @@ REMINDER_DUE: Final = "reminder.due.v1"
 POLICY_PUBLISHED: Final = "policy.published.v1"
 # An officer saw an enterprise's personal data (数据查阅记录): the enterprise is shown who and why.
 PERSONAL_DATA_READ: Final = "personal-data.read.v1"
+# Credit (contracts/credit.py): a source-list row stored, a portrait changed, a risk flagged.
+CREDIT_LIST_ENTRY_RECORDED: Final = "credit.list-entry-recorded.v1"
+CREDIT_PROFILE_CHANGED: Final = "credit.profile-changed.v1"
+CREDIT_RISK_FLAGGED: Final = "credit.risk-flagged.v1"
 # Internal to the notifier: "this registration's page changed", read by every instance.
 PAGE_CHANGED: Final = "notifier.page-changed.v1"
 # Internal: each service instance says it started; the operators' dashboard shows restarts.
@@ -31,6 +35,9 @@ SHARED_CONTRACT_TOPICS: Final = (
     REMINDER_DUE,
     POLICY_PUBLISHED,
     PERSONAL_DATA_READ,
+    CREDIT_LIST_ENTRY_RECORDED,
+    CREDIT_PROFILE_CHANGED,
+    CREDIT_RISK_FLAGGED,
 )
 
 

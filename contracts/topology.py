@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from contracts.topics import (
+    CREDIT_LIST_ENTRY_RECORDED,
+    CREDIT_PROFILE_CHANGED,
+    CREDIT_RISK_FLAGGED,
     DEPARTMENT_DECIDED,
     DEPARTMENT_STATUS,
     PAGE_CHANGED,
@@ -93,7 +96,15 @@ DEPARTMENTS: tuple[Department, ...] = (
         "Credit",
         service="credit",
         port=8013,
-        projection=("enterprise.name", "legal_representative", "shareholders"),
+        # Joint punishment screens every person of the enterprise (联合惩戒); the portrait and
+        # the public credit query read the enterprise's particulars.
+        projection=(
+            "enterprise",
+            "legal_representative",
+            "principal_officers",
+            "shareholders",
+            "employment.employee_count",
+        ),
     ),
     Department(
         "social_security",
@@ -126,6 +137,8 @@ DEPARTMENTS: tuple[Department, ...] = (
 
 
 NOTIFIER = "notifier"
+CREDIT_PORTRAITS = "credit.portraits"
+NOTIFIER_CREDIT = "notifier.credit"
 REGISTRATION = "registration"
 # The two services every deployment runs besides the departments, with their HTTP ports.
 CORE_SERVICES: tuple[tuple[str, int], ...] = ((REGISTRATION, 8001), (NOTIFIER, 8002))
@@ -261,6 +274,19 @@ class Topology:
                     POLICY_PUBLISHED,
                 ),
                 group_id="notifier.audit",
+            ),
+            Subscription(
+                # Credit portraits (services/credit/portraits.py): recomputed when a registration
+                # completes or a source-list entry is stored.
+                consumer=CREDIT_PORTRAITS,
+                topics=(REGISTRATION_COMPLETED, CREDIT_LIST_ENTRY_RECORDED),
+                group_id="credit.portraits",
+            ),
+            Subscription(
+                # The enterprise's credit on its page and the dashboard's class distribution.
+                consumer=NOTIFIER_CREDIT,
+                topics=(CREDIT_PROFILE_CHANGED, CREDIT_RISK_FLAGGED),
+                group_id="notifier.credit",
             ),
             Subscription(
                 # The operators' dashboard counts each service's starts: a restart shows there.

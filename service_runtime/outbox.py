@@ -12,7 +12,8 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
+from uuid import UUID
 
 import structlog
 from pymongo import UpdateOne
@@ -23,6 +24,17 @@ from service_runtime.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_SECONDS
 from service_runtime.telemetry import trace_headers_for
 
 Document = dict[str, Any]
+
+
+class KeyedFact(Protocol):
+    """An event that is not about one registration: its writer names its key."""
+
+    @property
+    def event_id(self) -> UUID: ...
+
+    def model_dump_json(self) -> str: ...
+
+
 # Queues one record and returns what resolves once the broker acknowledged it.
 Send = Callable[[str, str, bytes, dict[str, str]], Awaitable[Awaitable[Any]]]
 
@@ -30,13 +42,19 @@ log = structlog.get_logger("outbox")
 SWEEP_LIMIT = 500
 
 
-def outbox_entry(topic: str, event: Envelope) -> Document:
+def outbox_entry(topic: str, event: Envelope | KeyedFact, key: str | None = None) -> Document:
+    """An event to publish once its document is stored; keyed by its registration unless the
+    fact is about something else (a credit source-list entry)."""
+    partition_key = key if key is not None else getattr(event, "registration_id", None)
+    if partition_key is None:
+        msg = f"{type(event).__name__} has no registration id: give its key"
+        raise ValueError(msg)
     return {
         "event_id": str(event.event_id),
         "topic": topic,
-        "key": event.registration_id,
+        "key": partition_key,
         "payload": event.model_dump_json(),
-        "trace": trace_headers_for(event.registration_id),
+        "trace": trace_headers_for(partition_key),
     }
 
 

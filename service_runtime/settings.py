@@ -221,7 +221,32 @@ class AccessTokenSettings(RuntimeSettings):
     )
 
 
-class RegistrationSettings(DepartmentSettings, AccessTokenSettings):
+class PublicLookupSettings(RuntimeSettings):
+    """Anonymous public look-ups: licence verification, name checks, the credit query."""
+
+    # Per client address and service instance.
+    public_rate_limit_per_minute: int = Field(
+        default=120, ge=1, alias="PUBLIC_RATE_LIMIT_PER_MINUTE"
+    )
+
+
+class OperatorTokenSettings(RuntimeSettings):
+    """Operators' tokens: the dashboard at /ops, credit's list ingestion and inspection draws."""
+
+    # The longest lifetime an operator's token may have (expiry minus issue), checked on every
+    # verification: a token minted for longer is refused, however it was minted.
+    operator_token_max_hours: float = Field(default=12.0, gt=0, alias="OPERATOR_TOKEN_MAX_HOURS")
+    # Operators sign in with a token minted from this secret (tools.operator_token --operator).
+    operator_token_secret: SecretStr = Field(
+        default=SecretStr("local-development-only-operators"), alias="OPERATOR_TOKEN_SECRET"
+    )
+
+
+class CreditSettings(DepartmentSettings, OperatorTokenSettings, PublicLookupSettings):
+    """The credit department: its gate, source lists, portraits, public query and inspections."""
+
+
+class RegistrationSettings(DepartmentSettings, AccessTokenSettings, PublicLookupSettings):
     """Intake, names and licences; the service also hosts the market department's desk."""
 
     # A registration not completed this long after submission lapses: departments close their
@@ -231,13 +256,9 @@ class RegistrationSettings(DepartmentSettings, AccessTokenSettings):
     licence_signing_key: SecretStr = Field(
         default=SecretStr("local-development-only-licences"), alias="LICENCE_SIGNING_KEY"
     )
-    # Anonymous public lookups (licence verification, name check, catalogue), per address.
-    public_rate_limit_per_minute: int = Field(
-        default=120, ge=1, alias="PUBLIC_RATE_LIMIT_PER_MINUTE"
-    )
 
 
-class NotifierSettings(AccessTokenSettings):
+class NotifierSettings(AccessTokenSettings, OperatorTokenSettings):
     """Timelines, live streams, the page's sessions, notices, the dashboard, traces and audit."""
 
     # Live-page wake-ups for other notifier instances are coalesced over this window.
@@ -250,16 +271,9 @@ class NotifierSettings(AccessTokenSettings):
     # Retention, enforced by TTL indexes (the database deletes what passed its `expire_at`).
     dead_letter_retention_days: int = Field(default=90, ge=1, alias="DEAD_LETTER_RETENTION_DAYS")
     notification_retention_days: int = Field(default=400, ge=1, alias="NOTIFICATION_RETENTION_DAYS")
-    # The longest lifetime an operator's token may have (expiry minus issue), checked on every
-    # verification: a token minted for longer is refused, however it was minted.
-    operator_token_max_hours: float = Field(default=12.0, gt=0, alias="OPERATOR_TOKEN_MAX_HOURS")
     # Where the enterprise page's server side reaches the registration service.
     registration_service_url: str = Field(
         default="http://127.0.0.1:8001", alias="REGISTRATION_SERVICE_URL"
-    )
-    # Operators sign in to /ops with a token minted from this secret (tools.operator_token --operator).
-    operator_token_secret: SecretStr = Field(
-        default=SecretStr("local-development-only-operators"), alias="OPERATOR_TOKEN_SECRET"
     )
     # Signs the enterprise page's session cookie.
     session_secret: SecretStr = Field(
@@ -296,7 +310,7 @@ class NotifierSettings(AccessTokenSettings):
     audit_checkpoint_seconds: float = Field(default=60, gt=0, alias="AUDIT_CHECKPOINT_SECONDS")
 
 
-class Settings(RegistrationSettings, TaxSettings, NotifierSettings):
+class Settings(RegistrationSettings, TaxSettings, CreditSettings, NotifierSettings):
     """Every setting of every service: for tools and tests that act for several services.
 
     A service reads only its own class (`settings_class_for`), so it never loads another
@@ -310,6 +324,7 @@ _SERVICE_SETTINGS: dict[str, type[RuntimeSettings]] = {
     "registration": RegistrationSettings,
     "notifier": NotifierSettings,
     "tax": TaxSettings,
+    "credit": CreditSettings,
 }
 
 

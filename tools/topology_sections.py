@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from contracts.topology import CORE_SERVICES, NOTIFIER, REGISTRATION, TOPOLOGY, Topology
+from service_runtime.hardening import secrets_used_by
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = ROOT / "docker-compose.yml"
@@ -44,6 +45,21 @@ class Section:
         return before + self.begin + self.render(topology) + self.end + after
 
 
+# Given to every application container by the compose file's shared environment, or (the
+# officers' key) per department above.
+_SECRETS_SET_ELSEWHERE = frozenset({"METRICS_TOKEN", "OFFICER_TOKEN_SECRET"})
+
+
+def shared_secrets(service: str) -> str:
+    """The other secrets a department's settings use (credit: the operators' key), one line
+    each, required at `docker compose up` like every secret."""
+    return "".join(
+        f'      {alias}: "${{{alias}:?set {alias}, e.g. openssl rand -hex 32}}"\n'
+        for alias in secrets_used_by(service)
+        if alias not in _SECRETS_SET_ELSEWHERE
+    )
+
+
 def compose_block(service: str, port: int) -> str:
     key = f"{service.upper()}_OFFICER_TOKEN_SECRET"  # each department's officers: their own key
     healthz = f"urllib.request.urlopen('http://127.0.0.1:{port}/healthz', timeout=4)"
@@ -55,7 +71,7 @@ def compose_block(service: str, port: int) -> str:
       SERVICE_NAME: {service}
       HTTP_PORT: "{port}"
       OFFICER_TOKEN_SECRET: "${{{key}:?set {key}, e.g. openssl rand -hex 32}}"
-    healthcheck:
+{shared_secrets(service)}    healthcheck:
       test: ["CMD", "python", "-c", "import urllib.request; {healthz}"]
       <<: *app-healthcheck-timing
     depends_on: *app-depends-on

@@ -1,44 +1,20 @@
-"""Credit (信用): the gate that keeps listed dishonest persons from founding an enterprise."""
+"""Credit (信用): joint punishment at registration, and the service's lists, portraits and query.
+
+The gate has no rule of its own over the form: everything it decides comes from its screen,
+which looks every person and related enterprise up in the source lists it keeps
+(screening.py). A dishonest judgment debtor among the persons refuses at once (`refusing`);
+a listed related enterprise sends the case to an officer.
+"""
 
 from __future__ import annotations
 
-import json
-from functools import cache
-from pathlib import Path
-
 from contracts.events import Artefact
 from contracts.form import RegistrationForm
-from service_runtime.settings import DepartmentSettings
-from services.department.kit import DepartmentSpec, Issued, rule
+from service_runtime.settings import CreditSettings
+from services.credit.extension import CREDIT_EXTENSION
+from services.credit.screening import DISHONEST_PERSONS_RULE
+from services.department.kit import DepartmentSpec, Issued
 from services.department.numbers import derived_digits
-
-
-@cache
-def dishonest_person_ids() -> frozenset[str]:
-    data = json.loads(
-        (Path(__file__).parent / "restricted_persons.json").read_text(encoding="utf-8")
-    )
-    return frozenset(p["id_number"] for p in data["persons"])
-
-
-@rule(
-    "legal_representative_not_restricted",
-    "legal_representative.id_number",
-    "法定代表人不得为失信被执行人等受限人员",
-    "the legal representative must not be on the restricted (dishonest) list",
-)
-def _representative_clear(form: RegistrationForm) -> bool:
-    return form.legal_representative.id_number not in dishonest_person_ids()
-
-
-@rule(
-    "shareholders_not_restricted",
-    "shareholders",
-    "自然人股东不得为失信被执行人等受限人员",
-    "no natural-person shareholder may be on the restricted (dishonest) list",
-)
-def _shareholders_clear(form: RegistrationForm) -> bool:
-    return all(s.id_number not in dishonest_person_ids() for s in form.shareholders if s.id_number)
 
 
 def _issue(
@@ -55,11 +31,13 @@ def _issue(
 
 CREDIT = DepartmentSpec(
     name="credit",
-    rules=(_representative_clear, _shareholders_clear),
+    rules=(),
     issue=_issue,
+    refusing=frozenset({DISHONEST_PERSONS_RULE}),
+    extension=CREDIT_EXTENSION,
 )
 
 
-def department(_settings: DepartmentSettings) -> DepartmentSpec:
+def department(_settings: CreditSettings) -> DepartmentSpec:
     """What `python -m services credit` runs (services/launch.py)."""
     return CREDIT

@@ -13,9 +13,12 @@ from services.department.kit import DepartmentSpec
 
 def create_department_app(settings: DepartmentSettings, spec: DepartmentSpec) -> FastAPI:
     async def bootstrap(runtime: Runtime[DepartmentSettings]) -> DepartmentHost:
-        desk = await open_desk(runtime, spec)
-        return DepartmentHost(runtime, {spec.name: desk} if desk else {})
+        extended = await spec.extension.start(runtime) if spec.extension else None
+        desk = await open_desk(runtime, spec, screen=extended.screen if extended else None)
+        desks = {spec.name: desk} if desk else {}
+        return DepartmentHost(runtime, desks, extension=extended.parts if extended else None)
 
+    extra = spec.extension.routers if spec.extension else ()
     return create_service_app(
-        settings, bootstrap, routers=[officer_router], title=f"department {spec.name}"
+        settings, bootstrap, routers=[officer_router, *extra], title=f"department {spec.name}"
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 import structlog
@@ -26,20 +26,21 @@ from service_runtime.metrics import DEADLINE_BREACHES
 from service_runtime.settings import DepartmentSettings
 from services.department.calendar import due_at
 from services.department.case import Case, snapshot
+from services.department.extension import Screen
 from services.department.kit import DepartmentSpec
 from services.department.lifecycle import Lifecycle
 from services.department.reads import ReadLog
 from services.department.store import CaseStore, MongoCaseStore
 
 log = structlog.get_logger("department")
+FormEvent = RegistrationSubmitted | RegistrationCorrected
 Clock = Callable[[], datetime]
 AnyEvent = (
-    RegistrationSubmitted
+    FormEvent
     | DepartmentDecided
     | DepartmentStatusChanged
     | RegistrationCompleted
     | RegistrationWithdrawn
-    | RegistrationCorrected
 )
 
 
@@ -62,10 +63,16 @@ class DepartmentHost:
 
     runtime: Runtime[DepartmentSettings]
     desks: Mapping[str, DepartmentDesk]
+    # The parts of the department's extension, if it has one (services/department/extension.py).
+    extension: object | None = field(default=None, kw_only=True)
 
 
 def when_registration_or_prerequisite_changes_decide(
-    lifecycle: Lifecycle, store: CaseStore, clock: Clock, time_limit: int
+    lifecycle: Lifecycle,
+    store: CaseStore,
+    clock: Clock,
+    time_limit: int,
+    screen: Screen | None = None,
 ) -> Callable[[Sequence[Decoded[AnyEvent]]], Awaitable[None]]:
     def relevant(event: AnyEvent) -> bool:
         if isinstance(event, RegistrationSubmitted | RegistrationWithdrawn | RegistrationCorrected):
@@ -82,13 +89,19 @@ def when_registration_or_prerequisite_changes_decide(
             list(dict.fromkeys(e.registration_id for e in events)), presumed_new=first_seen
         )
         before = {rid: snapshot(current.case) for rid, current in loaded.items()}
+        forms = [(e.registration_id, e.form) for e in events if isinstance(e, FormEvent)]
+        findings = await screen(forms) if screen and forms else {}  # credit's list look-up
         now = clock()
         emitted: dict[str, list[DepartmentStatusChanged]] = {rid: [] for rid in loaded}
         for event in events:
             case = loaded[event.registration_id].case
             if isinstance(event, RegistrationSubmitted):
                 emitted[case.registration_id] += lifecycle.on_form(
-                    case, event, now, due_at(now, time_limit)
+                    case,
+                    event,
+                    now,
+                    due_at(now, time_limit),
+                    findings.get(event.registration_id, ()),
                 )
             elif isinstance(event, RegistrationWithdrawn):
                 emitted[case.registration_id] += lifecycle.on_withdrawn(
@@ -96,7 +109,11 @@ def when_registration_or_prerequisite_changes_decide(
                 )
             elif isinstance(event, RegistrationCorrected):
                 emitted[case.registration_id] += lifecycle.on_corrected(
-                    case, event, now, due_at(now, time_limit)
+                    case,
+                    event,
+                    now,
+                    due_at(now, time_limit),
+                    findings.get(event.registration_id, ()),
                 )
             else:
                 assert isinstance(event, DepartmentDecided)  # noqa: S101 - filtered above
@@ -108,12 +125,10 @@ def when_registration_or_prerequisite_changes_decide(
             if snapshot(current.case) != before[rid]
         }
         stored = await store.save(list(changes.values()))
+        name = lifecycle.spec.name
         for rid, (current, _) in changes.items():
             log.info(
-                "case_advanced",
-                department=lifecycle.spec.name,
-                registration_id=rid,
-                status=current.case.status,
+                "case_advanced", department=name, registration_id=rid, status=current.case.status
             )
         await store.publish(stored)
 
@@ -191,21 +206,27 @@ def build_desk(
 
 
 def subscribe_department(
-    runtime: Runtime[DepartmentSettings], desk: DepartmentDesk, store: CaseStore
+    runtime: Runtime[DepartmentSettings],
+    desk: DepartmentDesk,
+    store: CaseStore,
+    screen: Screen | None = None,
 ) -> None:
     topology = desk.lifecycle.topology
     runtime.subscribe_batches(
         topology.subscription_for(desk.spec.name),
         decode=decoder_for_subscription(desk.spec.name, topology),
         handle=when_registration_or_prerequisite_changes_decide(
-            desk.lifecycle, store, desk.clock, desk.time_limit_working_days
+            desk.lifecycle, store, desk.clock, desk.time_limit_working_days, screen
         ),
         name=f"when_registration_or_prerequisite_changes_decide_{desk.spec.name}",
     )
 
 
 async def open_desk(
-    runtime: Runtime[DepartmentSettings], spec: DepartmentSpec, clock: Clock | None = None
+    runtime: Runtime[DepartmentSettings],
+    spec: DepartmentSpec,
+    clock: Clock | None = None,
+    screen: Screen | None = None,
 ) -> DepartmentDesk | None:
     """The department's desk, its consumer and its clocks; None if an outside system decides."""
     if spec.name in runtime.settings.disabled_departments:
@@ -219,7 +240,7 @@ async def open_desk(
     desk = build_desk(runtime.settings, spec, store, clock or (lambda: datetime.now(UTC)))
     reads = database[ReadLog.collection_name]
     desk = replace(desk, reads=ReadLog(reads, runtime.outbox_relay(database, reads.name)))
-    subscribe_department(runtime, desk, store)
+    subscribe_department(runtime, desk, store, screen)
     interval = runtime.settings.deadline_check_interval_ms / 1000
     runtime.background.append(lambda: run_clock_forever(desk, check_deadlines, interval))
     if desk.lifecycle.waits_for:

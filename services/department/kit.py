@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from contracts.events import USCC_ARTEFACT, Artefact, Reason
 from contracts.form import RegistrationForm
+
+if TYPE_CHECKING:
+    from services.department.extension import Extension
 
 Rule = Callable[[RegistrationForm], Reason]
 # (registration id, form, artefacts issued by each prerequisite department) -> what it issues
@@ -49,6 +53,11 @@ class DepartmentSpec:
     rules: tuple[Rule, ...]
     issue: Issuer
     applies: Callable[[RegistrationForm], bool] = always
+    # Rules whose failure refuses at once instead of sending the case to an officer (credit's
+    # joint punishment: a listed dishonest person may not found an enterprise).
+    refusing: frozenset[str] = frozenset()
+    # What the department's service runs besides its desk (credit: lists, portraits, queries).
+    extension: Extension | None = None
 
 
 def credit_code_from(prerequisites: Issued) -> str:

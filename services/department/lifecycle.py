@@ -49,14 +49,25 @@ class Lifecycle(AwaitsPrerequisites):
         self.announce_wait_after = announce_wait_after
 
     def on_form(
-        self, case: Case, event: RegistrationSubmitted, now: datetime, due: datetime
+        self,
+        case: Case,
+        event: RegistrationSubmitted,
+        now: datetime,
+        due: datetime,
+        findings: tuple[Reason, ...] = (),
     ) -> list[DepartmentStatusChanged]:
+        """`findings`: what the department's screen found in its own records (extension.py)."""
         if case.form_received:
             return []  # replay
-        return self._review(case, event.form, now, due)
+        return self._review(case, event.form, now, due, findings)
 
     def on_corrected(
-        self, case: Case, event: RegistrationCorrected, now: datetime, due: datetime
+        self,
+        case: Case,
+        event: RegistrationCorrected,
+        now: datetime,
+        due: datetime,
+        findings: tuple[Reason, ...] = (),
     ) -> list[DepartmentStatusChanged]:
         """Review again in the new round, but only if this department's view of the form changed."""
         if event.round <= case.round or case.withdrawn or not case.form_received:
@@ -68,10 +79,15 @@ class Lifecycle(AwaitsPrerequisites):
         case.form_received = False
         case.pending_approval = case.escalated = False
         case.claimed_by = case.deadline_at = case.announce_wait_at = None
-        return self._review(case, event.form, now, due)
+        return self._review(case, event.form, now, due, findings)
 
     def _review(
-        self, case: Case, form: RegistrationForm, now: datetime, due: datetime
+        self,
+        case: Case,
+        form: RegistrationForm,
+        now: datetime,
+        due: datetime,
+        findings: tuple[Reason, ...] = (),
     ) -> list[DepartmentStatusChanged]:
         case.form_received = True
         case.form = form.model_dump(mode="json")
@@ -99,10 +115,12 @@ class Lifecycle(AwaitsPrerequisites):
             ]
         if self._failed_prerequisite(case):
             return self._close_as_not_applicable(case, now)
-        reasons = tuple(evaluate(form) for evaluate in self.spec.rules)
+        reasons = (*(evaluate(form) for evaluate in self.spec.rules), *findings)
         case.reasons = [r.model_dump() for r in reasons]
         if all(r.passed for r in reasons):
             return self._approve_when_ready(case, now, "rules", reasons)
+        if any(not r.passed and r.rule in self.spec.refusing for r in reasons):
+            return [self._move(case, DepartmentStatus.REJECTED, now, "rules", reasons=reasons)]
         case.deadline_at = due
         return [self._move(case, DepartmentStatus.IN_REVIEW, now, "rules", reasons=reasons)]
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import structlog
 
+from contracts.credit import CreditProfileChanged, CreditRiskFlagged
 from contracts.events import (
     DepartmentStatusChanged,
     PersonalDataRead,
@@ -18,7 +19,7 @@ from contracts.events import (
 )
 from contracts.registry import decoder_for_subscription
 from contracts.topics import PAGE_CHANGED
-from contracts.topology import NOTIFIER, TOPOLOGY
+from contracts.topology import NOTIFIER, NOTIFIER_CREDIT, TOPOLOGY
 from service_runtime.delivery import Decoded
 from service_runtime.host import Runtime
 from service_runtime.metrics import LIVE_STREAMS_OPEN, REGISTRATIONS_COMPLETED
@@ -31,7 +32,9 @@ from services.notifier.timeline import apply
 log = structlog.get_logger("notifier")
 
 TimelineEvent = (
-    RegistrationSubmitted
+    CreditProfileChanged
+    | CreditRiskFlagged
+    | RegistrationSubmitted
     | DepartmentStatusChanged
     | RegistrationWithdrawn
     | RegistrationCorrected
@@ -97,6 +100,16 @@ def subscribe_timeline(
         decode=decode_timeline_event,
         handle=when_status_changed_update_timeline(store, announcer),
         name="when_status_changed_update_timeline",
+    )
+
+    # Credit portraits and warnings fold into the same timelines, off the critical path: a
+    # group of their own that fetches seldom, so the busy fetch names no extra partitions.
+    runtime.subscribe_batches(
+        TOPOLOGY.subscription_for(NOTIFIER_CREDIT),
+        decode=decoder_for_subscription(NOTIFIER_CREDIT),
+        handle=when_status_changed_update_timeline(store, announcer),
+        name="when_credit_changed_update_timeline",
+        background=True,
     )
 
     async def when_page_changed_wake_streams(raw: bytes) -> None:

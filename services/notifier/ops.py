@@ -13,18 +13,16 @@ from uuid import uuid4
 
 import structlog
 from aiokafka.errors import KafkaError
-from fastapi import APIRouter, Depends, Header, Path, Request
+from fastapi import APIRouter, Path
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
 
 from contracts.dead_letter import DeadLetter, redrive_message
 from contracts.notices import PolicyPublished, PolicyTargeting
 from contracts.topics import POLICY_PUBLISHED
-from service_runtime.access import bearer_token, read_operator_token
-from service_runtime.auth_first import AuthFirstRoute, authenticated_first
-from service_runtime.host import settings_of
+from service_runtime.auth_first import AuthFirstRoute
+from service_runtime.operators import OperatorId, operator_first
 from service_runtime.problems import Problem
-from service_runtime.settings import NotifierSettings
 from services.notifier.dead_letters import redrive_record
 from services.notifier.parts import Parts
 
@@ -39,30 +37,6 @@ class PolicyDraft(BaseModel):
     body_zh: str = Field(min_length=1, max_length=2000)
     body_en: str = Field(min_length=1, max_length=2000)
     targeting: PolicyTargeting = Field(default_factory=PolicyTargeting)
-
-
-def require_operator(
-    request: Request, authorization: Annotated[str | None, Header()] = None
-) -> str:
-    """The operator's id; endpoints with a body also run it first (`operator_first`)."""
-    settings = settings_of(request, NotifierSettings)
-    token = bearer_token(authorization)
-    if token is None:
-        raise Problem(401, "operator_token_required")
-    operator = read_operator_token(
-        settings.operator_token_secret.get_secret_value(),
-        token,
-        max_hours=settings.operator_token_max_hours,
-    )
-    if operator is None:
-        raise Problem(401, "operator_token_invalid")
-    return operator
-
-
-OperatorId = Annotated[str, Depends(require_operator)]
-operator_first = authenticated_first(
-    lambda request: require_operator(request, request.headers.get("authorization"))
-)
 
 
 @router.get("/ops", include_in_schema=False)

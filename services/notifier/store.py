@@ -108,6 +108,7 @@ def _state(timeline: Timeline) -> Document:
         "last_event_at": timeline.last_event_at,
         "min_token_version": timeline.min_token_version,
         "data_reads": timeline.data_reads,
+        "credit": timeline.credit,
     }
 
 
@@ -128,5 +129,6 @@ def _timeline(registration_id: str, doc: Document | None, rev: int | None = None
         last_event_at=doc.get("last_event_at"),
         min_token_version=doc.get("min_token_version", 0),
         data_reads=doc.get("data_reads", []),
+        credit=doc.get("credit"),
         rev=doc.get("rev", 0) if rev is None else rev,
     )

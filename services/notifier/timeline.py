@@ -20,8 +20,16 @@ from contracts.events import (
     RegistrationWithdrawn,
 )
 from contracts.topology import TOPOLOGY, Topology
+from services.notifier.credit_view import CreditEvent, credit_entry, latest_portrait
 from services.notifier.profile import profile_of
 
+ProgressEvent = (
+    RegistrationSubmitted
+    | DepartmentStatusChanged
+    | RegistrationWithdrawn
+    | RegistrationCorrected
+    | RegistrationAccessRevoked
+)
 _COMPLETED_NAMESPACE = uuid5(NAMESPACE_URL, "https://enterprise-page.example/completed")
 
 STATUS_TEXT = {
@@ -55,6 +63,8 @@ class Timeline:
     min_token_version: int = 0
     # Who saw the enterprise's personal data (数据查阅记录), oldest first; not progress entries.
     data_reads: list[dict[str, Any]] = field(default_factory=list)
+    # The enterprise's latest credit portrait (credit_view.py), once it is registered.
+    credit: dict[str, Any] | None = None
     # The stored revision this copy was read at (or written as): what a live stream has seen.
     rev: int = 0
 
@@ -67,12 +77,7 @@ class Timeline:
 
 def apply(
     timeline: Timeline,
-    event: RegistrationSubmitted
-    | DepartmentStatusChanged
-    | RegistrationWithdrawn
-    | RegistrationCorrected
-    | RegistrationAccessRevoked
-    | PersonalDataRead,
+    event: ProgressEvent | PersonalDataRead | CreditEvent,
     topology: Topology = TOPOLOGY,
 ) -> list[RegistrationCompleted]:
     """Fold one event in; return the completion event if this event completed the registration."""
@@ -92,7 +97,44 @@ def apply(
         )
         timeline.data_reads.sort(key=lambda r: r["occurred_at"])
         return []
-    timeline.last_event_at = max(timeline.last_event_at or at, at)
+    if isinstance(event, CreditEvent):
+        timeline.credit = latest_portrait(timeline.credit, event, at)
+        fields = credit_entry(event)
+    else:
+        timeline.last_event_at = max(timeline.last_event_at or at, at)  # the registration's own
+        fields = _progress_fields(timeline, event, at, topology)
+    timeline.entries.append(
+        {
+            "seq": len(timeline.entries) + 1,  # arrival order: the live stream's event id
+            "event_id": str(event.event_id),
+            "occurred_at": at,
+            **fields,
+        }
+    )
+    timeline.overall_status = overall_status(timeline, topology)
+    if timeline.overall_status == "completed" and timeline.completed_event_id is None:
+        # When the last department decided, not when its event happened to arrive: the form can
+        # arrive after every decision (its own topic), and any replay folds in another order.
+        decided_at = max(
+            (e["occurred_at"] for e in timeline.entries if e["department"] != "registration"),
+            default=at,
+        )
+        completed = _completion(timeline, decided_at)
+        timeline.completed_event_id = str(completed.event_id)
+        timeline.completed_at = decided_at
+        timeline.uscc = next(
+            (a.number for a in completed.artefacts if a.kind == USCC_ARTEFACT), None
+        )
+        return [completed]
+    return []
+
+
+def _progress_fields(
+    timeline: Timeline,
+    event: ProgressEvent,
+    at: datetime,
+    topology: Topology,
+) -> dict[str, Any]:
     if isinstance(event, RegistrationCorrected):
         timeline.profile = profile_of(event.form)
         fields: dict[str, Any] = {
@@ -154,30 +196,7 @@ def apply(
             "reasons": [r.model_dump() for r in event.reasons if not r.passed],
             "artefacts": [a.model_dump() for a in event.artefacts],
         }
-    timeline.entries.append(
-        {
-            "seq": len(timeline.entries) + 1,  # arrival order: the live stream's event id
-            "event_id": str(event.event_id),
-            "occurred_at": at,
-            **fields,
-        }
-    )
-    timeline.overall_status = overall_status(timeline, topology)
-    if timeline.overall_status == "completed" and timeline.completed_event_id is None:
-        # When the last department decided, not when its event happened to arrive: the form can
-        # arrive after every decision (its own topic), and any replay folds in another order.
-        decided_at = max(
-            (e["occurred_at"] for e in timeline.entries if e["department"] != "registration"),
-            default=at,
-        )
-        completed = _completion(timeline, decided_at)
-        timeline.completed_event_id = str(completed.event_id)
-        timeline.completed_at = decided_at
-        timeline.uscc = next(
-            (a.number for a in completed.artefacts if a.kind == USCC_ARTEFACT), None
-        )
-        return [completed]
-    return []
+    return fields
 
 
 def stored_precision(moment: datetime) -> datetime:

@@ -29,10 +29,10 @@ from pymongo.errors import DuplicateKeyError
 from service_runtime.access import bearer_matches
 from service_runtime.host import Runtime
 from service_runtime.mongo import Document
+from service_runtime.operators import OperatorId
 from service_runtime.problems import Problem, problem_response
 from service_runtime.settings import NotifierSettings
 from service_runtime.telemetry import REGISTRATION_ATTRIBUTE
-from services.notifier.ops import OperatorId
 from services.notifier.parts import Parts
 
 PROTOBUF = "application/x-protobuf"

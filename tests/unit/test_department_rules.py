@@ -11,6 +11,7 @@ from contracts.events import (
     DepartmentDecided,
     DepartmentStatus,
     DepartmentStatusChanged,
+    Reason,
     RegistrationSubmitted,
     decided_fact,
 )
@@ -19,6 +20,7 @@ from service_runtime.settings import Settings
 from services.bank.rules import BANK
 from services.commerce.rules import COMMERCE
 from services.credit.rules import CREDIT
+from services.credit.screening import DISHONEST_PERSONS_RULE, RELATED_ENTERPRISES_RULE
 from services.department.case import Case
 from services.department.kit import DepartmentSpec
 from services.department.lifecycle import Lifecycle
@@ -158,9 +160,23 @@ def test_the_automatic_invoice_limit_is_configurable(sample_form: dict[str, Any]
     }
 
 
-def test_a_restricted_legal_representative_is_held_by_credit(sample_form: dict[str, Any]) -> None:
-    sample_form["legal_representative"]["id_number"] = "440106197001010030"
-    assert final(decide(CREDIT, sample_form)).status == DepartmentStatus.IN_REVIEW
+def test_credit_refuses_at_once_when_its_screen_finds_a_dishonest_person(
+    sample_form: dict[str, Any],
+) -> None:
+    """The screen's refusing finding (screening.py) rejects without an officer; the others'
+    failures only send the case to one."""
+    refused = Reason(rule=DISHONEST_PERSONS_RULE, passed=False, message_zh="失信", message_en="x")
+    held = Reason(rule=RELATED_ENTERPRISES_RULE, passed=False, message_zh="异常", message_en="x")
+    for findings, status in (
+        ((refused,), DepartmentStatus.REJECTED),
+        ((held,), DepartmentStatus.IN_REVIEW),
+        ((), DepartmentStatus.APPROVED),
+    ):
+        case = Case(RID, "credit")
+        (decision,) = Lifecycle(CREDIT).on_form(case, submitted(sample_form), NOW, NOW, findings)
+        assert decision.status == status
+        assert decision.decided_by == "rules"
+        assert {r.rule for r in decision.reasons} == {r.rule for r in findings}
 
 
 def test_a_large_employer_is_registered_by_an_officer(sample_form: dict[str, Any]) -> None:
