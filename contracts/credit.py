@@ -83,3 +83,9 @@ class CreditRiskFlagged(Envelope):
     level: int = Field(ge=1, le=10)
     reasons_zh: tuple[str, ...] = Field(description="the indicators that pulled it down")
     reasons_en: tuple[str, ...]
+
+
+# The artefact credit's approval carries: the worst credit class among the applicant's related
+# persons and enterprises (their other enterprises, its legal-person shareholders). A
+# department that routes by credit (contracts/topology.py `credit_routing`) reads it.
+RELATED_CREDIT_CLASS_ARTEFACT = "related_credit_class"

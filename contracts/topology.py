@@ -43,6 +43,10 @@ class Department:
     required: bool = True  # must approve (or be not applicable) before completion
     # The form fields it receives (data minimisation), as dotted paths; nothing else reaches it.
     projection: tuple[str, ...] = ("enterprise.name",)
+    # Credit-driven routing (信用分类监管): the credit classes of the applicant's related persons
+    # and enterprises whose cases go to an officer instead of an instant approval. A department
+    # that routes by credit waits for credit's decision, which carries that class.
+    credit_routing: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,9 @@ DEPARTMENTS: tuple[Department, ...] = (
         "Tax",
         service="tax",
         port=8011,
-        waits_for=("market",),
+        waits_for=("market", "credit"),
+        # Invoices for an applicant whose related enterprises are at risk: an officer looks.
+        credit_routing=(("C", "officer"), ("D", "officer")),
         projection=(
             "enterprise.name",
             "enterprise.type",
@@ -130,7 +136,8 @@ DEPARTMENTS: tuple[Department, ...] = (
         "Bank account booking",
         service="bank",
         port=8016,
-        waits_for=("market",),
+        waits_for=("market", "credit"),
+        credit_routing=(("D", "officer"),),
         projection=("enterprise.name", "legal_representative", "bank_account"),
     ),
 )
@@ -185,6 +192,10 @@ class Topology:
     @property
     def required(self) -> tuple[str, ...]:
         return tuple(d.name for d in self.departments if d.required)
+
+    def credit_routing(self, department: str) -> dict[str, str]:
+        found = self.by_name.get(department)
+        return dict(found.credit_routing) if found else {}
 
     def waits_for(self, department: str) -> tuple[str, ...]:
         found = self.by_name.get(department)

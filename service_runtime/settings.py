@@ -194,6 +194,13 @@ class DepartmentSettings(RuntimeSettings):
     deemed_approval_departments: list[str] = Field(
         default_factory=list, alias="DEEMED_APPROVAL_DEPARTMENTS"
     )
+    # Credit-driven routing (信用分类监管) per department, overriding the topology's: for each
+    # credit class of the applicant's related persons and enterprises, "instant" (秒批) or
+    # "officer": {"tax": {"C": "officer", "D": "officer"}}. Only departments that wait for
+    # credit's decision (the topology's `credit_routing` rows) can route by it.
+    credit_routing: dict[str, dict[Literal["A", "B", "C", "D"], Literal["instant", "officer"]]] = (
+        Field(default_factory=dict, alias="CREDIT_ROUTING")
+    )
     # Built-in departments switched off, so an external system can take their place: ["credit"].
     disabled_departments: list[str] = Field(default_factory=list, alias="DISABLED_DEPARTMENTS")
     deadline_check_interval_ms: int = Field(
@@ -275,6 +282,8 @@ class NotifierSettings(AccessTokenSettings, OperatorTokenSettings):
     registration_service_url: str = Field(
         default="http://127.0.0.1:8001", alias="REGISTRATION_SERVICE_URL"
     )
+    # Where /ops draws random inspections (the credit service), and the base of their public page.
+    credit_service_url: str = Field(default="http://127.0.0.1:8013", alias="CREDIT_SERVICE_URL")
     # Signs the enterprise page's session cookie.
     session_secret: SecretStr = Field(
         default=SecretStr("local-development-only-sessions"), alias="SESSION_SECRET"

@@ -120,6 +120,14 @@ class EnterpriseStore:
     async def load(self, usccs: Iterable[str]) -> list[Document]:
         return await self.enterprises.find({"_id": {"$in": sorted(set(usccs))}}).to_list(None)
 
+    async def classes_of(self, usccs: Iterable[str]) -> dict[str, str]:
+        """{credit code: credit class} of those with a portrait."""
+        cursor = self.enterprises.find(
+            {"_id": {"$in": sorted(set(usccs))}, "portrait": {"$exists": True}},
+            {"portrait.credit_class": 1},
+        )
+        return {doc["_id"]: doc["portrait"]["credit_class"] async for doc in cursor}
+
     async def touched_by(self, entries: Sequence[ListEntry]) -> set[str]:
         """The enterprises whose portrait an entry can move: its subject, or one it relates to."""
         enterprises = {e.subject_id for e in entries if e.subject_kind == "enterprise"}

@@ -17,12 +17,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from contracts.events import Reason
+from contracts.credit import RELATED_CREDIT_CLASS_ARTEFACT
+from contracts.events import Artefact, Reason
 from contracts.form import RegistrationForm
 from services.credit.enterprises import EnterpriseStore, Particulars
 from services.credit.entries import ListEntryStore
 from services.credit.facts import CreditList, ListEntry
-from services.department.extension import Screen
+from services.department.extension import Screen, Screened
 
 DISHONEST_PERSONS_RULE = "joint_punishment_dishonest_persons"
 RELATED_ENTERPRISES_RULE = "related_enterprises_in_good_standing"
@@ -134,12 +135,21 @@ def related_enterprises(related: Sequence[str], active: Mapping[str, list[ListEn
     )
 
 
+def related_class_artefact(classes: Sequence[str]) -> tuple[Artefact, ...]:
+    """The worst class among the related enterprises with a portrait, for credit routing; none
+    when none has one (a first-time founder)."""
+    if not classes:
+        return ()
+    worst = max(classes)  # "A" < "B" < "C" < "D": the letters sort from best to worst
+    return (
+        Artefact(kind=RELATED_CREDIT_CLASS_ARTEFACT, number=worst, label_zh="关联主体信用类别"),
+    )
+
+
 def joint_punishment_screen(
     lists: ListEntryStore, enterprises: EnterpriseStore, today: Callable[[], date]
 ) -> Screen:
-    async def screen(
-        forms: Sequence[tuple[str, RegistrationForm]],
-    ) -> Mapping[str, tuple[Reason, ...]]:
+    async def screen(forms: Sequence[tuple[str, RegistrationForm]]) -> Mapping[str, Screened]:
         particulars = {rid: Particulars.of(form) for rid, form in forms}
         await enterprises.note_applications(particulars)
         person_ids = {pid for p in particulars.values() for pid in p.person_ids}
@@ -154,10 +164,16 @@ def joint_punishment_screen(
         for entry in await lists.naming(subjects):
             if entry.active_on(day):
                 active.setdefault(entry.subject_id, []).append(entry)
+        classes = await enterprises.classes_of(u for usccs in related.values() for u in usccs)
         return {
-            rid: (
-                dishonest_persons(persons_of(form), active),
-                related_enterprises(related[rid], active),
+            rid: Screened(
+                reasons=(
+                    dishonest_persons(persons_of(form), active),
+                    related_enterprises(related[rid], active),
+                ),
+                artefacts=related_class_artefact(
+                    [classes[u] for u in related[rid] if u in classes]
+                ),
             )
             for rid, form in forms
         }

@@ -64,6 +64,8 @@ class Case:
     issued: list[dict[str, Any]] = field(default_factory=list)
     # Set while an instant approval waits silently for a prerequisite: when to say it waits.
     announce_wait_at: datetime | None = None
+    # Issued with the approval besides the department's own (its screen's findings).
+    screened_artefacts: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def closed(self) -> bool:

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from contracts.events import Reason
+from contracts.events import Artefact, Reason
 from contracts.form import RegistrationForm
 
 if TYPE_CHECKING:
@@ -20,10 +20,18 @@ if TYPE_CHECKING:
     from service_runtime.host import Runtime
     from service_runtime.settings import DepartmentSettings
 
-# (registration id, form) for each form of a batch → the findings per registration id.
-Screen = Callable[
-    [Sequence[tuple[str, RegistrationForm]]], Awaitable[Mapping[str, tuple[Reason, ...]]]
-]
+
+@dataclass(frozen=True)
+class Screened:
+    """What a screen found for one form: reasons that join the rules', and artefacts issued
+    with the approval (credit: the related persons' and enterprises' credit class)."""
+
+    reasons: tuple[Reason, ...] = ()
+    artefacts: tuple[Artefact, ...] = ()
+
+
+# (registration id, form) for each form of a batch → what was found, per registration id.
+Screen = Callable[[Sequence[tuple[str, RegistrationForm]]], Awaitable[Mapping[str, Screened]]]
 
 
 @dataclass(frozen=True)

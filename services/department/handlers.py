@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import structlog
 
@@ -19,16 +19,19 @@ from contracts.events import (
 )
 from contracts.registry import decoder_for_subscription
 from contracts.topology import TOPOLOGY, Topology
-from service_runtime.aggregates import ConcurrentUpdateError
 from service_runtime.delivery import Decoded
 from service_runtime.host import Runtime
-from service_runtime.metrics import DEADLINE_BREACHES
 from service_runtime.settings import DepartmentSettings
 from services.department.calendar import due_at
-from services.department.case import Case, snapshot
+from services.department.case import snapshot
+from services.department.clock_jobs import (
+    announce_lasting_waits,
+    check_deadlines,
+    run_clock_forever,
+)
 from services.department.extension import Screen
 from services.department.kit import DepartmentSpec
-from services.department.lifecycle import Lifecycle
+from services.department.lifecycle import NOTHING_FOUND, Lifecycle
 from services.department.reads import ReadLog
 from services.department.store import CaseStore, MongoCaseStore
 
@@ -101,7 +104,7 @@ def when_registration_or_prerequisite_changes_decide(
                     event,
                     now,
                     due_at(now, time_limit),
-                    findings.get(event.registration_id, ()),
+                    findings.get(event.registration_id, NOTHING_FOUND),
                 )
             elif isinstance(event, RegistrationWithdrawn):
                 emitted[case.registration_id] += lifecycle.on_withdrawn(
@@ -113,7 +116,7 @@ def when_registration_or_prerequisite_changes_decide(
                     event,
                     now,
                     due_at(now, time_limit),
-                    findings.get(event.registration_id, ()),
+                    findings.get(event.registration_id, NOTHING_FOUND),
                 )
             else:
                 assert isinstance(event, DepartmentDecided)  # noqa: S101 - filtered above
@@ -135,56 +138,6 @@ def when_registration_or_prerequisite_changes_decide(
     return handle
 
 
-async def check_deadlines(desk: DepartmentDesk) -> int:
-    """Escalate every case past its statutory limit (and approve it, if so configured)."""
-    now = desk.clock()
-    changed = await _advance(
-        desk,
-        await desk.store.overdue(now),
-        lambda case: desk.lifecycle.on_clock(case, now, deemed_approval=desk.deemed_approval),
-    )
-    for registration_id in changed:
-        DEADLINE_BREACHES.labels(desk.spec.name).inc()
-        log.warning("deadline_breached", department=desk.spec.name, registration_id=registration_id)
-    return len(changed)
-
-
-async def announce_lasting_waits(desk: DepartmentDesk) -> int:
-    """Tell the enterprise which instant approvals still wait for a prerequisite."""
-    now = desk.clock()
-    waiting = await desk.store.waits_to_announce(now)
-    return len(await _advance(desk, waiting, lambda case: desk.lifecycle.on_wait_lasted(case, now)))
-
-
-async def _advance(
-    desk: DepartmentDesk,
-    registration_ids: Sequence[str],
-    transition: Callable[[Case], list[DepartmentStatusChanged]],
-) -> list[str]:
-    """Apply a clock transition to these cases; store and publish what it emitted."""
-    if not registration_ids:
-        return []
-    loaded = await desk.store.load(registration_ids)
-    changes = [
-        (current, emitted) for current in loaded.values() if (emitted := transition(current.case))
-    ]
-    await desk.store.publish(await desk.store.save(changes))
-    return [current.case.registration_id for current, _ in changes]
-
-
-async def run_clock_forever(
-    desk: DepartmentDesk, job: Callable[[DepartmentDesk], Awaitable[int]], interval: float
-) -> None:
-    while True:
-        try:
-            await job(desk)
-        except ConcurrentUpdateError:
-            pass  # an officer or a consumer acted at the same moment; the next round sees it
-        except Exception as error:  # noqa: BLE001 - keep checking; the next round retries
-            log.warning("clock_job_failed", job=job.__name__, error=repr(error))
-        await asyncio.sleep(interval)
-
-
 def build_desk(
     settings: DepartmentSettings,
     spec: DepartmentSpec,
@@ -196,13 +149,20 @@ def build_desk(
     return DepartmentDesk(
         spec=spec,
         lifecycle=Lifecycle(
-            spec, topology, timedelta(milliseconds=settings.waiting_announce_after_ms)
+            spec,
+            topology,
+            timedelta(milliseconds=settings.waiting_announce_after_ms),
+            _routing(settings.credit_routing.get(spec.name)),
         ),
         store=store,
         clock=clock,
         time_limit_working_days=settings.department_time_limits.get(spec.name, default_limit),
         deemed_approval=spec.name in settings.deemed_approval_departments,
     )
+
+
+def _routing(configured: Mapping[Any, str] | None) -> dict[str, str] | None:
+    return None if configured is None else {str(k): str(v) for k, v in configured.items()}
 
 
 def subscribe_department(

@@ -6,6 +6,7 @@ redeliveries are harmless; the case and its events are case.py.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from contracts.events import (
@@ -27,8 +28,11 @@ from services.department.case import (
     rule_reason,
     touches,
 )
+from services.department.extension import Screened
 from services.department.kit import DepartmentSpec
 from services.department.prerequisites import AwaitsPrerequisites
+
+NOTHING_FOUND = Screened()
 
 
 class Lifecycle(AwaitsPrerequisites):
@@ -39,6 +43,7 @@ class Lifecycle(AwaitsPrerequisites):
         spec: DepartmentSpec,
         topology: Topology = TOPOLOGY,
         announce_wait_after: timedelta = timedelta(seconds=5),
+        credit_routing: Mapping[str, str] | None = None,
     ) -> None:
         self.spec = spec
         self.topology = topology
@@ -47,6 +52,10 @@ class Lifecycle(AwaitsPrerequisites):
         # What a stored form is read back as: this department's view, nothing more.
         self.form_view = form_view(spec.name, self.projection)
         self.announce_wait_after = announce_wait_after
+        # Credit class → "instant" or "officer" (信用分类监管); the topology's row, or settings.
+        self.credit_routing = dict(
+            topology.credit_routing(spec.name) if credit_routing is None else credit_routing
+        )
 
     def on_form(
         self,
@@ -54,7 +63,7 @@ class Lifecycle(AwaitsPrerequisites):
         event: RegistrationSubmitted,
         now: datetime,
         due: datetime,
-        findings: tuple[Reason, ...] = (),
+        findings: Screened = NOTHING_FOUND,
     ) -> list[DepartmentStatusChanged]:
         """`findings`: what the department's screen found in its own records (extension.py)."""
         if case.form_received:
@@ -67,7 +76,7 @@ class Lifecycle(AwaitsPrerequisites):
         event: RegistrationCorrected,
         now: datetime,
         due: datetime,
-        findings: tuple[Reason, ...] = (),
+        findings: Screened = NOTHING_FOUND,
     ) -> list[DepartmentStatusChanged]:
         """Review again in the new round, but only if this department's view of the form changed."""
         if event.round <= case.round or case.withdrawn or not case.form_received:
@@ -87,7 +96,7 @@ class Lifecycle(AwaitsPrerequisites):
         form: RegistrationForm,
         now: datetime,
         due: datetime,
-        findings: tuple[Reason, ...] = (),
+        findings: Screened = NOTHING_FOUND,
     ) -> list[DepartmentStatusChanged]:
         case.form_received = True
         case.form = form.model_dump(mode="json")
@@ -115,7 +124,10 @@ class Lifecycle(AwaitsPrerequisites):
             ]
         if self._failed_prerequisite(case):
             return self._close_as_not_applicable(case, now)
-        reasons = (*(evaluate(form) for evaluate in self.spec.rules), *findings)
+        reasons = (*(evaluate(form) for evaluate in self.spec.rules), *findings.reasons)
+        case.screened_artefacts = [a.model_dump(mode="json") for a in findings.artefacts]
+        if self.credit_routing:
+            case.deadline_at = due  # in case the credit class sends it to an officer
         case.reasons = [r.model_dump() for r in reasons]
         if all(r.passed for r in reasons):
             return self._approve_when_ready(case, now, "rules", reasons)

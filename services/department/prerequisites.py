@@ -19,6 +19,7 @@ from contracts.events import (
 from contracts.form import RegistrationForm
 from contracts.topology import Topology
 from services.department.case import Case, rule_reason, status_event_id
+from services.department.credit_routing import credit_route
 from services.department.kit import DepartmentSpec
 
 
@@ -29,6 +30,7 @@ class AwaitsPrerequisites:
     spec: DepartmentSpec
     topology: Topology
     waits_for: tuple[str, ...]
+    credit_routing: dict[str, str]
     announce_wait_after: timedelta
     form_view: type[BaseModel]
 
@@ -52,6 +54,7 @@ class AwaitsPrerequisites:
             case.form = None  # data minimisation: the decision and its reasons remain
         if status == DepartmentStatus.APPROVED:
             case.issued = [a.model_dump(mode="json") for a in artefacts]
+            case.deadline_at = None
         return DepartmentStatusChanged(
             event_id=status_event_id(
                 case.registration_id, self.spec.name, case.round, case.sequence, status
@@ -106,13 +109,20 @@ class AwaitsPrerequisites:
                 return []
             return [self._waiting(case, now, by, reasons)]
         case.pending_approval = False
+        if by == "rules" and self.credit_routing:
+            routed = credit_route(self.credit_routing, case.prerequisites)
+            reasons = (*reasons, routed)
+            if not routed.passed:  # the credit class sends it to an officer
+                case.reasons = [r.model_dump() for r in reasons]
+                return [self._move(case, DepartmentStatus.IN_REVIEW, now, by, reasons=reasons)]
         # The rules read the view as they read the form: same shape, fewer fields.
         form = cast("RegistrationForm", self.form_view.model_validate(case.form))
         issued = {
             d: tuple(Artefact.model_validate(a) for a in p["artefacts"])
             for d, p in case.prerequisites.items()
         }
-        artefacts = self.spec.issue(case.registration_id, form, issued)
+        screened = tuple(Artefact.model_validate(a) for a in case.screened_artefacts)
+        artefacts = (*self.spec.issue(case.registration_id, form, issued), *screened)
         return [
             self._move(
                 case,

@@ -12,10 +12,9 @@ from service_runtime.delivery import Decoded, RawRecord
 from service_runtime.mongo import Document
 from service_runtime.outbox import OutboxRelay
 from service_runtime.settings import Settings
+from services.department.clock_jobs import announce_lasting_waits, check_deadlines
 from services.department.handlers import (
-    announce_lasting_waits,
     build_desk,
-    check_deadlines,
     when_registration_or_prerequisite_changes_decide,
 )
 from services.department.store import MongoCaseStore

@@ -6,6 +6,7 @@ from uuid import uuid4
 
 from contracts.events import RegistrationCorrected, RegistrationSubmitted, decided_fact
 from contracts.form import RegistrationForm
+from services.credit.rules import CREDIT
 from services.department.case import Case, OfficerDecision, touches
 from services.department.lifecycle import Lifecycle
 from services.police.rules import POLICE
@@ -68,10 +69,14 @@ def test_only_departments_whose_view_changed_review_again(sample_form: dict[str,
     market = Lifecycle(MARKET)
     market_case = Case(RID, "market")
     market_approval = decided_fact(market.on_form(market_case, submitted, T0, T0)[-1])
+    credit_approval = decided_fact(
+        Lifecycle(CREDIT).on_form(Case(RID, "credit"), submitted, T0, T0)[-1]
+    )
     police, tax = Lifecycle(POLICE), Lifecycle(TAX)
     police_case, tax_case = Case(RID, "police"), Case(RID, "tax")
     for lifecycle, case in ((police, police_case), (tax, tax_case)):
         lifecycle.on_prerequisite(case, market_approval, T0)
+        lifecycle.on_prerequisite(case, credit_approval, T0)  # tax waits for credit too
         lifecycle.on_form(case, submitted, T0, T0)
     assert (police_case.status, tax_case.status) == ("approved", "approved")
 

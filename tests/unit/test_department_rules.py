@@ -22,6 +22,7 @@ from services.commerce.rules import COMMERCE
 from services.credit.rules import CREDIT
 from services.credit.screening import DISHONEST_PERSONS_RULE, RELATED_ENTERPRISES_RULE
 from services.department.case import Case
+from services.department.extension import Screened
 from services.department.kit import DepartmentSpec
 from services.department.lifecycle import Lifecycle
 from services.police.rules import POLICE
@@ -45,12 +46,20 @@ def market_approval(form_data: dict[str, Any]) -> DepartmentDecided:
     return decided_fact(approved)
 
 
+def credit_approval(form_data: dict[str, Any]) -> DepartmentDecided:
+    (approved,) = Lifecycle(CREDIT).on_form(Case(RID, "credit"), submitted(form_data), NOW, NOW)
+    assert approved.status == DepartmentStatus.APPROVED
+    return decided_fact(approved)
+
+
 def decide(spec: DepartmentSpec, form_data: dict[str, Any]) -> list[DepartmentStatusChanged]:
-    """Run a department to its decision, feeding it the market's approval if it waits for it."""
+    """Run a department to its decision, feeding it its prerequisites' approvals."""
     lifecycle, case = Lifecycle(spec), Case(RID, spec.name)
     events = lifecycle.on_form(case, submitted(form_data), NOW, NOW)
     if "market" in lifecycle.waits_for:
         events += lifecycle.on_prerequisite(case, market_approval(form_data), NOW)
+    if "credit" in lifecycle.waits_for:
+        events += lifecycle.on_prerequisite(case, credit_approval(form_data), NOW)
     return events
 
 
@@ -167,16 +176,17 @@ def test_credit_refuses_at_once_when_its_screen_finds_a_dishonest_person(
     failures only send the case to one."""
     refused = Reason(rule=DISHONEST_PERSONS_RULE, passed=False, message_zh="失信", message_en="x")
     held = Reason(rule=RELATED_ENTERPRISES_RULE, passed=False, message_zh="异常", message_en="x")
-    for findings, status in (
+    for found, status in (
         ((refused,), DepartmentStatus.REJECTED),
         ((held,), DepartmentStatus.IN_REVIEW),
         ((), DepartmentStatus.APPROVED),
     ):
         case = Case(RID, "credit")
+        findings = Screened(reasons=found)
         (decision,) = Lifecycle(CREDIT).on_form(case, submitted(sample_form), NOW, NOW, findings)
         assert decision.status == status
         assert decision.decided_by == "rules"
-        assert {r.rule for r in decision.reasons} == {r.rule for r in findings}
+        assert {r.rule for r in decision.reasons} == {r.rule for r in found}
 
 
 def test_a_large_employer_is_registered_by_an_officer(sample_form: dict[str, Any]) -> None:
