@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import random
 import sys
 import time
 import uuid
@@ -28,6 +29,7 @@ from typing import Any
 import httpx
 from tqdm import tqdm
 
+from contracts.identifiers import resident_id_check_digit
 from tools.bench_probes import per_registration, snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +44,38 @@ def uuid_trade_name() -> str:
     return "".join(
         "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥"[(digits >> (5 * i)) % 22] for i in range(10)
     )
+
+
+def resident_id(rng: random.Random) -> str:
+    """A well-formed citizen identity number (GB 11643) born 1960–1999 in Guangzhou."""
+    born = f"{rng.randint(1960, 1999)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+    first17 = f"440106{born}{rng.randint(0, 999):03d}"
+    return first17 + resident_id_check_digit(first17)
+
+
+def with_fresh_persons(form: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """The same form founded by other people: every enterprise of the national stream has its
+    own founders, and a load where thousands of enterprises shared three persons would make
+    credit's look-up of a person's other enterprises (services/credit/screening.py) the
+    benchmark instead of the stream."""
+    fresh: dict[str, str] = {}
+
+    def renamed(number: str | None) -> str | None:
+        return None if number is None else fresh.setdefault(number, resident_id(rng))
+
+    return {
+        **form,
+        "legal_representative": {
+            **form["legal_representative"],
+            "id_number": renamed(form["legal_representative"]["id_number"]),
+        },
+        "shareholders": [
+            {**s, "id_number": renamed(s.get("id_number"))} for s in form["shareholders"]
+        ],
+        "principal_officers": [
+            {**o, "id_number": renamed(o["id_number"])} for o in form.get("principal_officers", [])
+        ],
+    }
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -69,7 +103,7 @@ async def one_registration(
 ) -> Outcome:
     started = time.perf_counter()
     form = {
-        **form,
+        **with_fresh_persons(form, random.Random(uuid.uuid4().int)),  # noqa: S311 - test data
         "enterprise": {**form["enterprise"], "name": f"广州南沙{uuid_trade_name()}科技有限公司"},
     }
     at = started - t0

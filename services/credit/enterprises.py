@@ -22,6 +22,9 @@ from services.credit.facts import ListEntry
 
 APPLICATION_RETENTION = timedelta(days=60)  # a form that never completes is forgotten
 HISTORY_KEPT = 20  # portraits kept per enterprise (the newest)
+# A person's other enterprises looked at, at most, for each batch of forms: a bound on the
+# look-up's cost (a person rarely belongs to more; the limit is in docs/credit.md).
+RELATED_LIMIT = 200
 
 
 @dataclass(frozen=True)
@@ -145,7 +148,9 @@ class EnterpriseStore:
         """{person id: credit codes of the enterprises that person belongs to}."""
         ids = sorted(set(person_ids))
         found: dict[str, list[str]] = {}
-        cursor = self.enterprises.find({"person_ids": {"$in": ids}}, {"person_ids": 1})
+        cursor = self.enterprises.find({"person_ids": {"$in": ids}}, {"person_ids": 1}).limit(
+            RELATED_LIMIT
+        )
         async for doc in cursor:
             for person in set(doc["person_ids"]) & set(ids):
                 found.setdefault(person, []).append(doc["_id"])

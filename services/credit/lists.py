@@ -3,7 +3,7 @@
 `read_list_file` streams a `.csv` or `.jsonl` file of one list (LIST_FORMATS: the common columns
 plus the list's own) and yields per data row a ListEntry or a RejectedRow with its line number;
 a bad row never stops the rest. Strict on purpose, for a register that bars people from founding
-enterprises (the page lists each choice); reasons name the column, never its personal data.
+enterprises (the page lists each choice); reasons name the column, never quote its value.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ LIST_FORMATS: Mapping[CreditList, ListFormat] = {
     CreditList.SERIOUS_VIOLATIONS: ListFormat(_ENTERPRISES, optional=(_REF,)),
     CreditList.ADMINISTRATIVE_PENALTIES: ListFormat(_EITHER, required=(_REF,), optional=(_AMT,)),
     CreditList.TAX_ARREARS: ListFormat(_ENTERPRISES, required=(_AMT,), optional=(_REF,)),
-    CreditList.COURT_JUDGMENTS: ListFormat(_EITHER, required=(_REF,)),
+    CreditList.COURT_JUDGMENTS: ListFormat(_EITHER, required=(_REF,), optional=(_AMT,)),
     CreditList.SOCIAL_INSURANCE_ARREARS: ListFormat(_ENTERPRISES, required=(_AMT,), optional=(_REF,)),
 }
 # fmt: on

@@ -62,3 +62,11 @@ def latest_portrait(
         "explanation": [c.model_dump() for c in event.explanation],
         "computed_at": at,
     }
+
+
+def credit_view(credit: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The stored portrait as the API and the page show it."""
+    if credit is None:
+        return None
+    at = credit["computed_at"]
+    return {**credit, "computed_at": at.isoformat() if isinstance(at, datetime) else at}

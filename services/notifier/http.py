@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from contracts.topology import TOPOLOGY
 from service_runtime.access import access_token_version, bearer_token
 from service_runtime.problems import Problem, require_registration_token
+from services.notifier.credit_view import credit_view
 from services.notifier.parts import NotifierParts, Parts
 from services.notifier.stream_limits import within
 from services.notifier.timeline import Timeline
@@ -89,6 +90,7 @@ def timeline_snapshot(registration_id: str, timeline: Timeline | None) -> dict[s
         "submitted_at": _iso(timeline.submitted_at),
         "entries": [entry_view(e) for e in timeline.ordered_entries()],
         "data_reads": [data_read_view(r) for r in timeline.data_reads],
+        "credit": credit_view(timeline.credit),  # the enterprise's rating, once registered
     }
 
 

@@ -47,7 +47,6 @@ def registration_view(
     view = timeline_snapshot(rid, timeline)
     view["name"] = (timeline.profile or {}).get("name")
     view["uscc"] = timeline.uscc
-    view["credit"] = _credit_view(timeline.credit)
     view["corrections"] = corrections_asked(timeline)
     view["labels"] = DEPARTMENT_LABELS
     view["documents"] = [
@@ -112,10 +111,3 @@ async def hall(
         if licensed
         else None,
     }
-
-
-def _credit_view(credit: dict[str, Any] | None) -> dict[str, Any] | None:
-    if credit is None:
-        return None
-    at = credit["computed_at"]
-    return {**credit, "computed_at": at.isoformat() if hasattr(at, "isoformat") else at}
