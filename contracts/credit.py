@@ -27,6 +27,16 @@ CreditListName = Literal[
 ]
 
 
+# What each class means, in both languages: one table for the credit service, the page and the
+# dashboard.
+CREDIT_CLASS_LABELS: dict[str, tuple[str, str]] = {
+    "A": ("守信", "trustworthy"),
+    "B": ("基本守信", "generally trustworthy"),
+    "C": ("失信风险", "at risk of untrustworthiness"),
+    "D": ("严重失信", "seriously untrustworthy"),
+}
+
+
 class CreditListEntryRecorded(BaseModel):
     """A new or changed row of a source list was stored; portraits it touches are recomputed."""
 

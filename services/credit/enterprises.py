@@ -125,8 +125,11 @@ class EnterpriseStore:
 
     async def classes_of(self, usccs: Iterable[str]) -> dict[str, str]:
         """{credit code: credit class} of those with a portrait."""
+        usccs = sorted(set(usccs))
+        if not usccs:
+            return {}  # a first-time founder: no statement to send
         cursor = self.enterprises.find(
-            {"_id": {"$in": sorted(set(usccs))}, "portrait": {"$exists": True}},
+            {"_id": {"$in": usccs}, "portrait": {"$exists": True}},
             {"portrait.credit_class": 1},
         )
         return {doc["_id"]: doc["portrait"]["credit_class"] async for doc in cursor}

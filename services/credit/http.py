@@ -25,6 +25,7 @@ from service_runtime.operators import OperatorId, operator_first
 from service_runtime.problems import Problem
 from services.credit.draws import DrawRequest, draw_and_record, published_draw
 from services.credit.facts import CreditList, ListEntry
+from services.credit.lists import LIST_FORMATS, check_row
 from services.credit.pages import HEADERS, draw_page, enterprise_page, search_page
 from services.credit.parts import Credit
 
@@ -61,7 +62,8 @@ async def record_entries(
             for i in strays
         ]
         raise Problem(422, "entry_list_mismatch", errors)
-    recorded = await credit.lists.record(batch.entries)
+    entries = _checked(batch.entries, credit_list)
+    recorded = await credit.lists.record(entries)
     log.info(
         "list_entries_recorded",
         list=credit_list.value,
@@ -70,6 +72,25 @@ async def record_entries(
         operator=operator,
     )
     return JSONResponse({"recorded": recorded.recorded, "unchanged": recorded.unchanged})
+
+
+def _checked(entries: list[ListEntry], credit_list: CreditList) -> list[ListEntry]:
+    """The same checks as the file's rows (check digits, who the list may name, its required
+    columns), so an entry sent straight to the API cannot be one the tool would refuse."""
+    fmt = LIST_FORMATS[credit_list]
+    checked, errors = [], []
+    for i, entry in enumerate(entries):
+        raw = {
+            k: v for k, v in entry.model_dump(mode="json").items() if k != "list" and v is not None
+        }
+        found = check_row(raw, credit_list, fmt)
+        if isinstance(found, tuple):
+            errors += [{"field": f"entries.{i}", "message": reason} for reason in found]
+        else:
+            checked.append(found)
+    if errors:
+        raise Problem(422, "invalid_list_entries", errors)
+    return checked
 
 
 @router.post("/api/v1/credit/inspections", status_code=201)

@@ -10,6 +10,10 @@ in [0, 1] whose reading — higher is better or worse — its `direction` gives
     indicators_legal.py   compliance, judicial
     indicators_dues.py    tax, social_security, complaints
 
+Each module ends with its table, in the order INDICATORS keeps: an indicator that reads a source
+list the usual way is a row made by a factory of indicators_kit.py (active_listing,
+recent_listings, …); one that computes something of its own is an @indicator function above it.
+
 docs/credit.md lists them all (a test keeps that table and this registry in step).
 """
 

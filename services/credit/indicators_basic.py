@@ -10,9 +10,10 @@ from contracts.form import EnterpriseType
 from services.credit.facts import CreditList, EnterpriseFacts
 from services.credit.indicators_kit import (
     Indicator,
-    any_active,
+    active_listing,
     indicator,
     listed_within,
+    recent_listings,
     saturating,
     years_between,
 )
@@ -131,34 +132,9 @@ def employee_band(facts: EnterpriseFacts, _today: date) -> float:
 
 @indicator(
     dimension="operation",
-    label_zh="列入经营异常名录",
-    label_en="on the abnormal-operations list now",
-    source=ABNORMAL_LIST,
-    weight=150,
-    direction="higher_is_worse",
-)
-def abnormal_operations_active(facts: EnterpriseFacts, today: date) -> float:
-    return any_active(facts.entries, CreditList.ABNORMAL_OPERATIONS, today)
-
-
-@indicator(
-    dimension="operation",
-    label_zh="近三年经营异常次数",
-    label_en="abnormal-operations listings in the last 3 years",
-    source=ABNORMAL_LIST,
-    weight=60,
-    direction="higher_is_worse",
-)
-def abnormal_operations_3y(facts: EnterpriseFacts, today: date) -> float:
-    return saturating(
-        len(listed_within(facts.entries, CreditList.ABNORMAL_OPERATIONS, today, 3)), 3
-    )
-
-
-@indicator(
-    dimension="operation",
-    label_zh="经营异常信用修复",
-    label_en="abnormal-operations listings repaired",
+    # Worded for both cases: an enterprise never listed reads this in its explanation too.
+    label_zh="近三年无未修复的经营异常记录",
+    label_en="no unrepaired abnormal-operations listing in 3 years",
     source=ABNORMAL_LIST,
     weight=30,
     direction="higher_is_better",
@@ -208,8 +184,27 @@ BASIC_AND_OPERATION: tuple[Indicator, ...] = (
     legal_form_governance,
     status_cancelled,
     employee_band,
-    abnormal_operations_active,
-    abnormal_operations_3y,
+    active_listing(
+        name="abnormal_operations_active",
+        dimension="operation",
+        label_zh="列入经营异常名录",
+        label_en="on the abnormal-operations list now",
+        source=ABNORMAL_LIST,
+        weight=150,
+        entries="entries",
+        credit_list=CreditList.ABNORMAL_OPERATIONS,
+    ),
+    recent_listings(
+        name="abnormal_operations_3y",
+        dimension="operation",
+        label_zh="近三年经营异常次数",
+        label_en="abnormal-operations listings in the last 3 years",
+        source=ABNORMAL_LIST,
+        weight=60,
+        credit_list=CreditList.ABNORMAL_OPERATIONS,
+        years=3,
+        full_count=3,
+    ),
     abnormal_operations_repaired,
     approvals_held,
     instant_approval_ratio,

@@ -1,4 +1,5 @@
-"""What every credit indicator is, and the small measures the indicators share.
+"""What every credit indicator is, the small measures the indicators share, and the factories
+that make an indicator reading a source list in one of the usual ways out of one row.
 
 Convention (one for all indicators): an indicator's function returns the *measured quantity*
 normalised to [0, 1] — 0 is "none of it", 1 is "as much as the scale counts" (saturated).
@@ -14,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, TypedDict, Unpack
 
 from services.credit.facts import CreditList, EnterpriseFacts, ListEntry
 
@@ -124,3 +125,95 @@ def longest_outstanding_years(
     """How long the oldest still-active entry of the list has been outstanding, in years."""
     listed = [e.listed_on for e in active(entries, credit_list, today)]
     return years_between(min(listed), today) if listed else 0.0
+
+
+# --- indicators that read a source list the usual way ------------------------------------------
+# Most indicators ask one of a few questions of one source list: is the enterprise (one of its
+# persons, a related enterprise) on it now, how often was it listed lately, how much does it owe,
+# for how long. Each question is answered once here, so that each such indicator is one row of
+# its module's table that says only what differs: the list, the window, the scale and the words.
+# Being on a list is never good news: every one of them is higher_is_worse.
+
+EntriesOf = Literal["entries", "person_entries", "related_entries"]  # whose entries are read
+ENTRIES_OF: dict[EntriesOf, Callable[[EnterpriseFacts], tuple[ListEntry, ...]]] = {
+    "entries": lambda facts: facts.entries,
+    "person_entries": lambda facts: facts.person_entries,
+    "related_entries": lambda facts: facts.related_entries,
+}
+
+
+class Registration(TypedDict):
+    """What an indicator is called, where it comes from and what it weighs: all but its measure."""
+
+    name: str
+    dimension: Dimension
+    label_zh: str
+    label_en: str
+    source: str
+    weight: float
+
+
+def _listing_indicator(registration: Registration, measure: Measure) -> Indicator:
+    return Indicator(**registration, direction="higher_is_worse", measure=measure)
+
+
+def active_listing(
+    *, entries: EntriesOf, credit_list: CreditList, **registration: Unpack[Registration]
+) -> Indicator:
+    """1 while any of `entries` (facts.entries, person_entries or related_entries) is active on
+    `credit_list`, else 0."""
+    entries_of = ENTRIES_OF[entries]
+
+    def measure(facts: EnterpriseFacts, today: date) -> float:
+        return any_active(entries_of(facts), credit_list, today)
+
+    return _listing_indicator(registration, measure)
+
+
+def recent_listings(
+    *, credit_list: CreditList, years: float, full_count: int, **registration: Unpack[Registration]
+) -> Indicator:
+    """How many times the enterprise was put on `credit_list` in the last `years` years, removed
+    or not; `full_count` listings count in full."""
+
+    def measure(facts: EnterpriseFacts, today: date) -> float:
+        return saturating(len(listed_within(facts.entries, credit_list, today, years)), full_count)
+
+    return _listing_indicator(registration, measure)
+
+
+def recent_listing_amount(
+    *, credit_list: CreditList, years: float, full_yuan: float, **registration: Unpack[Registration]
+) -> Indicator:
+    """The amounts of the enterprise's entries on `credit_list` listed in the last `years` years,
+    removed or not, on amount_band's scale up to `full_yuan`."""
+
+    def measure(facts: EnterpriseFacts, today: date) -> float:
+        listed = listed_within(facts.entries, credit_list, today, years)
+        return amount_band(total_amount(listed), full_yuan)
+
+    return _listing_indicator(registration, measure)
+
+
+def outstanding_amount(
+    *, credit_list: CreditList, full_yuan: float, **registration: Unpack[Registration]
+) -> Indicator:
+    """The amounts of the enterprise's entries still active on `credit_list`, on amount_band's
+    scale up to `full_yuan`."""
+
+    def measure(facts: EnterpriseFacts, today: date) -> float:
+        return amount_band(total_amount(active(facts.entries, credit_list, today)), full_yuan)
+
+    return _listing_indicator(registration, measure)
+
+
+def outstanding_duration(
+    *, credit_list: CreditList, full_years: float, **registration: Unpack[Registration]
+) -> Indicator:
+    """How long the enterprise's oldest still-active entry on `credit_list` has been
+    outstanding; `full_years` years count in full."""
+
+    def measure(facts: EnterpriseFacts, today: date) -> float:
+        return saturating(longest_outstanding_years(facts.entries, credit_list, today), full_years)
+
+    return _listing_indicator(registration, measure)

@@ -10,12 +10,11 @@ from services.credit.facts import CreditList, EnterpriseFacts
 from services.credit.indicators_kit import (
     Indicator,
     active,
-    amount_band,
-    any_active,
+    active_listing,
     indicator,
-    listed_within,
+    recent_listing_amount,
+    recent_listings,
     saturating,
-    total_amount,
 )
 
 SERIOUS_LIST = "market regulation: serious_violations list (严重违法失信名单)"
@@ -27,69 +26,6 @@ PERSONS = "of the legal representative, natural-person shareholders and officers
 RELATED = "entries naming a legal-person shareholder (关联企业), every list"
 # Lists that mark a related enterprise as untrustworthy in itself, not merely in trouble.
 DISHONESTY_LISTS = (CreditList.DISHONEST_DEBTORS, CreditList.SERIOUS_VIOLATIONS)
-
-
-@indicator(
-    dimension="compliance",
-    label_zh="列入严重违法失信名单",
-    label_en="on the serious-violations list now",
-    source=SERIOUS_LIST,
-    weight=400,
-    direction="higher_is_worse",
-)
-def serious_violation_active(facts: EnterpriseFacts, today: date) -> float:
-    return any_active(facts.entries, CreditList.SERIOUS_VIOLATIONS, today)
-
-
-@indicator(
-    dimension="compliance",
-    label_zh="近五年严重违法失信记录",
-    label_en="serious-violation listings in the last 5 years",
-    source=SERIOUS_LIST,
-    weight=100,
-    direction="higher_is_worse",
-)
-def serious_violations_5y(facts: EnterpriseFacts, today: date) -> float:
-    return saturating(len(listed_within(facts.entries, CreditList.SERIOUS_VIOLATIONS, today, 5)), 2)
-
-
-@indicator(
-    dimension="compliance",
-    label_zh="近一年行政处罚次数",
-    label_en="administrative penalties in the last year",
-    source=PENALTIES_LIST,
-    weight=80,
-    direction="higher_is_worse",
-)
-def penalties_1y(facts: EnterpriseFacts, today: date) -> float:
-    listed = listed_within(facts.entries, CreditList.ADMINISTRATIVE_PENALTIES, today, 1)
-    return saturating(len(listed), 3)
-
-
-@indicator(
-    dimension="compliance",
-    label_zh="近三年行政处罚次数",
-    label_en="administrative penalties in the last 3 years",
-    source=PENALTIES_LIST,
-    weight=60,
-    direction="higher_is_worse",
-)
-def penalties_3y(facts: EnterpriseFacts, today: date) -> float:
-    listed = listed_within(facts.entries, CreditList.ADMINISTRATIVE_PENALTIES, today, 3)
-    return saturating(len(listed), 5)
-
-
-@indicator(
-    dimension="compliance",
-    label_zh="近三年行政处罚金额",
-    label_en="administrative penalty amounts in the last 3 years",
-    source=PENALTIES_LIST,
-    weight=60,
-    direction="higher_is_worse",
-)
-def penalty_amount_3y(facts: EnterpriseFacts, today: date) -> float:
-    listed = listed_within(facts.entries, CreditList.ADMINISTRATIVE_PENALTIES, today, 3)
-    return amount_band(total_amount(listed), 1_000_000)
 
 
 @indicator(
@@ -114,79 +50,6 @@ def department_rejections(facts: EnterpriseFacts, _today: date) -> float:
 )
 def corrections_requested(facts: EnterpriseFacts, _today: date) -> float:
     return saturating(sum(d.corrections for d in facts.decisions), 5)
-
-
-@indicator(
-    dimension="compliance",
-    label_zh="相关人员严重违法失信",
-    label_en="a person of the enterprise on the serious-violations list",
-    source=f"{SERIOUS_LIST}, {PERSONS}",
-    weight=80,
-    direction="higher_is_worse",
-)
-def person_serious_violation_active(facts: EnterpriseFacts, today: date) -> float:
-    return any_active(facts.person_entries, CreditList.SERIOUS_VIOLATIONS, today)
-
-
-@indicator(
-    dimension="judicial",
-    label_zh="企业为失信被执行人",
-    label_en="the enterprise is a dishonest judgment debtor now",
-    source=DEBTORS_LIST,
-    weight=400,
-    direction="higher_is_worse",
-)
-def dishonest_debtor_active(facts: EnterpriseFacts, today: date) -> float:
-    return any_active(facts.entries, CreditList.DISHONEST_DEBTORS, today)
-
-
-@indicator(
-    dimension="judicial",
-    label_zh="近五年失信被执行记录",
-    label_en="dishonest-debtor listings in the last 5 years",
-    source=DEBTORS_LIST,
-    weight=100,
-    direction="higher_is_worse",
-)
-def dishonest_debtor_5y(facts: EnterpriseFacts, today: date) -> float:
-    return saturating(len(listed_within(facts.entries, CreditList.DISHONEST_DEBTORS, today, 5)), 2)
-
-
-@indicator(
-    dimension="judicial",
-    label_zh="相关人员为失信被执行人",
-    label_en="a person of the enterprise is a dishonest judgment debtor",
-    source=f"{DEBTORS_LIST}, {PERSONS}",
-    weight=120,
-    direction="higher_is_worse",
-)
-def person_dishonest_debtor_active(facts: EnterpriseFacts, today: date) -> float:
-    return any_active(facts.person_entries, CreditList.DISHONEST_DEBTORS, today)
-
-
-@indicator(
-    dimension="judicial",
-    label_zh="近三年涉诉裁判文书",
-    label_en="court judgments naming the enterprise in the last 3 years",
-    source=JUDGMENTS_LIST,
-    weight=60,
-    direction="higher_is_worse",
-)
-def court_judgments_3y(facts: EnterpriseFacts, today: date) -> float:
-    return saturating(len(listed_within(facts.entries, CreditList.COURT_JUDGMENTS, today, 3)), 5)
-
-
-@indicator(
-    dimension="judicial",
-    label_zh="近三年涉诉金额",
-    label_en="amounts of court judgments in the last 3 years",
-    source=JUDGMENTS_LIST,
-    weight=40,
-    direction="higher_is_worse",
-)
-def court_judgment_amount_3y(facts: EnterpriseFacts, today: date) -> float:
-    listed = listed_within(facts.entries, CreditList.COURT_JUDGMENTS, today, 3)
-    return amount_band(total_amount(listed), 10_000_000)
 
 
 @indicator(
@@ -216,19 +79,125 @@ def related_enterprises_listed(facts: EnterpriseFacts, today: date) -> float:
 
 
 COMPLIANCE_AND_JUDICIAL: tuple[Indicator, ...] = (
-    serious_violation_active,
-    serious_violations_5y,
-    penalties_1y,
-    penalties_3y,
-    penalty_amount_3y,
+    active_listing(
+        name="serious_violation_active",
+        dimension="compliance",
+        label_zh="列入严重违法失信名单",
+        label_en="on the serious-violations list now",
+        source=SERIOUS_LIST,
+        weight=400,
+        entries="entries",
+        credit_list=CreditList.SERIOUS_VIOLATIONS,
+    ),
+    recent_listings(
+        name="serious_violations_5y",
+        dimension="compliance",
+        label_zh="近五年严重违法失信记录",
+        label_en="serious-violation listings in the last 5 years",
+        source=SERIOUS_LIST,
+        weight=100,
+        credit_list=CreditList.SERIOUS_VIOLATIONS,
+        years=5,
+        full_count=2,
+    ),
+    recent_listings(
+        name="penalties_1y",
+        dimension="compliance",
+        label_zh="近一年行政处罚次数",
+        label_en="administrative penalties in the last year",
+        source=PENALTIES_LIST,
+        weight=80,
+        credit_list=CreditList.ADMINISTRATIVE_PENALTIES,
+        years=1,
+        full_count=3,
+    ),
+    recent_listings(
+        name="penalties_3y",
+        dimension="compliance",
+        label_zh="近三年行政处罚次数",
+        label_en="administrative penalties in the last 3 years",
+        source=PENALTIES_LIST,
+        weight=60,
+        credit_list=CreditList.ADMINISTRATIVE_PENALTIES,
+        years=3,
+        full_count=5,
+    ),
+    recent_listing_amount(
+        name="penalty_amount_3y",
+        dimension="compliance",
+        label_zh="近三年行政处罚金额",
+        label_en="administrative penalty amounts in the last 3 years",
+        source=PENALTIES_LIST,
+        weight=60,
+        credit_list=CreditList.ADMINISTRATIVE_PENALTIES,
+        years=3,
+        full_yuan=1_000_000,
+    ),
     department_rejections,
     corrections_requested,
-    person_serious_violation_active,
-    dishonest_debtor_active,
-    dishonest_debtor_5y,
-    person_dishonest_debtor_active,
-    court_judgments_3y,
-    court_judgment_amount_3y,
+    active_listing(
+        name="person_serious_violation_active",
+        dimension="compliance",
+        label_zh="相关人员严重违法失信",
+        label_en="a person of the enterprise on the serious-violations list",
+        source=f"{SERIOUS_LIST}, {PERSONS}",
+        weight=80,
+        entries="person_entries",
+        credit_list=CreditList.SERIOUS_VIOLATIONS,
+    ),
+    active_listing(
+        name="dishonest_debtor_active",
+        dimension="judicial",
+        label_zh="企业为失信被执行人",
+        label_en="the enterprise is a dishonest judgment debtor now",
+        source=DEBTORS_LIST,
+        weight=400,
+        entries="entries",
+        credit_list=CreditList.DISHONEST_DEBTORS,
+    ),
+    recent_listings(
+        name="dishonest_debtor_5y",
+        dimension="judicial",
+        label_zh="近五年失信被执行记录",
+        label_en="dishonest-debtor listings in the last 5 years",
+        source=DEBTORS_LIST,
+        weight=100,
+        credit_list=CreditList.DISHONEST_DEBTORS,
+        years=5,
+        full_count=2,
+    ),
+    active_listing(
+        name="person_dishonest_debtor_active",
+        dimension="judicial",
+        label_zh="相关人员为失信被执行人",
+        label_en="a person of the enterprise is a dishonest judgment debtor",
+        source=f"{DEBTORS_LIST}, {PERSONS}",
+        weight=120,
+        entries="person_entries",
+        credit_list=CreditList.DISHONEST_DEBTORS,
+    ),
+    recent_listings(
+        name="court_judgments_3y",
+        dimension="judicial",
+        label_zh="近三年涉诉裁判文书",
+        label_en="court judgments naming the enterprise in the last 3 years",
+        source=JUDGMENTS_LIST,
+        weight=60,
+        credit_list=CreditList.COURT_JUDGMENTS,
+        years=3,
+        full_count=5,
+    ),
+    recent_listing_amount(
+        name="court_judgment_amount_3y",
+        dimension="judicial",
+        label_zh="近三年涉诉金额",
+        label_en="amounts of court judgments in the last 3 years",
+        source=JUDGMENTS_LIST,
+        weight=40,
+        credit_list=CreditList.COURT_JUDGMENTS,
+        years=3,
+        full_yuan=10_000_000,
+    ),
     related_enterprise_dishonest,
     related_enterprises_listed,
 )

@@ -11,10 +11,12 @@ class always agree. docs/credit.md has the tables.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
+from contracts.credit import CREDIT_CLASS_LABELS
 from services.credit.facts import EnterpriseFacts
 from services.credit.indicators import INDICATORS, Direction, Indicator
 
@@ -44,12 +46,7 @@ CLASS_LEVELS: tuple[LevelBand, ...] = (
     LevelBand(10, 0, 299, "D"),
 )
 
-CLASS_LABELS: dict[CreditClass, tuple[str, str]] = {
-    "A": ("守信", "trustworthy"),
-    "B": ("基本守信", "generally trustworthy"),
-    "C": ("失信风险", "at risk of untrustworthiness"),
-    "D": ("严重失信", "seriously untrustworthy"),
-}
+CLASS_LABELS: Mapping[str, tuple[str, str]] = CREDIT_CLASS_LABELS
 RISK_CLASSES: frozenset[CreditClass] = frozenset({"C", "D"})
 _CLASS_RANK = {"A": 0, "B": 1, "C": 2, "D": 3}
 

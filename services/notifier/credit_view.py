@@ -10,14 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from contracts.credit import CreditProfileChanged, CreditRiskFlagged
+from contracts.credit import CREDIT_CLASS_LABELS, CreditProfileChanged, CreditRiskFlagged
 
-CLASS_TEXT = {
-    "A": ("守信", "trustworthy"),
-    "B": ("基本守信", "generally trustworthy"),
-    "C": ("失信风险", "at risk"),
-    "D": ("严重失信", "seriously untrustworthy"),
-}
+CLASS_TEXT = CREDIT_CLASS_LABELS
 CreditEvent = CreditProfileChanged | CreditRiskFlagged
 
 

@@ -22,6 +22,8 @@ const T = {
     reads: "数据查阅记录", "reads-help": "政府部门工作人员每次查看您填报的个人信息，都会记录在这里：哪个部门、哪位工作人员、何时、为何查看、看了哪些内容。",
     "reads-none": "尚无工作人员查看过您的个人信息。", "read-when": "时间", "read-who": "查阅人", "read-why": "原因", "read-what": "查看内容",
     "read-officer": "工作人员", "read-of": "申请",
+    credit: "信用评价", credit_profile: "信用评价", risk_flagged: "风险警示", risk: "风险警示",
+    "credit-score": "信用分", "credit-at": "评价时间", "credit-why": "主要影响因素", points: "分",
   },
   en: {
     skip: "Skip to main content", title: "Enterprise Page", signout: "Sign out",
@@ -48,12 +50,15 @@ const T = {
     reads: "Who saw my data", "reads-help": "Each time a government officer is shown the personal information you filed, it is recorded here: which department, which officer, when, why, and which parts.",
     "reads-none": "No officer has seen your personal information.", "read-when": "When", "read-who": "Who", "read-why": "Why", "read-what": "What they saw",
     "read-officer": "officer", "read-of": "application",
+    credit: "Credit rating", credit_profile: "credit rating", risk_flagged: "risk warning", risk: "Risk warning",
+    "credit-score": "Score", "credit-at": "Computed", "credit-why": "What counted most", points: "points",
   },
 };
 let lang = localStorage.getItem("ep-lang") || "zh";
 let hall = null;
 let source = null;
 let showForms = false;
+let creditShown = null;
 const $ = (id) => document.getElementById(id);
 const t = (key) => T[lang][key] ?? key;
 const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -80,7 +85,7 @@ function renderRegistration(r) {
   const depts = Object.entries(r.departments).map(([d, s]) =>
     `<li class="badge s-${esc(s)}" data-department="${esc(d)}" data-status="${esc(s)}">${esc((r.labels[d] || {})[lang] || d)}: ${esc(t(s))}</li>`);
   const entries = r.entries.map((e) =>
-    `<li data-seq="${e.seq}" data-status="${esc(e.status)}" data-occurred-at="${esc(e.occurred_at)}">` +
+    `<li data-seq="${e.seq}" data-department="${esc(e.department)}" data-status="${esc(e.status)}" data-occurred-at="${esc(e.occurred_at)}">` +
     `<time datetime="${esc(e.occurred_at)}">${esc(when(e.occurred_at))}</time>${esc(label(e, "message"))}</li>`);
   const fixes = r.corrections.map((c) => {
     const patch = {};
@@ -133,6 +138,45 @@ function renderLicences(regs) {
   return rows.join("") || `<p class="empty">${esc(t("none"))}</p>`;
 }
 
+// A contribution in score points, signed: +120, −80 (a true minus sign), +0.4 below one point.
+function points(x) {
+  const n = Number(x) || 0;
+  const size = Math.abs(n) >= 1 ? String(Math.round(Math.abs(n))) : Math.abs(n).toFixed(1);
+  return `${n < 0 ? "\u2212" : "+"}${size}`;
+}
+
+// The newest risk warning (风险警示) still in force: none once a later portrait is out of C/D.
+function riskWarning(r) {
+  const flags = r.entries.filter((e) => e.department === "credit" && e.status === "risk_flagged");
+  const flag = flags[flags.length - 1];
+  if (!flag) return null;
+  const c = r.credit;
+  const improved = c && !["C", "D"].includes(c.credit_class) && Date.parse(c.computed_at) > Date.parse(flag.occurred_at);
+  return improved ? null : flag;
+}
+
+// The credit portrait (信用画像) of each registered enterprise: class, level, score and why.
+function renderCredit(regs) {
+  return regs.filter((r) => r.credit).map((r) => {
+    const c = r.credit;
+    const grade = lang === "zh" ? `${c.credit_class} 类 ${c.level} 级` : `Class ${c.credit_class}, level ${c.level}`;
+    const flag = riskWarning(r);
+    const risk = flag ? `<div class="risk" data-risk-seq="${esc(flag.seq)}"><strong>${esc(t("risk"))}</strong> ` +
+      `<time datetime="${esc(flag.occurred_at)}">${esc(when(flag.occurred_at))}</time><p>${esc(label(flag, "message"))}</p></div>` : "";
+    const why = (c.explanation || []).map((x) =>
+      `<li data-indicator="${esc(x.indicator)}" data-contribution="${esc(x.contribution)}">` +
+      `<span>${esc(label(x, "label"))}</span> <span class="points ${x.contribution < 0 ? "down" : "up"}">` +
+      `${esc(points(x.contribution))} ${esc(t("points"))}</span></li>`);
+    return `<div class="credit" data-rid="${esc(r.registration_id)}" data-credit-class="${esc(c.credit_class)}" data-level="${esc(c.level)}">` +
+      `<h3>${esc(r.name || r.registration_id)}</h3>` +
+      `<p class="grade"><span class="class-${esc(c.credit_class)}">${esc(grade)}</span> · ${esc(label(c, "label"))}</p>` +
+      `<p>${esc(t("credit-score"))} <strong class="score">${esc(c.score)}</strong> / 1000 ` +
+      `<meter min="0" max="1000" low="550" high="750" optimum="1000" value="${esc(c.score)}">${esc(c.score)}</meter>` +
+      ` <span class="meta">${esc(t("credit-at"))} <time datetime="${esc(c.computed_at)}">${esc(when(c.computed_at))}</time></span></p>` +
+      `${risk}${why.length ? `<p>${esc(t("credit-why"))}</p><ul class="explanation">${why.join("")}</ul>` : ""}</div>`;
+  }).join("");
+}
+
 // The parts of the form a department may be shown, by the form's own section names.
 const SECTIONS = {
   zh: { enterprise: "企业信息", legal_representative: "法定代表人", shareholders: "股东", principal_officers: "主要人员",
@@ -159,7 +203,7 @@ function render() {
   const signedIn = Boolean(hall);
   ["hall-card", "reminders-card", "policies-card", "licences-card", "reads-card", "signout", "more"].forEach((id) => $(id).classList.toggle("hidden", !signedIn));
   ["signin-card", "submit-card"].forEach((id) => $(id).classList.toggle("hidden", signedIn && !showForms));
-  if (!signedIn) { $("who").textContent = ""; return; }
+  if (!signedIn) { $("who").textContent = ""; $("credit-card").classList.add("hidden"); return; }
   const licensed = hall.registrations.filter((r) => r.uscc);
   hall.enterprise = licensed.length ? { uscc: licensed[licensed.length - 1].uscc, name: licensed[licensed.length - 1].name } : null;
   // Keep what the enterprise is typing in a correction box across live re-renders.
@@ -172,6 +216,11 @@ function render() {
   $("reminders").innerHTML = renderNotices(hall.notifications.filter((n) => n.kind !== "policy"));
   $("policies").innerHTML = renderNotices(hall.notifications.filter((n) => n.kind === "policy"));
   $("licences").innerHTML = renderLicences(hall.registrations);
+  const rated = hall.registrations.some((r) => r.credit);
+  $("credit-card").classList.toggle("hidden", !rated);
+  // Only a changed card is replaced: its live region then announces the change, not every event.
+  const credit = rated ? renderCredit(hall.registrations) : "";
+  if (credit !== creditShown) { $("credit").innerHTML = credit; creditShown = credit; }
   $("reads").innerHTML = renderReads(hall.registrations);
   $("who").textContent = hall.enterprise ? `${t("welcome")}${hall.enterprise.name} · ${hall.enterprise.uscc}` : "";
   if (hall.enterprise && location.pathname === "/page") history.replaceState(null, "", `/page/e/${hall.enterprise.uscc}`);
