@@ -104,6 +104,8 @@ class RuntimeSettings(BaseSettings):
         default="http://127.0.0.1:8001", alias="REGISTRATION_PUBLIC_URL"
     )
     notifier_public_url: str = Field(default="http://127.0.0.1:8002", alias="NOTIFIER_PUBLIC_URL")
+    # Where the public reads credit's query and published inspections (links on /ops).
+    credit_public_url: str = Field(default="http://127.0.0.1:8013", alias="CREDIT_PUBLIC_URL")
     # Prometheus scrapes every service's /metrics with this bearer token.
     metrics_token: SecretStr = Field(
         default=SecretStr("local-development-only-metrics"), alias="METRICS_TOKEN"

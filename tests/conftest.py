@@ -132,6 +132,8 @@ def live_stack_in(data_dir: Path, channel_sinks: ChannelSinks) -> Iterator[LiveS
     extra = {
         "REGISTRATION_SERVICE_URL": f"http://127.0.0.1:{ports['registration']}",
         "REGISTRATION_PUBLIC_URL": f"http://127.0.0.1:{ports['registration']}",
+        "CREDIT_SERVICE_URL": f"http://127.0.0.1:{ports['credit']}",
+        "CREDIT_PUBLIC_URL": f"http://127.0.0.1:{ports['credit']}",
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": str(channel_sinks.smtp_port),
         "SMS_PROVIDER_URL": channel_sinks.sms.url,

@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def distribution(portraits: list[Portrait]) -> str:
-    classes = Counter(p.credit_class for p in portraits)
+    classes: Counter[str] = Counter(p.credit_class for p in portraits)
     levels = Counter(p.level for p in portraits)
     total = max(len(portraits), 1)
     lines = ["class  share    levels"]

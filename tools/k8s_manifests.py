@@ -50,6 +50,8 @@ SHARED_CONFIG = {
     "MONGODB_TLS": "true",
     "MONGODB_TLS_CA_FILE": "/etc/enterprise-page/ca/ca.crt",
     "REGISTRATION_SERVICE_URL": "http://registration:8001",
+    "CREDIT_SERVICE_URL": "http://credit:8013",
+    "CREDIT_PUBLIC_URL": "https://credit.example",
     "REGISTRATION_PUBLIC_URL": "https://registration.example",
     "NOTIFIER_PUBLIC_URL": "https://page.example",
     "LOG_LEVEL": "INFO",

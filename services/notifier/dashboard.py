@@ -1,4 +1,5 @@
-"""The operators' dashboard's numbers: counts, timings, service starts, lag and dead letters."""
+"""The operators' dashboard's numbers: counts, timings, service starts, lag, dead letters, and
+the enterprises' credit (how many per class, the latest risk warnings)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,9 @@ SUMMARY_TTL_SECONDS = 0.25  # many open dashboards share one computation
 # the database busy more than a tenth of the time, however large the read model grows.
 SUMMARY_COST_FACTOR = 10.0
 DEAD_LETTERS_SHOWN = 50
+CREDIT_CLASSES = ("A", "B", "C", "D")
+RISK_CLASSES = ("C", "D")  # a portrait in these raised a risk warning (credit's is_risk_flag)
+RISK_FLAGS_SHOWN = 20
 
 
 class CostBoundCache:
@@ -67,9 +71,8 @@ class Dashboard:
         self, runtime: Runtime[NotifierSettings], letters: AsyncCollection[Document]
     ) -> None:
         self._runtime = runtime
-        self._timelines = TimelineReads(
-            runtime.database("notifier")[MongoTimelineStore.collection_name]
-        )
+        self._timeline_docs = runtime.database("notifier")[MongoTimelineStore.collection_name]
+        self._timelines = TimelineReads(self._timeline_docs)
         self._letters = letters
         self._starts = runtime.database("notifier")["service_starts"]
         self._lag = LagReader(runtime.settings)
@@ -102,7 +105,39 @@ class Dashboard:
             "consumer_lag": await self._consumer_lag(),
             "dead_letters": letters,
             "dead_letters_waiting": await self._letters.count_documents({"state": "dead"}),
+            "credit": {
+                "classes": await self._credit_classes(),
+                "risk_flags": await self._risk_flags(),
+            },
         }
+
+    async def _credit_classes(self) -> dict[str, int]:
+        """Timelines per credit class of their latest portrait: one aggregation, on the index."""
+        counted = await self._timeline_docs.aggregate(
+            [
+                {"$match": {"credit.credit_class": {"$in": list(CREDIT_CLASSES)}}},
+                {"$group": {"_id": "$credit.credit_class", "count": {"$sum": 1}}},
+            ]
+        )
+        return dict.fromkeys(CREDIT_CLASSES, 0) | {
+            row["_id"]: row["count"] async for row in counted
+        }
+
+    async def _risk_flags(self) -> list[dict[str, Any]]:
+        """The enterprises under a risk warning (class C or D now), newest portrait first.
+
+        The index on (credit.credit_class, credit.computed_at) yields them in order, so only
+        these few are read; each shows its latest warning from the timeline's entries.
+        """
+        found = (
+            self._timeline_docs.find(
+                {"credit.credit_class": {"$in": list(RISK_CLASSES)}},
+                {"profile.name": 1, "uscc": 1, "credit": 1, "entries": 1},
+            )
+            .sort("credit.computed_at", -1)
+            .limit(RISK_FLAGS_SHOWN)
+        )
+        return [_risk_flag(doc) async for doc in found]
 
     async def _service_starts(self, now: datetime) -> list[dict[str, Any]]:
         """Per service, starts in the last hour: more than one per instance is a restart."""
@@ -144,6 +179,23 @@ class Dashboard:
         finally:
             self._lag_ready.clear()
             await self._lag.stop()
+
+
+def _risk_flag(doc: Document) -> dict[str, Any]:
+    credit, profile = doc["credit"], doc.get("profile") or {}
+    flags = [e for e in doc.get("entries") or () if e.get("status") == "risk_flagged"]
+    latest = max(flags, key=lambda e: e["occurred_at"], default=None)  # None: on its way
+    at = latest["occurred_at"] if latest else credit["computed_at"]
+    return {
+        "registration_id": doc["_id"],
+        "name": profile.get("name"),
+        "uscc": doc.get("uscc"),
+        "credit_class": credit["credit_class"],
+        "level": credit["level"],
+        "message_zh": latest.get("message_zh") if latest else None,
+        "message_en": latest.get("message_en") if latest else None,
+        "flagged_at": at.isoformat(),
+    }
 
 
 def when_service_started_count_it(

@@ -132,6 +132,9 @@ async def open_timelines(runtime: Runtime[NotifierSettings]) -> LiveTimelines:
     relay = runtime.outbox_relay(database, MongoTimelineStore.collection_name)
     await database[MongoTimelineStore.collection_name].create_index("outbox_pending")
     await database[MongoTimelineStore.collection_name].create_index("uscc")
+    await database[MongoTimelineStore.collection_name].create_index(
+        [("credit.credit_class", 1), ("credit.computed_at", -1)]  # the dashboard's credit
+    )
     store, listeners = MongoTimelineStore(database, relay), PageListeners()
     announcer = page_announcer(runtime, listeners)
     slots = stream_slots(runtime.settings)

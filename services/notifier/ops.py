@@ -1,7 +1,9 @@
-"""The operators' endpoints at /ops: the dashboard, re-driving a dead letter, publishing a policy.
+"""The operators' endpoints at /ops: the dashboard, re-driving a dead letter, publishing a
+policy, drawing a period's random inspections.
 
 Every /ops/api call needs an operator token (OPERATOR_TOKEN_SECRET; tools.operator_token).
-The numbers are computed in dashboard.py, and the dead letters are kept by dead_letters.py.
+The numbers are computed in dashboard.py, and the dead letters are kept by dead_letters.py;
+draws go on to the credit service (inspections_proxy.py).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from uuid import uuid4
 
 import structlog
 from aiokafka.errors import KafkaError
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
 
@@ -24,6 +26,13 @@ from service_runtime.auth_first import AuthFirstRoute
 from service_runtime.operators import OperatorId, operator_first
 from service_runtime.problems import Problem
 from services.notifier.dead_letters import redrive_record
+from services.notifier.inspections_proxy import (
+    InspectionDraw,
+    draw_on_credit,
+    drawn_record,
+    relay,
+    results_url,
+)
 from services.notifier.parts import Parts
 
 log = structlog.get_logger("notifier.ops")
@@ -101,3 +110,24 @@ async def publish_policy(parts: Parts, operator: OperatorId, draft: PolicyDraft)
         {"content-type": "application/json"},
     )
     return JSONResponse({"policy_id": event.policy_id, "state": "published"}, 202)
+
+
+@router.post("/ops/api/inspections", status_code=201)
+@operator_first
+async def draw_inspections(
+    parts: Parts, operator: OperatorId, request: Request, draw: InspectionDraw
+) -> Response:
+    """Draw a period's random inspections (双随机) on the credit service, as this operator.
+
+    Its refusals (401, 409 `period_already_drawn`, 422) come back as it gave them; a draw is
+    recorded in the audit log and answered with the link to its public results page.
+    """
+    settings = parts.runtime.settings
+    answer = await draw_on_credit(settings, request.headers["authorization"], draw)
+    if answer.status_code != 201:  # noqa: PLR2004 - the credit service's "drawn"
+        return relay(answer)
+    drawn = answer.json()
+    url = results_url(settings, drawn["period"])
+    await parts.audit.append([drawn_record(drawn, operator, url, datetime.now(UTC))])
+    log.info("inspections_drawn", period=drawn["period"], by=operator)
+    return JSONResponse({**drawn, "results_url": url}, 201)

@@ -100,6 +100,43 @@ function render(data) {
     data.dead_letters.map((l) => [esc(new Date(l.failed_at).toLocaleString("zh-CN")), esc(l.original_topic),
       `<code>${esc(l.error_type)}</code> ${esc(l.error.slice(0, 160))}`, `<span data-attempts="${esc(l.id)}">${l.attempts}</span>`, esc(l.state),
       l.state === "dead" ? `<button type="button" data-redrive="${esc(l.id)}">重新投递 · Re-drive</button>` : ""]));
+  renderCredit(data.credit);
+}
+
+const CLASS_LABELS = { A: "守信 · trustworthy", B: "基本守信 · generally trustworthy", C: "失信风险 · at risk of untrustworthiness", D: "严重失信 · seriously untrustworthy" };
+
+function renderCredit(credit) {
+  if (!credit) return;
+  $("credit-classes").innerHTML = table(["类别 · class", "说明 · meaning", "企业数 · enterprises"],
+    Object.entries(credit.classes).map(([c, n]) => [`<strong class="class-${esc(c)}">${esc(c)}</strong>`, esc(CLASS_LABELS[c] || ""),
+      `<span data-credit-class="${esc(c)}">${n}</span>`]));
+  $("credit-flags").innerHTML = credit.risk_flags.length ? `<ul>${credit.risk_flags.map((f) =>
+    `<li data-flag="${esc(f.registration_id)}"><strong class="class-${esc(f.credit_class)}">${esc(f.credit_class)} 类 ${f.level} 级 · class ${esc(f.credit_class)}, level ${f.level}</strong> ` +
+    `${esc(f.name || "")} <code>${esc(f.uscc || f.registration_id)}</code> <span class="meta">${esc(new Date(f.flagged_at).toLocaleString("zh-CN"))}</span>` +
+    (f.message_zh ? `<br>${esc(f.message_zh)}<br><span class="meta">${esc(f.message_en)}</span>` : "") + "</li>").join("")}</ul>` :
+    `<p class="empty">暂无 · none</p>`;
+}
+
+async function drawInspections() {
+  // The seed is up to 2^63 - 1: past what a JS number holds exactly, so it travels as its digits.
+  const period = $("i-period").value.trim(), seed = $("i-seed").value.trim();
+  const payload = `{"period":${JSON.stringify(period)}${seed ? `,"seed":${seed}` : ""}}`;
+  const response = await fetch("/ops/api/inspections", { method: "POST", body: payload,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" } });
+  const text = await response.text();
+  let body = {};
+  try { body = JSON.parse(text); } catch { body = {}; }
+  const out = $("inspection-result");
+  if (response.status !== 201) {
+    out.innerHTML = `<p class="errors" data-draw-error="${esc(body.code || response.status)}">${esc(body.message_zh || "")} · ${esc(body.message_en || "")}` +
+      ` <code>${esc(body.code || response.status)}</code> ${(body.errors || []).map((x) => esc(x.path || x.field || "")).join(", ")}</p>`;
+    return;
+  }
+  const exactSeed = (text.match(/"seed":\s*(\d+)/) || [])[1] || String(body.seed);
+  const drawn = Object.entries(body.drawn || {}).map(([c, n]) => `${esc(c)} ${n}/${(body.population || {})[c] ?? 0}`).join(" · ");
+  out.innerHTML = `<p data-drawn="${esc(body.period)}">已抽取 · drawn <strong>${esc(body.period)}</strong>：${drawn}，` +
+    `合计 · overall ${(100 * body.overall_proportion).toFixed(1)}%，种子 · seed <code data-seed>${esc(exactSeed)}</code></p>` +
+    `<p><a id="inspection-link" href="${esc(body.results_url)}" target="_blank" rel="noopener">公开结果 · Public results: ${esc(body.results_url)}</a></p>`;
 }
 
 async function refresh() {
@@ -146,6 +183,13 @@ document.addEventListener("DOMContentLoaded", () => {
     const { response, body } = await api("/ops/api/policies", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(draft) });
     $("policy-result").textContent = response.status === 202 ? `已发布 · published ${body.policy_id}` :
       `${body.message_zh || ""} · ${body.message_en || ""} ${(body.errors || []).map((x) => x.loc || x.field || "").join(", ")}`;
+  });
+  $("inspection-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const button = $("inspection-form").querySelector("button");
+    button.disabled = true;
+    try { await drawInspections(); } catch { $("inspection-result").innerHTML = `<p class="errors">网络错误，请重试 · network error, please retry</p>`; }
+    finally { button.disabled = false; }
   });
   if (token) start();
 });
