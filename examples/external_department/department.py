@@ -24,6 +24,10 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from jsonschema import Draft202012Validator, ValidationError
 
 STATUS = "department.status.v1"
+# A department others wait for (credit: tax and bank route by its decision) also publishes each
+# final decision as this narrow fact; the waiting departments read only it.
+DECIDED = "department.decided.v1"
+FINAL = {"approved", "rejected", "not_applicable"}
 
 
 def submitted_topic(department: str) -> str:
@@ -44,6 +48,7 @@ class ExternalDepartment:
         self.topic = submitted_topic(department)
         self.submitted = load_validator(schemas, self.topic)
         self.status = load_validator(schemas, STATUS)
+        self.decided = load_validator(schemas, DECIDED)
 
     def decide(self, fact: dict) -> list[dict]:
         """Receipt, then a decision by this system's own rule: the legal representative is named."""
@@ -80,6 +85,19 @@ class ExternalDepartment:
         for event in events:  # never publish what breaks the contract
             self.status.validate(event)
         return events
+
+    def decided_fact(self, status: dict) -> dict | None:
+        """The final decision again, as the fact the departments that wait for this one read."""
+        if status["status"] not in FINAL:
+            return None
+        fact = {
+            "event_id": str(uuid.uuid5(NAMESPACE, f"decided/{status['event_id']}")),
+            "event_type": DECIDED,
+            **{k: status[k] for k in ("source", "occurred_at", "registration_id", "department")},
+            **{k: status[k] for k in ("status", "round", "artefacts")},
+        }
+        self.decided.validate(fact)
+        return fact
 
     def _event(  # noqa: PLR0913, PLR0917 - one field each, kept flat for readers in any language
         self,
@@ -176,6 +194,9 @@ async def handle(
         await producer.send_and_wait(
             STATUS, json.dumps(event, ensure_ascii=False).encode(), key=key
         )
+        if decided := department.decided_fact(event):
+            body = json.dumps(decided, ensure_ascii=False).encode()
+            await producer.send_and_wait(DECIDED, body, key=key)
 
 
 def main() -> None:
