@@ -41,3 +41,15 @@ def form_path_exists(path: str, model: type[BaseModel] = RegistrationForm) -> bo
             return False
         current, expect_index = nested_model(field), holds_list(field)
     return True
+
+
+def projection_path_exists(path: str, model: type[BaseModel] = RegistrationForm) -> bool:
+    """Whether a projection's `path` names a field of the form; a path into a list names that
+    field of every item (`principal_officers.name`), so it takes no index."""
+    current: type[BaseModel] | None = model
+    for part in path.split("."):
+        field = current.model_fields.get(part) if current else None
+        if field is None:
+            return False
+        current = nested_model(field)
+    return True

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin
 from uuid import UUID, uuid5
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -30,16 +30,25 @@ _VIEW_CONFIG = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True
 
 
 def project(form: RegistrationForm, paths: tuple[str, ...]) -> dict[str, Any]:
-    """The fields `paths` name, in the form's own shape: {"enterprise": {"name": ...}}."""
-    data = form.model_dump(mode="json")
-    projected: dict[str, Any] = {}
+    """The fields `paths` name, in the form's own shape: {"enterprise": {"name": ...}}; a path
+    into a list (`principal_officers.name`) keeps those fields of every item."""
+    return _project(form.model_dump(mode="json"), paths)
+
+
+def _project(data: dict[str, Any], paths: tuple[str, ...]) -> dict[str, Any]:
+    heads: dict[str, list[str]] = {}
     for path in paths:
-        source, target = data, projected
-        parts = path.split(".")
-        for part in parts[:-1]:
-            source = source.get(part) or {}
-            target = target.setdefault(part, {})
-        target[parts[-1]] = source.get(parts[-1])
+        head, _, rest = path.partition(".")
+        heads.setdefault(head, []).append(rest)
+    projected: dict[str, Any] = {}
+    for head, rests in heads.items():
+        value = data.get(head)
+        if "" in rests or value is None:
+            projected[head] = value
+        elif isinstance(value, list):
+            projected[head] = [_project(item, tuple(rests)) for item in value]
+        else:
+            projected[head] = _project(value, tuple(rests))
     return projected
 
 
@@ -56,11 +65,13 @@ def _view_model(model: type[BaseModel], paths: tuple[str, ...], name: str) -> ty
             fields[head] = (info.annotation, info)
             continue
         nested = info.annotation
-        if not (isinstance(nested, type) and issubclass(nested, BaseModel)):
-            msg = f"a projection can only narrow a plain part of the form, not {head!r}"
+        items = get_args(nested)[0] if get_origin(nested) is list else None
+        narrowed = items or nested
+        if not (isinstance(narrowed, type) and issubclass(narrowed, BaseModel)):
+            msg = f"a projection can only narrow a part or a list of parts, not {head!r}"
             raise TypeError(msg)
-        part = _view_model(nested, tuple(rests), name + head.title().replace("_", ""))
-        fields[head] = (part, Field(description=info.description))
+        part = _view_model(narrowed, tuple(rests), name + head.title().replace("_", ""))
+        fields[head] = (list[part] if items else part, Field(description=info.description))  # type: ignore[valid-type]
     return create_model(name, __config__=_VIEW_CONFIG, **fields)
 
 

@@ -104,10 +104,16 @@ DEPARTMENTS: tuple[Department, ...] = (
         port=8013,
         # Joint punishment screens every person of the enterprise (联合惩戒); the portrait and
         # the public credit query read the enterprise's particulars.
+        # Names and identity numbers only: no mobile or email reaches it.
         projection=(
             "enterprise",
-            "legal_representative",
-            "principal_officers",
+            "legal_representative.name",
+            "legal_representative.id_type",
+            "legal_representative.id_number",
+            "principal_officers.role",
+            "principal_officers.name",
+            "principal_officers.id_type",
+            "principal_officers.id_number",
             "shareholders",
             "employment.employee_count",
         ),

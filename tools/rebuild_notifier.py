@@ -31,7 +31,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from pymongo import AsyncMongoClient
 
 from contracts.dead_letter import DeadLetter
-from contracts.topology import NOTIFIER, TOPOLOGY
+from contracts.registry import decoder_for_subscription
+from contracts.topology import NOTIFIER, NOTIFIER_CREDIT, TOPOLOGY
 from service_runtime.delivery import BatchConsumer, Decoded, RawRecord, RetryPolicy
 from service_runtime.kafka import client_options
 from service_runtime.mongo import Document
@@ -130,6 +131,14 @@ async def rebuild(settings: Settings, into_prefix: str) -> dict[str, int]:
                 RebuiltTimelines(database, OutboxRelay(timelines, _never_sent)), announcer
             ),
             decode_timeline_event,
+        ),
+        # After the progress: a portrait follows the registration's completion, as it does live.
+        (
+            TOPOLOGY.subscription_for(NOTIFIER_CREDIT).topics,
+            when_status_changed_update_timeline(
+                RebuiltTimelines(database, OutboxRelay(timelines, _never_sent)), announcer
+            ),
+            decoder_for_subscription(NOTIFIER_CREDIT),
         ),
         # After the timelines: a policy's audience is read from them (push.Audience).
         (

@@ -21,6 +21,7 @@ from tests.e2e.test_credit_dashboard import (
     CREDIT_SECONDS,
     completed_with_portrait,
     credit_url,
+    founded_by_others,
     listed_as_abnormal,
     portrait_of,
     unique_period,
@@ -87,7 +88,7 @@ async def test_the_dashboard_shows_credit_and_draws_inspections(
     period = unique_period()
     url = f"{credit_url(live_stack)}/credit/inspections/{period}"
     async with httpx.AsyncClient(timeout=10) as client:
-        doc = await completed_with_portrait(client, live_stack, sample_form)
+        doc = await completed_with_portrait(client, live_stack, founded_by_others(sample_form))
         async with listed_as_abnormal(client, live_stack, doc):
             fallen = await portrait_of(live_stack, doc["_id"], {"C", "D"})
             page = await context.new_page()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
@@ -27,6 +28,7 @@ from service_runtime.problems import Problem
 from service_runtime.settings import NotifierSettings
 from services.notifier.inspections_proxy import InspectionDraw, draw_on_credit
 from tests.conftest import LiveStack, submit, wait_for_overall
+from tools.bench import with_fresh_persons
 from tools.localstack import free_port
 
 pytestmark = pytest.mark.e2e
@@ -137,6 +139,13 @@ async def listed_as_abnormal(
         assert response.json() == {"recorded": 1, "unchanged": 0}
 
 
+def founded_by_others(form: dict[str, Any]) -> dict[str, Any]:
+    """The form with persons of its own: an enterprise a test lists as abnormal must share no
+    person with the sample form, whose later registrations in the session would be related to
+    it (credit's screen) and go to an officer."""
+    return with_fresh_persons(form, random.Random(uuid4().int))  # noqa: S311 - test data
+
+
 def unique_period() -> str:
     return f"T-{uuid4().hex[:12]}"
 
@@ -145,7 +154,7 @@ async def test_the_dashboard_counts_each_class_and_lists_the_risk_warnings(
     live_stack: LiveStack, sample_form: dict[str, Any], ops_base: str
 ) -> None:
     async with httpx.AsyncClient(timeout=10) as client:
-        doc = await completed_with_portrait(client, live_stack, sample_form)
+        doc = await completed_with_portrait(client, live_stack, founded_by_others(sample_form))
         rid, first = doc["_id"], doc["credit"]["credit_class"]
         stored = await timelines_of_class(live_stack, first)  # ours included
         credit = await summary_when(client, ops_base, lambda c: c["classes"][first] >= stored)

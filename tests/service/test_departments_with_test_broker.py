@@ -50,7 +50,7 @@ def submitted(form: dict[str, Any]) -> RegistrationSubmitted:
     return submitted_event(form)
 
 
-async def test_tax_waits_for_the_market_then_approves(
+async def test_tax_waits_for_the_market_and_credit_then_approves(
     runtime: Runtime[Settings], sample_form: dict[str, Any]
 ) -> None:
     wire(runtime, TAX)
@@ -84,6 +84,18 @@ async def test_tax_waits_for_the_market_then_approves(
         assert tax == []  # rules passed; it waits silently for the market's decision
         fact = decided_fact(market_approved)
         await broker.publish(fact.model_dump_json().encode(), DEPARTMENT_DECIDED)
+        assert [s for s in statuses if s.department == "tax"] == []  # credit has not decided
+        credit = decided_fact(
+            market_approved.model_copy(
+                update={
+                    "event_id": uuid4(),
+                    "source": "credit",
+                    "department": "credit",
+                    "artefacts": (),
+                }
+            )
+        )
+        await broker.publish(credit.model_dump_json().encode(), DEPARTMENT_DECIDED)
         await broker.publish(view, topic, key=b"k")
 
     tax_events = [s for s in statuses if s.department == "tax"]

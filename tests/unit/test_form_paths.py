@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from contracts.form import RegistrationForm
-from contracts.form_paths import form_path_exists
+from contracts.form_paths import form_path_exists, projection_path_exists
 from contracts.topology import TOPOLOGY
 from services.department.http import DecisionRequest
 from tests.support.departments import BUILT_IN
@@ -60,4 +60,5 @@ def test_every_built_in_rule_and_projection_names_real_fields(department: str) -
     paths = [r(SAMPLE).field_path for r in spec.rules]
     assert all(form_path_exists(p) for p in paths if p is not None), paths
     projection = TOPOLOGY.projections[department]
-    assert all(form_path_exists(p) for p in projection), projection
+    assert all(projection_path_exists(p) for p in projection), projection
+    assert not projection_path_exists("principal_officers.0.name")  # every item, not one
