@@ -71,6 +71,18 @@ async def settled_notices(stack: LiveStack, wanted: set[tuple[str, str]]) -> dic
     raise AssertionError(f"live notices missing after {NOTICES_SECONDS}s: {wanted - have}")
 
 
+async def rated_timelines(stack: LiveStack, rids: list[str]) -> dict[str, Any]:
+    """The live timelines once each of `rids` holds its credit portrait: the credit service's
+    consumers are background ones, so the portrait follows the completion by a few seconds."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        live = await timelines(stack.mongodb_uri, stack.database_prefix)
+        if all(live.get(rid, {}).get("credit") for rid in rids):
+            return live
+        await asyncio.sleep(0.5)
+    raise AssertionError("the live timelines had no credit portrait after 60 s")
+
+
 async def renew_access_until_the_old_token_is_refused(
     client: httpx.AsyncClient, stack: LiveStack, rid: str, token: str
 ) -> None:
@@ -112,7 +124,7 @@ async def test_the_read_model_rebuilt_from_the_topics_equals_the_live_one(
         )
     wanted = {(rid, about) for rid, _ in accepted for about in ("completed", f"policy:{policy}")}
     live_notices = await settled_notices(live_stack, wanted)
-    live = await timelines(live_stack.mongodb_uri, live_stack.database_prefix)
+    live = await rated_timelines(live_stack, [rid for rid, _ in accepted])
 
     into = f"rebuilt{uuid4().hex[:8]}_"
     settings = Settings(
