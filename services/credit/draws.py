@@ -52,7 +52,12 @@ async def draw_and_record(
         Candidate(doc["_id"], doc["portrait"]["credit_class"], doc["area"]) async for doc in cursor
     ]
     seed = request.seed if request.seed is not None else secrets.randbits(63)
-    drawn = draw_inspections(candidates, credit.inspectors, credit.conflicts, seed, request.period)
+    try:
+        drawn = draw_inspections(
+            candidates, credit.inspectors, credit.conflicts, seed, request.period
+        )
+    except ValueError as error:  # e.g. the 3 % minimum cannot be reached: nothing is recorded
+        raise Problem(422, "draw_not_possible", detail=str(error)) from error
     public = drawn.publishable()
     record = {
         "_id": request.period,

@@ -18,7 +18,11 @@ import httpx
 import pytest
 
 from contracts.credit import RELATED_CREDIT_CLASS_ARTEFACT
-from contracts.identifiers import is_well_formed_resident_id
+from contracts.identifiers import (
+    is_valid_uscc,
+    is_well_formed_resident_id,
+    resident_id_birth_date,
+)
 from service_runtime.access import Officer, issue_officer_token, issue_operator_token
 from service_runtime.china_time import CHINA
 from tests.conftest import LiveStack, submit, wait_for_overall
@@ -229,7 +233,12 @@ async def test_no_public_credit_answer_holds_an_identity_number_mobile_or_addres
     }
     address = form["enterprise"]["address"]
     for answer in answers:
-        numbers = [n for n in RESIDENT_ID.findall(answer.text) if is_well_formed_resident_id(n)]
+        numbers = [
+            n
+            for n in RESIDENT_ID.findall(answer.text)
+            # A credit code of digits only can pass the check digit; no real birth date does.
+            if is_well_formed_resident_id(n) and resident_id_birth_date(n) and not is_valid_uscc(n)
+        ]
         assert numbers == [], answer.url
         assert not persons & set(RESIDENT_ID.findall(answer.text))
         assert MOBILE.findall(answer.text) == [], answer.url
