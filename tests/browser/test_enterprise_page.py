@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+import time
 from collections import Counter
 from typing import Any
 
@@ -55,13 +57,21 @@ async def expect_completed(page: Page, rid: str) -> None:
 async def assert_every_change_shown_once(
     page: Page, client: httpx.AsyncClient, base: str, rid: str
 ) -> None:
-    """The page holds exactly the timeline's entries, each once, in the timeline's order."""
-    body = await (await page.context.request.get(f"{base}/page/api/me")).json()
-    view = next(r for r in body["registrations"] if r["registration_id"] == rid)
-    shown = await page.locator(f"article[data-rid='{rid}'] ol.timeline li").evaluate_all(
-        "items => items.map(li => Number(li.dataset.seq))"
-    )
-    assert len(shown) == len(set(shown)), f"an entry is shown twice: {shown}"
+    """The page holds exactly the timeline's entries, each once, in the timeline's order.
+
+    The credit portrait follows completion by a moment (a background consumer), so the page
+    and the timeline are compared until they agree, for at most 15 s."""
+    deadline = time.monotonic() + 15
+    while True:
+        body = await (await page.context.request.get(f"{base}/page/api/me")).json()
+        view = next(r for r in body["registrations"] if r["registration_id"] == rid)
+        shown = await page.locator(f"article[data-rid='{rid}'] ol.timeline li").evaluate_all(
+            "items => items.map(li => Number(li.dataset.seq))"
+        )
+        assert len(shown) == len(set(shown)), f"an entry is shown twice: {shown}"
+        if shown == [e["seq"] for e in view["entries"]] or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.5)
     assert shown == [e["seq"] for e in view["entries"]], (shown, view["entries"])
     times = [e["occurred_at"] for e in view["entries"]]
     assert times == sorted(times)
