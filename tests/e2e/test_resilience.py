@@ -138,7 +138,9 @@ async def test_replaying_every_decision_event_twice_changes_no_timeline(
         after = await wait_for_overall(client, live_stack, rid, token, {"completed"})
         after["entries"] = [e for e in after["entries"] if e["department"] != "observer"]
         after["departments"].pop("observer")
-        assert after == before
+        # The credit portrait follows completion on its own time (a background consumer), so
+        # it may land between the two reads; the replays are about the decisions.
+        assert without_credit(after) == without_credit(before)
 
 
 async def _send_marker_after_replays(live_stack: LiveStack, rid: str) -> None:
@@ -201,3 +203,10 @@ async def dashboard_starts(live_stack: LiveStack, service: str, at_least: int) -
                 return found
             await asyncio.sleep(0.5)
     return found
+
+
+def without_credit(timeline: dict[str, Any]) -> dict[str, Any]:
+    """The timeline without the credit portrait and its entries."""
+    portrait_statuses = {"credit_profile", "risk_flagged"}
+    entries = [e for e in timeline["entries"] if e["status"] not in portrait_statuses]
+    return {**timeline, "entries": entries, "credit": None}
