@@ -22,7 +22,7 @@ from contracts.topology import TOPOLOGY, Topology
 from service_runtime.delivery import Decoded
 from service_runtime.host import Runtime
 from service_runtime.settings import DepartmentSettings
-from services.department.calendar import due_at
+from service_runtime.working_days import due_at
 from services.department.case import snapshot
 from services.department.clock_jobs import (
     announce_lasting_waits,

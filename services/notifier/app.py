@@ -9,6 +9,7 @@ from service_runtime.settings import NotifierSettings
 from services.notifier.audit import open_audit_log
 from services.notifier.dashboard import open_dashboard
 from services.notifier.dead_letters import open_dead_letters
+from services.notifier.decision_times import open_decision_times
 from services.notifier.handlers import open_timelines
 from services.notifier.http import router
 from services.notifier.ops import router as ops_router
@@ -28,6 +29,7 @@ async def bootstrap(runtime: Runtime[NotifierSettings]) -> NotifierParts:
     notifications = await open_notifications(runtime, live.announcer)
     watch = StreamWatch(live.listeners, live.store.revisions, notifications.marks)
     runtime.background.append(watch.poll_forever)
+    decision_times = await open_decision_times(runtime)
     return NotifierParts(
         runtime=runtime,
         timelines=live.store,
@@ -39,6 +41,7 @@ async def bootstrap(runtime: Runtime[NotifierSettings]) -> NotifierParts:
         dashboard=await open_dashboard(runtime, letters),
         trace_bundles=await open_trace_bundles(runtime),
         page_limits=PageLimits.from_settings(runtime.settings),
+        decision_times=decision_times,
     )
 
 

@@ -132,6 +132,8 @@ async def open_timelines(runtime: Runtime[NotifierSettings]) -> LiveTimelines:
     relay = runtime.outbox_relay(database, MongoTimelineStore.collection_name)
     await database[MongoTimelineStore.collection_name].create_index("outbox_pending")
     await database[MongoTimelineStore.collection_name].create_index("uscc")
+    # Predictions learn from the latest completions (decision_times.py): a range on this index.
+    await database[MongoTimelineStore.collection_name].create_index("completed_at")
     await database[MongoTimelineStore.collection_name].create_index(
         [("credit.credit_class", 1), ("credit.computed_at", -1)]  # the dashboard's credit
     )

@@ -6,7 +6,7 @@ import json
 import re
 import time
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Request
@@ -16,9 +16,12 @@ from contracts.topology import TOPOLOGY
 from service_runtime.access import access_token_version, bearer_token
 from service_runtime.problems import Problem, require_registration_token
 from services.notifier.credit_view import credit_view
+from services.notifier.decision_times import History
 from services.notifier.parts import NotifierParts, Parts
+from services.notifier.prediction import predict
 from services.notifier.stream_limits import within
 from services.notifier.timeline import Timeline
+from services.notifier.timeline_reads import TimelineEntry, TimelineRow
 
 router = APIRouter()
 RegistrationPath = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
@@ -79,7 +82,9 @@ def entry_view(entry: dict[str, Any]) -> dict[str, Any]:
     return view
 
 
-def timeline_snapshot(registration_id: str, timeline: Timeline | None) -> dict[str, Any]:
+def timeline_snapshot(
+    registration_id: str, timeline: Timeline | None, history: History
+) -> dict[str, Any]:
     timeline = timeline or Timeline(registration_id)
     departments = {d: timeline.departments.get(d, "pending") for d in TOPOLOGY.required}
     departments.update({d: s for d, s in timeline.departments.items() if d not in departments})
@@ -91,7 +96,20 @@ def timeline_snapshot(registration_id: str, timeline: Timeline | None) -> dict[s
         "entries": [entry_view(e) for e in timeline.ordered_entries()],
         "data_reads": [data_read_view(r) for r in timeline.data_reads],
         "credit": credit_view(timeline.credit),  # the enterprise's rating, once registered
+        # When it is expected to finish (prediction.py), while it is in progress.
+        "prediction": predict(progress_row(timeline), history, datetime.now(UTC)),
     }
+
+
+def progress_row(timeline: Timeline) -> TimelineRow:
+    """The fields of a timeline a prediction reads, as the read model names them."""
+    return TimelineRow(
+        registration_id=timeline.registration_id,
+        overall_status=timeline.overall_status,
+        departments=timeline.departments,
+        entries=tuple(TimelineEntry.of(e) for e in timeline.entries),
+        submitted_at=timeline.submitted_at,
+    )
 
 
 PURPOSES = {"case_review": ("审查案件", "reviewing the case")}
@@ -123,7 +141,7 @@ async def get_timeline(
     version = _authorised_version(parts, registration_id, authorization)
     timeline = await parts.timelines.find(registration_id)
     _require_not_revoked(version, timeline)
-    return JSONResponse(timeline_snapshot(registration_id, timeline))
+    return JSONResponse(timeline_snapshot(registration_id, timeline, parts.decision_times.history))
 
 
 @router.get("/api/v1/registrations/{registration_id}/stream")
@@ -178,7 +196,10 @@ async def _stream(
             if version < timeline.min_token_version:
                 return  # the token was renewed meanwhile: this stream's token no longer counts
             if timeline.overall_status in TERMINAL_OVERALL:
-                final = json.dumps(timeline_snapshot(registration_id, timeline), ensure_ascii=False)
+                history = parts.decision_times.history
+                final = json.dumps(
+                    timeline_snapshot(registration_id, timeline, history), ensure_ascii=False
+                )
                 yield f"event: end\ndata: {final}\n\n"
                 return
             if time.monotonic() - last_sent > KEEPALIVE_SECONDS:

@@ -29,7 +29,7 @@ def _digest(data: Any) -> str:  # noqa: ANN401 - JSON
 async def hall_events(
     request: Request, parts: NotifierParts, rids: list[str]
 ) -> AsyncIterator[str]:
-    listeners, settings = parts.listeners, parts.runtime.settings
+    listeners = parts.listeners
     sent: dict[str, str] = {}  # what the browser already has: nothing is sent twice
     started = time.monotonic()
     yield "retry: 2000\n\n"
@@ -55,7 +55,7 @@ async def hall_events(
             changes.saw(fetched.values())
             for rid in sorted(changed.timelines):
                 timeline = changed.fresh.get(rid) or fetched.get(rid)
-                view = registration_view(settings, rid, timeline)
+                view = registration_view(parts, rid, timeline)
                 if sent.get(rid) != (digest := _digest(view)):
                     sent[rid] = digest
                     yield _event("registration", view)

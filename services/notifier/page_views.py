@@ -7,7 +7,6 @@ from typing import Any
 
 from contracts.events import DepartmentStatus
 from contracts.topology import TOPOLOGY
-from service_runtime.settings import NotifierSettings
 from services.notifier.http import timeline_snapshot
 from services.notifier.notifications import Notification
 from services.notifier.parts import NotifierParts
@@ -40,11 +39,10 @@ def corrections_asked(timeline: Timeline) -> list[dict[str, Any]]:
     return wanted
 
 
-def registration_view(
-    settings: NotifierSettings, rid: str, timeline: Timeline | None
-) -> dict[str, Any]:
+def registration_view(parts: NotifierParts, rid: str, timeline: Timeline | None) -> dict[str, Any]:
     timeline = timeline or Timeline(rid)
-    view = timeline_snapshot(rid, timeline)
+    settings = parts.runtime.settings
+    view = timeline_snapshot(rid, timeline, parts.decision_times.history)
     view["name"] = (timeline.profile or {}).get("name")
     view["uscc"] = timeline.uscc
     view["corrections"] = corrections_asked(timeline)
@@ -101,8 +99,7 @@ async def hall(
     """Every registration of the hall and its notices; `timelines` if they were just read."""
     if timelines is None:
         timelines = await parts.timelines.find_many(rids)
-    settings = parts.runtime.settings
-    registrations = [registration_view(settings, rid, timelines.get(rid)) for rid in rids]
+    registrations = [registration_view(parts, rid, timelines.get(rid)) for rid in rids]
     licensed = [r for r in registrations if r["uscc"]]
     return {
         "registrations": registrations,

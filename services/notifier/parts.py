@@ -14,6 +14,7 @@ from service_runtime.ratelimit import RateLimit
 from service_runtime.settings import NotifierSettings
 from services.notifier.audit import AuditLog
 from services.notifier.dashboard import Dashboard
+from services.notifier.decision_times import DecisionTimes
 from services.notifier.live import PageListeners
 from services.notifier.notifications import NotificationStore
 from services.notifier.store import MongoTimelineStore
@@ -48,6 +49,7 @@ class NotifierParts:
     dashboard: Dashboard
     trace_bundles: AsyncCollection[Document]  # one document per OTLP export (traces.py)
     page_limits: PageLimits
+    decision_times: DecisionTimes  # what predictions learn from, refreshed every minute
 
 
 Parts = Annotated[NotifierParts, Depends(service_parts(NotifierParts))]

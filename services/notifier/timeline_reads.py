@@ -25,6 +25,7 @@ class TimelineEntry:
     status: str | None
     occurred_at: datetime | None
     round: int = 1
+    decided_by: str | None = None  # rules, officer or system, on a department's status
 
     @classmethod
     def of(cls, entry: Mapping[str, Any]) -> TimelineEntry:
@@ -33,6 +34,7 @@ class TimelineEntry:
             status=entry.get("status"),
             occurred_at=entry.get("occurred_at"),
             round=entry.get("round") or 1,
+            decided_by=entry.get("decided_by"),
         )
 
 
@@ -102,6 +104,20 @@ class TimelineReads:
         found = self._timelines.find(
             {"overall_status": "completed", "completed_at": {"$ne": None}},
             {"profile": 1, "completed_at": 1, "uscc": 1},
+        )
+        return [TimelineRow.of(doc) async for doc in found]
+
+    async def recently_completed(self, since: datetime, limit: int) -> list[TimelineRow]:
+        """The `limit` latest registrations completed since `since`, newest first: their entries
+        (the decision times a prediction learns from). A range and a limit on the index, so the
+        read costs the same however many registrations the stack has seen."""
+        found = (
+            self._timelines.find(
+                {"completed_at": {"$gte": since}},
+                {"entries": 1, "submitted_at": 1, "completed_at": 1, "overall_status": 1},
+            )
+            .sort("completed_at", -1)
+            .limit(limit)
         )
         return [TimelineRow.of(doc) async for doc in found]
 

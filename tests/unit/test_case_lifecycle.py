@@ -13,7 +13,7 @@ from contracts.events import (
     decided_fact,
 )
 from service_runtime.china_time import CHINA
-from services.department.calendar import due_at
+from service_runtime.working_days import due_at
 from services.department.case import Case, CaseClosedError, NotCaseOwnerError, OfficerDecision
 from services.department.lifecycle import Lifecycle
 from services.police.rules import POLICE

@@ -24,6 +24,8 @@ const T = {
     "read-officer": "工作人员", "read-of": "申请",
     credit: "信用评价", credit_profile: "信用评价", risk_flagged: "风险警示", risk: "风险警示",
     "credit-score": "信用分", "credit-at": "评价时间", "credit-why": "主要影响因素", points: "分",
+    "eta": "预计办结", "eta-latest": "最迟", "eta-due": "法定时限", "eta-recent": "根据近期 {n} 件办结情况估算",
+    "eta-statutory": "近期办结情况不足，按法定时限估算", "eta-enterprise": "待您提交补正后继续办理，届时重新估算",
   },
   en: {
     skip: "Skip to main content", title: "Enterprise Page", signout: "Sign out",
@@ -52,6 +54,10 @@ const T = {
     "read-officer": "officer", "read-of": "application",
     credit: "Credit rating", credit_profile: "credit rating", risk_flagged: "risk warning", risk: "Risk warning",
     "credit-score": "Score", "credit-at": "Computed", "credit-why": "What counted most", points: "points",
+    "eta": "Expected completion", "eta-latest": "at the latest", "eta-due": "statutory deadline",
+    "eta-recent": "estimated from the last {n} completed registrations",
+    "eta-statutory": "too few recent decisions: estimated from the statutory time limits",
+    "eta-enterprise": "continues once you send the correction; estimated again then",
   },
 };
 let lang = localStorage.getItem("ep-lang") || "zh";
@@ -81,9 +87,34 @@ function applyLanguage() {
   render();
 }
 
+// When a registration in progress is expected to finish (the notifier's prediction.py).
+function renderPrediction(p) {
+  if (!p) return "";
+  const basis = t(`eta-${p.basis}`).replace("{n}", p.learnt_from);
+  const stamp = (iso, attr) => `<time datetime="${esc(iso)}"${attr}>${esc(when(iso))}</time>`;
+  let times = "";
+  if (p.expected_at) times = stamp(p.expected_at, "");
+  if (p.latest_at) {
+    const latest = `${esc(t("eta-latest"))} ${stamp(p.latest_at, " data-latest")}`;
+    times = times ? `${times} (${latest})` : latest;
+  }
+  return `<p class="eta" data-basis="${esc(p.basis)}">${esc(t("eta"))}: ${times}` +
+    ` <span class="meta">${esc(basis)}</span></p>`;
+}
+
+function departmentEta(p, d) {
+  const e = p && p.departments[d];
+  if (!e || e.state === "decided") return "";
+  const parts = [];
+  if (e.expected_at) parts.push(`${t("eta")} ${when(e.expected_at)}`);
+  if (e.latest_at && e.latest_at !== e.due_at) parts.push(`${t("eta-latest")} ${when(e.latest_at)}`);
+  if (e.due_at) parts.push(`${t("eta-due")} ${when(e.due_at)}`);
+  return parts.map((x) => ` · ${x}`).join("");
+}
+
 function renderRegistration(r) {
   const depts = Object.entries(r.departments).map(([d, s]) =>
-    `<li class="badge s-${esc(s)}" data-department="${esc(d)}" data-status="${esc(s)}">${esc((r.labels[d] || {})[lang] || d)}: ${esc(t(s))}</li>`);
+    `<li class="badge s-${esc(s)}" data-department="${esc(d)}" data-status="${esc(s)}">${esc((r.labels[d] || {})[lang] || d)}: ${esc(t(s))}${esc(departmentEta(r.prediction, d))}</li>`);
   const entries = r.entries.map((e) =>
     `<li data-seq="${e.seq}" data-department="${esc(e.department)}" data-status="${esc(e.status)}" data-occurred-at="${esc(e.occurred_at)}">` +
     `<time datetime="${esc(e.occurred_at)}">${esc(when(e.occurred_at))}</time>${esc(label(e, "message"))}</li>`);
@@ -112,7 +143,7 @@ function renderRegistration(r) {
   return `<article class="registration" data-rid="${esc(r.registration_id)}" aria-label="${esc(r.name || r.registration_id)}">` +
     `<h3>${esc(r.name || r.registration_id)}</h3>` +
     `<p>${esc(t("overall"))}: <span class="overall s-${esc(r.overall_status)}" data-overall="${esc(r.overall_status)}">${esc(t(r.overall_status))}</span>` +
-    ` <span class="meta">${esc(r.registration_id)}</span></p>` +
+    ` <span class="meta">${esc(r.registration_id)}</span></p>${renderPrediction(r.prediction)}` +
     `<ul class="badges" aria-label="${esc(t("overall"))}">${depts.join("")}</ul>${fixes.join("")}` +
     `<ol class="timeline" aria-live="polite">${entries.join("")}</ol></article>`;
 }

@@ -35,3 +35,20 @@ def due_at(received: datetime, working_days: int) -> datetime:
         if is_working_day(day):
             remaining -= 1
     return datetime.combine(day, time(23, 59, 59), tzinfo=CHINA)
+
+
+OFFICE_OPENS, OFFICE_CLOSES = time(9, 0), time(18, 0)  # China time, on working days
+
+
+def next_office_moment(moment: datetime) -> datetime:
+    """`moment` if an office is open then (a working day, 09:00-18:00 China time), else the
+    next opening: an officer's decision falls in office hours."""
+    local = moment.astimezone(CHINA)
+    day = local.date()
+    if is_working_day(day) and local.time() < OFFICE_CLOSES:
+        return max(local, datetime.combine(day, OFFICE_OPENS, tzinfo=CHINA))
+    for _ in range(40):  # the longest run of days off (Spring Festival with weekends) is ~9
+        day += timedelta(days=1)
+        if is_working_day(day):
+            break
+    return datetime.combine(day, OFFICE_OPENS, tzinfo=CHINA)
