@@ -24,6 +24,7 @@ from typing import IO, Any
 import httpx
 
 from contracts.topics import (
+    CREDIT_PROFILE_CHANGED,
     DEPARTMENT_DECIDED,
     DEPARTMENT_STATUS,
     PAGE_CHANGED,
@@ -281,6 +282,7 @@ def busy_topic_partitions() -> dict[str, int]:
         *(submitted_topic(recipient) for recipient in TOPOLOGY.projections),
         DEPARTMENT_DECIDED,
         REGISTRATION_COMPLETED,
+        CREDIT_PROFILE_CHANGED,  # every new enterprise's first portrait
     ]
     return {
         **dict.fromkeys(once_per_registration, 8),
