@@ -20,6 +20,7 @@ from typing import Annotated, Any, Union, cast
 from pydantic import BaseModel, Field, TypeAdapter
 
 from contracts.credit import CreditListEntryRecorded, CreditProfileChanged, CreditRiskFlagged
+from contracts.delivery import DeliveryStatusChanged
 from contracts.events import (
     DepartmentDecided,
     DepartmentStatusChanged,
@@ -35,6 +36,7 @@ from contracts.topics import (
     CREDIT_LIST_ENTRY_RECORDED,
     CREDIT_PROFILE_CHANGED,
     CREDIT_RISK_FLAGGED,
+    DELIVERY_STATUS,
     DEPARTMENT_DECIDED,
     DEPARTMENT_STATUS,
     PERSONAL_DATA_READ,
@@ -65,6 +67,7 @@ SHARED_EVENTS: Mapping[str, type[BaseModel]] = {
     CREDIT_LIST_ENTRY_RECORDED: CreditListEntryRecorded,
     CREDIT_PROFILE_CHANGED: CreditProfileChanged,
     CREDIT_RISK_FLAGGED: CreditRiskFlagged,
+    DELIVERY_STATUS: DeliveryStatusChanged,
     SERVICE_STARTED: ServiceStarted,  # internal: for the operators' dashboard
 }
 

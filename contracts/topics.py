@@ -18,6 +18,8 @@ PERSONAL_DATA_READ: Final = "personal-data.read.v1"
 CREDIT_LIST_ENTRY_RECORDED: Final = "credit.list-entry-recorded.v1"
 CREDIT_PROFILE_CHANGED: Final = "credit.profile-changed.v1"
 CREDIT_RISK_FLAGGED: Final = "credit.risk-flagged.v1"
+# The paper licence and seals: picked up or posted (contracts/delivery.py).
+DELIVERY_STATUS: Final = "delivery.status.v1"
 # Internal to the notifier: "this registration's page changed", read by every instance.
 PAGE_CHANGED: Final = "notifier.page-changed.v1"
 # Internal: each service instance says it started; the operators' dashboard shows restarts.
@@ -38,6 +40,7 @@ SHARED_CONTRACT_TOPICS: Final = (
     CREDIT_LIST_ENTRY_RECORDED,
     CREDIT_PROFILE_CHANGED,
     CREDIT_RISK_FLAGGED,
+    DELIVERY_STATUS,
 )
 
 

@@ -12,6 +12,7 @@ from contracts.topics import (
     CREDIT_LIST_ENTRY_RECORDED,
     CREDIT_PROFILE_CHANGED,
     CREDIT_RISK_FLAGGED,
+    DELIVERY_STATUS,
     DEPARTMENT_DECIDED,
     DEPARTMENT_STATUS,
     PAGE_CHANGED,
@@ -152,6 +153,7 @@ DEPARTMENTS: tuple[Department, ...] = (
 NOTIFIER = "notifier"
 CREDIT_PORTRAITS = "credit.portraits"
 NOTIFIER_CREDIT = "notifier.credit"
+NOTIFIER_DELIVERY = "notifier.delivery"
 REGISTRATION = "registration"
 # The two services every deployment runs besides the departments, with their HTTP ports.
 CORE_SERVICES: tuple[tuple[str, int], ...] = ((REGISTRATION, 8001), (NOTIFIER, 8002))
@@ -304,6 +306,12 @@ class Topology:
                 consumer=NOTIFIER_CREDIT,
                 topics=(CREDIT_PROFILE_CHANGED, CREDIT_RISK_FLAGGED),
                 group_id="notifier.credit",
+            ),
+            Subscription(
+                # The paper licence's delivery on the enterprise's timeline and page.
+                consumer=NOTIFIER_DELIVERY,
+                topics=(DELIVERY_STATUS,),
+                group_id="notifier.delivery",
             ),
             Subscription(
                 # The operators' dashboard counts each service's starts: a restart shows there.

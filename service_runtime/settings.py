@@ -265,6 +265,14 @@ class RegistrationSettings(DepartmentSettings, AccessTokenSettings, PublicLookup
     licence_signing_key: SecretStr = Field(
         default=SecretStr("local-development-only-licences"), alias="LICENCE_SIGNING_KEY"
     )
+    # The postal carrier for the paper licence and seals (免费邮寄): POST {CARRIER_URL}/orders.
+    # Unset, only pick-up is offered. `make run` starts a local stand-in.
+    carrier_url: str | None = Field(default=None, alias="CARRIER_URL")
+    carrier_token: SecretStr = Field(default=SecretStr(""), alias="CARRIER_TOKEN")
+    # What the carrier's tracking reports must carry as their bearer token.
+    carrier_webhook_token: SecretStr = Field(
+        default=SecretStr("local-development-only-carrier"), alias="CARRIER_WEBHOOK_TOKEN"
+    )
 
 
 class NotifierSettings(AccessTokenSettings, OperatorTokenSettings):

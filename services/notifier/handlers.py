@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import structlog
 
 from contracts.credit import CreditProfileChanged, CreditRiskFlagged
+from contracts.delivery import DeliveryStatusChanged
 from contracts.events import (
     DepartmentStatusChanged,
     PersonalDataRead,
@@ -19,7 +20,7 @@ from contracts.events import (
 )
 from contracts.registry import decoder_for_subscription
 from contracts.topics import PAGE_CHANGED
-from contracts.topology import NOTIFIER, NOTIFIER_CREDIT, TOPOLOGY
+from contracts.topology import NOTIFIER, NOTIFIER_CREDIT, NOTIFIER_DELIVERY, TOPOLOGY
 from service_runtime.delivery import Decoded
 from service_runtime.host import Runtime
 from service_runtime.metrics import LIVE_STREAMS_OPEN, REGISTRATIONS_COMPLETED
@@ -32,7 +33,8 @@ from services.notifier.timeline import apply
 log = structlog.get_logger("notifier")
 
 TimelineEvent = (
-    CreditProfileChanged
+    DeliveryStatusChanged
+    | CreditProfileChanged
     | CreditRiskFlagged
     | RegistrationSubmitted
     | DepartmentStatusChanged
@@ -109,6 +111,14 @@ def subscribe_timeline(
         decode=decoder_for_subscription(NOTIFIER_CREDIT),
         handle=when_status_changed_update_timeline(store, announcer),
         name="when_credit_changed_update_timeline",
+        background=True,
+    )
+    # The paper licence's delivery (contracts/delivery.py): after completion, also off it.
+    runtime.subscribe_batches(
+        TOPOLOGY.subscription_for(NOTIFIER_DELIVERY),
+        decode=decoder_for_subscription(NOTIFIER_DELIVERY),
+        handle=when_status_changed_update_timeline(store, announcer),
+        name="when_delivery_changed_update_timeline",
         background=True,
     )
 

@@ -17,6 +17,7 @@ from service_runtime.access import access_token_version, bearer_token
 from service_runtime.problems import Problem, require_registration_token
 from services.notifier.credit_view import credit_view
 from services.notifier.decision_times import History
+from services.notifier.delivery_view import delivery_view
 from services.notifier.parts import NotifierParts, Parts
 from services.notifier.prediction import predict
 from services.notifier.stream_limits import within
@@ -96,6 +97,7 @@ def timeline_snapshot(
         "entries": [entry_view(e) for e in timeline.ordered_entries()],
         "data_reads": [data_read_view(r) for r in timeline.data_reads],
         "credit": credit_view(timeline.credit),  # the enterprise's rating, once registered
+        "delivery": delivery_view(timeline.delivery),  # the paper licence and seals
         # When it is expected to finish (prediction.py), while it is in progress.
         "prediction": predict(progress_row(timeline), history, datetime.now(UTC)),
     }

@@ -154,14 +154,29 @@ async def submit_through_page(request: Request, parts: Parts) -> Response:
 async def correct_through_page(
     request: Request, parts: Parts, registration_id: RegistrationPath
 ) -> Response:
+    return await _post_owned(request, parts, registration_id, "corrections", "merge-patch+json")
+
+
+@router.post("/page/api/registrations/{registration_id}/delivery", status_code=202)
+async def choose_delivery_through_page(
+    request: Request, parts: Parts, registration_id: RegistrationPath
+) -> Response:
+    """Pick-up or free postal delivery of the paper licence and seals (免费邮寄)."""
+    return await _post_owned(request, parts, registration_id, "delivery", "json")
+
+
+async def _post_owned(
+    request: Request, parts: NotifierParts, registration_id: str, action: str, kind: str
+) -> Response:
+    """Forward a write on one of this browser's registrations, with that registration's token."""
     parts.page_limits.write(request)
     settings = parts.runtime.settings
     version = await _owned(request, parts, registration_id)
     headers = {
-        "content-type": request.headers.get("content-type", "application/merge-patch+json"),
+        "content-type": request.headers.get("content-type", f"application/{kind}"),
         "authorization": f"Bearer {token_for(settings, registration_id, version)}",
     }
-    path = f"/api/v1/registrations/{registration_id}/corrections"
+    path = f"/api/v1/registrations/{registration_id}/{action}"
     return relay(await forward(settings, "POST", path, headers, request.stream()))
 
 

@@ -109,6 +109,7 @@ def _state(timeline: Timeline) -> Document:
         "min_token_version": timeline.min_token_version,
         "data_reads": timeline.data_reads,
         "credit": timeline.credit,
+        "delivery": timeline.delivery,
     }
 
 
@@ -130,5 +131,6 @@ def _timeline(registration_id: str, doc: Document | None, rev: int | None = None
         min_token_version=doc.get("min_token_version", 0),
         data_reads=doc.get("data_reads", []),
         credit=doc.get("credit"),
+        delivery=doc.get("delivery"),
         rev=doc.get("rev", 0) if rev is None else rev,
     )

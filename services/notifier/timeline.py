@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
+from contracts.delivery import DeliveryStatusChanged
 from contracts.events import (
     USCC_ARTEFACT,
     Artefact,
@@ -21,7 +22,9 @@ from contracts.events import (
 )
 from contracts.topology import TOPOLOGY, Topology
 from services.notifier.credit_view import CreditEvent, credit_entry, latest_portrait
+from services.notifier.delivery_view import delivery_entry, latest_delivery
 from services.notifier.profile import profile_of
+from services.notifier.reads import data_read_record
 
 ProgressEvent = (
     RegistrationSubmitted
@@ -65,6 +68,8 @@ class Timeline:
     data_reads: list[dict[str, Any]] = field(default_factory=list)
     # The enterprise's latest credit portrait (credit_view.py), once it is registered.
     credit: dict[str, Any] | None = None
+    # The paper licence and seals (delivery_view.py): picked up or posted, once chosen.
+    delivery: dict[str, Any] | None = None
     # The stored revision this copy was read at (or written as): what a live stream has seen.
     rev: int = 0
 
@@ -77,7 +82,7 @@ class Timeline:
 
 def apply(
     timeline: Timeline,
-    event: ProgressEvent | PersonalDataRead | CreditEvent,
+    event: ProgressEvent | PersonalDataRead | CreditEvent | DeliveryStatusChanged,
     topology: Topology = TOPOLOGY,
 ) -> list[RegistrationCompleted]:
     """Fold one event in; return the completion event if this event completed the registration."""
@@ -85,21 +90,15 @@ def apply(
         return []
     at = stored_precision(event.occurred_at)
     if isinstance(event, PersonalDataRead):
-        timeline.data_reads.append(
-            {
-                "event_id": str(event.event_id),
-                "department": event.department,
-                "officer_id": event.officer_id,
-                "purpose": event.purpose,
-                "sections": list(event.sections),
-                "occurred_at": at,
-            }
-        )
+        timeline.data_reads.append(data_read_record(event, at))
         timeline.data_reads.sort(key=lambda r: r["occurred_at"])
         return []
     if isinstance(event, CreditEvent):
         timeline.credit = latest_portrait(timeline.credit, event, at)
         fields = credit_entry(event)
+    elif isinstance(event, DeliveryStatusChanged):
+        timeline.delivery = latest_delivery(timeline.delivery, event, at)
+        fields = delivery_entry(event)
     else:
         timeline.last_event_at = max(timeline.last_event_at or at, at)  # the registration's own
         fields = _progress_fields(timeline, event, at, topology)

@@ -14,11 +14,13 @@ from services.department.handlers import open_desk
 from services.department.http import router as officer_router
 from services.registration.access_renewal import router as access_router
 from services.registration.corrections import router as corrections_router
+from services.registration.delivery import router as delivery_router
 from services.registration.department_forms import router as forms_router
 from services.registration.http import FORM_COMPONENTS, router
 from services.registration.lapse import lapse_forever
 from services.registration.licences import router as licence_router
 from services.registration.market import MARKET
+from services.registration.orders import open_deliveries
 from services.registration.parts import RegistrationParts
 from services.registration.reactions import subscribe_reactions
 from services.registration.scope import router as catalogue_router
@@ -44,6 +46,7 @@ async def bootstrap(runtime: Runtime[RegistrationSettings]) -> RegistrationParts
         public_limit=RateLimit(
             runtime.settings.public_rate_limit_per_minute, name="public lookups"
         ),
+        deliveries=await open_deliveries(runtime),
     )
 
 
@@ -60,6 +63,7 @@ def create_app(settings: RegistrationSettings) -> FastAPI:
             forms_router,
             licence_router,
             officer_router,
+            delivery_router,
         ],
         title="Enterprise Page registration",
     )

@@ -13,6 +13,7 @@ from service_runtime.mongo import Document
 from service_runtime.ratelimit import RateLimit
 from service_runtime.settings import RegistrationSettings
 from services.department.handlers import DepartmentHost
+from services.registration.deliveries import DeliveryStore
 from services.registration.store import MongoRegistrationStore
 
 
@@ -24,6 +25,7 @@ class RegistrationParts(DepartmentHost):
     registrations: MongoRegistrationStore
     licences: AsyncCollection[Document]
     public_limit: RateLimit
+    deliveries: DeliveryStore  # the paper licence and seals: picked up or posted
 
 
 Parts = Annotated[RegistrationParts, Depends(service_parts(RegistrationParts))]

@@ -114,6 +114,11 @@ class MongoRegistrationStore:
         current = await self._registrations.find_one({"_id": event.registration_id}, {"status": 1})
         return "not_found" if current is None else str(current["status"])
 
+    async def status_of(self, registration_id: str) -> str | None:
+        """submitted, completed, rejected or withdrawn; None for an unknown registration."""
+        found = await self._registrations.find_one({"_id": registration_id}, {"status": 1})
+        return None if found is None else str(found["status"])
+
     async def token_version(self, registration_id: str) -> int | None:
         """The lowest access-token version still granted; None for an unknown registration."""
         doc = await self._registrations.find_one({"_id": registration_id}, {"token_version": 1})

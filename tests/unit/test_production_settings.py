@@ -29,6 +29,7 @@ def test_every_signing_secret_including_the_licence_key_counts_as_a_development_
         "METRICS_TOKEN",
         "TRACES_TOKEN",
         "AUDIT_SIGNING_KEY",
+        "CARRIER_WEBHOOK_TOKEN",
     }
 
 

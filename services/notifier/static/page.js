@@ -26,6 +26,11 @@ const T = {
     "credit-score": "信用分", "credit-at": "评价时间", "credit-why": "主要影响因素", points: "分",
     "eta": "预计办结", "eta-latest": "最迟", "eta-due": "法定时限", "eta-recent": "根据近期 {n} 件办结情况估算",
     "eta-statutory": "近期办结情况不足，按法定时限估算", "eta-enterprise": "待您提交补正后继续办理，届时重新估算",
+    paper: "纸质执照和印章", "d-pickup": "到政务服务大厅自取", "d-post": "免费邮寄", "d-choose": "确认领取方式",
+    "r-name": "收件人", "r-mobile": "手机号", "r-province": "省", "r-city": "市", "r-district": "区（县）",
+    "r-street": "详细地址", "r-postcode": "邮编", tracking: "运单号", "d-chosen": "已确认领取方式。",
+    "d-pickup_ready": "已备好，请到政务服务大厅领取", "d-ordered": "已选择免费邮寄，等待快递揽收",
+    "d-accepted": "快递已揽收", "d-in_transit": "运输中", "d-delivered": "已签收", "d-picked_up": "已领取",
   },
   en: {
     skip: "Skip to main content", title: "Enterprise Page", signout: "Sign out",
@@ -58,6 +63,12 @@ const T = {
     "eta-recent": "estimated from the last {n} completed registrations",
     "eta-statutory": "too few recent decisions: estimated from the statutory time limits",
     "eta-enterprise": "continues once you send the correction; estimated again then",
+    paper: "Paper licence and seals", "d-pickup": "Pick up at the service hall", "d-post": "Free postal delivery",
+    "d-choose": "Confirm", "r-name": "Recipient", "r-mobile": "Mobile", "r-province": "Province", "r-city": "City",
+    "r-district": "District", "r-street": "Street address", "r-postcode": "Postcode", tracking: "tracking number",
+    "d-chosen": "Your choice is recorded.", "d-pickup_ready": "ready to pick up at the service hall",
+    "d-ordered": "free postal delivery chosen; waiting for the carrier", "d-accepted": "accepted by the carrier",
+    "d-in_transit": "in transit", "d-delivered": "delivered", "d-picked_up": "picked up",
   },
 };
 let lang = localStorage.getItem("ep-lang") || "zh";
@@ -65,6 +76,7 @@ let hall = null;
 let source = null;
 let showForms = false;
 let creditShown = null;
+let licencesShown = null;
 const $ = (id) => document.getElementById(id);
 const t = (key) => T[lang][key] ?? key;
 const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -163,10 +175,52 @@ function renderLicences(regs) {
   const rows = regs.filter((r) => r.licence || r.documents.length).map((r) => {
     const lic = r.licence ? `<p><strong>${esc(t("licence"))}</strong> · ${esc(t("uscc"))} <code>${esc(r.licence.uscc)}</code> · ` +
       `<a href="${esc(r.licence.html)}">HTML</a> · <a href="${esc(r.licence.pdf)}">PDF</a></p>` : "";
+    const paper = r.licence ? renderDelivery(r) : "";
     const docs = r.documents.map((d) => `<li>${esc(d.label_zh)} · <a href="${esc(d.html)}">HTML</a> · <a href="${esc(d.pdf)}">PDF</a></li>`);
-    return `<div><h3>${esc(r.name || r.registration_id)}</h3>${lic}${docs.length ? `<p>${esc(t("forms"))}</p><ul>${docs.join("")}</ul>` : ""}</div>`;
+    return `<div><h3>${esc(r.name || r.registration_id)}</h3>${lic}${paper}${docs.length ? `<p>${esc(t("forms"))}</p><ul>${docs.join("")}</ul>` : ""}</div>`;
   });
   return rows.join("") || `<p class="empty">${esc(t("none"))}</p>`;
+}
+
+const RECIPIENT = ["name", "mobile", "province", "city", "district", "street", "postcode"];
+
+// The paper licence and seals (免费邮寄): the choice once, then each step of the delivery.
+function renderDelivery(r) {
+  const d = r.delivery;
+  if (d) {
+    const track = d.tracking_number ? ` · ${esc(d.carrier)} ${esc(t("tracking"))} <code>${esc(d.tracking_number)}</code>` : "";
+    return `<p class="delivery-state" data-state="${esc(d.state)}"><strong>${esc(t("paper"))}</strong>: ${esc(t(`d-${d.state}`))}${track}</p>`;
+  }
+  const id = (f) => `d-${esc(r.registration_id)}-${f}`;
+  const fields = RECIPIENT.map((f) => `<label for="${id(f)}">${esc(t(`r-${f}`))}</label><input id="${id(f)}" name="${f}"` +
+    `${f === "mobile" ? ' inputmode="tel" autocomplete="tel"' : ""}${f === "postcode" ? ' inputmode="numeric"' : ""}>`);
+  return `<form class="delivery" data-rid="${esc(r.registration_id)}"><fieldset><legend>${esc(t("paper"))}</legend>` +
+    ["pickup", "post"].map((m) => `<label class="choice"><input type="radio" name="method" value="${m}"${m === "pickup" ? " checked" : ""}>${esc(t(`d-${m}`))}</label>`).join(" ") +
+    `<div class="postal">${fields.join("")}</div><div class="errors" aria-live="assertive"></div>` +
+    `<p><button type="submit">${esc(t("d-choose"))}</button></p></fieldset></form>`;
+}
+
+async function chooseDelivery(form) {
+  const box = form.querySelector(".errors");
+  box.innerHTML = "";
+  const method = form.querySelector("input[name=method]:checked").value;
+  const body = { method };
+  if (method === "post") {
+    const v = (f) => form.querySelector(`[name=${f}]`).value.trim();
+    body.recipient = { name: v("name"), mobile: v("mobile"), address: {
+      province: v("province"), city: v("city"), district: v("district"), street: v("street"), postcode: v("postcode") } };
+  }
+  // The registration service learns of the completion a moment after this page: a
+  // `registration_not_completed` right after the licence appeared is tried again, 5 times.
+  for (let attempt = 0; ; attempt += 1) {
+    const response = await fetch(`/page/api/registrations/${form.dataset.rid}/delivery`, {
+      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body),
+    });
+    if (response.ok) { $("flash").textContent = t("d-chosen"); return; }
+    const problem = await response.json().catch(() => ({}));
+    if (problem.code !== "registration_not_completed" || attempt >= 5) { box.innerHTML = problemText(problem); return; }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
 }
 
 // A contribution in score points, signed: +120, −80 (a true minus sign), +0.4 below one point.
@@ -246,7 +300,9 @@ function render() {
   if (typing && $(typing)) $(typing).focus();
   $("reminders").innerHTML = renderNotices(hall.notifications.filter((n) => n.kind !== "policy"));
   $("policies").innerHTML = renderNotices(hall.notifications.filter((n) => n.kind === "policy"));
-  $("licences").innerHTML = renderLicences(hall.registrations);
+  // Replaced only when it changed: an open delivery form keeps what is being typed into it.
+  const licences = renderLicences(hall.registrations);
+  if (licences !== licencesShown) { $("licences").innerHTML = licences; licencesShown = licences; }
   const rated = hall.registrations.some((r) => r.credit);
   $("credit-card").classList.toggle("hidden", !rated);
   // Only a changed card is replaced: its live region then announces the change, not every event.
@@ -327,6 +383,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("more").addEventListener("click", () => { showForms = !showForms; render(); if (showForms) $("form-json").focus(); });
   $("submit-form").addEventListener("submit", submitForm);
   $("registrations").addEventListener("submit", (e) => { if (e.target.matches(".correction")) { e.preventDefault(); sendCorrection(e.target); } });
+  $("licences").addEventListener("submit", (e) => { if (e.target.matches(".delivery")) { e.preventDefault(); chooseDelivery(e.target); } });
   $("signout").addEventListener("click", async () => {
     await fetch("/page/api/session", { method: "DELETE" });
     if (source) source.close();
