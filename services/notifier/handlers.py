@@ -104,23 +104,17 @@ def subscribe_timeline(
         name="when_status_changed_update_timeline",
     )
 
-    # Credit portraits and warnings fold into the same timelines, off the critical path: a
-    # group of their own that fetches seldom, so the busy fetch names no extra partitions.
-    runtime.subscribe_batches(
-        TOPOLOGY.subscription_for(NOTIFIER_CREDIT),
-        decode=decoder_for_subscription(NOTIFIER_CREDIT),
-        handle=when_status_changed_update_timeline(store, announcer),
-        name="when_credit_changed_update_timeline",
-        background=True,
-    )
-    # The paper licence's delivery (contracts/delivery.py): after completion, also off it.
-    runtime.subscribe_batches(
-        TOPOLOGY.subscription_for(NOTIFIER_DELIVERY),
-        decode=decoder_for_subscription(NOTIFIER_DELIVERY),
-        handle=when_status_changed_update_timeline(store, announcer),
-        name="when_delivery_changed_update_timeline",
-        background=True,
-    )
+    # Credit portraits and warnings, and the paper licence's delivery, fold into the same
+    # timelines off the critical path: groups of their own that fetch seldom, so the busy
+    # fetch names no extra partitions.
+    for consumer, name in ((NOTIFIER_CREDIT, "credit"), (NOTIFIER_DELIVERY, "delivery")):
+        runtime.subscribe_batches(
+            TOPOLOGY.subscription_for(consumer),
+            decode=decoder_for_subscription(consumer),
+            handle=when_status_changed_update_timeline(store, announcer),
+            name=f"when_{name}_changed_update_timeline",
+            background=True,
+        )
 
     async def when_page_changed_wake_streams(raw: bytes) -> None:
         announcer.on_announcement(raw)

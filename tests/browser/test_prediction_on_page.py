@@ -19,7 +19,7 @@ from tests.browser.conftest import SCREENSHOTS, unique_form
 from tests.browser.test_credit_on_page import load_into_page
 from tests.browser.test_enterprise_page import expect_completed, submit_through_page
 from tests.conftest import LiveStack
-from tests.e2e.test_officers import bearer
+from tests.e2e.test_officers import police_officer_approves
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -50,12 +50,7 @@ async def test_the_page_shows_when_a_registration_in_review_should_finish(
     await expect(police).to_contain_text("statutory deadline")
     await article.screenshot(path=str(SCREENSHOTS / "page-prediction-en.png"))
 
-    base = f"http://127.0.0.1:{live_stack.ports['police']}/api/v1/departments/police"
-    officer = bearer("p-page", "police")
-    approve = {"decision": "approve", "reasons": [{"message_zh": "已核实", "message_en": "ok"}]}
     async with httpx.AsyncClient(timeout=10) as client:
-        assert (await client.post(f"{base}/cases/{rid}/claim", headers=officer)).status_code == 200
-        decided = await client.post(f"{base}/cases/{rid}/decision", json=approve, headers=officer)
-        assert decided.status_code == 200, decided.text
+        await police_officer_approves(client, live_stack, rid, "p-page")
     await expect_completed(page, rid)
     await expect(eta).to_have_count(0)  # finished: no prediction left on the page

@@ -13,7 +13,7 @@ from service_runtime.working_days import due_at
 from services.notifier.decision_times import DecisionTimes
 from services.notifier.timeline_reads import TimelineReads
 from tests.conftest import LiveStack, wait_for_overall
-from tests.e2e.test_officers import bearer, police_case_in_review
+from tests.e2e.test_officers import police_case_in_review, police_officer_approves
 
 pytestmark = pytest.mark.e2e
 
@@ -26,7 +26,6 @@ def at(iso: str | None) -> datetime:
 async def test_a_case_in_review_shows_its_deadline_and_expected_time_until_it_completes(
     live_stack: LiveStack, sample_form: dict[str, Any]
 ) -> None:
-    base = f"http://127.0.0.1:{live_stack.ports['police']}/api/v1/departments/police"
     async with httpx.AsyncClient(timeout=10) as client:
         rid, token = await police_case_in_review(client, live_stack, sample_form)
         url = f"{live_stack.notifier_url}/api/v1/registrations/{rid}/timeline"
@@ -56,11 +55,7 @@ async def test_a_case_in_review_shows_its_deadline_and_expected_time_until_it_co
         assert market["state"] == "decided"
         assert market["expected_at"] == market["latest_at"]
 
-        officer = bearer("p-eta", "police")
-        assert (await client.post(f"{base}/cases/{rid}/claim", headers=officer)).status_code == 200
-        approve = {"decision": "approve", "reasons": [{"message_zh": "已核实", "message_en": "ok"}]}
-        decided = await client.post(f"{base}/cases/{rid}/decision", json=approve, headers=officer)
-        assert decided.status_code == 200, decided.text
+        await police_officer_approves(client, live_stack, rid, "p-eta")
         done = await wait_for_overall(client, live_stack, rid, token, {"completed"}, timeout=30)
     assert done["prediction"] is None  # finished: nothing left to predict
 
@@ -70,11 +65,7 @@ async def test_the_learning_reads_the_latest_completions_from_the_database(
 ) -> None:
     async with httpx.AsyncClient(timeout=10) as client:
         rid, token = await police_case_in_review(client, live_stack, sample_form)
-        base = f"http://127.0.0.1:{live_stack.ports['police']}/api/v1/departments/police"
-        officer = bearer("p-learn", "police")
-        assert (await client.post(f"{base}/cases/{rid}/claim", headers=officer)).status_code == 200
-        approve = {"decision": "approve", "reasons": [{"message_zh": "已核实", "message_en": "ok"}]}
-        await client.post(f"{base}/cases/{rid}/decision", json=approve, headers=officer)
+        await police_officer_approves(client, live_stack, rid, "p-learn")
         await wait_for_overall(client, live_stack, rid, token, {"completed"}, timeout=30)
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
         live_stack.mongodb_uri, tz_aware=True

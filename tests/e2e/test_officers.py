@@ -46,6 +46,18 @@ async def police_ask_for_a_correction(
     assert decided.status_code == 200, decided.text
 
 
+async def police_officer_approves(
+    client: httpx.AsyncClient, live_stack: LiveStack, rid: str, officer_id: str
+) -> None:
+    """A police officer claims the case and approves it."""
+    base = f"http://127.0.0.1:{live_stack.ports['police']}/api/v1/departments/police"
+    officer = bearer(officer_id, "police")
+    assert (await client.post(f"{base}/cases/{rid}/claim", headers=officer)).status_code == 200
+    approve = {"decision": "approve", "reasons": [{"message_zh": "已核实", "message_en": "ok"}]}
+    decided = await client.post(f"{base}/cases/{rid}/decision", json=approve, headers=officer)
+    assert decided.status_code == 200, decided.text
+
+
 async def police_case_in_review(
     client: httpx.AsyncClient, live_stack: LiveStack, sample_form: dict[str, Any]
 ) -> tuple[str, str]:
@@ -138,18 +150,9 @@ async def test_an_officer_claims_and_rejects_a_case_and_the_registration_is_reje
 async def test_an_officer_approval_completes_the_registration(
     live_stack: LiveStack, sample_form: dict[str, Any]
 ) -> None:
-    base = f"http://127.0.0.1:{live_stack.ports['police']}/api/v1/departments/police"
     async with httpx.AsyncClient(timeout=10) as client:
         rid, token = await police_case_in_review(client, live_stack, sample_form)
-        officer = bearer("p-carol", "police")
-        assert (await client.post(f"{base}/cases/{rid}/claim", headers=officer)).status_code == 200
-        approve = {
-            "decision": "approve",
-            "reasons": [{"message_zh": "已核实", "message_en": "verified"}],
-        }
-        assert (
-            await client.post(f"{base}/cases/{rid}/decision", json=approve, headers=officer)
-        ).status_code == 200
+        await police_officer_approves(client, live_stack, rid, "p-carol")
         timeline = await wait_for_overall(client, live_stack, rid, token, {"completed"}, timeout=30)
     assert timeline["departments"]["police"] == "approved"
 
