@@ -34,6 +34,7 @@ async def test_the_page_shows_when_a_registration_in_review_should_finish(
     await load_into_page(page, form)
     rid = await submit_through_page(page, form)
 
+    # The article is rendered again on every change: the screenshots take its stable container.
     article = page.locator(f"article[data-rid='{rid}']")
     police = article.locator("li.badge[data-department='police']")
     await expect(police).to_have_attribute("data-status", "in_review", timeout=30_000)
@@ -43,12 +44,14 @@ async def test_the_page_shows_when_a_registration_in_review_should_finish(
     await expect(eta.locator("time[data-latest]")).to_have_count(1)
     await expect(police).to_contain_text("法定时限")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await article.screenshot(path=str(SCREENSHOTS / "page-prediction.png"))
+    await page.locator("#registrations").screenshot(path=str(SCREENSHOTS / "page-prediction.png"))
 
     await page.click("#lang")
     await expect(eta).to_contain_text("Expected completion")
     await expect(police).to_contain_text("statutory deadline")
-    await article.screenshot(path=str(SCREENSHOTS / "page-prediction-en.png"))
+    await page.locator("#registrations").screenshot(
+        path=str(SCREENSHOTS / "page-prediction-en.png")
+    )
 
     async with httpx.AsyncClient(timeout=10) as client:
         await police_officer_approves(client, live_stack, rid, "p-page")

@@ -15,6 +15,7 @@ from service_runtime.access import issue_access_token
 from service_runtime.host import create_service_app
 from service_runtime.problems import install_problem_handlers
 from service_runtime.settings import Settings
+from services.notifier.decision_times import History
 from services.notifier.http import router
 from services.notifier.live import PageListeners
 from services.notifier.stream_limits import stream_slots
@@ -53,6 +54,7 @@ async def stream(last_event_id: str | bytes) -> httpx.Response:
         timelines=OneTimeline(withdrawn_timeline()),
         listeners=PageListeners(),
         stream_slots=stream_slots(SETTINGS),
+        decision_times=SimpleNamespace(history=History()),  # nothing learnt: a fresh stack
     )
     token = issue_access_token(SETTINGS.access_token_secret.get_secret_value(), RID)
     # httpx sends a bytes value as it is; its annotations allow only str or only bytes values.
