@@ -7,6 +7,7 @@ state only moves forward, so a carrier's repeated or late report changes nothing
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from dataclasses import dataclass
@@ -64,6 +65,9 @@ class DeliveryStore:
     def __init__(self, database: AsyncDatabase[Document], relay: OutboxRelay) -> None:
         self.collection = database[self.collection_name]
         self._relay = relay
+        # Set when this instance takes a postal order: its dispatcher sends it at once instead
+        # of at its next sweep (carrier.py).
+        self.ordered = asyncio.Event()
 
     async def create_indexes(self) -> None:
         await self.collection.create_index("outbox_pending")
@@ -96,6 +100,8 @@ class DeliveryStore:
             found = await self.collection.find_one({"_id": rid}, {"fingerprint": 1})
             return "same" if found and found["fingerprint"] == fingerprint else "conflict"
         await self._relay.publish_stored([Stored(rid, [entry])])
+        if method == "post":
+            self.ordered.set()
         return "chosen"
 
     async def find(self, rid: str) -> Document | None:

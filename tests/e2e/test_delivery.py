@@ -74,6 +74,12 @@ async def test_a_posted_licence_is_ordered_tracked_and_delivered_on_the_timeline
         choice = {"method": "post", "recipient": RECIPIENT}
 
         assert (await client.post(url, json=choice)).status_code == 401
+        others = await client.post(
+            f"{registration}/api/v1/registrations/{'e' * 32}/delivery",
+            json=choice,
+            headers=bearer(token),
+        )
+        assert others.status_code == 403  # this registration's token opens only its own
         missing = await client.post(url, json={"method": "post"}, headers=bearer(token))
         assert missing.status_code == 422
         assert missing.json()["message_zh"]
