@@ -14,7 +14,11 @@ from service_runtime.working_days import due_at
 from services.notifier.decision_times import DecisionTimes
 from services.notifier.timeline_reads import TimelineReads
 from tests.conftest import LiveStack, wait_for_overall
-from tests.e2e.test_officers import police_case_in_review, police_officer_approves
+from tests.e2e.test_officers import (
+    police_case_in_review,
+    police_officer_approves,
+    police_review_approved,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -69,9 +73,7 @@ async def test_the_learning_reads_the_latest_completions_from_the_database(
     live_stack: LiveStack, sample_form: dict[str, Any]
 ) -> None:
     async with httpx.AsyncClient(timeout=10) as client:
-        rid, token = await police_case_in_review(client, live_stack, sample_form)
-        await police_officer_approves(client, live_stack, rid, "p-learn")
-        await wait_for_overall(client, live_stack, rid, token, {"completed"}, timeout=30)
+        await police_review_approved(client, live_stack, sample_form, "p-learn")
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
         live_stack.mongodb_uri, tz_aware=True
     )

@@ -58,6 +58,15 @@ async def police_officer_approves(
     assert decided.status_code == 200, decided.text
 
 
+async def police_review_approved(
+    client: httpx.AsyncClient, live_stack: LiveStack, form: dict[str, Any], officer_id: str
+) -> dict[str, Any]:
+    """A registration police send to an officer, who approves it: its completed timeline."""
+    rid, token = await police_case_in_review(client, live_stack, form)
+    await police_officer_approves(client, live_stack, rid, officer_id)
+    return await wait_for_overall(client, live_stack, rid, token, {"completed"}, timeout=30)
+
+
 async def police_case_in_review(
     client: httpx.AsyncClient, live_stack: LiveStack, sample_form: dict[str, Any]
 ) -> tuple[str, str]:
@@ -151,9 +160,7 @@ async def test_an_officer_approval_completes_the_registration(
     live_stack: LiveStack, sample_form: dict[str, Any]
 ) -> None:
     async with httpx.AsyncClient(timeout=10) as client:
-        rid, token = await police_case_in_review(client, live_stack, sample_form)
-        await police_officer_approves(client, live_stack, rid, "p-carol")
-        timeline = await wait_for_overall(client, live_stack, rid, token, {"completed"}, timeout=30)
+        timeline = await police_review_approved(client, live_stack, sample_form, "p-carol")
     assert timeline["departments"]["police"] == "approved"
 
 
