@@ -98,8 +98,11 @@ def timeline_snapshot(
         "data_reads": [data_read_view(r) for r in timeline.data_reads],
         "credit": credit_view(timeline.credit),  # the enterprise's rating, once registered
         "delivery": delivery_view(timeline.delivery),  # the paper licence and seals
-        # When it is expected to finish (prediction.py), while it is in progress.
-        "prediction": predict(progress_row(timeline), history, datetime.now(UTC)),
+        # When it is expected to finish (prediction.py), while it is in progress: a finished
+        # one (every live stream's last snapshot) skips the work.
+        "prediction": None
+        if timeline.overall_status in TERMINAL_OVERALL
+        else predict(progress_row(timeline), history, datetime.now(UTC)),
     }
 
 
