@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field, TypeAdapter
 
 from contracts.credit import CreditListEntryRecorded, CreditProfileChanged, CreditRiskFlagged
 from contracts.delivery import DeliveryStatusChanged
+from contracts.deregistration import DeregistrationStatusChanged
 from contracts.events import (
     DepartmentDecided,
     DepartmentStatusChanged,
@@ -39,6 +40,7 @@ from contracts.topics import (
     DELIVERY_STATUS,
     DEPARTMENT_DECIDED,
     DEPARTMENT_STATUS,
+    DEREGISTRATION_STATUS,
     PERSONAL_DATA_READ,
     POLICY_PUBLISHED,
     REGISTRATION_ACCESS_REVOKED,
@@ -68,6 +70,7 @@ SHARED_EVENTS: Mapping[str, type[BaseModel]] = {
     CREDIT_PROFILE_CHANGED: CreditProfileChanged,
     CREDIT_RISK_FLAGGED: CreditRiskFlagged,
     DELIVERY_STATUS: DeliveryStatusChanged,
+    DEREGISTRATION_STATUS: DeregistrationStatusChanged,
     SERVICE_STARTED: ServiceStarted,  # internal: for the operators' dashboard
 }
 

@@ -20,6 +20,8 @@ CREDIT_PROFILE_CHANGED: Final = "credit.profile-changed.v1"
 CREDIT_RISK_FLAGGED: Final = "credit.risk-flagged.v1"
 # The paper licence and seals: picked up or posted (contracts/delivery.py).
 DELIVERY_STATUS: Final = "delivery.status.v1"
+# Simplified deregistration (简易注销): notice, objection, approval, each department's closure.
+DEREGISTRATION_STATUS: Final = "deregistration.status.v1"
 # Internal to the notifier: "this registration's page changed", read by every instance.
 PAGE_CHANGED: Final = "notifier.page-changed.v1"
 # Internal: each service instance says it started; the operators' dashboard shows restarts.
@@ -41,6 +43,7 @@ SHARED_CONTRACT_TOPICS: Final = (
     CREDIT_PROFILE_CHANGED,
     CREDIT_RISK_FLAGGED,
     DELIVERY_STATUS,
+    DEREGISTRATION_STATUS,
 )
 
 

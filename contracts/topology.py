@@ -15,6 +15,7 @@ from contracts.topics import (
     DELIVERY_STATUS,
     DEPARTMENT_DECIDED,
     DEPARTMENT_STATUS,
+    DEREGISTRATION_STATUS,
     PAGE_CHANGED,
     PERSONAL_DATA_READ,
     POLICY_PUBLISHED,
@@ -153,7 +154,7 @@ DEPARTMENTS: tuple[Department, ...] = (
 NOTIFIER = "notifier"
 CREDIT_PORTRAITS = "credit.portraits"
 NOTIFIER_CREDIT = "notifier.credit"
-NOTIFIER_DELIVERY = "notifier.delivery"
+NOTIFIER_AFTER_LICENCE = "notifier.after-licence"
 REGISTRATION = "registration"
 # The two services every deployment runs besides the departments, with their HTTP ports.
 CORE_SERVICES: tuple[tuple[str, int], ...] = ((REGISTRATION, 8001), (NOTIFIER, 8002))
@@ -169,6 +170,11 @@ NOTIFIER_PROJECTION = (
     "legal_representative.mobile",
     "legal_representative.email",
 )
+
+
+# What ends a department's case besides its own decision: the application withdrawn before
+# completion, or the enterprise deregistered after it (each department closes its records).
+REGISTRATION_ENDS = (REGISTRATION_WITHDRAWN, DEREGISTRATION_STATUS)
 
 
 def form_topics(recipient: str) -> tuple[str, str]:
@@ -247,11 +253,12 @@ class Topology:
             *(
                 Subscription(
                     consumer=d.name,
-                    # Its own view of the form; a dependent also reads its prerequisites'
-                    # final decisions, and only those.
-                    topics=(*form_topics(d.name), REGISTRATION_WITHDRAWN, DEPARTMENT_DECIDED)
+                    # Its own view of the form, the end of a registration (withdrawn, or the
+                    # enterprise deregistered); a dependent also reads its prerequisites' final
+                    # decisions, and only those.
+                    topics=(*form_topics(d.name), *REGISTRATION_ENDS, DEPARTMENT_DECIDED)
                     if d.waits_for
-                    else (*form_topics(d.name), REGISTRATION_WITHDRAWN),
+                    else (*form_topics(d.name), *REGISTRATION_ENDS),
                     group_id=department_group(d.name),
                 )
                 for d in self.departments
@@ -308,10 +315,11 @@ class Topology:
                 group_id="notifier.credit",
             ),
             Subscription(
-                # The paper licence's delivery on the enterprise's timeline and page.
-                consumer=NOTIFIER_DELIVERY,
-                topics=(DELIVERY_STATUS,),
-                group_id="notifier.delivery",
+                # After the licence, on the enterprise's timeline and page: the paper licence's
+                # delivery and the enterprise's simplified deregistration.
+                consumer=NOTIFIER_AFTER_LICENCE,
+                topics=(DELIVERY_STATUS, DEREGISTRATION_STATUS),
+                group_id="notifier.after-licence",
             ),
             Subscription(
                 # The operators' dashboard counts each service's starts: a restart shows there.

@@ -261,6 +261,11 @@ class RegistrationSettings(DepartmentSettings, AccessTokenSettings, PublicLookup
     # A registration not completed this long after submission lapses: departments close their
     # cases and its name is free again (names/check would otherwise be held by a script forever).
     name_reservation_days: int = Field(default=30, ge=1, le=3_650, alias="NAME_RESERVATION_DAYS")
+    # How often the deregistration notices that ended are approved (the period itself is fixed
+    # at 20 days): a notice is approved at most this long after its end.
+    deregistration_check_seconds: float = Field(
+        default=60.0, ge=0.2, le=3_600, alias="DEREGISTRATION_CHECK_SECONDS"
+    )
     # Ed25519 seed (base64, 32 bytes) that signs electronic business licences.
     licence_signing_key: SecretStr = Field(
         default=SecretStr("local-development-only-licences"), alias="LICENCE_SIGNING_KEY"

@@ -66,6 +66,8 @@ class Case:
     announce_wait_at: datetime | None = None
     # Issued with the approval besides the department's own (its screen's findings).
     screened_artefacts: list[dict[str, Any]] = field(default_factory=list)
+    # When the enterprise was deregistered (简易注销) and this department closed its records.
+    records_closed_at: datetime | None = None
 
     @property
     def closed(self) -> bool:

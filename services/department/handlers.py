@@ -9,6 +9,7 @@ from typing import Any
 
 import structlog
 
+from contracts.deregistration import DeregistrationStatusChanged
 from contracts.events import (
     DepartmentDecided,
     DepartmentStatusChanged,
@@ -23,17 +24,18 @@ from service_runtime.delivery import Decoded
 from service_runtime.host import Runtime
 from service_runtime.settings import DepartmentSettings
 from service_runtime.working_days import due_at
-from services.department.case import snapshot
+from services.department.case import Case, snapshot
 from services.department.clock_jobs import (
     announce_lasting_waits,
     check_deadlines,
     run_clock_forever,
 )
-from services.department.extension import Screen
+from services.department.closing import close_records, is_deregistration_approved
+from services.department.extension import Screen, Screened
 from services.department.kit import DepartmentSpec
 from services.department.lifecycle import NOTHING_FOUND, Lifecycle
 from services.department.reads import ReadLog
-from services.department.store import CaseStore, MongoCaseStore
+from services.department.store import CaseEvent, CaseStore, MongoCaseStore
 
 log = structlog.get_logger("department")
 FormEvent = RegistrationSubmitted | RegistrationCorrected
@@ -44,6 +46,7 @@ AnyEvent = (
     | DepartmentStatusChanged
     | RegistrationCompleted
     | RegistrationWithdrawn
+    | DeregistrationStatusChanged
 )
 
 
@@ -80,6 +83,8 @@ def when_registration_or_prerequisite_changes_decide(
     def relevant(event: AnyEvent) -> bool:
         if isinstance(event, RegistrationSubmitted | RegistrationWithdrawn | RegistrationCorrected):
             return True
+        if is_deregistration_approved(event):
+            return True
         return isinstance(event, DepartmentDecided) and event.department in lifecycle.waits_for
 
     async def handle(batch: Sequence[Decoded[AnyEvent]]) -> None:
@@ -95,32 +100,13 @@ def when_registration_or_prerequisite_changes_decide(
         forms = [(e.registration_id, e.form) for e in events if isinstance(e, FormEvent)]
         findings = await screen(forms) if screen and forms else {}  # credit's list look-up
         now = clock()
-        emitted: dict[str, list[DepartmentStatusChanged]] = {rid: [] for rid in loaded}
+        emitted: dict[str, list[CaseEvent]] = {rid: [] for rid in loaded}
         for event in events:
             case = loaded[event.registration_id].case
-            if isinstance(event, RegistrationSubmitted):
-                emitted[case.registration_id] += lifecycle.on_form(
-                    case,
-                    event,
-                    now,
-                    due_at(now, time_limit),
-                    findings.get(event.registration_id, NOTHING_FOUND),
-                )
-            elif isinstance(event, RegistrationWithdrawn):
-                emitted[case.registration_id] += lifecycle.on_withdrawn(
-                    case, now, lapsed=event.lapsed
-                )
-            elif isinstance(event, RegistrationCorrected):
-                emitted[case.registration_id] += lifecycle.on_corrected(
-                    case,
-                    event,
-                    now,
-                    due_at(now, time_limit),
-                    findings.get(event.registration_id, NOTHING_FOUND),
-                )
-            else:
-                assert isinstance(event, DepartmentDecided)  # noqa: S101 - filtered above
-                emitted[case.registration_id] += lifecycle.on_prerequisite(case, event, now)
+            found = findings.get(event.registration_id, NOTHING_FOUND)
+            emitted[case.registration_id] += _advance(
+                lifecycle, case, event, now, due=due_at(now, time_limit), found=found
+            )
         # Save every case that changed, even silently (a prerequisite noted before the form).
         changes = {
             rid: (current, emitted[rid])
@@ -136,6 +122,28 @@ def when_registration_or_prerequisite_changes_decide(
         await store.publish(stored)
 
     return handle
+
+
+def _advance(  # noqa: PLR0913 - one transition's inputs
+    lifecycle: Lifecycle,
+    case: Case,
+    event: AnyEvent,
+    now: datetime,
+    *,
+    due: datetime,
+    found: Screened,
+) -> Sequence[CaseEvent]:
+    """The one transition this event triggers on its case."""
+    if isinstance(event, RegistrationSubmitted):
+        return lifecycle.on_form(case, event, now, due, found)
+    if isinstance(event, RegistrationCorrected):
+        return lifecycle.on_corrected(case, event, now, due, found)
+    if isinstance(event, RegistrationWithdrawn):
+        return lifecycle.on_withdrawn(case, now, lapsed=event.lapsed)
+    if isinstance(event, DeregistrationStatusChanged):
+        return close_records(case, event, lifecycle.spec.name, now)
+    assert isinstance(event, DepartmentDecided)  # noqa: S101 - filtered by `relevant`
+    return lifecycle.on_prerequisite(case, event, now)
 
 
 def build_desk(

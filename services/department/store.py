@@ -10,13 +10,14 @@ from typing import Any, Protocol
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
+from contracts.deregistration import DeregistrationStatusChanged
 from contracts.events import (
     TERMINAL_STATUSES,
     DepartmentStatus,
     DepartmentStatusChanged,
     decided_fact,
 )
-from contracts.topics import DEPARTMENT_DECIDED, DEPARTMENT_STATUS
+from contracts.topics import DEPARTMENT_DECIDED, DEPARTMENT_STATUS, DEREGISTRATION_STATUS
 from contracts.topology import TOPOLOGY, Topology
 from service_runtime.aggregates import NO_OUTBOX, Versioned, VersionedCollection, Write
 from service_runtime.mongo import Document
@@ -24,6 +25,8 @@ from service_runtime.outbox import OutboxRelay, Stored, outbox_entry
 from services.department.case import REVIEWABLE, Case
 
 _CASE_FIELDS = {f.name for f in fields(Case)}
+# What a case's change publishes: its statuses, and its records closed on a deregistration.
+CaseEvent = DepartmentStatusChanged | DeregistrationStatusChanged
 
 
 @dataclass
@@ -37,7 +40,7 @@ class CaseStore(Protocol):
         self, registration_ids: Sequence[str], presumed_new: Collection[str] = ()
     ) -> dict[str, LoadedCase]: ...
     async def save(
-        self, changes: Sequence[tuple[LoadedCase, Sequence[DepartmentStatusChanged]]]
+        self, changes: Sequence[tuple[LoadedCase, Sequence[CaseEvent]]]
     ) -> list[Stored]: ...
     async def publish(self, stored: Sequence[Stored]) -> None: ...
 
@@ -76,9 +79,7 @@ class MongoCaseStore:
             rid: LoadedCase(_case(rid, self._department, v.document), v) for rid, v in read.items()
         }
 
-    async def save(
-        self, changes: Sequence[tuple[LoadedCase, Sequence[DepartmentStatusChanged]]]
-    ) -> list[Stored]:
+    async def save(self, changes: Sequence[tuple[LoadedCase, Sequence[CaseEvent]]]) -> list[Stored]:
         writes = [
             Write(
                 loaded.read,
@@ -143,8 +144,10 @@ class MongoCaseStore:
         return [doc["_id"] async for doc in cursor]
 
 
-def outbox_entries(event: DepartmentStatusChanged, topology: Topology = TOPOLOGY) -> list[Document]:
+def outbox_entries(event: CaseEvent, topology: Topology = TOPOLOGY) -> list[Document]:
     """The status for everyone; a prerequisite's final decision also as the narrow fact."""
+    if isinstance(event, DeregistrationStatusChanged):
+        return [outbox_entry(DEREGISTRATION_STATUS, event)]
     entries = [outbox_entry(DEPARTMENT_STATUS, event)]
     if event.status in TERMINAL_STATUSES and event.department in topology.prerequisites:
         entries.append(outbox_entry(DEPARTMENT_DECIDED, decided_fact(event)))

@@ -10,6 +10,7 @@ import structlog
 
 from contracts.credit import CreditProfileChanged, CreditRiskFlagged
 from contracts.delivery import DeliveryStatusChanged
+from contracts.deregistration import DeregistrationStatusChanged
 from contracts.events import (
     DepartmentStatusChanged,
     PersonalDataRead,
@@ -20,7 +21,7 @@ from contracts.events import (
 )
 from contracts.registry import decoder_for_subscription
 from contracts.topics import PAGE_CHANGED
-from contracts.topology import NOTIFIER, NOTIFIER_CREDIT, NOTIFIER_DELIVERY, TOPOLOGY
+from contracts.topology import NOTIFIER, NOTIFIER_AFTER_LICENCE, NOTIFIER_CREDIT, TOPOLOGY
 from service_runtime.delivery import Decoded
 from service_runtime.host import Runtime
 from service_runtime.metrics import LIVE_STREAMS_OPEN, REGISTRATIONS_COMPLETED
@@ -34,6 +35,7 @@ log = structlog.get_logger("notifier")
 
 TimelineEvent = (
     DeliveryStatusChanged
+    | DeregistrationStatusChanged
     | CreditProfileChanged
     | CreditRiskFlagged
     | RegistrationSubmitted
@@ -104,10 +106,10 @@ def subscribe_timeline(
         name="when_status_changed_update_timeline",
     )
 
-    # Credit portraits and warnings, and the paper licence's delivery, fold into the same
-    # timelines off the critical path: groups of their own that fetch seldom, so the busy
-    # fetch names no extra partitions.
-    for consumer, name in ((NOTIFIER_CREDIT, "credit"), (NOTIFIER_DELIVERY, "delivery")):
+    # Credit portraits and warnings, the paper licence's delivery and a deregistration fold
+    # into the same timelines off the critical path: groups of their own that fetch seldom, so
+    # the busy fetch names no extra partitions.
+    for consumer, name in ((NOTIFIER_CREDIT, "credit"), (NOTIFIER_AFTER_LICENCE, "after_licence")):
         runtime.subscribe_batches(
             TOPOLOGY.subscription_for(consumer),
             decode=decoder_for_subscription(consumer),

@@ -18,6 +18,7 @@ from service_runtime.problems import Problem, require_registration_token
 from services.notifier.credit_view import credit_view
 from services.notifier.decision_times import History
 from services.notifier.delivery_view import delivery_view
+from services.notifier.deregistration_view import deregistration_view
 from services.notifier.parts import NotifierParts, Parts
 from services.notifier.prediction import predict
 from services.notifier.stream_limits import within
@@ -98,6 +99,7 @@ def timeline_snapshot(
         "data_reads": [data_read_view(r) for r in timeline.data_reads],
         "credit": credit_view(timeline.credit),  # the enterprise's rating, once registered
         "delivery": delivery_view(timeline.delivery),  # the paper licence and seals
+        "deregistration": deregistration_view(timeline.deregistration),  # 简易注销, once asked
         # When it is expected to finish (prediction.py), while it is in progress: a finished
         # one (every live stream's last snapshot) skips the work.
         "prediction": None

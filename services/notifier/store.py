@@ -110,6 +110,7 @@ def _state(timeline: Timeline) -> Document:
         "data_reads": timeline.data_reads,
         "credit": timeline.credit,
         "delivery": timeline.delivery,
+        "deregistration": timeline.deregistration,
     }
 
 
@@ -132,5 +133,6 @@ def _timeline(registration_id: str, doc: Document | None, rev: int | None = None
         data_reads=doc.get("data_reads", []),
         credit=doc.get("credit"),
         delivery=doc.get("delivery"),
+        deregistration=doc.get("deregistration"),
         rev=doc.get("rev", 0) if rev is None else rev,
     )

@@ -8,6 +8,7 @@ from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
 from contracts.delivery import DeliveryStatusChanged
+from contracts.deregistration import DeregistrationStatusChanged
 from contracts.events import (
     USCC_ARTEFACT,
     Artefact,
@@ -23,8 +24,10 @@ from contracts.events import (
 from contracts.topology import TOPOLOGY, Topology
 from services.notifier.credit_view import CreditEvent, credit_entry, latest_portrait
 from services.notifier.delivery_view import delivery_entry, latest_delivery
+from services.notifier.deregistration_view import deregistration_entry, latest_deregistration
 from services.notifier.profile import profile_of
 from services.notifier.reads import data_read_record
+from services.notifier.status_text import describe_status
 
 ProgressEvent = (
     RegistrationSubmitted
@@ -33,18 +36,8 @@ ProgressEvent = (
     | RegistrationCorrected
     | RegistrationAccessRevoked
 )
+AfterLicenceEvent = DeliveryStatusChanged | DeregistrationStatusChanged
 _COMPLETED_NAMESPACE = uuid5(NAMESPACE_URL, "https://enterprise-page.example/completed")
-
-STATUS_TEXT = {
-    DepartmentStatus.RECEIVED: ("已受理", "received"),
-    DepartmentStatus.WAITING: ("等待前置部门办结", "waiting for a prerequisite department"),
-    DepartmentStatus.DEADLINE_BREACHED: ("已超时，已上报主管", "deadline breached, escalated"),
-    DepartmentStatus.IN_REVIEW: ("审核中", "in review"),
-    DepartmentStatus.APPROVED: ("已通过", "approved"),
-    DepartmentStatus.REJECTED: ("未通过", "rejected"),
-    DepartmentStatus.CORRECTION_REQUESTED: ("需补正", "correction requested"),
-    DepartmentStatus.NOT_APPLICABLE: ("不适用", "not applicable"),
-}
 
 
 @dataclass
@@ -70,6 +63,8 @@ class Timeline:
     credit: dict[str, Any] | None = None
     # The paper licence and seals (delivery_view.py): picked up or posted, once chosen.
     delivery: dict[str, Any] | None = None
+    # Simplified deregistration (deregistration_view.py), once the enterprise asks for it.
+    deregistration: dict[str, Any] | None = None
     # The stored revision this copy was read at (or written as): what a live stream has seen.
     rev: int = 0
 
@@ -82,7 +77,7 @@ class Timeline:
 
 def apply(
     timeline: Timeline,
-    event: ProgressEvent | PersonalDataRead | CreditEvent | DeliveryStatusChanged,
+    event: ProgressEvent | PersonalDataRead | CreditEvent | AfterLicenceEvent,
     topology: Topology = TOPOLOGY,
 ) -> list[RegistrationCompleted]:
     """Fold one event in; return the completion event if this event completed the registration."""
@@ -99,6 +94,9 @@ def apply(
     elif isinstance(event, DeliveryStatusChanged):
         timeline.delivery = latest_delivery(timeline.delivery, event, at)
         fields = delivery_entry(event)
+    elif isinstance(event, DeregistrationStatusChanged):
+        timeline.deregistration = latest_deregistration(timeline.deregistration, event, at)
+        fields = deregistration_entry(event, topology)
     else:
         timeline.last_event_at = max(timeline.last_event_at or at, at)  # the registration's own
         fields = _progress_fields(timeline, event, at, topology)
@@ -183,7 +181,7 @@ def _progress_fields(
             # A department closed its case for the withdrawal before the notifier saw the
             # withdrawal itself: the registration is withdrawn, never completed.
             timeline.withdrawn_at = timeline.withdrawn_at or at
-        zh, en = _describe(event, topology)
+        zh, en = describe_status(event, topology)
         fields = {
             "department": event.department,
             "status": event.status.value,
@@ -225,13 +223,6 @@ def _advance(timeline: Timeline, event: DepartmentStatusChanged) -> None:
     if position > timeline.positions.get(event.department, (0, -1)):
         timeline.positions[event.department] = position
         timeline.departments[event.department] = event.status.value
-
-
-def _describe(event: DepartmentStatusChanged, topology: Topology) -> tuple[str, str]:
-    label_zh, label_en = topology.label_zh(event.department), topology.label_en(event.department)
-    zh, en = STATUS_TEXT[event.status]
-    numbers = "，".join(f"{a.label_zh} {a.number}" for a in event.artefacts)
-    return (f"{label_zh}：{zh}" + (f"（{numbers}）" if numbers else ""), f"{label_en}: {en}")
 
 
 def _completion(timeline: Timeline, at: datetime) -> RegistrationCompleted:

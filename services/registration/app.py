@@ -6,8 +6,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI
+from pymongo.asynchronous.collection import AsyncCollection
 
 from service_runtime.host import Runtime, create_service_app
+from service_runtime.mongo import Document
 from service_runtime.ratelimit import RateLimit
 from service_runtime.settings import RegistrationSettings
 from services.department.handlers import open_desk
@@ -16,6 +18,8 @@ from services.registration.access_renewal import router as access_router
 from services.registration.corrections import router as corrections_router
 from services.registration.delivery import router as delivery_router
 from services.registration.department_forms import router as forms_router
+from services.registration.deregistration import router as deregistration_router
+from services.registration.deregistrations import DeregistrationStore, approve_forever
 from services.registration.http import FORM_COMPONENTS, router
 from services.registration.lapse import lapse_forever
 from services.registration.licences import router as licence_router
@@ -38,16 +42,31 @@ async def bootstrap(runtime: Runtime[RegistrationSettings]) -> RegistrationParts
     days = runtime.settings.name_reservation_days
     runtime.background.append(lambda: lapse_forever(store, lambda: datetime.now(UTC), days))
     market = await open_desk(runtime, MARKET)
+    licences = subscribe_reactions(runtime, store, market)
     return RegistrationParts(
         runtime=runtime,
         desks={} if market is None else {MARKET.name: market},
         registrations=store,
-        licences=subscribe_reactions(runtime, store, market),
+        licences=licences,
         public_limit=RateLimit(
             runtime.settings.public_rate_limit_per_minute, name="public lookups"
         ),
         deliveries=await open_deliveries(runtime),
+        deregistrations=await open_deregistrations(runtime, licences),
     )
+
+
+async def open_deregistrations(
+    runtime: Runtime[RegistrationSettings], licences: AsyncCollection[Document]
+) -> DeregistrationStore:
+    """The notices' store, and the clock that approves the ones that end with no objection."""
+    database = runtime.database("registration")
+    relay = runtime.outbox_relay(database, DeregistrationStore.collection_name)
+    store = DeregistrationStore(database, relay, licences)
+    await store.create_indexes()
+    every = runtime.settings.deregistration_check_seconds
+    runtime.background.append(lambda: approve_forever(store, lambda: datetime.now(UTC), every))
+    return store
 
 
 def create_app(settings: RegistrationSettings) -> FastAPI:
@@ -64,6 +83,7 @@ def create_app(settings: RegistrationSettings) -> FastAPI:
             licence_router,
             officer_router,
             delivery_router,
+            deregistration_router,
         ],
         title="Enterprise Page registration",
     )

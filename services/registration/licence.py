@@ -97,7 +97,15 @@ def verify(licence: ElectronicLicence, signature: str, public_key: str) -> bool:
     return True
 
 
-def licence_document(licence: ElectronicLicence, verification_url: str) -> Document:
+def licence_document(
+    licence: ElectronicLicence, verification_url: str, cancelled_at: datetime | None = None
+) -> Document:
+    # A cancelled licence (简易注销) still verifies as genuine, and says it no longer stands.
+    cancelled = (
+        [("状态 / status", f"已注销 / cancelled {cancelled_at.date().isoformat()}")]
+        if cancelled_at
+        else []
+    )
     return Document(
         title_zh="营业执照（电子）",
         title_en="Electronic business licence",
@@ -113,6 +121,7 @@ def licence_document(licence: ElectronicLicence, verification_url: str) -> Docum
             ("经营范围", "；".join(licence.business_scope)),
             ("登记机关", licence.issuer),
             ("执照编号", licence.licence_number),
+            *cancelled,
         ],
         footer=f"扫码核验 / verify: {verification_url}",
         qr_url=verification_url,

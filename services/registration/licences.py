@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 import structlog
@@ -114,14 +115,18 @@ _PDF_CACHE: OrderedDict[str, bytes] = OrderedDict()
 PDF_CACHE_SIZE = 256
 
 
-async def licence_pdf(signature: str, licence: ElectronicLicence, url: str) -> bytes:
-    cached = _PDF_CACHE.get(signature)
+async def licence_pdf(
+    signature: str, licence: ElectronicLicence, url: str, cancelled_at: datetime | None
+) -> bytes:
+    key = f"{signature}:{cancelled_at.isoformat() if cancelled_at else ''}"
+    cached = _PDF_CACHE.get(key)
     if cached is None:
-        cached = await asyncio.to_thread(render_pdf, licence_document(licence, url))
-        _PDF_CACHE[signature] = cached
+        document = licence_document(licence, url, cancelled_at)
+        cached = await asyncio.to_thread(render_pdf, document)
+        _PDF_CACHE[key] = cached
         if len(_PDF_CACHE) > PDF_CACHE_SIZE:
             _PDF_CACHE.popitem(last=False)
-    _PDF_CACHE.move_to_end(signature)
+    _PDF_CACHE.move_to_end(key)
     return cached
 
 
@@ -153,16 +158,19 @@ async def get_licence(
         raise Problem(404, "licence_not_found")
     licence = ElectronicLicence.model_validate(stored["licence"])
     url = f"{runtime.settings.registration_public_url}/api/v1/licences/{licence.unified_social_credit_code}"
+    cancelled_at = stored.get("cancelled_at")
     if format == "html":
-        return html_response(licence_document(licence, url))
+        return html_response(licence_document(licence, url, cancelled_at))
     if format == "pdf":
-        return Response(
-            await licence_pdf(stored["signature"], licence, url), media_type="application/pdf"
-        )
+        pdf = await licence_pdf(stored["signature"], licence, url, cancelled_at)
+        return Response(pdf, media_type="application/pdf")
     key = signing_key_from(runtime.settings.licence_signing_key.get_secret_value())
     return JSONResponse(
         {
             "licence": stored["licence"],
+            # Simplified deregistration cancels a licence: its signature still verifies.
+            "status": "cancelled" if cancelled_at else "valid",
+            "cancelled_at": cancelled_at.replace(tzinfo=UTC).isoformat() if cancelled_at else None,
             "signature": stored["signature"],
             "algorithm": "Ed25519",
             "public_key": public_key_b64(key),

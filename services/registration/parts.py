@@ -14,6 +14,7 @@ from service_runtime.ratelimit import RateLimit
 from service_runtime.settings import RegistrationSettings
 from services.department.handlers import DepartmentHost
 from services.registration.deliveries import DeliveryStore
+from services.registration.deregistrations import DeregistrationStore
 from services.registration.store import MongoRegistrationStore
 
 
@@ -26,6 +27,7 @@ class RegistrationParts(DepartmentHost):
     licences: AsyncCollection[Document]
     public_limit: RateLimit
     deliveries: DeliveryStore  # the paper licence and seals: picked up or posted
+    deregistrations: DeregistrationStore  # simplified deregistration (简易注销)
 
 
 Parts = Annotated[RegistrationParts, Depends(service_parts(RegistrationParts))]

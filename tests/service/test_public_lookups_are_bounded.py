@@ -35,9 +35,9 @@ async def test_a_licence_pdf_is_rendered_once_per_signature(
 
     monkeypatch.setattr(licences, "render_pdf", counting_render)
     issued, url = licence(sample_form), "https://registration.example/api/v1/licences/x"
-    first = await licences.licence_pdf("signature-1", issued, url)
-    again = await licences.licence_pdf("signature-1", issued, url)
-    other = await licences.licence_pdf("signature-2", issued, url)
+    first = await licences.licence_pdf("signature-1", issued, url, None)
+    again = await licences.licence_pdf("signature-1", issued, url, None)
+    other = await licences.licence_pdf("signature-2", issued, url, None)
     assert first == again == other == b"%PDF-1.4 rendered"
     assert len(renders) == 2  # once per signature
 

@@ -5,11 +5,10 @@ import copy
 from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from dataclasses import asdict
 
-from contracts.events import DepartmentStatusChanged
 from service_runtime.aggregates import Versioned
 from service_runtime.outbox import Stored
 from services.department.case import REVIEWABLE, Case
-from services.department.store import LoadedCase, outbox_entries
+from services.department.store import CaseEvent, LoadedCase, outbox_entries
 
 
 class InMemoryCaseStore:
@@ -35,9 +34,7 @@ class InMemoryCaseStore:
             for rid in registration_ids
         }
 
-    async def save(
-        self, changes: Sequence[tuple[LoadedCase, Sequence[DepartmentStatusChanged]]]
-    ) -> list[Stored]:
+    async def save(self, changes: Sequence[tuple[LoadedCase, Sequence[CaseEvent]]]) -> list[Stored]:
         for loaded, _ in changes:
             self.cases[loaded.case.registration_id] = loaded.case
         # The same outbox entries MongoCaseStore stores beside each case (topic, key, payload).
