@@ -145,6 +145,9 @@ def live_stack_in(data_dir: Path, channel_sinks: ChannelSinks) -> Iterator[LiveS
         "KAFKA_SESSION_TIMEOUT_MS": "6000",
         "DELIVERY_BACKOFF_MS": "50",
         "OUTBOX_SWEEP_INTERVAL_MS": "300",
+        # A deregistration notice's end is looked for every second, not every minute: the test
+        # moves a notice's end into the past (20 days cannot pass) and waits for the approval.
+        "DEREGISTRATION_CHECK_SECONDS": "1",
         "NOTIFIER_PUBLIC_URL": f"http://127.0.0.1:{ports['notifier']}",
         # As deployed: the log scan (test_logs_hold_no_personal_data.py) reads what INFO writes.
         "LOG_LEVEL": "INFO",
