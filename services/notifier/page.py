@@ -165,6 +165,14 @@ async def choose_delivery_through_page(
     return await _post_owned(request, parts, registration_id, "delivery", "json")
 
 
+@router.post("/page/api/registrations/{registration_id}/deregistration", status_code=202)
+async def deregister_through_page(
+    request: Request, parts: Parts, registration_id: RegistrationPath
+) -> Response:
+    """The commitment of simplified deregistration (简易注销), signed on the page."""
+    return await _post_owned(request, parts, registration_id, "deregistration", "json")
+
+
 async def _post_owned(
     request: Request, parts: NotifierParts, registration_id: str, action: str, kind: str
 ) -> Response:

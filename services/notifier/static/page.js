@@ -31,6 +31,13 @@ const T = {
     "r-street": "详细地址", "r-postcode": "邮编", tracking: "运单号", "d-chosen": "已确认领取方式。",
     "d-pickup_ready": "已备好，请到政务服务大厅领取", "d-ordered": "已选择免费邮寄，等待快递揽收",
     "d-accepted": "快递已揽收", "d-in_transit": "运输中", "d-delivered": "已签收", "d-picked_up": "已领取",
+    dereg: "简易注销", "dereg-help": "无债权债务的企业可一次申请注销：签署承诺后公示 20 天，期满无异议即准予注销，各部门同步注销相关记录。",
+    "dereg-no_debts": "本企业无债权债务，或债权债务已清算完结", "dereg-taxes_settled": "无未结清的应缴税款、罚款和滞纳金",
+    "dereg-no_open_cases": "无正在处理的违法案件，未被列入经营异常名录或严重违法失信名单", "dereg-reason": "注销原因（可选）",
+    "dereg-sign": "签署承诺并公示", "dereg-signed": "承诺已签署，简易注销公告已发布。",
+    "dereg-noticed": "简易注销公示中，公示期至", "dereg-noticed-after": "。期满无异议的，准予注销。",
+    "dereg-objected": "公示期内有异议，简易注销已终止，请办理一般注销。",
+    "dereg-approved": "已准予简易注销，营业执照已注销。", "dereg-closed": "已注销相关记录的部门",
   },
   en: {
     skip: "Skip to main content", title: "Enterprise Page", signout: "Sign out",
@@ -69,6 +76,13 @@ const T = {
     "d-chosen": "Your choice is recorded.", "d-pickup_ready": "ready to pick up at the service hall",
     "d-ordered": "free postal delivery chosen; waiting for the carrier", "d-accepted": "accepted by the carrier",
     "d-in_transit": "in transit", "d-delivered": "delivered", "d-picked_up": "picked up",
+    dereg: "Simplified deregistration", "dereg-help": "An enterprise with no debts closes in one application: sign the commitment, a 20-day public notice follows, and with no objection the enterprise is deregistered and every department closes its records.",
+    "dereg-no_debts": "The enterprise has no debts, or they are settled", "dereg-taxes_settled": "No unpaid taxes, fines or late fees",
+    "dereg-no_open_cases": "No open case for a violation; not on the abnormal-operations or serious-violation lists", "dereg-reason": "Reason (optional)",
+    "dereg-sign": "Sign the commitment and publish the notice", "dereg-signed": "Commitment signed; the public notice is out.",
+    "dereg-noticed": "Public notice of simplified deregistration until", "dereg-noticed-after": ". With no objection the enterprise is then deregistered.",
+    "dereg-objected": "An objection was filed during the notice: simplified deregistration ended. Please use the ordinary procedure.",
+    "dereg-approved": "Deregistered; the business licence is cancelled.", "dereg-closed": "Departments that closed their records",
   },
 };
 let lang = localStorage.getItem("ep-lang") || "zh";
@@ -175,7 +189,9 @@ function renderLicences(regs) {
   const rows = regs.filter((r) => r.licence || r.documents.length).map((r) => {
     const lic = r.licence ? `<p><strong>${esc(t("licence"))}</strong> · ${esc(t("uscc"))} <code>${esc(r.licence.uscc)}</code> · ` +
       `<a href="${esc(r.licence.html)}">HTML</a> · <a href="${esc(r.licence.pdf)}">PDF</a></p>` : "";
-    const paper = r.licence ? renderDelivery(r) : "";
+    // A deregistered enterprise is offered no paper licence it has not already chosen.
+    const closed = r.deregistration && r.deregistration.state === "approved" && !r.delivery;
+    const paper = r.licence ? (closed ? "" : renderDelivery(r)) + renderDeregistration(r) : "";
     const docs = r.documents.map((d) => `<li>${esc(d.label_zh)} · <a href="${esc(d.html)}">HTML</a> · <a href="${esc(d.pdf)}">PDF</a></li>`);
     return `<div><h3>${esc(r.name || r.registration_id)}</h3>${lic}${paper}${docs.length ? `<p>${esc(t("forms"))}</p><ul>${docs.join("")}</ul>` : ""}</div>`;
   });
@@ -201,8 +217,7 @@ function renderDelivery(r) {
 }
 
 async function chooseDelivery(form) {
-  const box = form.querySelector(".errors");
-  box.innerHTML = "";
+  form.querySelector(".errors").innerHTML = "";
   const method = form.querySelector("input[name=method]:checked").value;
   const body = { method };
   if (method === "post") {
@@ -210,17 +225,52 @@ async function chooseDelivery(form) {
     body.recipient = { name: v("name"), mobile: v("mobile"), address: {
       province: v("province"), city: v("city"), district: v("district"), street: v("street"), postcode: v("postcode") } };
   }
-  // The registration service learns of the completion a moment after this page: a
-  // `registration_not_completed` right after the licence appeared is tried again, 5 times.
+  await postOnceCompleted(form, "delivery", body, "d-chosen");
+}
+
+// A write that needs the licence. The registration service learns of the completion a moment
+// after this page: a `registration_not_completed` right after the licence appeared is tried
+// again, 5 times.
+async function postOnceCompleted(form, action, body, done) {
   for (let attempt = 0; ; attempt += 1) {
-    const response = await fetch(`/page/api/registrations/${form.dataset.rid}/delivery`, {
+    const response = await fetch(`/page/api/registrations/${form.dataset.rid}/${action}`, {
       method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body),
     });
-    if (response.ok) { $("flash").textContent = t("d-chosen"); return; }
+    if (response.ok) { $("flash").textContent = t(done); return; }
     const problem = await response.json().catch(() => ({}));
-    if (problem.code !== "registration_not_completed" || attempt >= 5) { box.innerHTML = problemText(problem); return; }
+    if (problem.code !== "registration_not_completed" || attempt >= 5) { form.querySelector(".errors").innerHTML = problemText(problem); return; }
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
+}
+
+const DECLARATIONS = ["no_debts", "taxes_settled", "no_open_cases"];
+
+// Simplified deregistration (简易注销): the commitment once, then the notice and its outcome.
+function renderDeregistration(r) {
+  const d = r.deregistration;
+  if (d) {
+    let text = t(`dereg-${d.state}`);
+    if (d.state === "noticed") {
+      text = `${text} <time datetime="${esc(d.notice_ends_at)}">${esc(when(d.notice_ends_at))}</time>${esc(t("dereg-noticed-after"))}`;
+    } else text = esc(text);
+    const closed = Object.keys(d.departments_closed || {}).map((x) => `<li data-closed="${esc(x)}">${esc((r.labels[x] || {})[lang] || x)}</li>`);
+    return `<div class="deregistration" data-state="${esc(d.state)}"><p><strong>${esc(t("dereg"))}</strong>: ${text}</p>` +
+      `${closed.length ? `<p>${esc(t("dereg-closed"))}</p><ul>${closed.join("")}</ul>` : ""}</div>`;
+  }
+  const id = (f) => `dr-${esc(r.registration_id)}-${f}`;
+  const boxes = DECLARATIONS.map((f) => `<label class="choice" for="${id(f)}"><input type="checkbox" id="${id(f)}" name="${f}" required>${esc(t(`dereg-${f}`))}</label>`);
+  return `<details class="deregistration-offer"><summary>${esc(t("dereg"))}</summary>` +
+    `<form class="deregister" data-rid="${esc(r.registration_id)}"><p class="meta">${esc(t("dereg-help"))}</p>${boxes.join("")}` +
+    `<label for="${id("reason")}">${esc(t("dereg-reason"))}</label><input id="${id("reason")}" name="reason" maxlength="200">` +
+    `<div class="errors" aria-live="assertive"></div><p><button type="submit">${esc(t("dereg-sign"))}</button></p></form></details>`;
+}
+
+async function deregister(form) {
+  form.querySelector(".errors").innerHTML = "";
+  const body = Object.fromEntries(DECLARATIONS.map((f) => [f, form.querySelector(`[name=${f}]`).checked]));
+  const reason = form.querySelector("[name=reason]").value.trim();
+  if (reason) body.reason = reason;
+  await postOnceCompleted(form, "deregistration", body, "dereg-signed");
 }
 
 // A contribution in score points, signed: +120, −80 (a true minus sign), +0.4 below one point.
@@ -383,7 +433,10 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("more").addEventListener("click", () => { showForms = !showForms; render(); if (showForms) $("form-json").focus(); });
   $("submit-form").addEventListener("submit", submitForm);
   $("registrations").addEventListener("submit", (e) => { if (e.target.matches(".correction")) { e.preventDefault(); sendCorrection(e.target); } });
-  $("licences").addEventListener("submit", (e) => { if (e.target.matches(".delivery")) { e.preventDefault(); chooseDelivery(e.target); } });
+  $("licences").addEventListener("submit", (e) => {
+    if (e.target.matches(".delivery")) { e.preventDefault(); chooseDelivery(e.target); }
+    if (e.target.matches(".deregister")) { e.preventDefault(); deregister(e.target); }
+  });
   $("signout").addEventListener("click", async () => {
     await fetch("/page/api/session", { method: "DELETE" });
     if (source) source.close();
