@@ -41,6 +41,17 @@ async def require_current_token(
     return current
 
 
+async def require_completed_by_owner(
+    parts: RegistrationParts, registration_id: str, authorization: str | None
+) -> None:
+    """What comes after the licence (delivery, deregistration) needs the owner's current token
+    and a completed registration: 409 `registration_not_completed` before."""
+    await require_current_token(parts, registration_id, authorization)
+    status = await parts.registrations.status_of(registration_id)
+    if status != "completed":
+        raise Problem(409, "registration_not_completed", registration_status=status)
+
+
 def token_for_path_registration(request: Request) -> None:
     """The auth-first check (before any body is read): a genuine token for the path's id."""
     require_registration_token(

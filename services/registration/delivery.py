@@ -23,7 +23,7 @@ from service_runtime.host import settings_of
 from service_runtime.problems import Problem
 from service_runtime.settings import RegistrationSettings
 from services.registration.access_renewal import (
-    require_current_token,
+    require_completed_by_owner,
     token_for_path_registration,
 )
 from services.registration.parts import Parts
@@ -85,10 +85,7 @@ async def choose_delivery(
     authorization: Annotated[str | None, Header()] = None,
 ) -> JSONResponse:
     """Choose pick-up or free postal delivery of the paper licence and seals."""
-    await require_current_token(parts, registration_id, authorization)
-    status = await parts.registrations.status_of(registration_id)
-    if status != "completed":
-        raise Problem(409, "registration_not_completed", registration_status=status)
+    await require_completed_by_owner(parts, registration_id, authorization)
     if body.method == "post" and not parts.runtime.settings.carrier_url:
         raise Problem(503, "postal_delivery_unavailable")
     recipient = body.recipient.model_dump() if body.recipient else None

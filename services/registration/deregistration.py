@@ -24,7 +24,7 @@ from service_runtime.auth_first import AuthFirstRoute, authenticated_first
 from service_runtime.host import service_parts
 from service_runtime.problems import Problem
 from services.registration.access_renewal import (
-    require_current_token,
+    require_completed_by_owner,
     token_for_path_registration,
 )
 from services.registration.deregistrations import Enterprise
@@ -108,10 +108,7 @@ async def request_deregistration(
     authorization: Annotated[str | None, Header()] = None,
 ) -> JSONResponse:
     """Sign the commitment and start the 20-day public notice of simplified deregistration."""
-    await require_current_token(parts, registration_id, authorization)
-    status = await parts.registrations.status_of(registration_id)
-    if status != "completed":
-        raise Problem(409, "registration_not_completed", registration_status=status)
+    await require_completed_by_owner(parts, registration_id, authorization)
     enterprise = await enterprise_of(parts, registration_id)
     outcome = await parts.deregistrations.request(enterprise, body.model_dump(), datetime.now(UTC))
     if outcome == "conflict":

@@ -4,6 +4,7 @@ carrier stand-in's order and scans, each step on the timeline, and the errors.""
 import asyncio
 import copy
 import json
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -49,18 +50,31 @@ async def choose(
     return answer
 
 
+async def timeline_until(
+    client: httpx.AsyncClient,
+    stack: LiveStack,
+    rid: str,
+    token: str,
+    done: Callable[[dict[str, Any]], bool],
+) -> dict[str, Any]:
+    """The timeline once `done` holds for it; up to 60 s (background groups fold these)."""
+    url = f"{stack.notifier_url}/api/v1/registrations/{rid}/timeline"
+    body: dict[str, Any] = {}
+    for _ in range(120):
+        body = (await client.get(url, headers=bearer(token))).json()
+        if done(body):
+            return body
+        await asyncio.sleep(0.5)
+    pytest.fail(f"timeline not as expected: {body}")
+
+
 async def delivered_timeline(
     client: httpx.AsyncClient, stack: LiveStack, rid: str, token: str
 ) -> dict[str, Any]:
-    url = f"{stack.notifier_url}/api/v1/registrations/{rid}/timeline"
-    body: dict[str, Any] = {}
-    for _ in range(120):  # up to 60 s: two scans 3 s apart, each folded by a background group
-        body = (await client.get(url, headers=bearer(token))).json()
-        if (body.get("delivery") or {}).get("state") == "delivered":
-            return body
-        await client.get(f"{stack.notifier_url}/healthz")
-        await asyncio.sleep(0.5)
-    pytest.fail(f"not delivered: {body.get('delivery')}")
+    # Two scans 3 s apart, each folded by a background group.
+    return await timeline_until(
+        client, stack, rid, token, lambda t: (t.get("delivery") or {}).get("state") == "delivered"
+    )
 
 
 async def test_a_posted_licence_is_ordered_tracked_and_delivered_on_the_timeline(

@@ -9,6 +9,7 @@ it ended, as it would on the twentieth day.
 import asyncio
 import copy
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,7 +18,7 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from tests.conftest import LiveStack, submit, wait_for_overall
-from tests.e2e.test_delivery import bearer, choose
+from tests.e2e.test_delivery import bearer, choose, timeline_until
 from tests.e2e.test_officers import police_case_in_review
 
 pytestmark = pytest.mark.e2e
@@ -50,17 +51,8 @@ async def notice_ends_now(stack: LiveStack, rid: str) -> None:
         await mongo.close()
 
 
-async def timeline_until(
-    client: httpx.AsyncClient, stack: LiveStack, rid: str, token: str, done: Any
-) -> dict[str, Any]:
-    url = f"{stack.notifier_url}/api/v1/registrations/{rid}/timeline"
-    body: dict[str, Any] = {}
-    for _ in range(120):  # up to 60 s: a clock round, the fan-out, a background fold
-        body = (await client.get(url, headers=bearer(token))).json()
-        if done(body.get("deregistration") or {}):
-            return body
-        await asyncio.sleep(0.5)
-    pytest.fail(f"deregistration not as expected: {body.get('deregistration')}")
+def deregistration(done: Callable[[dict[str, Any]], bool]) -> Callable[[dict[str, Any]], bool]:
+    return lambda timeline: done(timeline.get("deregistration") or {})
 
 
 async def test_with_no_objection_the_licence_is_cancelled_and_every_department_closes(
@@ -93,7 +85,8 @@ async def test_with_no_objection_the_licence_is_cancelled_and_every_department_c
         public = await client.get(f"{registration}/api/v1/deregistration-notices")
         listed = {n["notice_id"]: n for n in public.json()["notices"]}
         assert listed[notice["notice_id"]]["enterprise_name"] == sample_form["enterprise"]["name"]
-        await timeline_until(client, live_stack, rid, token, lambda d: d.get("state") == "noticed")
+        noticed_on_timeline = deregistration(lambda d: d.get("state") == "noticed")
+        await timeline_until(client, live_stack, rid, token, noticed_on_timeline)
 
         await notice_ends_now(live_stack, rid)
         departments = set(
@@ -168,7 +161,7 @@ async def test_an_objection_ends_the_simplified_procedure_and_names_no_one_in_pu
         assert second.json()["result"] == "recorded"
 
         timeline = await timeline_until(
-            client, live_stack, rid, token, lambda d: d.get("state") == "objected"
+            client, live_stack, rid, token, deregistration(lambda d: d.get("state") == "objected")
         )
         await notice_ends_now(live_stack, rid)  # an ended, objected notice is never approved
         await asyncio.sleep(2.5)  # two rounds of the approval clock
