@@ -97,8 +97,11 @@ async def test_with_no_objection_the_licence_is_cancelled_and_every_department_c
             live_stack,
             rid,
             token,
-            lambda d: (
-                d.get("state") == "approved" and set(d.get("departments_closed", {})) == departments
+            deregistration(
+                lambda d: (
+                    d.get("state") == "approved"
+                    and set(d.get("departments_closed", {})) == departments
+                )
             ),
         )
         steps = [e["status"] for e in timeline["entries"] if e["department"] == "deregistration"]
