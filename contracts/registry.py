@@ -19,6 +19,7 @@ from typing import Annotated, Any, Union, cast
 
 from pydantic import BaseModel, Field, TypeAdapter
 
+from contracts.annual_report import AnnualReportStatusChanged
 from contracts.credit import CreditListEntryRecorded, CreditProfileChanged, CreditRiskFlagged
 from contracts.delivery import DeliveryStatusChanged
 from contracts.deregistration import DeregistrationStatusChanged
@@ -34,6 +35,7 @@ from contracts.notices import PolicyPublished, ReminderDue
 from contracts.operations import ServiceStarted
 from contracts.projections import corrected_event, submitted_event
 from contracts.topics import (
+    ANNUAL_REPORT_STATUS,
     CREDIT_LIST_ENTRY_RECORDED,
     CREDIT_PROFILE_CHANGED,
     CREDIT_RISK_FLAGGED,
@@ -71,6 +73,7 @@ SHARED_EVENTS: Mapping[str, type[BaseModel]] = {
     CREDIT_RISK_FLAGGED: CreditRiskFlagged,
     DELIVERY_STATUS: DeliveryStatusChanged,
     DEREGISTRATION_STATUS: DeregistrationStatusChanged,
+    ANNUAL_REPORT_STATUS: AnnualReportStatusChanged,
     SERVICE_STARTED: ServiceStarted,  # internal: for the operators' dashboard
 }
 

@@ -22,6 +22,8 @@ CREDIT_RISK_FLAGGED: Final = "credit.risk-flagged.v1"
 DELIVERY_STATUS: Final = "delivery.status.v1"
 # Simplified deregistration (简易注销): notice, objection, approval, each department's closure.
 DEREGISTRATION_STATUS: Final = "deregistration.status.v1"
+# Annual reports (企业年报): filed, or missed and listed as abnormal, then removed.
+ANNUAL_REPORT_STATUS: Final = "annual-report.status.v1"
 # Internal to the notifier: "this registration's page changed", read by every instance.
 PAGE_CHANGED: Final = "notifier.page-changed.v1"
 # Internal: each service instance says it started; the operators' dashboard shows restarts.
@@ -44,6 +46,7 @@ SHARED_CONTRACT_TOPICS: Final = (
     CREDIT_RISK_FLAGGED,
     DELIVERY_STATUS,
     DEREGISTRATION_STATUS,
+    ANNUAL_REPORT_STATUS,
 )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from contracts.topics import (
+    ANNUAL_REPORT_STATUS,
     CREDIT_LIST_ENTRY_RECORDED,
     CREDIT_PROFILE_CHANGED,
     CREDIT_RISK_FLAGGED,
@@ -303,9 +304,10 @@ class Topology:
             ),
             Subscription(
                 # Credit portraits (services/credit/portraits.py): recomputed when a registration
-                # completes or a source-list entry is stored.
+                # completes or a source-list entry is stored; a missed annual report becomes an
+                # abnormal-operations entry (services/credit/annual_reports.py).
                 consumer=CREDIT_PORTRAITS,
-                topics=(REGISTRATION_COMPLETED, CREDIT_LIST_ENTRY_RECORDED),
+                topics=(REGISTRATION_COMPLETED, CREDIT_LIST_ENTRY_RECORDED, ANNUAL_REPORT_STATUS),
                 group_id="credit.portraits",
             ),
             Subscription(
@@ -316,9 +318,9 @@ class Topology:
             ),
             Subscription(
                 # After the licence, on the enterprise's timeline and page: the paper licence's
-                # delivery and the enterprise's simplified deregistration.
+                # delivery, its annual reports and its simplified deregistration.
                 consumer=NOTIFIER_AFTER_LICENCE,
-                topics=(DELIVERY_STATUS, DEREGISTRATION_STATUS),
+                topics=(DELIVERY_STATUS, ANNUAL_REPORT_STATUS, DEREGISTRATION_STATUS),
                 group_id="notifier.after-licence",
             ),
             Subscription(

@@ -263,6 +263,10 @@ class RegistrationSettings(DepartmentSettings, AccessTokenSettings, PublicLookup
     name_reservation_days: int = Field(default=30, ge=1, le=3_650, alias="NAME_RESERVATION_DAYS")
     # How often the deregistration notices that ended are approved (the period itself is fixed
     # at 20 days): a notice is approved at most this long after its end.
+    # How often enterprises that missed an annual report's deadline (30 June) are looked for.
+    annual_report_check_seconds: float = Field(
+        default=3_600.0, ge=0.2, le=86_400, alias="ANNUAL_REPORT_CHECK_SECONDS"
+    )
     deregistration_check_seconds: float = Field(
         default=60.0, ge=0.2, le=3_600, alias="DEREGISTRATION_CHECK_SECONDS"
     )

@@ -148,6 +148,8 @@ def live_stack_in(data_dir: Path, channel_sinks: ChannelSinks) -> Iterator[LiveS
         # A deregistration notice's end is looked for every second, not every minute: the test
         # moves a notice's end into the past (20 days cannot pass) and waits for the approval.
         "DEREGISTRATION_CHECK_SECONDS": "1",
+        # The same for a missed annual report: the test moves an enterprise's founding back.
+        "ANNUAL_REPORT_CHECK_SECONDS": "1",
         "NOTIFIER_PUBLIC_URL": f"http://127.0.0.1:{ports['notifier']}",
         # As deployed: the log scan (test_logs_hold_no_personal_data.py) reads what INFO writes.
         "LOG_LEVEL": "INFO",

@@ -17,6 +17,7 @@ from uuid import uuid4
 
 import structlog
 
+from contracts.annual_report import AnnualReportStatusChanged
 from contracts.credit import (
     Contribution,
     CreditListEntryRecorded,
@@ -29,13 +30,14 @@ from service_runtime.china_time import CHINA
 from service_runtime.delivery import Decoded
 from service_runtime.mongo import Document
 from service_runtime.outbox import OutboxRelay, Stored, outbox_entry, with_outbox_append
+from services.credit.annual_reports import record_abnormal_listings
 from services.credit.enterprises import HISTORY_KEPT, Completion, EnterpriseStore
 from services.credit.entries import ListEntryStore
 from services.credit.facts import DecisionFact, EnterpriseFacts, ListEntry
 from services.credit.portrait import Portrait, compute_portrait, is_risk_flag
 
 log = structlog.get_logger("credit.portraits")
-Fact = RegistrationCompleted | CreditListEntryRecorded
+Fact = RegistrationCompleted | CreditListEntryRecorded | AnnualReportStatusChanged
 
 
 def facts_of(record: Document, entries: dict[str, list[ListEntry]]) -> EnterpriseFacts:
@@ -115,6 +117,8 @@ def when_fact_arrives_recompute(
 ) -> Callable[[Sequence[Decoded[Fact]]], Awaitable[None]]:
     async def handle(batch: Sequence[Decoded[Fact]]) -> None:
         events = [item.event for item in batch]
+        # A missed annual report is stored as a list entry; its own event recomputes the portrait.
+        await record_abnormal_listings(portraits.lists, events)
         completed = [c for e in events if (c := _completion(e))]
         usccs = set(await portraits.enterprises.register(completed)) if completed else set()
         recorded = [e.entry_key for e in events if isinstance(e, CreditListEntryRecorded)]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import structlog
 
+from contracts.annual_report import AnnualReportStatusChanged
 from contracts.credit import CreditProfileChanged, CreditRiskFlagged
 from contracts.delivery import DeliveryStatusChanged
 from contracts.deregistration import DeregistrationStatusChanged
@@ -34,7 +35,8 @@ from services.notifier.timeline import apply
 log = structlog.get_logger("notifier")
 
 TimelineEvent = (
-    DeliveryStatusChanged
+    AnnualReportStatusChanged
+    | DeliveryStatusChanged
     | DeregistrationStatusChanged
     | CreditProfileChanged
     | CreditRiskFlagged

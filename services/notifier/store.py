@@ -111,6 +111,7 @@ def _state(timeline: Timeline) -> Document:
         "credit": timeline.credit,
         "delivery": timeline.delivery,
         "deregistration": timeline.deregistration,
+        "annual_reports": timeline.annual_reports,
     }
 
 
@@ -134,5 +135,6 @@ def _timeline(registration_id: str, doc: Document | None, rev: int | None = None
         credit=doc.get("credit"),
         delivery=doc.get("delivery"),
         deregistration=doc.get("deregistration"),
+        annual_reports=doc.get("annual_reports"),
         rev=doc.get("rev", 0) if rev is None else rev,
     )

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
+from contracts.annual_report import AnnualReportStatusChanged
 from contracts.delivery import DeliveryStatusChanged
 from contracts.deregistration import DeregistrationStatusChanged
 from contracts.events import (
@@ -22,6 +23,7 @@ from contracts.events import (
     RegistrationWithdrawn,
 )
 from contracts.topology import TOPOLOGY, Topology
+from services.notifier.annual_report_view import annual_report_entry, latest_annual_reports
 from services.notifier.credit_view import CreditEvent, credit_entry, latest_portrait
 from services.notifier.delivery_view import delivery_entry, latest_delivery
 from services.notifier.deregistration_view import deregistration_entry, latest_deregistration
@@ -36,7 +38,7 @@ ProgressEvent = (
     | RegistrationCorrected
     | RegistrationAccessRevoked
 )
-AfterLicenceEvent = DeliveryStatusChanged | DeregistrationStatusChanged
+AfterLicenceEvent = DeliveryStatusChanged | DeregistrationStatusChanged | AnnualReportStatusChanged
 _COMPLETED_NAMESPACE = uuid5(NAMESPACE_URL, "https://enterprise-page.example/completed")
 
 
@@ -65,6 +67,8 @@ class Timeline:
     delivery: dict[str, Any] | None = None
     # Simplified deregistration (deregistration_view.py), once the enterprise asks for it.
     deregistration: dict[str, Any] | None = None
+    # Annual reports by year (annual_report_view.py): filed, or listed as abnormal and removed.
+    annual_reports: dict[str, Any] | None = None
     # The stored revision this copy was read at (or written as): what a live stream has seen.
     rev: int = 0
 
@@ -94,6 +98,9 @@ def apply(
     elif isinstance(event, DeliveryStatusChanged):
         timeline.delivery = latest_delivery(timeline.delivery, event, at)
         fields = delivery_entry(event)
+    elif isinstance(event, AnnualReportStatusChanged):
+        timeline.annual_reports = latest_annual_reports(timeline.annual_reports, event)
+        fields = annual_report_entry(event)
     elif isinstance(event, DeregistrationStatusChanged):
         timeline.deregistration = latest_deregistration(timeline.deregistration, event, at)
         fields = deregistration_entry(event, topology)

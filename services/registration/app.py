@@ -15,6 +15,8 @@ from service_runtime.settings import RegistrationSettings
 from services.department.handlers import open_desk
 from services.department.http import router as officer_router
 from services.registration.access_renewal import router as access_router
+from services.registration.annual_report import router as annual_report_router
+from services.registration.annual_reports import AnnualReportStore, list_overdue_forever
 from services.registration.corrections import router as corrections_router
 from services.registration.delivery import router as delivery_router
 from services.registration.department_forms import router as forms_router
@@ -53,6 +55,7 @@ async def bootstrap(runtime: Runtime[RegistrationSettings]) -> RegistrationParts
         ),
         deliveries=await open_deliveries(runtime),
         deregistrations=await open_deregistrations(runtime, licences),
+        annual_reports=await open_annual_reports(runtime, licences),
     )
 
 
@@ -66,6 +69,19 @@ async def open_deregistrations(
     await store.create_indexes()
     every = runtime.settings.deregistration_check_seconds
     runtime.background.append(lambda: approve_forever(store, lambda: datetime.now(UTC), every))
+    return store
+
+
+async def open_annual_reports(
+    runtime: Runtime[RegistrationSettings], licences: AsyncCollection[Document]
+) -> AnnualReportStore:
+    """The reports' store, and the clock that lists the enterprises that missed a deadline."""
+    database = runtime.database("registration")
+    relay = runtime.outbox_relay(database, AnnualReportStore.collection_name)
+    store = AnnualReportStore(database, relay, licences)
+    await store.create_indexes()
+    every = runtime.settings.annual_report_check_seconds
+    runtime.background.append(lambda: list_overdue_forever(store, lambda: datetime.now(UTC), every))
     return store
 
 
@@ -84,6 +100,7 @@ def create_app(settings: RegistrationSettings) -> FastAPI:
             officer_router,
             delivery_router,
             deregistration_router,
+            annual_report_router,
         ],
         title="Enterprise Page registration",
     )

@@ -19,7 +19,6 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.deregistration import NOTICE_DAYS, DeregistrationState
-from contracts.events import USCC_ARTEFACT
 from service_runtime.auth_first import AuthFirstRoute, authenticated_first
 from service_runtime.host import service_parts
 from service_runtime.problems import Problem
@@ -27,7 +26,7 @@ from services.registration.access_renewal import (
     require_completed_by_owner,
     token_for_path_registration,
 )
-from services.registration.deregistrations import Enterprise
+from services.registration.enterprises import conflict, enterprise_of
 from services.registration.parts import Parts, RegistrationParts
 
 router = APIRouter(tags=["deregistration"], route_class=AuthFirstRoute)
@@ -58,10 +57,6 @@ class Objection(BaseModel):
     grounds: str = Field(min_length=5, max_length=1000, description="异议理由")
 
 
-def conflict(code: str, zh: str, en: str) -> Problem:
-    return Problem(409, code, [{"rule": code, "message_zh": zh, "message_en": en}])
-
-
 def public_notice(doc: dict[str, Any]) -> dict[str, Any]:
     def moment(value: object) -> str | None:
         return value.replace(tzinfo=UTC).isoformat() if isinstance(value, datetime) else None
@@ -76,27 +71,6 @@ def public_notice(doc: dict[str, Any]) -> dict[str, Any]:
         "decided_at": moment(doc.get("decided_at")),
         "objections_url": f"/api/v1/deregistration-notices/{doc['notice_id']}/objections",
     }
-
-
-async def enterprise_of(parts: RegistrationParts, registration_id: str) -> Enterprise:
-    """The enterprise a completed registration made, from its licence: 409 if none is valid."""
-    licence = None
-    market = parts.desks.get("market")
-    if market is not None:
-        issued = (await market.store.approvals_on_record([registration_id])).get(registration_id)
-        uscc = next((a["number"] for a in issued or [] if a["kind"] == USCC_ARTEFACT), None)
-        licence = await parts.licences.find_one({"_id": uscc}) if uscc else None
-    else:  # market decided elsewhere: no case here to name the licence (a rare, unindexed read)
-        licence = await parts.licences.find_one({"registration_id": registration_id})
-    if licence is None:
-        raise conflict(
-            "registration_not_completed",
-            "营业执照尚未核发，不能申请注销",
-            "no business licence has been issued yet",
-        )
-    if licence.get("cancelled_at") is not None:
-        raise conflict("licence_cancelled", "营业执照已注销", "the business licence is cancelled")
-    return Enterprise(registration_id, licence["licence"]["name"], licence["_id"])
 
 
 @router.post("/api/v1/registrations/{registration_id}/deregistration", status_code=202)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from uuid import NAMESPACE_URL, uuid4, uuid5
@@ -30,6 +29,7 @@ from service_runtime.outbox import (
     outbox_fields_for_new_document,
     with_outbox_append,
 )
+from services.registration.enterprises import Enterprise
 
 log = structlog.get_logger("deregistration")
 _STEP = uuid5(NAMESPACE_URL, "https://enterprise-page.example/deregistration")
@@ -46,13 +46,6 @@ PUBLIC_FIELDS = {
     "notice_ends_at": 1,
     "decided_at": 1,
 }
-
-
-@dataclass(frozen=True)
-class Enterprise:
-    registration_id: str
-    name: str
-    unified_social_credit_code: str
 
 
 def _event(doc: Document, state: DeregistrationState, now: datetime) -> DeregistrationStatusChanged:

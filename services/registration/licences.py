@@ -88,6 +88,8 @@ def when_market_approves_issue_licence(
                 "registration_id": approval.registration_id,
                 "licence": licence.model_dump(mode="json"),
                 "signature": sign(licence, key),
+                # Nothing is owed before the founding year (annual_reports.py).
+                "report_checked_through": licence.founding_date.year - 1,
             }
             # Keyed by the credit code with $setOnInsert: a replay issues nothing new.
             ops.append(

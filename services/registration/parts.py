@@ -13,6 +13,7 @@ from service_runtime.mongo import Document
 from service_runtime.ratelimit import RateLimit
 from service_runtime.settings import RegistrationSettings
 from services.department.handlers import DepartmentHost
+from services.registration.annual_reports import AnnualReportStore
 from services.registration.deliveries import DeliveryStore
 from services.registration.deregistrations import DeregistrationStore
 from services.registration.store import MongoRegistrationStore
@@ -28,6 +29,7 @@ class RegistrationParts(DepartmentHost):
     public_limit: RateLimit
     deliveries: DeliveryStore  # the paper licence and seals: picked up or posted
     deregistrations: DeregistrationStore  # simplified deregistration (简易注销)
+    annual_reports: AnnualReportStore  # 企业年报, and the listing of a missed one
 
 
 Parts = Annotated[RegistrationParts, Depends(service_parts(RegistrationParts))]
