@@ -14,6 +14,7 @@ from services.notifier.handlers import open_timelines
 from services.notifier.http import router
 from services.notifier.ops import router as ops_router
 from services.notifier.page import router as page_router
+from services.notifier.page_after_licence import router as after_licence_router
 from services.notifier.parts import NotifierParts, PageLimits
 from services.notifier.push import open_notifications
 from services.notifier.stream_watch import StreamWatch
@@ -49,7 +50,14 @@ def create_app(settings: NotifierSettings) -> FastAPI:
     return create_service_app(
         settings,
         bootstrap,
-        routers=[router, page_router, ops_router, traces_router, sink_router],
+        routers=[
+            router,
+            page_router,
+            after_licence_router,
+            ops_router,
+            traces_router,
+            sink_router,
+        ],
         title="Enterprise Page notifier",
         # The page's API is the only one a cookie signs in to; the others take bearer tokens.
         cookie_paths=["/page/api/"],

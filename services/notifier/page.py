@@ -24,11 +24,11 @@ from pydantic import BaseModel, Field
 from contracts.form import RegistrationForm
 from service_runtime.access import access_token_version
 from service_runtime.problems import Problem
-from services.notifier.page_proxy import forward, relay, token_for
+from services.notifier.page_proxy import forward, owned, post_owned, relay, signed_in, token_for
 from services.notifier.page_stream import hall_events
 from services.notifier.page_views import hall
-from services.notifier.parts import NotifierParts, Parts
-from services.notifier.session import session_versions, sign_in, sign_out
+from services.notifier.parts import Parts
+from services.notifier.session import sign_in, sign_out
 from services.notifier.stream_limits import within
 
 router = APIRouter(tags=["enterprise page"])
@@ -79,7 +79,7 @@ async def enterprise_home(
     request: Request, parts: Parts, uscc: Annotated[str, Path(pattern=r"^[0-9A-Z]{18}$")]
 ) -> Response:
     """The enterprise's home once licensed; only for a browser signed in as that enterprise."""
-    rids = list(await _signed_in(request, parts))
+    rids = list(await signed_in(request, parts))
     if not await parts.timelines.owns_uscc(rids, uscc):
         return HTMLResponse((STATIC / "refused.html").read_text("utf-8"), status_code=403)
     return FileResponse(STATIC / "page.html", headers={"Cache-Control": "no-store"})
@@ -113,7 +113,7 @@ async def me(
     parts: Parts,
     uscc: Annotated[str | None, Query(pattern=r"^[0-9A-Z]{18}$")] = None,
 ) -> JSONResponse:
-    rids = list(await _signed_in(request, parts))
+    rids = list(await signed_in(request, parts))
     if uscc is not None and not await parts.timelines.owns_uscc(rids, uscc):
         raise Problem(403, "not_your_enterprise")
     return JSONResponse(await hall(parts, rids))
@@ -122,7 +122,7 @@ async def me(
 @router.get("/page/api/stream")
 async def stream(request: Request, parts: Parts) -> StreamingResponse:
     """Server-Sent Events: the whole hall first, then each registration and the notices on change."""
-    rids = list(await _signed_in(request, parts))
+    rids = list(await signed_in(request, parts))
     slots = parts.stream_slots
     address = request.client.host if request.client else ""
     client = "session:" + ",".join(sorted(rids))  # one signed-in browser
@@ -154,38 +154,7 @@ async def submit_through_page(request: Request, parts: Parts) -> Response:
 async def correct_through_page(
     request: Request, parts: Parts, registration_id: RegistrationPath
 ) -> Response:
-    return await _post_owned(request, parts, registration_id, "corrections", "merge-patch+json")
-
-
-@router.post("/page/api/registrations/{registration_id}/delivery", status_code=202)
-async def choose_delivery_through_page(
-    request: Request, parts: Parts, registration_id: RegistrationPath
-) -> Response:
-    """Pick-up or free postal delivery of the paper licence and seals (免费邮寄)."""
-    return await _post_owned(request, parts, registration_id, "delivery", "json")
-
-
-@router.post("/page/api/registrations/{registration_id}/deregistration", status_code=202)
-async def deregister_through_page(
-    request: Request, parts: Parts, registration_id: RegistrationPath
-) -> Response:
-    """The commitment of simplified deregistration (简易注销), signed on the page."""
-    return await _post_owned(request, parts, registration_id, "deregistration", "json")
-
-
-async def _post_owned(
-    request: Request, parts: NotifierParts, registration_id: str, action: str, kind: str
-) -> Response:
-    """Forward a write on one of this browser's registrations, with that registration's token."""
-    parts.page_limits.write(request)
-    settings = parts.runtime.settings
-    version = await _owned(request, parts, registration_id)
-    headers = {
-        "content-type": request.headers.get("content-type", f"application/{kind}"),
-        "authorization": f"Bearer {token_for(settings, registration_id, version)}",
-    }
-    path = f"/api/v1/registrations/{registration_id}/{action}"
-    return relay(await forward(settings, "POST", path, headers, request.stream()))
+    return await post_owned(request, parts, registration_id, "corrections", "merge-patch+json")
 
 
 @router.get("/page/api/registrations/{registration_id}/forms/{department}")
@@ -197,30 +166,7 @@ async def department_form_through_page(
     format: Annotated[Literal["html", "pdf"], Query()] = "html",  # noqa: A002 - public name
 ) -> Response:
     settings = parts.runtime.settings
-    version = await _owned(request, parts, registration_id)
+    version = await owned(request, parts, registration_id)
     headers = {"authorization": f"Bearer {token_for(settings, registration_id, version)}"}
     path = f"/api/v1/registrations/{registration_id}/forms/{department}?format={format}"
     return relay(await forward(settings, "GET", path, headers, None))
-
-
-async def _signed_in(request: Request, parts: NotifierParts) -> dict[str, int]:
-    """This browser's registrations, each with its current token version; 401 if none is left.
-
-    A registration whose access token was renewed after this browser signed in drops out: the
-    renewal ends every session opened with an older token.
-    """
-    versions = session_versions(request, parts.runtime.settings)
-    timelines = await parts.timelines.find_many(list(versions)) if versions else {}
-    current = {rid: timelines[rid].min_token_version if rid in timelines else 0 for rid in versions}
-    kept = {rid: current[rid] for rid, signed in versions.items() if signed >= current[rid]}
-    if not kept:
-        raise Problem(401, "not_signed_in")
-    return kept
-
-
-async def _owned(request: Request, parts: NotifierParts, registration_id: str) -> int:
-    """401 when not signed in; 403, with nothing about it, for another enterprise's registration."""
-    signed = await _signed_in(request, parts)
-    if registration_id not in signed:
-        raise Problem(403, "not_your_registration")
-    return signed[registration_id]

@@ -38,6 +38,14 @@ const T = {
     "dereg-noticed": "简易注销公示中，公示期至", "dereg-noticed-after": "。期满无异议的，准予注销。",
     "dereg-objected": "公示期内有异议，简易注销已终止，请办理一般注销。",
     "dereg-approved": "已准予简易注销，营业执照已注销。", "dereg-closed": "已注销相关记录的部门",
+    annual: "企业年度报告", "ar-year": "年度", "ar-deadline": "报送截止", "ar-opens": "开始报送",
+    "ar-not_open": "尚未开始", "ar-open": "可报送", "ar-overdue": "已逾期，请尽快补报", "ar-filed": "已报送",
+    "ar-filed_late": "已补报", "ar-listed_abnormal": "未按期报送，已列入经营异常名录", "ar-removed": "已移出经营异常名录",
+    "ar-operating_state": "经营状态", "ar-operating": "开业", "ar-suspended": "歇业", "ar-liquidating": "清算",
+    "ar-employees": "从业人数", "ar-insured_employees": "社保参保人数", "ar-total_assets_yuan": "资产总额（元）",
+    "ar-revenue_yuan": "营业总收入（元）", "ar-net_profit_yuan": "净利润（元）", "ar-tax_paid_yuan": "纳税总额（元）",
+    "ar-publish_financials": "公示资产状况信息", "ar-file": "报送年度报告", "ar-remove": "申请移出经营异常名录",
+    "ar-filed-flash": "年度报告已报送。", "ar-removed-flash": "已移出经营异常名录。",
   },
   en: {
     skip: "Skip to main content", title: "Enterprise Page", signout: "Sign out",
@@ -83,6 +91,14 @@ const T = {
     "dereg-noticed": "Public notice of simplified deregistration until", "dereg-noticed-after": ". With no objection the enterprise is then deregistered.",
     "dereg-objected": "An objection was filed during the notice: simplified deregistration ended. Please use the ordinary procedure.",
     "dereg-approved": "Deregistered; the business licence is cancelled.", "dereg-closed": "Departments that closed their records",
+    annual: "Annual reports", "ar-year": "Year", "ar-deadline": "due by", "ar-opens": "opens",
+    "ar-not_open": "not open yet", "ar-open": "open", "ar-overdue": "overdue: please file it now", "ar-filed": "filed",
+    "ar-filed_late": "filed late", "ar-listed_abnormal": "not filed in time: listed as abnormal", "ar-removed": "removed from the abnormal-operations list",
+    "ar-operating_state": "Operating state", "ar-operating": "operating", "ar-suspended": "suspended", "ar-liquidating": "liquidating",
+    "ar-employees": "Employees", "ar-insured_employees": "Insured employees", "ar-total_assets_yuan": "Total assets (yuan)",
+    "ar-revenue_yuan": "Revenue (yuan)", "ar-net_profit_yuan": "Net profit (yuan)", "ar-tax_paid_yuan": "Tax paid (yuan)",
+    "ar-publish_financials": "Publish the financial figures", "ar-file": "File the annual report", "ar-remove": "Ask to leave the abnormal-operations list",
+    "ar-filed-flash": "Annual report filed.", "ar-removed-flash": "Removed from the abnormal-operations list.",
   },
 };
 let lang = localStorage.getItem("ep-lang") || "zh";
@@ -191,7 +207,7 @@ function renderLicences(regs) {
       `<a href="${esc(r.licence.html)}">HTML</a> · <a href="${esc(r.licence.pdf)}">PDF</a></p>` : "";
     // A deregistered enterprise is offered no paper licence it has not already chosen.
     const closed = r.deregistration && r.deregistration.state === "approved" && !r.delivery;
-    const paper = r.licence ? (closed ? "" : renderDelivery(r)) + renderDeregistration(r) : "";
+    const paper = r.licence ? (closed ? "" : renderDelivery(r)) + renderAnnualReports(r) + renderDeregistration(r) : "";
     const docs = r.documents.map((d) => `<li>${esc(d.label_zh)} · <a href="${esc(d.html)}">HTML</a> · <a href="${esc(d.pdf)}">PDF</a></li>`);
     return `<div><h3>${esc(r.name || r.registration_id)}</h3>${lic}${paper}${docs.length ? `<p>${esc(t("forms"))}</p><ul>${docs.join("")}</ul>` : ""}</div>`;
   });
@@ -236,11 +252,72 @@ async function postOnceCompleted(form, action, body, done) {
     const response = await fetch(`/page/api/registrations/${form.dataset.rid}/${action}`, {
       method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body),
     });
-    if (response.ok) { $("flash").textContent = t(done); return; }
+    if (response.ok) { $("flash").textContent = t(done); return true; }
     const problem = await response.json().catch(() => ({}));
-    if (problem.code !== "registration_not_completed" || attempt >= 5) { form.querySelector(".errors").innerHTML = problemText(problem); return; }
+    if (problem.code !== "registration_not_completed" || attempt >= 5) { form.querySelector(".errors").innerHTML = problemText(problem); return false; }
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
+}
+
+// Annual reports (企业年报): the live summary from the timeline, and on demand each year with
+// its form (the years and the draft come from the registration service through the page).
+const annualOpen = new Set();
+const FIGURES = ["employees", "insured_employees", "total_assets_yuan", "revenue_yuan", "net_profit_yuan", "tax_paid_yuan"];
+
+function renderAnnualReports(r) {
+  const years = Object.entries(r.annual_reports || {}).sort();
+  const live = years.map(([y, a]) => `<li data-year="${esc(y)}" data-state="${esc(a.state)}">${esc(y)} · ${esc(t(`ar-${a.state}`))}</li>`);
+  return `<details class="annual" data-rid="${esc(r.registration_id)}"><summary>${esc(t("annual"))}</summary>` +
+    `${live.length ? `<ul class="annual-live">${live.join("")}</ul>` : ""}<div class="annual-years"></div></details>`;
+}
+
+function annualYear(rid, y, draft) {
+  const head = `<strong>${esc(y.year)}</strong> · <span class="ar-state">${esc(t(`ar-${y.state}`))}</span> · ` +
+    `${esc(t(y.state === "not_open" ? "ar-opens" : "ar-deadline"))} ${esc(y.state === "not_open" ? y.opens_on : y.deadline)}`;
+  const owes = ["open", "overdue", "listed_abnormal"].includes(y.state);
+  const id = (f) => `ar-${esc(rid)}-${esc(y.year)}-${f}`;
+  let action = "";
+  if (owes) {
+    const states = ["operating", "suspended", "liquidating"].map((s) => `<option value="${s}">${esc(t(`ar-${s}`))}</option>`).join("");
+    const figures = FIGURES.map((f) => `<label for="${id(f)}">${esc(t(`ar-${f}`))}</label>` +
+      `<input id="${id(f)}" name="${f}" inputmode="decimal" value="${esc(draft[f] ?? "")}">`).join("");
+    action = `<form class="annual-report" data-rid="${esc(rid)}" data-year="${esc(y.year)}"><div class="postal">` +
+      `<label for="${id("operating_state")}">${esc(t("ar-operating_state"))}</label><select id="${id("operating_state")}" name="operating_state">${states}</select>` +
+      `${figures}</div><label class="choice"><input type="checkbox" name="publish_financials">${esc(t("ar-publish_financials"))}</label>` +
+      `<div class="errors" aria-live="assertive"></div><p><button type="submit">${esc(t("ar-file"))}</button></p></form>`;
+  } else if (y.listed_on && !y.removed_on) {
+    action = `<form class="annual-removal" data-rid="${esc(rid)}" data-year="${esc(y.year)}"><div class="errors" aria-live="assertive"></div>` +
+      `<p><button type="submit">${esc(t("ar-remove"))}</button></p></form>`;
+  }
+  return `<li data-year="${esc(y.year)}" data-state="${esc(y.state)}">${head}${action}</li>`;
+}
+
+async function loadAnnualReports(rid) {
+  const box = document.querySelector(`details.annual[data-rid="${rid}"] .annual-years`);
+  if (!box) return;
+  const response = await fetch(`/page/api/registrations/${rid}/annual-reports`);
+  const body = await response.json().catch(() => ({}));
+  box.innerHTML = response.ok ? `<ul class="annual-list">${body.years.map((y) => annualYear(rid, y, body.draft)).join("")}</ul>` : problemText(body);
+}
+
+// After the licences card was re-rendered (a live change), the open panels open and load again.
+function restoreAnnualReports() {
+  annualOpen.forEach((rid) => {
+    const panel = document.querySelector(`details.annual[data-rid="${rid}"]`);
+    if (panel) { panel.open = true; loadAnnualReports(rid); }
+  });
+}
+
+async function fileAnnualReport(form) {
+  form.querySelector(".errors").innerHTML = "";
+  const value = (f) => form.querySelector(`[name=${f}]`).value.trim();
+  const body = { operating_state: value("operating_state"), publish_financials: form.querySelector("[name=publish_financials]").checked };
+  FIGURES.forEach((f) => { body[f] = ["employees", "insured_employees"].includes(f) ? Number(value(f)) : value(f); });
+  if (await postOnceCompleted(form, `annual-reports/${form.dataset.year}`, body, "ar-filed-flash")) loadAnnualReports(form.dataset.rid);
+}
+
+async function leaveAbnormalList(form) {
+  if (await postOnceCompleted(form, `annual-reports/${form.dataset.year}/removal`, {}, "ar-removed-flash")) loadAnnualReports(form.dataset.rid);
 }
 
 const DECLARATIONS = ["no_debts", "taxes_settled", "no_open_cases"];
@@ -352,7 +429,7 @@ function render() {
   $("policies").innerHTML = renderNotices(hall.notifications.filter((n) => n.kind === "policy"));
   // Replaced only when it changed: an open delivery form keeps what is being typed into it.
   const licences = renderLicences(hall.registrations);
-  if (licences !== licencesShown) { $("licences").innerHTML = licences; licencesShown = licences; }
+  if (licences !== licencesShown) { $("licences").innerHTML = licences; licencesShown = licences; restoreAnnualReports(); }
   const rated = hall.registrations.some((r) => r.credit);
   $("credit-card").classList.toggle("hidden", !rated);
   // Only a changed card is replaced: its live region then announces the change, not every event.
@@ -436,7 +513,15 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("licences").addEventListener("submit", (e) => {
     if (e.target.matches(".delivery")) { e.preventDefault(); chooseDelivery(e.target); }
     if (e.target.matches(".deregister")) { e.preventDefault(); deregister(e.target); }
+    if (e.target.matches(".annual-report")) { e.preventDefault(); fileAnnualReport(e.target); }
+    if (e.target.matches(".annual-removal")) { e.preventDefault(); leaveAbnormalList(e.target); }
   });
+  $("licences").addEventListener("toggle", (e) => {
+    if (!e.target.matches("details.annual")) return;
+    const rid = e.target.dataset.rid;
+    if (e.target.open && !annualOpen.has(rid)) { annualOpen.add(rid); loadAnnualReports(rid); }
+    if (!e.target.open) annualOpen.delete(rid);
+  }, true);
   $("signout").addEventListener("click", async () => {
     await fetch("/page/api/session", { method: "DELETE" });
     if (source) source.close();

@@ -1,0 +1,64 @@
+"""The page's writes after the licence: the paper licence's delivery, annual reports and
+simplified deregistration, each passed through to the registration service with the
+registration's own token (page_proxy.py)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import Response
+
+from services.notifier.page_proxy import forward, owned, post_owned, relay, token_for
+from services.notifier.parts import Parts
+
+router = APIRouter(tags=["enterprise page"])
+RegistrationPath = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+Year = Annotated[int, Path(ge=1990, le=2200)]
+
+
+@router.post("/page/api/registrations/{registration_id}/delivery", status_code=202)
+async def choose_delivery_through_page(
+    request: Request, parts: Parts, registration_id: RegistrationPath
+) -> Response:
+    """Pick-up or free postal delivery of the paper licence and seals (免费邮寄)."""
+    return await post_owned(request, parts, registration_id, "delivery", "json")
+
+
+@router.post("/page/api/registrations/{registration_id}/deregistration", status_code=202)
+async def deregister_through_page(
+    request: Request, parts: Parts, registration_id: RegistrationPath
+) -> Response:
+    """The commitment of simplified deregistration (简易注销), signed on the page."""
+    return await post_owned(request, parts, registration_id, "deregistration", "json")
+
+
+@router.get("/page/api/registrations/{registration_id}/annual-reports")
+async def annual_reports_through_page(
+    request: Request, parts: Parts, registration_id: RegistrationPath
+) -> Response:
+    """Each year's annual report (企业年报): its window, its state, and a pre-filled draft."""
+    settings = parts.runtime.settings
+    version = await owned(request, parts, registration_id)
+    headers = {"authorization": f"Bearer {token_for(settings, registration_id, version)}"}
+    path = f"/api/v1/registrations/{registration_id}/annual-reports"
+    return relay(await forward(settings, "GET", path, headers, None))
+
+
+@router.post("/page/api/registrations/{registration_id}/annual-reports/{year}", status_code=202)
+async def file_annual_report_through_page(
+    request: Request, parts: Parts, registration_id: RegistrationPath, year: Year
+) -> Response:
+    """File the annual report on `year`."""
+    return await post_owned(request, parts, registration_id, f"annual-reports/{year}", "json")
+
+
+@router.post(
+    "/page/api/registrations/{registration_id}/annual-reports/{year}/removal", status_code=202
+)
+async def leave_abnormal_list_through_page(
+    request: Request, parts: Parts, registration_id: RegistrationPath, year: Year
+) -> Response:
+    """Ask to leave the abnormal-operations list once the missing report is filed."""
+    action = f"annual-reports/{year}/removal"
+    return await post_owned(request, parts, registration_id, action, "json")
