@@ -8,15 +8,11 @@ checked up to the latest year past its deadline (`report_checked_through`, set a
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, Literal
 from uuid import NAMESPACE_URL, uuid5
 
 import structlog
-from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from contracts.annual_report import AnnualReportState, AnnualReportStatusChanged, report_deadline
@@ -24,12 +20,12 @@ from contracts.topics import ANNUAL_REPORT_STATUS
 from service_runtime.china_time import CHINA
 from service_runtime.mongo import Document
 from service_runtime.outbox import (
-    OutboxRelay,
     Stored,
     outbox_entry,
     outbox_fields_for_new_document,
     with_outbox_append,
 )
+from services.registration.after_licence import AfterLicenceStore
 from services.registration.enterprises import Enterprise
 
 log = structlog.get_logger("annual_reports")
@@ -70,23 +66,16 @@ def _event(
     )
 
 
-class AnnualReportStore:
+class AnnualReportStore(AfterLicenceStore):
     collection_name = "annual_reports"
 
-    def __init__(
-        self,
-        database: AsyncDatabase[Document],
-        relay: OutboxRelay,
-        licences: AsyncCollection[Document],
-    ) -> None:
-        self.collection = database[self.collection_name]
-        self._relay = relay
-        self._licences = licences
-
     async def create_indexes(self) -> None:
-        await self.collection.create_index("outbox_pending")
+        await super().create_indexes()
         await self.collection.create_index("uscc")
         await self._licences.create_index("report_checked_through", sparse=True)
+
+    async def on_clock(self, now: datetime) -> object:
+        return await self.list_overdue(now)
 
     async def of_enterprise(self, uscc: str) -> dict[int, Document]:
         cursor = self.collection.find({"uscc": uscc}, {"outbox": 0, "report": 0})
@@ -187,14 +176,3 @@ class AnnualReportStore:
             "year": year,
             "removed_on": None,
         }
-
-
-async def list_overdue_forever(
-    store: AnnualReportStore, clock: Callable[[], datetime], every: float
-) -> None:
-    while True:
-        try:
-            await store.list_overdue(clock())
-        except Exception as error:  # noqa: BLE001 - keep checking; the next round retries
-            log.warning("annual_report_check_failed", error=repr(error))
-        await asyncio.sleep(every)

@@ -6,22 +6,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI
-from pymongo.asynchronous.collection import AsyncCollection
 
 from service_runtime.host import Runtime, create_service_app
-from service_runtime.mongo import Document
 from service_runtime.ratelimit import RateLimit
 from service_runtime.settings import RegistrationSettings
 from services.department.handlers import open_desk
 from services.department.http import router as officer_router
 from services.registration.access_renewal import router as access_router
+from services.registration.after_licence import open_after_licence
 from services.registration.annual_report import router as annual_report_router
-from services.registration.annual_reports import AnnualReportStore, list_overdue_forever
+from services.registration.annual_reports import AnnualReportStore
 from services.registration.corrections import router as corrections_router
 from services.registration.delivery import router as delivery_router
 from services.registration.department_forms import router as forms_router
 from services.registration.deregistration import router as deregistration_router
-from services.registration.deregistrations import DeregistrationStore, approve_forever
+from services.registration.deregistrations import DeregistrationStore
 from services.registration.http import FORM_COMPONENTS, router
 from services.registration.lapse import lapse_forever
 from services.registration.licences import router as licence_router
@@ -45,6 +44,7 @@ async def bootstrap(runtime: Runtime[RegistrationSettings]) -> RegistrationParts
     runtime.background.append(lambda: lapse_forever(store, lambda: datetime.now(UTC), days))
     market = await open_desk(runtime, MARKET)
     licences = subscribe_reactions(runtime, store, market)
+    settings = runtime.settings
     return RegistrationParts(
         runtime=runtime,
         desks={} if market is None else {MARKET.name: market},
@@ -54,35 +54,13 @@ async def bootstrap(runtime: Runtime[RegistrationSettings]) -> RegistrationParts
             runtime.settings.public_rate_limit_per_minute, name="public lookups"
         ),
         deliveries=await open_deliveries(runtime),
-        deregistrations=await open_deregistrations(runtime, licences),
-        annual_reports=await open_annual_reports(runtime, licences),
+        deregistrations=await open_after_licence(
+            runtime, licences, DeregistrationStore, settings.deregistration_check_seconds
+        ),
+        annual_reports=await open_after_licence(
+            runtime, licences, AnnualReportStore, settings.annual_report_check_seconds
+        ),
     )
-
-
-async def open_deregistrations(
-    runtime: Runtime[RegistrationSettings], licences: AsyncCollection[Document]
-) -> DeregistrationStore:
-    """The notices' store, and the clock that approves the ones that end with no objection."""
-    database = runtime.database("registration")
-    relay = runtime.outbox_relay(database, DeregistrationStore.collection_name)
-    store = DeregistrationStore(database, relay, licences)
-    await store.create_indexes()
-    every = runtime.settings.deregistration_check_seconds
-    runtime.background.append(lambda: approve_forever(store, lambda: datetime.now(UTC), every))
-    return store
-
-
-async def open_annual_reports(
-    runtime: Runtime[RegistrationSettings], licences: AsyncCollection[Document]
-) -> AnnualReportStore:
-    """The reports' store, and the clock that lists the enterprises that missed a deadline."""
-    database = runtime.database("registration")
-    relay = runtime.outbox_relay(database, AnnualReportStore.collection_name)
-    store = AnnualReportStore(database, relay, licences)
-    await store.create_indexes()
-    every = runtime.settings.annual_report_check_seconds
-    runtime.background.append(lambda: list_overdue_forever(store, lambda: datetime.now(UTC), every))
-    return store
 
 
 def create_app(settings: RegistrationSettings) -> FastAPI:

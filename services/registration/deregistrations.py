@@ -8,27 +8,23 @@ business licence. The state only moves forward: noticed → objected, or noticed
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from uuid import NAMESPACE_URL, uuid4, uuid5
 
 import structlog
-from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from contracts.deregistration import NOTICE_DAYS, DeregistrationState, DeregistrationStatusChanged
 from contracts.topics import DEREGISTRATION_STATUS
 from service_runtime.mongo import Document
 from service_runtime.outbox import (
-    OutboxRelay,
     Stored,
     outbox_entry,
     outbox_fields_for_new_document,
     with_outbox_append,
 )
+from services.registration.after_licence import AfterLicenceStore
 from services.registration.enterprises import Enterprise
 
 log = structlog.get_logger("deregistration")
@@ -61,23 +57,16 @@ def _event(doc: Document, state: DeregistrationState, now: datetime) -> Deregist
     )
 
 
-class DeregistrationStore:
+class DeregistrationStore(AfterLicenceStore):
     collection_name = "deregistrations"
 
-    def __init__(
-        self,
-        database: AsyncDatabase[Document],
-        relay: OutboxRelay,
-        licences: AsyncCollection[Document],
-    ) -> None:
-        self.collection = database[self.collection_name]
-        self._relay = relay
-        self._licences = licences
-
     async def create_indexes(self) -> None:
-        await self.collection.create_index("outbox_pending")
+        await super().create_indexes()
         await self.collection.create_index("notice_id", unique=True)
         await self.collection.create_index([("state", 1), ("notice_ends_at", 1)])
+
+    async def on_clock(self, now: datetime) -> object:
+        return await self.approve_due(now)
 
     async def request(
         self, enterprise: Enterprise, commitment: dict[str, Any], now: datetime
@@ -198,14 +187,3 @@ class DeregistrationStore:
             await self.collection.update_one(
                 {"_id": doc["_id"]}, {"$set": {"licence_cancelled_at": now}}
             )
-
-
-async def approve_forever(
-    store: DeregistrationStore, clock: Callable[[], datetime], every: float = CHECK_EVERY_SECONDS
-) -> None:
-    while True:
-        try:
-            await store.approve_due(clock())
-        except Exception as error:  # noqa: BLE001 - keep checking; the next round retries
-            log.warning("deregistration_check_failed", error=repr(error))
-        await asyncio.sleep(every)
