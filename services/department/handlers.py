@@ -100,12 +100,13 @@ def when_registration_or_prerequisite_changes_decide(
         forms = [(e.registration_id, e.form) for e in events if isinstance(e, FormEvent)]
         findings = await screen(forms) if screen and forms else {}  # credit's list look-up
         now = clock()
+        due = due_at(now, time_limit)  # one clock per batch: one statutory deadline
         emitted: dict[str, list[CaseEvent]] = {rid: [] for rid in loaded}
         for event in events:
             case = loaded[event.registration_id].case
             found = findings.get(event.registration_id, NOTHING_FOUND)
             emitted[case.registration_id] += _advance(
-                lifecycle, case, event, now, due=due_at(now, time_limit), found=found
+                lifecycle, case, event, now, due=due, found=found
             )
         # Save every case that changed, even silently (a prerequisite noted before the form).
         changes = {
