@@ -244,19 +244,25 @@ async function chooseDelivery(form) {
   await postOnceCompleted(form, "delivery", body, "d-chosen");
 }
 
-// A write that needs the licence. The registration service learns of the completion a moment
+// A call that needs the licence. The registration service learns of the completion a moment
 // after this page: a `registration_not_completed` right after the licence appeared is tried
-// again, 5 times.
-async function postOnceCompleted(form, action, body, done) {
+// again, a second apart, 10 times.
+async function onceCompleted(rid, action, init = {}) {
   for (let attempt = 0; ; attempt += 1) {
-    const response = await fetch(`/page/api/registrations/${form.dataset.rid}/${action}`, {
-      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body),
-    });
-    if (response.ok) { $("flash").textContent = t(done); return true; }
-    const problem = await response.json().catch(() => ({}));
-    if (problem.code !== "registration_not_completed" || attempt >= 5) { form.querySelector(".errors").innerHTML = problemText(problem); return false; }
+    const response = await fetch(`/page/api/registrations/${rid}/${action}`, init);
+    const body = await response.json().catch(() => ({}));
+    if (response.ok || body.code !== "registration_not_completed" || attempt >= 10) return { ok: response.ok, body };
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
+}
+
+async function postOnceCompleted(form, action, body, done) {
+  const answer = await onceCompleted(form.dataset.rid, action, {
+    method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body),
+  });
+  if (answer.ok) { $("flash").textContent = t(done); return true; }
+  form.querySelector(".errors").innerHTML = problemText(answer.body);
+  return false;
 }
 
 // Annual reports (企业年报): the live summary from the timeline, and on demand each year with
@@ -293,11 +299,11 @@ function annualYear(rid, y, draft) {
 }
 
 async function loadAnnualReports(rid) {
+  const { ok, body } = await onceCompleted(rid, "annual-reports");
+  // Looked up after the answer: a live change may have re-rendered the card meanwhile.
   const box = document.querySelector(`details.annual[data-rid="${rid}"] .annual-years`);
   if (!box) return;
-  const response = await fetch(`/page/api/registrations/${rid}/annual-reports`);
-  const body = await response.json().catch(() => ({}));
-  box.innerHTML = response.ok ? `<ul class="annual-list">${body.years.map((y) => annualYear(rid, y, body.draft)).join("")}</ul>` : problemText(body);
+  box.innerHTML = ok ? `<ul class="annual-list">${body.years.map((y) => annualYear(rid, y, body.draft)).join("")}</ul>` : problemText(body);
 }
 
 // After the licences card was re-rendered (a live change), the open panels open and load again.
