@@ -33,6 +33,7 @@ from contracts.events import (
 )
 from contracts.notices import PolicyPublished, ReminderDue
 from contracts.operations import ServiceStarted
+from contracts.permits import PermitNoticed, PermitStatusChanged, PermitSubmitted
 from contracts.projections import corrected_event, submitted_event
 from contracts.topics import (
     ANNUAL_REPORT_STATUS,
@@ -43,6 +44,9 @@ from contracts.topics import (
     DEPARTMENT_DECIDED,
     DEPARTMENT_STATUS,
     DEREGISTRATION_STATUS,
+    PERMIT_NOTICE,
+    PERMIT_STATUS,
+    PERMIT_SUBMITTED,
     PERSONAL_DATA_READ,
     POLICY_PUBLISHED,
     REGISTRATION_ACCESS_REVOKED,
@@ -74,6 +78,9 @@ SHARED_EVENTS: Mapping[str, type[BaseModel]] = {
     DELIVERY_STATUS: DeliveryStatusChanged,
     DEREGISTRATION_STATUS: DeregistrationStatusChanged,
     ANNUAL_REPORT_STATUS: AnnualReportStatusChanged,
+    PERMIT_NOTICE: PermitNoticed,
+    PERMIT_SUBMITTED: PermitSubmitted,
+    PERMIT_STATUS: PermitStatusChanged,
     SERVICE_STARTED: ServiceStarted,  # internal: for the operators' dashboard
 }
 

@@ -24,6 +24,11 @@ DELIVERY_STATUS: Final = "delivery.status.v1"
 DEREGISTRATION_STATUS: Final = "deregistration.status.v1"
 # Annual reports (企业年报): filed, or missed and listed as abnormal, then removed.
 ANNUAL_REPORT_STATUS: Final = "annual-report.status.v1"
+# Post-licence permits (contracts/permits.py): pushed to the competent department, the
+# enterprise's filing, commitment or application, and the department's decision.
+PERMIT_NOTICE: Final = "permit.notice.v1"
+PERMIT_SUBMITTED: Final = "permit.submitted.v1"
+PERMIT_STATUS: Final = "permit.status.v1"
 # Internal to the notifier: "this registration's page changed", read by every instance.
 PAGE_CHANGED: Final = "notifier.page-changed.v1"
 # Internal: each service instance says it started; the operators' dashboard shows restarts.
@@ -47,6 +52,9 @@ SHARED_CONTRACT_TOPICS: Final = (
     DELIVERY_STATUS,
     DEREGISTRATION_STATUS,
     ANNUAL_REPORT_STATUS,
+    PERMIT_NOTICE,
+    PERMIT_SUBMITTED,
+    PERMIT_STATUS,
 )
 
 

@@ -18,6 +18,9 @@ from contracts.topics import (
     DEPARTMENT_STATUS,
     DEREGISTRATION_STATUS,
     PAGE_CHANGED,
+    PERMIT_NOTICE,
+    PERMIT_STATUS,
+    PERMIT_SUBMITTED,
     PERSONAL_DATA_READ,
     POLICY_PUBLISHED,
     REGISTRATION_ACCESS_REVOKED,
@@ -50,6 +53,9 @@ class Department:
     # and enterprises whose cases go to an officer instead of an instant approval. A department
     # that routes by credit waits for credit's decision, which carries that class.
     credit_routing: tuple[tuple[str, str], ...] = ()
+    # It is the competent department of post-licence permits in the catalogue
+    # (reference_data/permits.py): it reads the enterprises' filings and applications.
+    decides_permits: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,7 @@ DEPARTMENTS: tuple[Department, ...] = (
         "市场监管（商事登记）",
         "Market regulation",
         service="registration",
+        decides_permits=True,
         projection=(
             "enterprise",
             "legal_representative.name",
@@ -96,6 +103,7 @@ DEPARTMENTS: tuple[Department, ...] = (
         "Public security (seals)",
         service="police",
         port=8012,
+        decides_permits=True,
         waits_for=("market",),
         projection=("enterprise.name", "enterprise.address", "legal_representative", "seals"),
     ),
@@ -127,6 +135,7 @@ DEPARTMENTS: tuple[Department, ...] = (
         "Human resources and social security",
         service="social_security",
         port=8014,
+        decides_permits=True,
         waits_for=("market",),
         projection=("enterprise.name", "enterprise.address", "legal_representative", "employment"),
     ),
@@ -136,6 +145,7 @@ DEPARTMENTS: tuple[Department, ...] = (
         "Commerce (foreign investment)",
         service="commerce",
         port=8015,
+        decides_permits=True,
         time_limit_working_days=3,
         projection=("enterprise", "shareholders"),
     ),
@@ -256,19 +266,23 @@ class Topology:
                     consumer=d.name,
                     # Its own view of the form, the end of a registration (withdrawn, or the
                     # enterprise deregistered); a dependent also reads its prerequisites' final
-                    # decisions, and only those.
-                    topics=(*form_topics(d.name), *REGISTRATION_ENDS, DEPARTMENT_DECIDED)
-                    if d.waits_for
-                    else (*form_topics(d.name), *REGISTRATION_ENDS),
+                    # decisions, and only those; a competent department, the permits asked of it.
+                    topics=(
+                        *form_topics(d.name),
+                        *REGISTRATION_ENDS,
+                        *((DEPARTMENT_DECIDED,) if d.waits_for else ()),
+                        *((PERMIT_SUBMITTED,) if d.decides_permits else ()),
+                    ),
                     group_id=department_group(d.name),
                 )
                 for d in self.departments
             ),
             Subscription(
                 # The registration authority reacts to departments: it issues the licence on
-                # market approval, records correction requests, and learns completion.
+                # market approval, records correction requests, learns completion, and keeps
+                # each post-licence permit's decision (a refused one may be submitted again).
                 consumer="registration",
-                topics=(DEPARTMENT_STATUS, REGISTRATION_COMPLETED),
+                topics=(DEPARTMENT_STATUS, REGISTRATION_COMPLETED, PERMIT_STATUS),
                 group_id="registration.status",
             ),
             Subscription(
@@ -318,9 +332,17 @@ class Topology:
             ),
             Subscription(
                 # After the licence, on the enterprise's timeline and page: the paper licence's
-                # delivery, its annual reports and its simplified deregistration.
+                # delivery, its post-licence permits, its annual reports and its simplified
+                # deregistration.
                 consumer=NOTIFIER_AFTER_LICENCE,
-                topics=(DELIVERY_STATUS, ANNUAL_REPORT_STATUS, DEREGISTRATION_STATUS),
+                topics=(
+                    DELIVERY_STATUS,
+                    PERMIT_NOTICE,
+                    PERMIT_SUBMITTED,
+                    PERMIT_STATUS,
+                    ANNUAL_REPORT_STATUS,
+                    DEREGISTRATION_STATUS,
+                ),
                 group_id="notifier.after-licence",
             ),
             Subscription(

@@ -9,6 +9,7 @@ from service_runtime.settings import DepartmentSettings
 from services.department.handlers import DepartmentHost, open_desk
 from services.department.http import router as officer_router
 from services.department.kit import DepartmentSpec
+from services.department.permit_http import router as permit_router
 
 
 def create_department_app(settings: DepartmentSettings, spec: DepartmentSpec) -> FastAPI:
@@ -20,5 +21,8 @@ def create_department_app(settings: DepartmentSettings, spec: DepartmentSpec) ->
 
     extra = spec.extension.routers if spec.extension else ()
     return create_service_app(
-        settings, bootstrap, routers=[officer_router, *extra], title=f"department {spec.name}"
+        settings,
+        bootstrap,
+        routers=[officer_router, permit_router, *extra],
+        title=f"department {spec.name}",
     )

@@ -18,6 +18,7 @@ from contracts.events import (
     RegistrationSubmitted,
     RegistrationWithdrawn,
 )
+from contracts.permits import PermitSubmitted
 from contracts.registry import decoder_for_subscription
 from contracts.topology import TOPOLOGY, Topology
 from service_runtime.delivery import Decoded
@@ -34,6 +35,7 @@ from services.department.closing import close_records, is_deregistration_approve
 from services.department.extension import Screen, Screened
 from services.department.kit import DepartmentSpec
 from services.department.lifecycle import NOTHING_FOUND, Lifecycle
+from services.department.permits import PermitDesk, when_permit_submitted_open_case
 from services.department.reads import ReadLog
 from services.department.store import CaseEvent, CaseStore, MongoCaseStore
 
@@ -47,7 +49,9 @@ AnyEvent = (
     | RegistrationCompleted
     | RegistrationWithdrawn
     | DeregistrationStatusChanged
+    | PermitSubmitted
 )
+Handle = Callable[[Sequence[Decoded[AnyEvent]]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ class DepartmentDesk:
     time_limit_working_days: int
     deemed_approval: bool
     reads: ReadLog | None = None  # officers' reads of the form, shown to the enterprise
+    permits: PermitDesk | None = None  # a competent department's post-licence permits
 
 
 @dataclass(frozen=True)
@@ -181,14 +186,26 @@ def subscribe_department(
     screen: Screen | None = None,
 ) -> None:
     topology = desk.lifecycle.topology
+    decide = when_registration_or_prerequisite_changes_decide(
+        desk.lifecycle, store, desk.clock, desk.time_limit_working_days, screen
+    )
     runtime.subscribe_batches(
         topology.subscription_for(desk.spec.name),
         decode=decoder_for_subscription(desk.spec.name, topology),
-        handle=when_registration_or_prerequisite_changes_decide(
-            desk.lifecycle, store, desk.clock, desk.time_limit_working_days, screen
-        ),
+        handle=decide if desk.permits is None else _both(decide, desk.permits, desk.clock),
         name=f"when_registration_or_prerequisite_changes_decide_{desk.spec.name}",
     )
+
+
+def _both(decide: Handle, permits: PermitDesk, clock: Clock) -> Handle:
+    """One consumer group per department: its cases, then the permits asked of it."""
+    open_permit_cases = when_permit_submitted_open_case(permits, clock)
+
+    async def handle(batch: Sequence[Decoded[AnyEvent]]) -> None:
+        await decide(batch)
+        await open_permit_cases(batch)
+
+    return handle
 
 
 async def open_desk(
@@ -209,6 +226,13 @@ async def open_desk(
     desk = build_desk(runtime.settings, spec, store, clock or (lambda: datetime.now(UTC)))
     reads = database[ReadLog.collection_name]
     desk = replace(desk, reads=ReadLog(reads, runtime.outbox_relay(database, reads.name)))
+    row = desk.lifecycle.topology.by_name.get(spec.name)
+    if row is not None and row.decides_permits:
+        permits = PermitDesk(
+            database, spec.name, runtime.outbox_relay(database, PermitDesk.collection_name)
+        )
+        await permits.create_indexes()
+        desk = replace(desk, permits=permits)
     subscribe_department(runtime, desk, store, screen)
     interval = runtime.settings.deadline_check_interval_ms / 1000
     runtime.background.append(lambda: run_clock_forever(desk, check_deadlines, interval))

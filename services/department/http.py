@@ -104,7 +104,7 @@ def _supervisors_only() -> Problem:
     )
 
 
-def _desk_and_officer(
+def desk_and_officer(
     request: Request, department: str, authorization: str | None
 ) -> tuple[DepartmentDesk, Officer]:
     host = hosted_desks(request)
@@ -132,7 +132,7 @@ async def officer_queue(
     request: Request, department: DepartmentPath, authorization: AuthorizationHeader = None
 ) -> list[CaseView]:
     """Cases waiting for an officer, nearest deadline first."""
-    desk, _ = _desk_and_officer(request, department, authorization)
+    desk, _ = desk_and_officer(request, department, authorization)
     return [_view(c) for c in await desk.store.queue(escalated=False)]
 
 
@@ -141,7 +141,7 @@ async def supervisor_queue(
     request: Request, department: DepartmentPath, authorization: AuthorizationHeader = None
 ) -> list[CaseView]:
     """Cases escalated after a missed statutory deadline (supervisors only)."""
-    desk, officer = _desk_and_officer(request, department, authorization)
+    desk, officer = desk_and_officer(request, department, authorization)
     if officer.role != "supervisor":
         raise _supervisors_only()
     return [_view(c) for c in await desk.store.queue(escalated=True)]
@@ -159,7 +159,7 @@ async def case_detail(
     Each time the form is shown, the read is recorded first and the enterprise sees it on its
     page (数据查阅记录): which department, which officer, when and why.
     """
-    desk, officer = _desk_and_officer(request, department, authorization)
+    desk, officer = desk_and_officer(request, department, authorization)
     loaded = (await desk.store.load([registration_id]))[registration_id]
     if loaded.read.document is None:
         raise Problem(404, "case_not_found")
@@ -180,7 +180,7 @@ async def claim(
     authorization: AuthorizationHeader = None,
 ) -> CaseView:
     """Take a case from the queue; it stays yours until decided."""
-    desk, officer = _desk_and_officer(request, department, authorization)
+    desk, officer = desk_and_officer(request, department, authorization)
     try:
         case = await claim_case(desk, registration_id, officer)
     except SupervisorsOnlyError:
@@ -200,14 +200,14 @@ async def claim(
     return _view(case)
 
 
-def _officer_first(request: Request) -> None:
-    _desk_and_officer(
+def officer_first(request: Request) -> None:
+    desk_and_officer(
         request, request.path_params["department"], request.headers.get("authorization")
     )
 
 
 @router.post("/cases/{registration_id}/decision")
-@authenticated_first(_officer_first)
+@authenticated_first(officer_first)
 async def decide(
     request: Request,
     department: DepartmentPath,
@@ -216,7 +216,7 @@ async def decide(
     authorization: AuthorizationHeader = None,
 ) -> CaseView:
     """Approve, reject or request a correction, with reasons and field paths."""
-    desk, officer = _desk_and_officer(request, department, authorization)
+    desk, officer = desk_and_officer(request, department, authorization)
     reasons = tuple(
         Reason(rule=f"officer_{body.decision}", passed=body.decision == "approve", **r.model_dump())
         for r in body.reasons

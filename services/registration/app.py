@@ -12,6 +12,7 @@ from service_runtime.ratelimit import RateLimit
 from service_runtime.settings import RegistrationSettings
 from services.department.handlers import open_desk
 from services.department.http import router as officer_router
+from services.department.permit_http import router as permit_router
 from services.registration.access_renewal import router as access_router
 from services.registration.after_licence import open_after_licence
 from services.registration.annual_report import router as annual_report_router
@@ -27,6 +28,7 @@ from services.registration.licences import router as licence_router
 from services.registration.market import MARKET
 from services.registration.orders import open_deliveries
 from services.registration.parts import RegistrationParts
+from services.registration.permit import router as permit_submission_router
 from services.registration.reactions import subscribe_reactions
 from services.registration.scope import router as catalogue_router
 from services.registration.store import MongoRegistrationStore
@@ -43,7 +45,8 @@ async def bootstrap(runtime: Runtime[RegistrationSettings]) -> RegistrationParts
     days = runtime.settings.name_reservation_days
     runtime.background.append(lambda: lapse_forever(store, lambda: datetime.now(UTC), days))
     market = await open_desk(runtime, MARKET)
-    licences = subscribe_reactions(runtime, store, market)
+    licences, permits = subscribe_reactions(runtime, store, market)
+    await permits.create_indexes()
     settings = runtime.settings
     return RegistrationParts(
         runtime=runtime,
@@ -54,6 +57,7 @@ async def bootstrap(runtime: Runtime[RegistrationSettings]) -> RegistrationParts
             runtime.settings.public_rate_limit_per_minute, name="public lookups"
         ),
         deliveries=await open_deliveries(runtime),
+        permits=permits,
         deregistrations=await open_after_licence(
             runtime, licences, DeregistrationStore, settings.deregistration_check_seconds
         ),
@@ -76,9 +80,11 @@ def create_app(settings: RegistrationSettings) -> FastAPI:
             forms_router,
             licence_router,
             officer_router,
+            permit_router,
             delivery_router,
             deregistration_router,
             annual_report_router,
+            permit_submission_router,
         ],
         title="Enterprise Page registration",
     )

@@ -44,8 +44,10 @@ def when_market_approves_issue_licence(
     licences: AsyncCollection[Document],
     secret: str,
     market_record: MarketRecord,
+    after_issue: Callable[[list[Document]], Awaitable[object]],
 ) -> Handler:
-    """Sign a licence for each market approval that market's own case record confirms.
+    """Sign a licence for each market approval that market's own case record confirms, then
+    hand the licences to `after_issue` (the post-licence permits' push).
 
     Anyone who can write to `department.status.v1` can claim to be market. So the licence is
     printed from what the market case in this service's database issued, not from the event: an
@@ -67,7 +69,8 @@ def when_market_approves_issue_licence(
             return
         rids = [a.registration_id for a in approvals]
         forms, on_record = await registrations.forms(rids), await market_record(rids)
-        ops = []
+        ops: list[UpdateOne] = []
+        signed: list[Document] = []
         for approval in approvals:
             form = forms.get(approval.registration_id)
             if form is None:  # not ours (a test or another intake): nothing to print
@@ -91,6 +94,7 @@ def when_market_approves_issue_licence(
                 # Nothing is owed before the founding year (annual_reports.py).
                 "report_checked_through": licence.founding_date.year - 1,
             }
+            signed.append(document)
             # Keyed by the credit code with $setOnInsert: a replay issues nothing new.
             ops.append(
                 UpdateOne(
@@ -102,6 +106,9 @@ def when_market_approves_issue_licence(
         if ops:
             await licences.bulk_write(ops, ordered=False)
             log.info("licences_issued", count=len(ops))
+            # After the licences: a crash in between redelivers the approval, and both are
+            # idempotent (the licence by its code, each permit's push by its id).
+            await after_issue(signed)
 
     return handle
 

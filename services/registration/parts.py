@@ -16,6 +16,7 @@ from services.department.handlers import DepartmentHost
 from services.registration.annual_reports import AnnualReportStore
 from services.registration.deliveries import DeliveryStore
 from services.registration.deregistrations import DeregistrationStore
+from services.registration.permits import PermitStore
 from services.registration.store import MongoRegistrationStore
 
 
@@ -28,6 +29,7 @@ class RegistrationParts(DepartmentHost):
     licences: AsyncCollection[Document]
     public_limit: RateLimit
     deliveries: DeliveryStore  # the paper licence and seals: picked up or posted
+    permits: PermitStore  # post-licence permits (证照分离): pushed, then filed or applied for
     deregistrations: DeregistrationStore  # simplified deregistration (简易注销)
     annual_reports: AnnualReportStore  # 企业年报, and the listing of a missed one
 

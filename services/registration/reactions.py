@@ -16,6 +16,7 @@ from contracts.events import (
     DepartmentStatusChanged,
     RegistrationCompleted,
 )
+from contracts.permits import PermitStatusChanged
 from contracts.registry import decoder_for_subscription
 from contracts.topology import TOPOLOGY
 from service_runtime.delivery import Decoded
@@ -24,6 +25,7 @@ from service_runtime.mongo import Document
 from service_runtime.settings import RegistrationSettings
 from services.department.handlers import DepartmentDesk
 from services.registration.licences import when_market_approves_issue_licence
+from services.registration.permits import PermitStore
 from services.registration.store import MongoRegistrationStore
 
 Handler = Callable[[Sequence[Decoded[Any]]], Awaitable[None]]
@@ -36,11 +38,12 @@ def requested_paths(event: DepartmentStatusChanged) -> list[str]:
 
 
 def when_departments_report_update_the_registration(
-    store: MongoRegistrationStore, issue_licences: Handler
+    store: MongoRegistrationStore, issue_licences: Handler, permits: PermitStore
 ) -> Handler:
     async def handle(batch: Sequence[Decoded[Any]]) -> None:
         await issue_licences(batch)
         events = [item.event for item in batch]
+        await permits.record_decisions([e for e in events if isinstance(e, PermitStatusChanged)])
         requests = [
             e
             for e in events
@@ -71,8 +74,9 @@ def subscribe_reactions(
     runtime: Runtime[RegistrationSettings],
     store: MongoRegistrationStore,
     market: DepartmentDesk | None,
-) -> AsyncCollection[Document]:
-    """Subscribe the reactions; returns the licences they issue, which the public can verify.
+) -> tuple[AsyncCollection[Document], PermitStore]:
+    """Subscribe the reactions; returns the licences they issue, which the public can verify,
+    and the post-licence permits pushed with each.
 
     `market` is None when an outside system decides for the market: then no approval is on
     record here to check a licence against.
@@ -81,15 +85,23 @@ def subscribe_reactions(
     async def market_record(registration_ids: Sequence[str]) -> dict[str, list[Any]] | None:
         return None if market is None else await market.store.approvals_on_record(registration_ids)
 
-    licences = runtime.database("registration")["licences"]
+    database = runtime.database("registration")
+    licences = database["licences"]
+    permits = PermitStore(
+        database, runtime.outbox_relay(database, PermitStore.collection_name), licences
+    )
     secret = runtime.settings.licence_signing_key.get_secret_value()
     runtime.subscribe_batches(
         TOPOLOGY.subscription_for("registration"),
         decode=decoder_for_subscription("registration"),
         handle=when_departments_report_update_the_registration(
-            store, when_market_approves_issue_licence(store, licences, secret, market_record)
+            store,
+            when_market_approves_issue_licence(
+                store, licences, secret, market_record, permits.notice
+            ),
+            permits,
         ),
         name="when_departments_report_update_the_registration",
         background=True,  # licences and bookkeeping: not what the enterprise's live page waits on
     )
-    return licences
+    return licences, permits

@@ -66,13 +66,21 @@ async def issue(
     async def market_record(rids: Sequence[str]) -> dict[str, list[Any]] | None:
         return record
 
+    pushed: list[dict[str, Any]] = []
+
+    async def push_permits(issued: list[dict[str, Any]]) -> None:
+        pushed.extend(issued)
+
     handle = when_market_approves_issue_licence(
         cast("MongoRegistrationStore", Forms({rid: RegistrationForm.model_validate(sample_form)})),
         cast("AsyncCollection[dict[str, Any]]", licences),
         SEED,
         market_record,
+        push_permits,
     )
     await handle([approval(rid, artefacts)])
+    # The post-licence permits are pushed for exactly the licences signed, never for a refused one.
+    assert len(pushed) == len(licences.signed)
     return licences.signed
 
 
