@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
 
+from contracts.topology import TOPOLOGY
 from reference_data.scope import DATA, find
 
 PermitKind = Literal["cancelled", "filing", "commitment", "application"]
@@ -50,6 +51,14 @@ def external_departments() -> dict[str, dict[str, str]]:
     """Competent departments outside this project's topology, with their names."""
     found: dict[str, dict[str, str]] = _data()["external_departments"]
     return found
+
+
+def department_labels(department: str) -> tuple[str, str]:
+    """A competent department's Chinese and English names, whether it runs here or outside."""
+    outside = external_departments().get(department)
+    if outside is not None:
+        return outside["label_zh"], outside["label_en"]
+    return TOPOLOGY.label_zh(department), TOPOLOGY.label_en(department)
 
 
 def permits_for_scope(scope: list[str]) -> list[tuple[PostLicencePermit, list[str]]]:

@@ -20,6 +20,7 @@ from contracts.events import (
     RegistrationSubmitted,
     RegistrationWithdrawn,
 )
+from contracts.permits import PermitNoticed, PermitStatusChanged, PermitSubmitted
 from contracts.registry import decoder_for_subscription
 from contracts.topics import PAGE_CHANGED
 from contracts.topology import NOTIFIER, NOTIFIER_AFTER_LICENCE, NOTIFIER_CREDIT, TOPOLOGY
@@ -36,6 +37,9 @@ log = structlog.get_logger("notifier")
 
 TimelineEvent = (
     AnnualReportStatusChanged
+    | PermitNoticed
+    | PermitSubmitted
+    | PermitStatusChanged
     | DeliveryStatusChanged
     | DeregistrationStatusChanged
     | CreditProfileChanged

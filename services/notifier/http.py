@@ -101,6 +101,7 @@ def timeline_snapshot(
         "delivery": delivery_view(timeline.delivery),  # the paper licence and seals
         "deregistration": deregistration_view(timeline.deregistration),  # 简易注销, once asked
         "annual_reports": timeline.annual_reports,  # by year: filed, listed, removed
+        "permits": timeline.permits,  # post-licence permits by catalogue id (证照分离)
         # When it is expected to finish (prediction.py), while it is in progress: a finished
         # one (every live stream's last snapshot) skips the work.
         "prediction": None

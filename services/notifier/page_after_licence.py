@@ -1,5 +1,5 @@
-"""The page's writes after the licence: the paper licence's delivery, annual reports and
-simplified deregistration, each passed through to the registration service with the
+"""The page's writes after the licence: the paper licence's delivery, post-licence permits,
+annual reports and simplified deregistration, each passed through to the registration service with the
 registration's own token (page_proxy.py)."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from services.notifier.parts import Parts
 router = APIRouter(tags=["enterprise page"])
 RegistrationPath = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 Year = Annotated[int, Path(ge=1990, le=2200)]
+PermitIdPath = Annotated[str, Path(pattern=r"^PL[0-9]{3}$")]
 
 
 @router.post("/page/api/registrations/{registration_id}/delivery", status_code=202)
@@ -23,6 +24,14 @@ async def choose_delivery_through_page(
 ) -> Response:
     """Pick-up or free postal delivery of the paper licence and seals (免费邮寄)."""
     return await post_owned(request, parts, registration_id, "delivery", "json")
+
+
+@router.post("/page/api/registrations/{registration_id}/permits/{permit_id}", status_code=202)
+async def submit_permit_through_page(
+    request: Request, parts: Parts, registration_id: RegistrationPath, permit_id: PermitIdPath
+) -> Response:
+    """A post-licence permit's filing, commitment or application (证照分离)."""
+    return await post_owned(request, parts, registration_id, f"permits/{permit_id}", "json")
 
 
 @router.post("/page/api/registrations/{registration_id}/deregistration", status_code=202)

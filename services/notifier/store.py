@@ -112,6 +112,7 @@ def _state(timeline: Timeline) -> Document:
         "delivery": timeline.delivery,
         "deregistration": timeline.deregistration,
         "annual_reports": timeline.annual_reports,
+        "permits": timeline.permits,
     }
 
 
@@ -136,5 +137,6 @@ def _timeline(registration_id: str, doc: Document | None, rev: int | None = None
         delivery=doc.get("delivery"),
         deregistration=doc.get("deregistration"),
         annual_reports=doc.get("annual_reports"),
+        permits=doc.get("permits"),
         rev=doc.get("rev", 0) if rev is None else rev,
     )

@@ -7,9 +7,6 @@ from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
-from contracts.annual_report import AnnualReportStatusChanged
-from contracts.delivery import DeliveryStatusChanged
-from contracts.deregistration import DeregistrationStatusChanged
 from contracts.events import (
     USCC_ARTEFACT,
     Artefact,
@@ -23,10 +20,12 @@ from contracts.events import (
     RegistrationWithdrawn,
 )
 from contracts.topology import TOPOLOGY, Topology
-from services.notifier.annual_report_view import annual_report_entry, latest_annual_reports
+from services.notifier.after_licence_fold import (
+    AFTER_LICENCE_EVENTS,
+    AfterLicenceEvent,
+    fold_after_licence,
+)
 from services.notifier.credit_view import CreditEvent, credit_entry, latest_portrait
-from services.notifier.delivery_view import delivery_entry, latest_delivery
-from services.notifier.deregistration_view import deregistration_entry, latest_deregistration
 from services.notifier.profile import profile_of
 from services.notifier.reads import data_read_record
 from services.notifier.status_text import describe_status
@@ -38,7 +37,6 @@ ProgressEvent = (
     | RegistrationCorrected
     | RegistrationAccessRevoked
 )
-AfterLicenceEvent = DeliveryStatusChanged | DeregistrationStatusChanged | AnnualReportStatusChanged
 _COMPLETED_NAMESPACE = uuid5(NAMESPACE_URL, "https://enterprise-page.example/completed")
 
 
@@ -69,6 +67,8 @@ class Timeline:
     deregistration: dict[str, Any] | None = None
     # Annual reports by year (annual_report_view.py): filed, or listed as abnormal and removed.
     annual_reports: dict[str, Any] | None = None
+    # Post-licence permits by catalogue id (permit_view.py): pushed, submitted, decided.
+    permits: dict[str, Any] | None = None
     # The stored revision this copy was read at (or written as): what a live stream has seen.
     rev: int = 0
 
@@ -95,15 +95,8 @@ def apply(
     if isinstance(event, CreditEvent):
         timeline.credit = latest_portrait(timeline.credit, event, at)
         fields = credit_entry(event)
-    elif isinstance(event, DeliveryStatusChanged):
-        timeline.delivery = latest_delivery(timeline.delivery, event, at)
-        fields = delivery_entry(event)
-    elif isinstance(event, AnnualReportStatusChanged):
-        timeline.annual_reports = latest_annual_reports(timeline.annual_reports, event)
-        fields = annual_report_entry(event)
-    elif isinstance(event, DeregistrationStatusChanged):
-        timeline.deregistration = latest_deregistration(timeline.deregistration, event, at)
-        fields = deregistration_entry(event, topology)
+    elif isinstance(event, AFTER_LICENCE_EVENTS):
+        fields = fold_after_licence(timeline, event, at, topology)
     else:
         timeline.last_event_at = max(timeline.last_event_at or at, at)  # the registration's own
         fields = _progress_fields(timeline, event, at, topology)

@@ -15,8 +15,7 @@ from fastapi import APIRouter, Header, Path
 from fastapi.responses import JSONResponse
 
 from contracts.permits import PermitKind, PermitSubmission
-from contracts.topology import TOPOLOGY
-from reference_data.permits import external_departments, permits
+from reference_data.permits import department_labels, permits
 from service_runtime.auth_first import AuthFirstRoute, authenticated_first
 from service_runtime.problems import Problem
 from services.registration.access_renewal import (
@@ -39,14 +38,6 @@ SHOWN = (
     "permit_number",
     "submitted_at",
 )
-
-
-def department_labels(department: str) -> tuple[str, str]:
-    """Its Chinese and English names, whether it runs here or outside."""
-    outside = external_departments().get(department)
-    if outside is not None:
-        return outside["label_zh"], outside["label_en"]
-    return TOPOLOGY.label_zh(department), TOPOLOGY.label_en(department)
 
 
 def _view(doc: dict[str, Any]) -> dict[str, Any]:

@@ -46,6 +46,14 @@ const T = {
     "ar-revenue_yuan": "营业总收入（元）", "ar-net_profit_yuan": "净利润（元）", "ar-tax_paid_yuan": "纳税总额（元）",
     "ar-publish_financials": "公示资产状况信息", "ar-file": "报送年度报告", "ar-remove": "申请移出经营异常名录",
     "ar-filed-flash": "年度报告已报送。", "ar-removed-flash": "已移出经营异常名录。",
+    permits: "后置审批事项（证照分离）", "permits-help": "以下经营范围须在领取营业执照后向主管部门办理相关手续，系统已推送告知各主管部门。",
+    "pk-cancelled": "已取消审批", "pk-filing": "备案", "pk-commitment": "告知承诺", "pk-application": "许可申请",
+    "pm-limit": "办理时限", "pm-days": "个工作日", "pm-cancelled": "无需办理，领取营业执照即可开展经营",
+    "pm-noticed": "待办理", "pm-submitted": "已提交，待主管部门处理", "pm-filed": "备案完成，可以开展经营",
+    "pm-in_review": "主管部门审查中", "pm-approved": "许可已批准", "pm-rejected": "未获批准，可修改后重新提交",
+    "pm-number": "编号", "pm-by": "办结期限", "pm-premises": "经营场所", "pm-description": "经营项目说明",
+    "pm-commit": "本企业承诺已符合该事项的许可条件，接受事后核查，如有不实愿承担相应法律责任",
+    "pm-do-filing": "提交备案", "pm-do-commitment": "签署承诺并提交", "pm-do-application": "提交申请", "pm-sent": "已提交主管部门。",
   },
   en: {
     skip: "Skip to main content", title: "Enterprise Page", signout: "Sign out",
@@ -99,6 +107,14 @@ const T = {
     "ar-revenue_yuan": "Revenue (yuan)", "ar-net_profit_yuan": "Net profit (yuan)", "ar-tax_paid_yuan": "Tax paid (yuan)",
     "ar-publish_financials": "Publish the financial figures", "ar-file": "File the annual report", "ar-remove": "Ask to leave the abnormal-operations list",
     "ar-filed-flash": "Annual report filed.", "ar-removed-flash": "Removed from the abnormal-operations list.",
+    permits: "Permits after the licence", "permits-help": "These business-scope items need a step with the competent department after the licence; each department has been notified.",
+    "pk-cancelled": "approval abolished", "pk-filing": "filing", "pk-commitment": "by commitment", "pk-application": "application",
+    "pm-limit": "time limit", "pm-days": "working days", "pm-cancelled": "nothing to do: the business licence is enough",
+    "pm-noticed": "to do", "pm-submitted": "submitted; waiting for the department", "pm-filed": "filed: you may operate",
+    "pm-in_review": "under review by the department", "pm-approved": "permit granted", "pm-rejected": "refused: you may change it and submit again",
+    "pm-number": "number", "pm-by": "decided by", "pm-premises": "Premises", "pm-description": "What you will do there",
+    "pm-commit": "We commit that the enterprise meets this permit's conditions, accept checks afterwards, and bear the legal consequences of any untruth",
+    "pm-do-filing": "File", "pm-do-commitment": "Sign the commitment and submit", "pm-do-application": "Apply", "pm-sent": "Sent to the competent department.",
   },
 };
 let lang = localStorage.getItem("ep-lang") || "zh";
@@ -207,7 +223,7 @@ function renderLicences(regs) {
       `<a href="${esc(r.licence.html)}">HTML</a> · <a href="${esc(r.licence.pdf)}">PDF</a></p>` : "";
     // A deregistered enterprise is offered no paper licence it has not already chosen.
     const closed = r.deregistration && r.deregistration.state === "approved" && !r.delivery;
-    const paper = r.licence ? (closed ? "" : renderDelivery(r)) + renderAnnualReports(r) + renderDeregistration(r) : "";
+    const paper = r.licence ? (closed ? "" : renderDelivery(r) + renderPermits(r)) + renderAnnualReports(r) + renderDeregistration(r) : "";
     const docs = r.documents.map((d) => `<li>${esc(d.label_zh)} · <a href="${esc(d.html)}">HTML</a> · <a href="${esc(d.pdf)}">PDF</a></li>`);
     return `<div><h3>${esc(r.name || r.registration_id)}</h3>${lic}${paper}${docs.length ? `<p>${esc(t("forms"))}</p><ul>${docs.join("")}</ul>` : ""}</div>`;
   });
@@ -324,6 +340,48 @@ async function fileAnnualReport(form) {
 
 async function leaveAbnormalList(form) {
   if (await postOnceCompleted(form, `annual-reports/${form.dataset.year}/removal`, {}, "ar-removed-flash")) loadAnnualReports(form.dataset.rid);
+}
+
+// Post-licence permits (证照分离): each permit the licence's scope needs, by its kind, live.
+const permitsOpen = new Set();
+
+function renderPermits(r) {
+  const items = Object.entries(r.permits || {}).sort();
+  if (!items.length) return "";
+  const rid = r.registration_id;
+  const rows = items.map(([id, p]) => {
+    let detail = `${t(`pk-${p.kind}`)} · ${label(p, "department")}`;
+    if (p.kind !== "cancelled") detail += ` · ${t("pm-limit")} ${p.time_limit_working_days} ${t("pm-days")}`;
+    let state = p.kind === "cancelled" ? t("pm-cancelled") : t(`pm-${p.state}`);
+    if (p.permit_number) state += ` · ${t("pm-number")} ${p.permit_number}`;
+    if (p.state === "in_review" && p.deadline_at) state += ` · ${t("pm-by")} ${when(p.deadline_at)}`;
+    const why = (p.reasons || []).map((x) => `<li>${esc(label(x, "message"))}</li>`).join("");
+    const open = p.kind !== "cancelled" && ["noticed", "rejected"].includes(p.state);
+    return `<li data-permit="${esc(id)}" data-kind="${esc(p.kind)}" data-state="${esc(p.state)}"><strong>${esc(label(p, "name"))}</strong> ` +
+      `<span class="meta">${esc(detail)}</span><p class="pm-state">${esc(state)}</p>${why ? `<ul class="errors">${why}</ul>` : ""}` +
+      `${open ? permitForm(rid, id, p.kind) : ""}</li>`;
+  });
+  return `<details class="permits" data-rid="${esc(rid)}"${permitsOpen.has(rid) ? " open" : ""}><summary>${esc(t("permits"))} (${items.length})</summary>` +
+    `<p class="meta">${esc(t("permits-help"))}</p><ul class="permit-list">${rows.join("")}</ul></details>`;
+}
+
+function permitForm(rid, id, kind) {
+  const f = (x) => `pm-${esc(rid)}-${esc(id)}-${x}`;
+  const described = kind === "application" ? `<label for="${f("description")}">${esc(t("pm-description"))}</label>` +
+    `<textarea id="${f("description")}" name="description" maxlength="1000"></textarea>` : "";
+  const commitment = kind === "commitment" ? `<label class="choice" for="${f("commit")}"><input type="checkbox" id="${f("commit")}" ` +
+    `name="commitment_signed" required>${esc(t("pm-commit"))}</label>` : "";
+  return `<form class="permit" data-rid="${esc(rid)}" data-permit="${esc(id)}"><label for="${f("premises")}">${esc(t("pm-premises"))}</label>` +
+    `<input id="${f("premises")}" name="premises_address" minlength="5" maxlength="200" required>${described}${commitment}` +
+    `<div class="errors" aria-live="assertive"></div><p><button type="submit">${esc(t(`pm-do-${kind}`))}</button></p></form>`;
+}
+
+async function submitPermit(form) {
+  form.querySelector(".errors").innerHTML = "";
+  const value = (n) => (form.querySelector(`[name=${n}]`) || { value: "" }).value.trim();
+  const box = form.querySelector("[name=commitment_signed]");
+  const body = { premises_address: value("premises_address"), description: value("description"), commitment_signed: box ? box.checked : false };
+  await postOnceCompleted(form, `permits/${form.dataset.permit}`, body, "pm-sent");
 }
 
 const DECLARATIONS = ["no_debts", "taxes_settled", "no_open_cases"];
@@ -521,8 +579,13 @@ document.addEventListener("DOMContentLoaded", async () => {
     if (e.target.matches(".deregister")) { e.preventDefault(); deregister(e.target); }
     if (e.target.matches(".annual-report")) { e.preventDefault(); fileAnnualReport(e.target); }
     if (e.target.matches(".annual-removal")) { e.preventDefault(); leaveAbnormalList(e.target); }
+    if (e.target.matches(".permit")) { e.preventDefault(); submitPermit(e.target); }
   });
   $("licences").addEventListener("toggle", (e) => {
+    if (e.target.matches("details.permits")) {
+      if (e.target.open) permitsOpen.add(e.target.dataset.rid); else permitsOpen.delete(e.target.dataset.rid);
+      return;
+    }
     if (!e.target.matches("details.annual")) return;
     const rid = e.target.dataset.rid;
     if (e.target.open && !annualOpen.has(rid)) { annualOpen.add(rid); loadAnnualReports(rid); }
