@@ -7,6 +7,15 @@ It imports nothing from the Enterprise Page code base, so it could be written in
         --bootstrap 127.0.0.1:9092 --schemas contracts/schemas
 
 Run the built-in department with DISABLED_DEPARTMENTS='["credit"]' so this one replaces it.
+
+With `--permits` it is instead a competent department of post-licence permits (证照分离) that
+runs outside the project, e.g. the health commission:
+
+    python examples/external_department/department.py --department health --permits
+
+It reads the pushes (`permit.notice.v1`: which enterprises now do business in its domain) and
+the enterprises' filings, commitments and applications (`permit.submitted.v1`) addressed to it,
+and answers each on `permit.status.v1`.
 """
 
 from __future__ import annotations
@@ -28,6 +37,9 @@ STATUS = "department.status.v1"
 # final decision as this narrow fact; the waiting departments read only it.
 DECIDED = "department.decided.v1"
 FINAL = {"approved", "rejected", "not_applicable"}
+PERMIT_NOTICE = "permit.notice.v1"
+PERMIT_SUBMITTED = "permit.submitted.v1"
+PERMIT_STATUS = "permit.status.v1"
 
 
 def submitted_topic(department: str) -> str:
@@ -127,6 +139,72 @@ class ExternalDepartment:
         }
 
 
+class ExternalPermitDesk:
+    """A competent department's permits: a filing is filed and a signed commitment approved at
+    once; an application is reviewed by this system's own rule (the premises are described)."""
+
+    def __init__(self, department: str, schemas: Path) -> None:
+        self.department = department
+        self.topics = (PERMIT_NOTICE, PERMIT_SUBMITTED)
+        self.validators = {t: load_validator(schemas, t) for t in (*self.topics, PERMIT_STATUS)}
+        self.noticed: set[str] = set()  # enterprises pushed to this department (监管闭环)
+
+    def decide(self, topic: str, fact: dict) -> list[dict]:
+        if fact["department"] != self.department:
+            return []
+        if topic == PERMIT_NOTICE:
+            self.noticed.add(fact["unified_social_credit_code"])
+            return []
+        kind, submission = fact["kind"], fact["submission"]
+        if kind == "filing":
+            steps = [("filed", [])]
+        elif kind == "commitment":
+            signed = submission["commitment_signed"]
+            steps = [("approved" if signed else "rejected", [] if signed else [UNSIGNED])]
+        else:
+            described = bool(submission["description"].strip())
+            steps = [
+                ("in_review", []),
+                ("approved" if described else "rejected", [] if described else [UNDESCRIBED]),
+            ]
+        events = [self._status(fact, state, reasons) for state, reasons in steps]
+        for event in events:  # never publish what breaks the contract
+            self.validators[PERMIT_STATUS].validate(event)
+        return events
+
+    def _status(self, fact: dict, state: str, reasons: list[dict]) -> dict:
+        submission_id = fact["event_id"]
+        number = f"EXT-{hashlib.sha256(submission_id.encode()).hexdigest()[:12].upper()}"
+        return {
+            "event_id": str(uuid.uuid5(NAMESPACE, f"{submission_id}/{state}")),
+            "event_type": PERMIT_STATUS,
+            "source": f"external-{self.department}",
+            "occurred_at": datetime.now(UTC).isoformat(),
+            "registration_id": fact["registration_id"],
+            "submission_id": submission_id,
+            "unified_social_credit_code": fact["unified_social_credit_code"],
+            "permit_id": fact["permit_id"],
+            "department": self.department,
+            "state": state,
+            "decided_by": "rules",
+            "permit_number": number if state in {"filed", "approved"} else None,
+            "deadline_at": None,
+            "reasons": reasons,
+        }
+
+
+def _refusal(rule: str, zh: str, en: str) -> dict:
+    return {"rule": rule, "passed": False, "message_zh": zh, "message_en": en, "field_path": None}
+
+
+UNSIGNED = _refusal(
+    "external_commitment_signed", "须签署告知承诺书", "the commitment is not signed"
+)
+UNDESCRIBED = _refusal(
+    "external_premises_described", "须说明经营项目", "describe what the premises will be used for"
+)
+
+
 def dead_letter(record: ConsumerRecord, group: str, error: str) -> dict:
     return {
         "original_topic": record.topic,
@@ -144,12 +222,19 @@ def dead_letter(record: ConsumerRecord, group: str, error: str) -> dict:
 
 
 async def run(args: argparse.Namespace) -> None:
-    department = ExternalDepartment(args.department, Path(args.schemas))
-    group = (
-        f"department.{args.department}"  # the same group: it takes over where the built-in stopped
-    )
+    if args.permits:
+        department: ExternalDepartment | ExternalPermitDesk = ExternalPermitDesk(
+            args.department, Path(args.schemas)
+        )
+        topics: tuple[str, ...] = department.topics
+        group = f"permits.{args.department}"
+    else:
+        department = ExternalDepartment(args.department, Path(args.schemas))
+        topics = (department.topic,)
+        # The same group: it takes over where the built-in stopped.
+        group = f"department.{args.department}"
     consumer = AIOKafkaConsumer(
-        department.topic,
+        *topics,
         bootstrap_servers=args.bootstrap,
         group_id=group,
         enable_auto_commit=False,
@@ -169,7 +254,10 @@ async def run(args: argparse.Namespace) -> None:
             batches = await consumer.getmany(timeout_ms=200, max_records=100)
             for records in batches.values():
                 for record in records:
-                    await handle(department, producer, record, group)
+                    if isinstance(department, ExternalPermitDesk):
+                        await handle_permit(department, producer, record, group)
+                    else:
+                        await handle(department, producer, record, group)
             if batches:
                 await consumer.commit()  # at least once: only after every effect was published
     finally:
@@ -199,6 +287,23 @@ async def handle(
             await producer.send_and_wait(DECIDED, body, key=key)
 
 
+async def handle_permit(
+    desk: ExternalPermitDesk, producer: AIOKafkaProducer, record: ConsumerRecord, group: str
+) -> None:
+    try:
+        fact = json.loads(record.value)
+        desk.validators[record.topic].validate(fact)
+    except (ValueError, TypeError, ValidationError) as error:
+        letter = dead_letter(record, group, str(error))
+        await producer.send_and_wait(
+            f"{record.topic}.dlq", json.dumps(letter).encode(), key=record.key
+        )
+        return
+    for event in desk.decide(record.topic, fact):
+        body = json.dumps(event, ensure_ascii=False).encode()
+        await producer.send_and_wait(PERMIT_STATUS, body, key=event["registration_id"].encode())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--department", required=True)
@@ -208,6 +313,11 @@ def main() -> None:
     )
     parser.add_argument(
         "--idempotent", action="store_true", help="idempotent producer (real Kafka only)"
+    )
+    parser.add_argument(
+        "--permits",
+        action="store_true",
+        help="decide this department's post-licence permits instead of registrations",
     )
     asyncio.run(run(parser.parse_args()))
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import BrowserContext, expect
+from playwright.async_api import BrowserContext, Locator, expect
 
 from tests.browser.conftest import SCREENSHOTS, unique_form
 from tests.browser.test_credit_on_page import load_into_page
@@ -54,7 +54,10 @@ async def test_the_enterprise_files_commits_and_applies_for_its_permits_on_the_p
     items = panel.locator("ul.permit-list > li")
     await expect(items).to_have_count(5, timeout=60_000)
     await panel.locator("summary").click()
-    permit = lambda pid: panel.locator(f"li[data-permit='{pid}']")  # noqa: E731
+
+    def permit(permit_id: str) -> Locator:
+        return panel.locator(f"li[data-permit='{permit_id}']")
+
     await expect(permit(BAR)).to_contain_text("无需办理")
     await expect(permit(BAR).locator("form")).to_have_count(0)
     await expect(permit(HOTEL_HEALTH)).to_contain_text("卫生健康局")
