@@ -31,6 +31,7 @@ from contracts.events import (
     RegistrationCompleted,
     RegistrationWithdrawn,
 )
+from contracts.helpdesk import HelpdeskQuestionAnswered, HelpdeskQuestionChanged, asked_event
 from contracts.notices import PolicyPublished, ReminderDue
 from contracts.operations import ServiceStarted
 from contracts.permits import PermitNoticed, PermitStatusChanged, PermitSubmitted
@@ -44,6 +45,8 @@ from contracts.topics import (
     DEPARTMENT_DECIDED,
     DEPARTMENT_STATUS,
     DEREGISTRATION_STATUS,
+    HELPDESK_ANSWERED,
+    HELPDESK_QUESTION,
     PERMIT_NOTICE,
     PERMIT_STATUS,
     PERMIT_SUBMITTED,
@@ -55,6 +58,7 @@ from contracts.topics import (
     REMINDER_DUE,
     SERVICE_STARTED,
     corrected_topic,
+    helpdesk_asked_topic,
     submitted_topic,
 )
 from contracts.topology import TOPOLOGY, Topology
@@ -81,6 +85,8 @@ SHARED_EVENTS: Mapping[str, type[BaseModel]] = {
     PERMIT_NOTICE: PermitNoticed,
     PERMIT_SUBMITTED: PermitSubmitted,
     PERMIT_STATUS: PermitStatusChanged,
+    HELPDESK_QUESTION: HelpdeskQuestionChanged,
+    HELPDESK_ANSWERED: HelpdeskQuestionAnswered,
     SERVICE_STARTED: ServiceStarted,  # internal: for the operators' dashboard
 }
 
@@ -102,6 +108,9 @@ class EventRegistry:
                     (submitted_topic(recipient), submitted_event(recipient, paths)),
                     (corrected_topic(recipient), corrected_event(recipient, paths)),
                 )
+            },
+            **{
+                helpdesk_asked_topic(d.name): asked_event(d.name) for d in self.topology.departments
             },
         }
 

@@ -29,6 +29,10 @@ ANNUAL_REPORT_STATUS: Final = "annual-report.status.v1"
 PERMIT_NOTICE: Final = "permit.notice.v1"
 PERMIT_SUBMITTED: Final = "permit.submitted.v1"
 PERMIT_STATUS: Final = "permit.status.v1"
+# The helpdesk (contracts/helpdesk.py): each step of a question, without its words; the reply's
+# words for the notifier (the question's own go to the department asked: `helpdesk_asked_topic`).
+HELPDESK_QUESTION: Final = "helpdesk.question.v1"
+HELPDESK_ANSWERED: Final = "helpdesk.answered.v1"
 # Internal to the notifier: "this registration's page changed", read by every instance.
 PAGE_CHANGED: Final = "notifier.page-changed.v1"
 # Internal: each service instance says it started; the operators' dashboard shows restarts.
@@ -55,6 +59,8 @@ SHARED_CONTRACT_TOPICS: Final = (
     PERMIT_NOTICE,
     PERMIT_SUBMITTED,
     PERMIT_STATUS,
+    HELPDESK_QUESTION,
+    HELPDESK_ANSWERED,
 )
 
 
@@ -66,6 +72,11 @@ def submitted_topic(recipient: str) -> str:
 def corrected_topic(recipient: str) -> str:
     """A corrected form (补正), as one recipient may see it."""
     return f"registration.corrected.{recipient}.v1"
+
+
+def helpdesk_asked_topic(department: str) -> str:
+    """A question's words, for the one department asked."""
+    return f"helpdesk.asked.{department}.v1"
 
 
 def dead_letter_topic(topic: str) -> str:

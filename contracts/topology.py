@@ -17,6 +17,8 @@ from contracts.topics import (
     DEPARTMENT_DECIDED,
     DEPARTMENT_STATUS,
     DEREGISTRATION_STATUS,
+    HELPDESK_ANSWERED,
+    HELPDESK_QUESTION,
     PAGE_CHANGED,
     PERMIT_NOTICE,
     PERMIT_STATUS,
@@ -31,6 +33,7 @@ from contracts.topics import (
     SHARED_CONTRACT_TOPICS,
     corrected_topic,
     dead_letter_topic,
+    helpdesk_asked_topic,
     submitted_topic,
 )
 
@@ -238,10 +241,12 @@ class Topology:
 
     @property
     def contract_topics(self) -> tuple[str, ...]:
-        """Every public topic: the shared facts and each recipient's own form topics."""
+        """Every public topic: the shared facts, each recipient's own form topics and each
+        department's own helpdesk questions."""
         return (
             *SHARED_CONTRACT_TOPICS,
             *(t for recipient in self.projections for t in form_topics(recipient)),
+            *(helpdesk_asked_topic(d.name) for d in self.departments),
         )
 
     @property
@@ -272,6 +277,7 @@ class Topology:
                         *REGISTRATION_ENDS,
                         *((DEPARTMENT_DECIDED,) if d.waits_for else ()),
                         *((PERMIT_SUBMITTED,) if d.decides_permits else ()),
+                        helpdesk_asked_topic(d.name),  # the enterprises' questions to it
                     ),
                     group_id=department_group(d.name),
                 )
@@ -333,7 +339,7 @@ class Topology:
             Subscription(
                 # After the licence, on the enterprise's timeline and page: the paper licence's
                 # delivery, its post-licence permits, its annual reports and its simplified
-                # deregistration.
+                # deregistration; the helpdesk's steps, and the departments' replies.
                 consumer=NOTIFIER_AFTER_LICENCE,
                 topics=(
                     DELIVERY_STATUS,
@@ -342,6 +348,8 @@ class Topology:
                     PERMIT_STATUS,
                     ANNUAL_REPORT_STATUS,
                     DEREGISTRATION_STATUS,
+                    HELPDESK_QUESTION,
+                    HELPDESK_ANSWERED,
                 ),
                 group_id="notifier.after-licence",
             ),

@@ -57,7 +57,7 @@ def find(text: str) -> ScopeItem | None:
     return catalogue().get(normalise(text))
 
 
-def _bigrams(text: str) -> set[str]:
+def bigrams(text: str) -> set[str]:
     return {text[i : i + 2] for i in range(len(text) - 1)} or {text}
 
 
@@ -67,10 +67,10 @@ def search(query: str, limit: int = 20) -> list[ScopeItem]:
     items = list(catalogue().values())
     if not query:
         return items[:limit]
-    wanted, chars = _bigrams(query), set(query)
+    wanted, chars = bigrams(query), set(query)
 
     def score(item: ScopeItem) -> tuple[bool, float, float]:
-        grams = _bigrams(item.name)
+        grams = bigrams(item.name)
         return (
             query in item.name,
             len(wanted & grams) / len(wanted | grams),

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from service_runtime.host import Runtime, create_service_app
 from service_runtime.settings import DepartmentSettings
 from services.department.handlers import DepartmentHost, open_desk
+from services.department.helpdesk_http import router as helpdesk_router
 from services.department.http import router as officer_router
 from services.department.kit import DepartmentSpec
 from services.department.permit_http import router as permit_router
@@ -23,6 +24,6 @@ def create_department_app(settings: DepartmentSettings, spec: DepartmentSpec) ->
     return create_service_app(
         settings,
         bootstrap,
-        routers=[officer_router, permit_router, *extra],
+        routers=[officer_router, permit_router, helpdesk_router, *extra],
         title=f"department {spec.name}",
     )

@@ -18,6 +18,7 @@ from contracts.events import (
     RegistrationSubmitted,
     RegistrationWithdrawn,
 )
+from contracts.helpdesk import HelpdeskQuestionAsked
 from contracts.permits import PermitSubmitted
 from contracts.registry import decoder_for_subscription
 from contracts.topology import TOPOLOGY, Topology
@@ -33,10 +34,12 @@ from services.department.clock_jobs import (
 )
 from services.department.closing import close_records, is_deregistration_approved
 from services.department.extension import Screen, Screened
+from services.department.helpdesk import HelpdeskQueue, when_asked_queue_it
 from services.department.kit import DepartmentSpec
 from services.department.lifecycle import NOTHING_FOUND, Lifecycle
 from services.department.permits import PermitDesk, when_permit_submitted_open_case
 from services.department.reads import ReadLog
+from services.department.side_desks import one_after_another, with_side_desks
 from services.department.store import CaseEvent, CaseStore, MongoCaseStore
 
 log = structlog.get_logger("department")
@@ -50,6 +53,7 @@ AnyEvent = (
     | RegistrationWithdrawn
     | DeregistrationStatusChanged
     | PermitSubmitted
+    | HelpdeskQuestionAsked
 )
 Handle = Callable[[Sequence[Decoded[AnyEvent]]], Awaitable[None]]
 
@@ -66,6 +70,7 @@ class DepartmentDesk:
     deemed_approval: bool
     reads: ReadLog | None = None  # officers' reads of the form, shown to the enterprise
     permits: PermitDesk | None = None  # a competent department's post-licence permits
+    helpdesk: HelpdeskQueue | None = None  # the enterprises' questions to it (在线咨询)
 
 
 @dataclass(frozen=True)
@@ -189,23 +194,17 @@ def subscribe_department(
     decide = when_registration_or_prerequisite_changes_decide(
         desk.lifecycle, store, desk.clock, desk.time_limit_working_days, screen
     )
+    handlers = [decide]
+    if desk.permits is not None:
+        handlers.append(when_permit_submitted_open_case(desk.permits, desk.clock))
+    if desk.helpdesk is not None:
+        handlers.append(when_asked_queue_it(desk.helpdesk))
     runtime.subscribe_batches(
         topology.subscription_for(desk.spec.name),
         decode=decoder_for_subscription(desk.spec.name, topology),
-        handle=decide if desk.permits is None else _both(decide, desk.permits, desk.clock),
+        handle=one_after_another(handlers),
         name=f"when_registration_or_prerequisite_changes_decide_{desk.spec.name}",
     )
-
-
-def _both(decide: Handle, permits: PermitDesk, clock: Clock) -> Handle:
-    """One consumer group per department: its cases, then the permits asked of it."""
-    open_permit_cases = when_permit_submitted_open_case(permits, clock)
-
-    async def handle(batch: Sequence[Decoded[AnyEvent]]) -> None:
-        await decide(batch)
-        await open_permit_cases(batch)
-
-    return handle
 
 
 async def open_desk(
@@ -226,13 +225,7 @@ async def open_desk(
     desk = build_desk(runtime.settings, spec, store, clock or (lambda: datetime.now(UTC)))
     reads = database[ReadLog.collection_name]
     desk = replace(desk, reads=ReadLog(reads, runtime.outbox_relay(database, reads.name)))
-    row = desk.lifecycle.topology.by_name.get(spec.name)
-    if row is not None and row.decides_permits:
-        permits = PermitDesk(
-            database, spec.name, runtime.outbox_relay(database, PermitDesk.collection_name)
-        )
-        await permits.create_indexes()
-        desk = replace(desk, permits=permits)
+    desk = await with_side_desks(runtime, database, desk)
     subscribe_department(runtime, desk, store, screen)
     interval = runtime.settings.deadline_check_interval_ms / 1000
     runtime.background.append(lambda: run_clock_forever(desk, check_deadlines, interval))

@@ -1,6 +1,7 @@
-"""What happens after the licence, folded into the timeline: the paper licence's delivery,
-post-licence permits, annual reports and simplified deregistration. Each keeps its latest state
-in a field of its own and adds an entry; none changes the registration's own progress."""
+"""What happens beside and after the registration, folded into the timeline: the paper
+licence's delivery, post-licence permits, annual reports, simplified deregistration and the
+helpdesk's questions. Each keeps its latest state in a field of its own and adds an entry; none
+changes the registration's own progress."""
 
 from __future__ import annotations
 
@@ -10,18 +11,24 @@ from typing import TYPE_CHECKING, Any
 from contracts.annual_report import AnnualReportStatusChanged
 from contracts.delivery import DeliveryStatusChanged
 from contracts.deregistration import DeregistrationStatusChanged
+from contracts.helpdesk import HelpdeskQuestionChanged
 from contracts.permits import PermitNoticed, PermitStatusChanged, PermitSubmitted
 from contracts.topology import Topology
 from services.notifier.annual_report_view import annual_report_entry, latest_annual_reports
 from services.notifier.delivery_view import delivery_entry, latest_delivery
 from services.notifier.deregistration_view import deregistration_entry, latest_deregistration
+from services.notifier.helpdesk_view import latest_questions, question_entry
 from services.notifier.permit_view import PermitEvent, latest_permits, permit_entry
 
 if TYPE_CHECKING:  # the timeline module imports this one
     from services.notifier.timeline import Timeline
 
 AfterLicenceEvent = (
-    DeliveryStatusChanged | DeregistrationStatusChanged | AnnualReportStatusChanged | PermitEvent
+    DeliveryStatusChanged
+    | DeregistrationStatusChanged
+    | AnnualReportStatusChanged
+    | PermitEvent
+    | HelpdeskQuestionChanged
 )
 AFTER_LICENCE_EVENTS = (
     DeliveryStatusChanged,
@@ -30,6 +37,7 @@ AFTER_LICENCE_EVENTS = (
     PermitNoticed,
     PermitSubmitted,
     PermitStatusChanged,
+    HelpdeskQuestionChanged,
 )
 
 
@@ -43,6 +51,9 @@ def fold_after_licence(
     if isinstance(event, AnnualReportStatusChanged):
         timeline.annual_reports = latest_annual_reports(timeline.annual_reports, event)
         return annual_report_entry(event)
+    if isinstance(event, HelpdeskQuestionChanged):
+        timeline.questions = latest_questions(timeline.questions, event)
+        return question_entry(event)
     if isinstance(event, DeregistrationStatusChanged):
         timeline.deregistration = latest_deregistration(timeline.deregistration, event, at)
         return deregistration_entry(event, topology)

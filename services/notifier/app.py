@@ -11,6 +11,8 @@ from services.notifier.dashboard import open_dashboard
 from services.notifier.dead_letters import open_dead_letters
 from services.notifier.decision_times import open_decision_times
 from services.notifier.handlers import open_timelines
+from services.notifier.helpdesk import open_helpdesk
+from services.notifier.helpdesk_http import router as helpdesk_router
 from services.notifier.http import router
 from services.notifier.ops import router as ops_router
 from services.notifier.page import router as page_router
@@ -25,7 +27,8 @@ from services.notifier.traces import router as traces_router
 async def bootstrap(runtime: Runtime[NotifierSettings]) -> NotifierParts:
     """Every store, consumer and job of the notifier; the timelines first, since the notices
     wake the same live streams."""
-    live = await open_timelines(runtime)
+    helpdesk = await open_helpdesk(runtime)
+    live = await open_timelines(runtime, helpdesk)
     letters = await open_dead_letters(runtime)
     notifications = await open_notifications(runtime, live.announcer)
     watch = StreamWatch(live.listeners, live.store.revisions, notifications.marks)
@@ -43,6 +46,7 @@ async def bootstrap(runtime: Runtime[NotifierSettings]) -> NotifierParts:
         trace_bundles=await open_trace_bundles(runtime),
         page_limits=PageLimits.from_settings(runtime.settings),
         decision_times=decision_times,
+        helpdesk=helpdesk,
     )
 
 
@@ -54,6 +58,7 @@ def create_app(settings: NotifierSettings) -> FastAPI:
             router,
             page_router,
             after_licence_router,
+            helpdesk_router,
             ops_router,
             traces_router,
             sink_router,

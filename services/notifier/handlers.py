@@ -20,6 +20,7 @@ from contracts.events import (
     RegistrationSubmitted,
     RegistrationWithdrawn,
 )
+from contracts.helpdesk import HelpdeskQuestionChanged
 from contracts.permits import PermitNoticed, PermitStatusChanged, PermitSubmitted
 from contracts.registry import decoder_for_subscription
 from contracts.topics import PAGE_CHANGED
@@ -28,6 +29,7 @@ from service_runtime.delivery import Decoded
 from service_runtime.host import Runtime
 from service_runtime.metrics import LIVE_STREAMS_OPEN, REGISTRATIONS_COMPLETED
 from service_runtime.settings import NotifierSettings
+from services.notifier.helpdesk import Helpdesk, when_department_replied_record_it
 from services.notifier.live import PageAnnouncer, PageListeners
 from services.notifier.store import Change, MongoTimelineStore, TimelineStore
 from services.notifier.stream_limits import StreamSlots, stream_slots
@@ -37,6 +39,7 @@ log = structlog.get_logger("notifier")
 
 TimelineEvent = (
     AnnualReportStatusChanged
+    | HelpdeskQuestionChanged
     | PermitNoticed
     | PermitSubmitted
     | PermitStatusChanged
@@ -103,7 +106,10 @@ def page_announcer(runtime: Runtime[NotifierSettings], listeners: PageListeners)
 
 
 def subscribe_timeline(
-    runtime: Runtime[NotifierSettings], store: TimelineStore, announcer: PageAnnouncer
+    runtime: Runtime[NotifierSettings],
+    store: TimelineStore,
+    announcer: PageAnnouncer,
+    helpdesk: Helpdesk,
 ) -> None:
     runtime.subscribe_batches(
         TOPOLOGY.subscription_for(NOTIFIER),
@@ -115,11 +121,17 @@ def subscribe_timeline(
     # Credit portraits and warnings, the paper licence's delivery and a deregistration fold
     # into the same timelines off the critical path: groups of their own that fetch seldom, so
     # the busy fetch names no extra partitions.
+    fold = when_status_changed_update_timeline(store, announcer)
+    handlers = {
+        NOTIFIER_CREDIT: fold,
+        # The departments' helpdesk replies arrive here too: recorded with the question.
+        NOTIFIER_AFTER_LICENCE: when_department_replied_record_it(helpdesk, fold),
+    }
     for consumer, name in ((NOTIFIER_CREDIT, "credit"), (NOTIFIER_AFTER_LICENCE, "after_licence")):
         runtime.subscribe_batches(
             TOPOLOGY.subscription_for(consumer),
             decode=decoder_for_subscription(consumer),
-            handle=when_status_changed_update_timeline(store, announcer),
+            handle=handlers[consumer],
             name=f"when_{name}_changed_update_timeline",
             background=True,
         )
@@ -138,7 +150,7 @@ class LiveTimelines:
     slots: StreamSlots
 
 
-async def open_timelines(runtime: Runtime[NotifierSettings]) -> LiveTimelines:
+async def open_timelines(runtime: Runtime[NotifierSettings], helpdesk: Helpdesk) -> LiveTimelines:
     """The timelines, their consumer, and what wakes live streams when one changes."""
     database = runtime.database("notifier")
     relay = runtime.outbox_relay(database, MongoTimelineStore.collection_name)
@@ -157,5 +169,5 @@ async def open_timelines(runtime: Runtime[NotifierSettings]) -> LiveTimelines:
         LIVE_STREAMS_OPEN.set(slots.open)
 
     runtime.metric_probes.append(measure_streams)
-    subscribe_timeline(runtime, store, announcer)
+    subscribe_timeline(runtime, store, announcer, helpdesk)
     return LiveTimelines(store, listeners, announcer, slots)

@@ -102,6 +102,7 @@ def timeline_snapshot(
         "deregistration": deregistration_view(timeline.deregistration),  # 简易注销, once asked
         "annual_reports": timeline.annual_reports,  # by year: filed, listed, removed
         "permits": timeline.permits,  # post-licence permits by catalogue id (证照分离)
+        "questions": timeline.questions,  # the helpdesk's questions by id: state, due, score
         # When it is expected to finish (prediction.py), while it is in progress: a finished
         # one (every live stream's last snapshot) skips the work.
         "prediction": None

@@ -15,6 +15,7 @@ from service_runtime.settings import NotifierSettings
 from services.notifier.audit import AuditLog
 from services.notifier.dashboard import Dashboard
 from services.notifier.decision_times import DecisionTimes
+from services.notifier.helpdesk import Helpdesk
 from services.notifier.live import PageListeners
 from services.notifier.notifications import NotificationStore
 from services.notifier.store import MongoTimelineStore
@@ -50,6 +51,7 @@ class NotifierParts:
     trace_bundles: AsyncCollection[Document]  # one document per OTLP export (traces.py)
     page_limits: PageLimits
     decision_times: DecisionTimes  # what predictions learn from, refreshed every minute
+    helpdesk: Helpdesk  # questions, replies and ratings (在线咨询)
 
 
 Parts = Annotated[NotifierParts, Depends(service_parts(NotifierParts))]

@@ -113,6 +113,7 @@ def _state(timeline: Timeline) -> Document:
         "deregistration": timeline.deregistration,
         "annual_reports": timeline.annual_reports,
         "permits": timeline.permits,
+        "questions": timeline.questions,
     }
 
 
@@ -138,5 +139,6 @@ def _timeline(registration_id: str, doc: Document | None, rev: int | None = None
         deregistration=doc.get("deregistration"),
         annual_reports=doc.get("annual_reports"),
         permits=doc.get("permits"),
+        questions=doc.get("questions"),
         rev=doc.get("rev", 0) if rev is None else rev,
     )

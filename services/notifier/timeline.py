@@ -69,6 +69,8 @@ class Timeline:
     annual_reports: dict[str, Any] | None = None
     # Post-licence permits by catalogue id (permit_view.py): pushed, submitted, decided.
     permits: dict[str, Any] | None = None
+    # The helpdesk's questions by id (helpdesk_view.py): asked, answered, rated; never the text.
+    questions: dict[str, Any] | None = None
     # The stored revision this copy was read at (or written as): what a live stream has seen.
     rev: int = 0
 

@@ -11,6 +11,7 @@ from service_runtime.host import Runtime, create_service_app
 from service_runtime.ratelimit import RateLimit
 from service_runtime.settings import RegistrationSettings
 from services.department.handlers import open_desk
+from services.department.helpdesk_http import router as helpdesk_router
 from services.department.http import router as officer_router
 from services.department.permit_http import router as permit_router
 from services.registration.access_renewal import router as access_router
@@ -81,6 +82,7 @@ def create_app(settings: RegistrationSettings) -> FastAPI:
             licence_router,
             officer_router,
             permit_router,
+            helpdesk_router,
             delivery_router,
             deregistration_router,
             annual_report_router,

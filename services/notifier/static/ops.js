@@ -139,10 +139,31 @@ async function drawInspections() {
     `<p><a id="inspection-link" href="${esc(body.results_url)}" target="_blank" rel="noopener">公开结果 · Public results: ${esc(body.results_url)}</a></p>`;
 }
 
+let ticks = 0;
+
 async function refresh() {
   const { response, body } = await api("/ops/api/summary");
   if (response.status === 401) { stop(); $("signin-error").textContent = `${body.message_zh || ""} · ${body.message_en || ""}`; return; }
   if (response.ok) render(body);
+  if (ticks++ % 10 === 0) refreshHelpdesk(); // every 5 s: it changes at a person's pace
+}
+
+// The helpdesk: questions past their reply limit, and satisfaction per department by week.
+async function refreshHelpdesk() {
+  const { response, body } = await api("/ops/api/helpdesk");
+  if (!response.ok) return;
+  $("help-overdue").innerHTML = table(["部门 · department", "提问时间 · asked", "答复期限 · due"],
+    body.overdue.map((q) => [`<span data-overdue="${esc(q.question_id)}">${esc(q.department)}</span>`,
+      esc(new Date(q.asked_at).toLocaleString("zh-CN")), esc(new Date(q.due_at).toLocaleString("zh-CN"))]));
+  const weeks = [...new Set(body.satisfaction.map((r) => r.week))].sort();
+  const cells = {};
+  body.satisfaction.forEach((r) => { cells[`${r.department}/${r.week}`] = r; });
+  const departments = [...new Set(body.satisfaction.map((r) => r.department))].sort();
+  $("help-satisfaction").innerHTML = table(["部门 · department", ...weeks],
+    departments.map((d) => [esc(d), ...weeks.map((w) => {
+      const r = cells[`${d}/${w}`];
+      return r ? `<span data-satisfaction="${esc(d)}/${esc(w)}">${r.average.toFixed(1)}</span> <span class="meta">(${r.ratings})</span>` : "–";
+    })]));
 }
 
 function stop() { clearInterval(timer); timer = null; $("board").classList.add("hidden"); $("signin-card").classList.remove("hidden"); }

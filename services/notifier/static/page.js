@@ -54,6 +54,11 @@ const T = {
     "pm-number": "编号", "pm-by": "办结期限", "pm-premises": "经营场所", "pm-description": "经营项目说明",
     "pm-commit": "本企业承诺已符合该事项的许可条件，接受事后核查，如有不实愿承担相应法律责任",
     "pm-do-filing": "提交备案", "pm-do-commitment": "签署承诺并提交", "pm-do-application": "提交申请", "pm-sent": "已提交主管部门。",
+    help: "在线咨询", "help-help": "先看看常见问题能否解答；仍需咨询的，部门将在 2 个工作日内答复，答复后请为答复评分。",
+    "help-rid": "咨询的申请", "help-dept": "咨询部门", "help-text": "您的问题", "help-ask": "提交咨询",
+    "help-suggest": "以下常见问题可能已解答您的问题：", "help-asked": "咨询已提交，部门将在 2 个工作日内答复。", "help-none": "尚无咨询。",
+    "q-asked": "等待部门答复", "q-answered": "部门已答复，请评价", "q-rated": "已评价", "q-due": "答复期限", "q-answer": "答复",
+    "q-score": "满意度", "q-comment": "意见（可选）", "q-send": "提交评价", "q-thanks": "感谢您的评价。", "q-your": "您的评分",
   },
   en: {
     skip: "Skip to main content", title: "Enterprise Page", signout: "Sign out",
@@ -115,6 +120,11 @@ const T = {
     "pm-number": "number", "pm-by": "decided by", "pm-premises": "Premises", "pm-description": "What you will do there",
     "pm-commit": "We commit that the enterprise meets this permit's conditions, accept checks afterwards, and bear the legal consequences of any untruth",
     "pm-do-filing": "File", "pm-do-commitment": "Sign the commitment and submit", "pm-do-application": "Apply", "pm-sent": "Sent to the competent department.",
+    help: "Ask a department", "help-help": "See first whether the common questions answer yours; otherwise the department replies within 2 working days. Please rate each reply.",
+    "help-rid": "About the application", "help-dept": "Department", "help-text": "Your question", "help-ask": "Send the question",
+    "help-suggest": "These common questions may already answer yours:", "help-asked": "Question sent; the department replies within 2 working days.", "help-none": "No questions yet.",
+    "q-asked": "waiting for the department's reply", "q-answered": "replied: please rate it", "q-rated": "rated", "q-due": "reply due by", "q-answer": "Reply",
+    "q-score": "Satisfaction", "q-comment": "Comment (optional)", "q-send": "Send the rating", "q-thanks": "Thank you for your rating.", "q-your": "Your rating",
   },
 };
 let lang = localStorage.getItem("ep-lang") || "zh";
@@ -384,6 +394,86 @@ async function submitPermit(form) {
   await postOnceCompleted(form, `permits/${form.dataset.permit}`, body, "pm-sent");
 }
 
+// The helpdesk (在线咨询): common questions first, then a department's reply, then a rating.
+let questionsShown = null;
+let suggestTimer = null;
+
+function renderAskForm(regs) {
+  const rid = $("ask-rid");
+  const chosen = rid.value;
+  rid.innerHTML = regs.map((r) => `<option value="${esc(r.registration_id)}">${esc(r.name || r.registration_id)}</option>`).join("");
+  if (chosen) rid.value = chosen;
+  const dept = $("ask-dept");
+  const picked = dept.value;
+  const labels = (regs[0] || {}).labels || {};
+  dept.innerHTML = Object.keys(labels).map((d) => `<option value="${esc(d)}">${esc(labels[d][lang] || d)}</option>`).join("");
+  if (picked) dept.value = picked;
+}
+
+async function suggestArticles() {
+  const text = $("ask-text").value.trim();
+  const box = $("help-suggestions");
+  if (text.length < 2) { box.innerHTML = ""; return; }
+  const body = await (await fetch(`/page/api/help/articles?q=${encodeURIComponent(text)}`)).json().catch(() => ({ articles: [] }));
+  box.innerHTML = body.articles.length ? `<p>${esc(t("help-suggest"))}</p><ul class="articles">` +
+    body.articles.map((a) => `<li data-article="${esc(a.id)}"><details><summary>${esc(label(a, "title"))}</summary><p>${esc(label(a, "body"))}</p></details></li>`).join("") + "</ul>" : "";
+}
+
+function renderQuestion(rid, q) {
+  let meta = `${label(q, "department")} · ${t(`q-${q.state}`)}`;
+  if (q.state === "asked") meta += ` · ${t("q-due")} ${when(q.due_at)}`;
+  const answer = q.answer ? `<blockquote class="answer"><strong>${esc(t("q-answer"))}</strong>: ${esc(q.answer.text)}</blockquote>` : "";
+  let rating = "";
+  if (q.rating) rating = `<p class="meta">${esc(t("q-your"))}: ${"★".repeat(q.rating.score)}${"☆".repeat(5 - q.rating.score)}</p>`;
+  else if (q.state === "answered") {
+    const id = (x) => `qr-${esc(q.question_id)}-${x}`;
+    const stars = [1, 2, 3, 4, 5].map((n) => `<label class="choice"><input type="radio" name="score" value="${n}"${n === 5 ? " checked" : ""}>${n}</label>`).join("");
+    rating = `<form class="rating" data-rid="${esc(rid)}" data-question="${esc(q.question_id)}"><fieldset><legend>${esc(t("q-score"))}</legend>${stars}</fieldset>` +
+      `<label for="${id("comment")}">${esc(t("q-comment"))}</label><input id="${id("comment")}" name="comment" maxlength="500">` +
+      `<div class="errors" aria-live="assertive"></div><p><button type="submit">${esc(t("q-send"))}</button></p></form>`;
+  }
+  return `<li data-question="${esc(q.question_id)}" data-state="${esc(q.state)}"><p>${esc(q.text)}</p><p class="meta">${esc(meta)}</p>${answer}${rating}</li>`;
+}
+
+// Reloaded when a question's state changes on a timeline (asked, answered, rated), not per event.
+async function loadQuestions(regs) {
+  const signature = JSON.stringify([lang, regs.map((r) => [r.registration_id, r.questions || {}])]);
+  if (signature === questionsShown) return;
+  questionsShown = signature;
+  const lists = await Promise.all(regs.map(async (r) => {
+    const body = await (await fetch(`/page/api/registrations/${r.registration_id}/questions`)).json().catch(() => ({ questions: [] }));
+    return (body.questions || []).map((q) => renderQuestion(r.registration_id, q)).join("");
+  }));
+  const items = lists.join("");
+  $("questions").innerHTML = items ? `<ul class="questions">${items}</ul>` : `<p class="empty">${esc(t("help-none"))}</p>`;
+}
+
+async function askQuestion(e) {
+  e.preventDefault();
+  $("ask-errors").innerHTML = "";
+  const rid = $("ask-rid").value;
+  const response = await fetch(`/page/api/registrations/${rid}/questions`, {
+    method: "POST", headers: { "content-type": "application/json" },
+    body: JSON.stringify({ department: $("ask-dept").value, text: $("ask-text").value.trim() }),
+  });
+  if (!response.ok) { $("ask-errors").innerHTML = problemText(await response.json().catch(() => ({}))); return; }
+  $("ask-text").value = ""; $("help-suggestions").innerHTML = "";
+  $("flash").textContent = t("help-asked");
+  questionsShown = null; loadQuestions(hall.registrations);
+}
+
+async function rateReply(form) {
+  form.querySelector(".errors").innerHTML = "";
+  const score = Number(form.querySelector("[name=score]:checked").value);
+  const response = await fetch(`/page/api/registrations/${form.dataset.rid}/questions/${form.dataset.question}/rating`, {
+    method: "POST", headers: { "content-type": "application/json" },
+    body: JSON.stringify({ score, comment: form.querySelector("[name=comment]").value.trim() }),
+  });
+  if (!response.ok) { form.querySelector(".errors").innerHTML = problemText(await response.json().catch(() => ({}))); return; }
+  $("flash").textContent = t("q-thanks");
+  questionsShown = null; loadQuestions(hall.registrations);
+}
+
 const DECLARATIONS = ["no_debts", "taxes_settled", "no_open_cases"];
 
 // Simplified deregistration (简易注销): the commitment once, then the notice and its outcome.
@@ -477,7 +567,7 @@ function renderReads(regs) {
 
 function render() {
   const signedIn = Boolean(hall);
-  ["hall-card", "reminders-card", "policies-card", "licences-card", "reads-card", "signout", "more"].forEach((id) => $(id).classList.toggle("hidden", !signedIn));
+  ["hall-card", "reminders-card", "policies-card", "licences-card", "reads-card", "help-card", "signout", "more"].forEach((id) => $(id).classList.toggle("hidden", !signedIn));
   ["signin-card", "submit-card"].forEach((id) => $(id).classList.toggle("hidden", signedIn && !showForms));
   if (!signedIn) { $("who").textContent = ""; $("credit-card").classList.add("hidden"); return; }
   const licensed = hall.registrations.filter((r) => r.uscc);
@@ -500,6 +590,8 @@ function render() {
   const credit = rated ? renderCredit(hall.registrations) : "";
   if (credit !== creditShown) { $("credit").innerHTML = credit; creditShown = credit; }
   $("reads").innerHTML = renderReads(hall.registrations);
+  renderAskForm(hall.registrations);
+  loadQuestions(hall.registrations);
   $("who").textContent = hall.enterprise ? `${t("welcome")}${hall.enterprise.name} · ${hall.enterprise.uscc}` : "";
   if (hall.enterprise && location.pathname === "/page") history.replaceState(null, "", `/page/e/${hall.enterprise.uscc}`);
 }
@@ -591,6 +683,9 @@ document.addEventListener("DOMContentLoaded", async () => {
     if (e.target.open && !annualOpen.has(rid)) { annualOpen.add(rid); loadAnnualReports(rid); }
     if (!e.target.open) annualOpen.delete(rid);
   }, true);
+  $("ask-form").addEventListener("submit", askQuestion);
+  $("ask-text").addEventListener("input", () => { clearTimeout(suggestTimer); suggestTimer = setTimeout(suggestArticles, 300); });
+  $("questions").addEventListener("submit", (e) => { if (e.target.matches(".rating")) { e.preventDefault(); rateReply(e.target); } });
   $("signout").addEventListener("click", async () => {
     await fetch("/page/api/session", { method: "DELETE" });
     if (source) source.close();

@@ -1,0 +1,51 @@
+"""What a department's desk carries beside its cases, on the same consumer group: the
+enterprises' helpdesk questions to it, and, for a competent department, post-licence permits."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from service_runtime.delivery import Decoded
+from service_runtime.host import Runtime
+from service_runtime.mongo import Document
+from service_runtime.settings import DepartmentSettings
+from services.department.helpdesk import HelpdeskQueue
+from services.department.permits import PermitDesk
+
+if TYPE_CHECKING:  # the desk's module imports this one
+    from services.department.handlers import DepartmentDesk
+
+Handle = Callable[[Sequence[Decoded[Any]]], Awaitable[None]]
+
+
+async def with_side_desks(
+    runtime: Runtime[DepartmentSettings], database: AsyncDatabase[Document], desk: DepartmentDesk
+) -> DepartmentDesk:
+    name = desk.spec.name
+    questions = HelpdeskQueue(
+        database, name, runtime.outbox_relay(database, HelpdeskQueue.collection_name)
+    )
+    await questions.create_indexes()
+    desk = replace(desk, helpdesk=questions)
+    row = desk.lifecycle.topology.by_name.get(name)
+    if row is not None and row.decides_permits:
+        permits = PermitDesk(
+            database, name, runtime.outbox_relay(database, PermitDesk.collection_name)
+        )
+        await permits.create_indexes()
+        desk = replace(desk, permits=permits)
+    return desk
+
+
+def one_after_another(handlers: Sequence[Handle]) -> Handle:
+    """One consumer group per department: each part takes the events it knows from the batch."""
+
+    async def handle(batch: Sequence[Decoded[Any]]) -> None:
+        for part in handlers:
+            await part(batch)
+
+    return handle
