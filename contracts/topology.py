@@ -167,7 +167,6 @@ DEPARTMENTS: tuple[Department, ...] = (
 
 NOTIFIER = "notifier"
 CREDIT_PORTRAITS = "credit.portraits"
-NOTIFIER_CREDIT = "notifier.credit"
 NOTIFIER_AFTER_LICENCE = "notifier.after-licence"
 REGISTRATION = "registration"
 # The two services every deployment runs besides the departments, with their HTTP ports.
@@ -331,17 +330,15 @@ class Topology:
                 group_id="credit.portraits",
             ),
             Subscription(
-                # The enterprise's credit on its page and the dashboard's class distribution.
-                consumer=NOTIFIER_CREDIT,
-                topics=(CREDIT_PROFILE_CHANGED, CREDIT_RISK_FLAGGED),
-                group_id="notifier.credit",
-            ),
-            Subscription(
-                # After the licence, on the enterprise's timeline and page: the paper licence's
-                # delivery, its post-licence permits, its annual reports and its simplified
-                # deregistration; the helpdesk's steps, and the departments' replies.
+                # Beside and after the registration, on the enterprise's timeline and page, off
+                # the critical path: its credit (and the dashboard's class distribution), the
+                # paper licence's delivery, its post-licence permits, its annual reports and its
+                # simplified deregistration; the helpdesk's steps, and the departments' replies.
+                # One group for all: each group polls the broker even when idle.
                 consumer=NOTIFIER_AFTER_LICENCE,
                 topics=(
+                    CREDIT_PROFILE_CHANGED,
+                    CREDIT_RISK_FLAGGED,
                     DELIVERY_STATUS,
                     PERMIT_NOTICE,
                     PERMIT_SUBMITTED,

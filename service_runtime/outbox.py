@@ -40,6 +40,7 @@ Send = Callable[[str, str, bytes, dict[str, str]], Awaitable[Awaitable[Any]]]
 
 log = structlog.get_logger("outbox")
 SWEEP_LIMIT = 500
+IDLE_SWEEP_SECONDS = 60.0  # the longest wait between an idle relay's sweeps
 
 
 def outbox_entry(topic: str, event: Envelope | KeyedFact, key: str | None = None) -> Document:
@@ -110,11 +111,13 @@ class OutboxRelay:
         self._published: dict[str, set[str]] = {}  # document id -> event ids published
         self._previous: dict[str, set[str]] = {}  # the round before, for appends in between
         self._marks_waiting = asyncio.Event()
+        self._published_since_sweep = True  # the first rounds after a start sweep briskly
 
     async def publish_stored(self, stored: Sequence[Stored]) -> int:
         stored = [s for s in stored if s.entries]
         if not stored:
             return 0
+        self._published_since_sweep = True
         # Every entry queued in order, then every acknowledgement awaited: one registration's
         # events on one topic keep their order (same key, same partition).
         await asyncio.gather(
@@ -201,15 +204,26 @@ class OutboxRelay:
         await self.clear_published()  # now: a document with nothing left also gets cleared
         return sent
 
-    async def sweep_forever(self, interval: float, grace: timedelta) -> None:
+    async def sweep_forever(
+        self, interval: float, grace: timedelta, idle_interval: float = IDLE_SWEEP_SECONDS
+    ) -> None:
+        """Sweep every `interval` while this relay publishes; when it has published nothing
+        and found nothing since the last sweep, wait twice as long each time, up to
+        `idle_interval`. What a sweep recovers is left by a publish that failed here or by a
+        crash (the first sweep after a start finds that); an idle stack's sweeps find nothing,
+        and a service now has several relays, each sweeping its own collection."""
+        wait = interval
         while True:
+            sent = 0
             try:
                 sent = await self.sweep(grace)
                 if sent:
                     log.info("outbox_swept", sent=sent)
             except Exception as error:  # noqa: BLE001 - keep sweeping; the next round retries
                 log.warning("outbox_sweep_failed", error=repr(error))
-            await asyncio.sleep(interval)
+            busy, self._published_since_sweep = self._published_since_sweep, False
+            wait = interval if busy or sent else min(wait * 2, max(idle_interval, interval))
+            await asyncio.sleep(wait)
 
     async def _send_entry(self, entry: Document) -> Awaitable[Any]:
         # The entry carries the trace it was written in, so its consumer continues that trace.

@@ -261,8 +261,10 @@ def service_env(
         env.setdefault("KAFKA_IDLE_FETCH_MAX_WAIT_MS", "1000")
         # Tansu's cost grows with the partitions each fetch names (measured: 52 ms of broker
         # CPU per registration with 6 partitions a topic, 31 ms with 1), so a rarely written
-        # topic gets two (a second instance of a service can still share the work) ...
-        env.setdefault("KAFKA_TOPIC_PARTITIONS", "2")
+        # topic gets one: every department's group also reads the permits asked of it and its
+        # helpdesk questions, and the broker's idle CPU followed (4.3% of a core with one
+        # partition each against 5.0% with two, measured over 30 s) ...
+        env.setdefault("KAFKA_TOPIC_PARTITIONS", "1")
         # ... and a topic written for every registration gets more, see `busy_topic_partitions`.
         env.setdefault("KAFKA_TOPIC_PARTITIONS_BY_TOPIC", json.dumps(busy_topic_partitions()))
     if stack.carrier_url:

@@ -32,7 +32,7 @@ from pymongo import AsyncMongoClient
 
 from contracts.dead_letter import DeadLetter
 from contracts.registry import decoder_for_subscription
-from contracts.topology import NOTIFIER, NOTIFIER_CREDIT, TOPOLOGY
+from contracts.topology import NOTIFIER, NOTIFIER_AFTER_LICENCE, TOPOLOGY
 from service_runtime.delivery import BatchConsumer, Decoded, RawRecord, RetryPolicy
 from service_runtime.kafka import client_options
 from service_runtime.mongo import Document
@@ -41,6 +41,7 @@ from service_runtime.outbox import OutboxRelay, Stored
 from service_runtime.settings import Settings
 from services.notifier.audience import Audience
 from services.notifier.handlers import decode_timeline_event, when_status_changed_update_timeline
+from services.notifier.helpdesk import without_replies
 from services.notifier.live import PageAnnouncer, PageListeners
 from services.notifier.notifications import Dispatched, NotificationStore
 from services.notifier.push import decode_push_event, when_pushed_notify_enterprises
@@ -132,13 +133,17 @@ async def rebuild(settings: Settings, into_prefix: str) -> dict[str, int]:
             ),
             decode_timeline_event,
         ),
-        # After the progress: a portrait follows the registration's completion, as it does live.
+        # After the progress: the portrait, the delivery, permits, annual reports, a
+        # deregistration and the helpdesk's steps follow the registration, as they do live. The
+        # departments' replies are the helpdesk's own record, not the timeline's: left out.
         (
-            TOPOLOGY.subscription_for(NOTIFIER_CREDIT).topics,
-            when_status_changed_update_timeline(
-                RebuiltTimelines(database, OutboxRelay(timelines, _never_sent)), announcer
+            TOPOLOGY.subscription_for(NOTIFIER_AFTER_LICENCE).topics,
+            without_replies(
+                when_status_changed_update_timeline(
+                    RebuiltTimelines(database, OutboxRelay(timelines, _never_sent)), announcer
+                )
             ),
-            decoder_for_subscription(NOTIFIER_CREDIT),
+            decoder_for_subscription(NOTIFIER_AFTER_LICENCE),
         ),
         # After the timelines: a policy's audience is read from them (push.Audience).
         (

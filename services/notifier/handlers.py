@@ -24,7 +24,7 @@ from contracts.helpdesk import HelpdeskQuestionChanged
 from contracts.permits import PermitNoticed, PermitStatusChanged, PermitSubmitted
 from contracts.registry import decoder_for_subscription
 from contracts.topics import PAGE_CHANGED
-from contracts.topology import NOTIFIER, NOTIFIER_AFTER_LICENCE, NOTIFIER_CREDIT, TOPOLOGY
+from contracts.topology import NOTIFIER, NOTIFIER_AFTER_LICENCE, TOPOLOGY
 from service_runtime.delivery import Decoded
 from service_runtime.host import Runtime
 from service_runtime.metrics import LIVE_STREAMS_OPEN, REGISTRATIONS_COMPLETED
@@ -118,23 +118,19 @@ def subscribe_timeline(
         name="when_status_changed_update_timeline",
     )
 
-    # Credit portraits and warnings, the paper licence's delivery and a deregistration fold
-    # into the same timelines off the critical path: groups of their own that fetch seldom, so
-    # the busy fetch names no extra partitions.
-    fold = when_status_changed_update_timeline(store, announcer)
-    handlers = {
-        NOTIFIER_CREDIT: fold,
-        # The departments' helpdesk replies arrive here too: recorded with the question.
-        NOTIFIER_AFTER_LICENCE: when_department_replied_record_it(helpdesk, fold),
-    }
-    for consumer, name in ((NOTIFIER_CREDIT, "credit"), (NOTIFIER_AFTER_LICENCE, "after_licence")):
-        runtime.subscribe_batches(
-            TOPOLOGY.subscription_for(consumer),
-            decode=decoder_for_subscription(consumer),
-            handle=handlers[consumer],
-            name=f"when_{name}_changed_update_timeline",
-            background=True,
-        )
+    # Credit, the paper licence's delivery, permits, annual reports, a deregistration and the
+    # helpdesk fold into the same timelines off the critical path: one group of their own that
+    # fetches seldom, so the busy fetch names no extra partitions. The departments' helpdesk
+    # replies arrive there too, and are recorded with their questions.
+    runtime.subscribe_batches(
+        TOPOLOGY.subscription_for(NOTIFIER_AFTER_LICENCE),
+        decode=decoder_for_subscription(NOTIFIER_AFTER_LICENCE),
+        handle=when_department_replied_record_it(
+            helpdesk, when_status_changed_update_timeline(store, announcer)
+        ),
+        name="when_after_licence_changed_update_timeline",
+        background=True,
+    )
 
     async def when_page_changed_wake_streams(raw: bytes) -> None:
         announcer.on_announcement(raw)

@@ -189,14 +189,24 @@ async def open_helpdesk(runtime: Runtime[NotifierSettings]) -> Helpdesk:
 Handle = Callable[[Sequence[Decoded[Any]]], Awaitable[None]]
 
 
+def without_replies(fold: Handle) -> Handle:
+    """The timeline's fold, given everything but the departments' replies (their words are the
+    helpdesk's record; the timeline folds the `answered` step that recording them publishes)."""
+
+    async def handle(batch: Sequence[Decoded[Any]]) -> None:
+        await fold([i for i in batch if not isinstance(i.event, HelpdeskQuestionAnswered)])
+
+    return handle
+
+
 def when_department_replied_record_it(helpdesk: Helpdesk, fold: Handle) -> Handle:
-    """A department's reply is recorded with its question (whose `answered` step the timeline
-    then folds); every other event of the batch goes to the timeline as it is."""
+    """A department's reply is recorded with its question; the rest goes to the timeline."""
+    rest = without_replies(fold)
 
     async def handle(batch: Sequence[Decoded[Any]]) -> None:
         replies = [i.event for i in batch if isinstance(i.event, HelpdeskQuestionAnswered)]
         if replies:
             await helpdesk.record_answers(replies)
-        await fold([i for i in batch if not isinstance(i.event, HelpdeskQuestionAnswered)])
+        await rest(batch)
 
     return handle
