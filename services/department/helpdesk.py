@@ -13,32 +13,21 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import NAMESPACE_URL, uuid5
 
-from pymongo.asynchronous.database import AsyncDatabase
-
 from contracts.helpdesk import HelpdeskQuestionAnswered, HelpdeskQuestionAsked
 from contracts.topics import HELPDESK_ANSWERED
 from service_runtime.delivery import Decoded
 from service_runtime.mongo import Document, insert_new
-from service_runtime.outbox import OutboxRelay, Stored, outbox_entry, with_outbox_append
+from service_runtime.outbox import Stored, outbox_entry, with_outbox_append
+from services.department.outboxed import OutboxedCollection
 
 _REPLY = uuid5(NAMESPACE_URL, "https://enterprise-page.example/helpdesk-reply")
 Answered = Literal["answered", "unknown", "closed"]
 HIDDEN = {"outbox": 0, "outbox_pending": 0}
 
 
-class HelpdeskQueue:
+class HelpdeskQueue(OutboxedCollection):
     collection_name = "questions"
-
-    def __init__(
-        self, database: AsyncDatabase[Document], department: str, relay: OutboxRelay
-    ) -> None:
-        self.department = department
-        self.collection = database[self.collection_name]
-        self._relay = relay
-
-    async def create_indexes(self) -> None:
-        await self.collection.create_index("outbox_pending")
-        await self.collection.create_index([("answered_at", 1), ("due_at", 1)])
+    indexes = ([("answered_at", 1), ("due_at", 1)],)
 
     async def receive(self, questions: Sequence[HelpdeskQuestionAsked]) -> int:
         docs = [

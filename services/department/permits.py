@@ -15,7 +15,6 @@ from typing import Any, Literal
 from uuid import NAMESPACE_URL, uuid5
 
 import structlog
-from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts.events import Reason
 from contracts.permits import PermitKind, PermitState, PermitStatusChanged, PermitSubmitted
@@ -23,7 +22,6 @@ from contracts.topics import PERMIT_STATUS
 from service_runtime.delivery import Decoded
 from service_runtime.mongo import Document, insert_new
 from service_runtime.outbox import (
-    OutboxRelay,
     Stored,
     outbox_entry,
     outbox_fields_for_new_document,
@@ -31,6 +29,7 @@ from service_runtime.outbox import (
 )
 from service_runtime.working_days import due_at
 from services.department.numbers import derived_digits
+from services.department.outboxed import OutboxedCollection
 
 log = structlog.get_logger("permits")
 _STEP = uuid5(NAMESPACE_URL, "https://enterprise-page.example/permit-status")
@@ -48,19 +47,9 @@ def permit_number(department: str, case_id: str) -> str:
     return f"{department[:3].upper()}-{derived_digits(case_id, 12)}"
 
 
-class PermitDesk:
+class PermitDesk(OutboxedCollection):
     collection_name = "permits"
-
-    def __init__(
-        self, database: AsyncDatabase[Document], department: str, relay: OutboxRelay
-    ) -> None:
-        self.department = department
-        self.collection = database[self.collection_name]
-        self._relay = relay
-
-    async def create_indexes(self) -> None:
-        await self.collection.create_index("outbox_pending")
-        await self.collection.create_index([("state", 1), ("deadline_at", 1)])
+    indexes = ([("state", 1), ("deadline_at", 1)],)
 
     def _event(self, doc: Document, state: PermitState, now: datetime) -> PermitStatusChanged:
         return PermitStatusChanged(

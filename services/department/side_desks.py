@@ -14,6 +14,7 @@ from service_runtime.host import Runtime
 from service_runtime.mongo import Document
 from service_runtime.settings import DepartmentSettings
 from services.department.helpdesk import HelpdeskQueue
+from services.department.outboxed import open_outboxed
 from services.department.permits import PermitDesk
 
 if TYPE_CHECKING:  # the desk's module imports this one
@@ -26,18 +27,10 @@ async def with_side_desks(
     runtime: Runtime[DepartmentSettings], database: AsyncDatabase[Document], desk: DepartmentDesk
 ) -> DepartmentDesk:
     name = desk.spec.name
-    questions = HelpdeskQueue(
-        database, name, runtime.outbox_relay(database, HelpdeskQueue.collection_name)
-    )
-    await questions.create_indexes()
-    desk = replace(desk, helpdesk=questions)
+    desk = replace(desk, helpdesk=await open_outboxed(runtime, database, HelpdeskQueue, name))
     row = desk.lifecycle.topology.by_name.get(name)
     if row is not None and row.decides_permits:
-        permits = PermitDesk(
-            database, name, runtime.outbox_relay(database, PermitDesk.collection_name)
-        )
-        await permits.create_indexes()
-        desk = replace(desk, permits=permits)
+        desk = replace(desk, permits=await open_outboxed(runtime, database, PermitDesk, name))
     return desk
 
 

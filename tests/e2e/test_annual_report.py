@@ -11,11 +11,11 @@ from typing import Any
 
 import httpx
 import pytest
-from pymongo import AsyncMongoClient
 
 from tests.conftest import LiveStack
 from tests.e2e.test_delivery import bearer, choose, timeline_until
 from tests.e2e.test_deregistration import completed_enterprise
+from tests.support.stored import set_stored
 
 pytestmark = pytest.mark.e2e
 
@@ -32,16 +32,8 @@ REPORT = {
 
 
 async def founded_in_2025(stack: LiveStack, rid: str) -> None:
-    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(stack.mongodb_uri)
-    try:
-        licences = mongo[f"{stack.database_prefix}registration"]["licences"]
-        moved = await licences.update_one(
-            {"registration_id": rid},
-            {"$set": {"licence.founding_date": "2025-03-01", "report_checked_through": 2024}},
-        )
-        assert moved.modified_count == 1
-    finally:
-        await mongo.close()
+    fields = {"licence.founding_date": "2025-03-01", "report_checked_through": 2024}
+    await set_stored(stack, "registration", "licences", {"registration_id": rid}, fields)
 
 
 def year_state(year: str, state: str) -> Any:

@@ -20,6 +20,7 @@ from pymongo import AsyncMongoClient
 from tests.conftest import LiveStack, submit, wait_for_overall
 from tests.e2e.test_delivery import bearer, choose, timeline_until
 from tests.e2e.test_officers import police_case_in_review
+from tests.support.stored import set_stored
 
 pytestmark = pytest.mark.e2e
 
@@ -41,14 +42,10 @@ async def completed_enterprise(
 
 async def notice_ends_now(stack: LiveStack, rid: str) -> None:
     """The 20 days have passed: the notice's end moves to a moment ago."""
-    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(stack.mongodb_uri)
-    try:
-        deregistrations = mongo[f"{stack.database_prefix}registration"]["deregistrations"]
-        ended = datetime.now(UTC) - timedelta(seconds=1)
-        moved = await deregistrations.update_one({"_id": rid}, {"$set": {"notice_ends_at": ended}})
-        assert moved.modified_count == 1
-    finally:
-        await mongo.close()
+    ended = datetime.now(UTC) - timedelta(seconds=1)
+    await set_stored(
+        stack, "registration", "deregistrations", {"_id": rid}, {"notice_ends_at": ended}
+    )
 
 
 def deregistration(done: Callable[[dict[str, Any]], bool]) -> Callable[[dict[str, Any]], bool]:

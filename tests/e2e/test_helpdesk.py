@@ -10,12 +10,12 @@ from typing import Any
 
 import httpx
 import pytest
-from pymongo import AsyncMongoClient
 
 from tests.conftest import LiveStack, submit
 from tests.e2e.test_delivery import timeline_until
 from tests.e2e.test_officers import bearer as officer
 from tests.e2e.test_page_and_ops_access import OPERATOR, signed_in
+from tests.support.stored import set_stored
 
 pytestmark = pytest.mark.e2e
 QUESTION = {"department": "police", "text": "公章在哪里刻？可以加急吗？"}
@@ -23,14 +23,8 @@ QUESTION = {"department": "police", "text": "公章在哪里刻？可以加急�
 
 async def overdue_now(stack: LiveStack, question_id: str) -> None:
     """Two working days cannot pass in a test: the reply's deadline moves into the past."""
-    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(stack.mongodb_uri)
-    try:
-        questions = mongo[f"{stack.database_prefix}notifier"]["questions"]
-        past = datetime.now(UTC) - timedelta(hours=1)
-        moved = await questions.update_one({"_id": question_id}, {"$set": {"due_at": past}})
-        assert moved.modified_count == 1
-    finally:
-        await mongo.close()
+    past = datetime.now(UTC) - timedelta(hours=1)
+    await set_stored(stack, "notifier", "questions", {"_id": question_id}, {"due_at": past})
 
 
 async def answered_on_the_page(browser: httpx.AsyncClient, url: str, qid: str) -> dict[str, Any]:
