@@ -55,7 +55,6 @@ AnyEvent = (
     | PermitSubmitted
     | HelpdeskQuestionAsked
 )
-Handle = Callable[[Sequence[Decoded[AnyEvent]]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
