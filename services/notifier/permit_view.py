@@ -54,6 +54,49 @@ def permit_entry(event: PermitEvent) -> dict[str, Any]:
     }
 
 
+def _attempt(event: PermitSubmitted | PermitStatusChanged) -> str:
+    return str(event.event_id if isinstance(event, PermitSubmitted) else event.submission_id)
+
+
+def _with_attempt_step(
+    permit: dict[str, Any], event: PermitSubmitted | PermitStatusChanged
+) -> dict[str, Any]:
+    """The permit after one step of an attempt, whichever order the steps arrive in.
+
+    Submissions and decisions come on different topics, so a decision may be folded before the
+    submission it answers. Attempts never overlap (a new one needs the last refused), so an
+    event of another attempt is newer exactly when it happened after everything seen so far.
+    """
+    at = event.occurred_at.astimezone(UTC).isoformat()
+    if _attempt(event) != permit.get("submission_id"):
+        if permit.get("submission_id") and at <= (permit.get("attempt_at") or ""):
+            return permit  # a step of an earlier attempt, arriving late
+        permit = permit | {
+            "submission_id": _attempt(event),
+            "state": None,
+            "permit_number": None,
+            "deadline_at": None,
+            "reasons": [],
+        }
+    permit["attempt_at"] = max(at, permit.get("attempt_at") or "")
+    state = _state(event)
+    if (
+        permit["state"] not in (None, PermitState.NOTICED.value)
+        and _STEP[state] <= _STEP[PermitState(permit["state"])]
+    ):
+        return permit
+    permit["state"] = state.value
+    if isinstance(event, PermitStatusChanged):
+        permit |= {
+            "permit_number": event.permit_number,
+            "deadline_at": event.deadline_at.astimezone(UTC).isoformat()
+            if event.deadline_at
+            else None,
+            "reasons": [r.model_dump() for r in event.reasons],
+        }
+    return permit
+
+
 def latest_permits(current: dict[str, Any] | None, event: PermitEvent) -> dict[str, Any]:
     """Per permit: what it is, who decides, and the furthest step of its latest attempt."""
     found = dict(current or {})
@@ -76,26 +119,7 @@ def latest_permits(current: dict[str, Any] | None, event: PermitEvent) -> dict[s
             "scope_items": list(event.scope_items),
         }
         permit["state"] = permit["state"] or PermitState.NOTICED.value
-    elif isinstance(event, PermitSubmitted):
-        if permit.get("submission_id") != str(event.event_id):  # a new attempt
-            permit |= {
-                "submission_id": str(event.event_id),
-                "state": PermitState.SUBMITTED.value,
-                "permit_number": None,
-                "deadline_at": None,
-                "reasons": [],
-            }
-    elif str(event.submission_id) == permit.get("submission_id") or not permit.get("submission_id"):
-        state = PermitState(event.state)
-        if permit["state"] is None or _STEP[state] > _STEP[PermitState(permit["state"])]:
-            permit |= {
-                "submission_id": str(event.submission_id),
-                "state": state.value,
-                "permit_number": event.permit_number,
-                "deadline_at": event.deadline_at.astimezone(UTC).isoformat()
-                if event.deadline_at
-                else None,
-                "reasons": [r.model_dump() for r in event.reasons],
-            }
+    else:
+        permit = _with_attempt_step(permit, event)
     found[event.permit_id] = permit
     return found
