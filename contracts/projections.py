@@ -16,12 +16,13 @@ from uuid import UUID, uuid5
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from contracts.changes import RegistrationChanged
 from contracts.events import (
     RegistrationCorrected,
     RegistrationSubmitted,
 )
 from contracts.form import RegistrationForm
-from contracts.topics import corrected_topic, submitted_topic
+from contracts.topics import changed_topic, corrected_topic, submitted_topic
 from contracts.topology import TOPOLOGY, Topology
 
 # A receiver keeps what its view names and drops anything else a producer might add, so a
@@ -102,6 +103,37 @@ def corrected_event(recipient: str, paths: tuple[str, ...]) -> type[Registration
         event_type=(_literal(topic), topic),
         form=(form_view(recipient, paths), Field(description=f"{recipient}'s view, corrected")),
     )
+
+
+@cache
+def changed_event(department: str, paths: tuple[str, ...]) -> type[RegistrationChanged]:
+    topic = changed_topic(department)
+    return create_model(
+        f"RegistrationChangedFor{_camel(department)}",
+        __base__=RegistrationChanged,
+        __doc__=f"A registered enterprise's change (变更登记); only the fields {department} needs.",
+        event_type=(_literal(topic), topic),
+        form=(form_view(department, paths), Field(description=f"{department}'s view, changed")),
+    )
+
+
+def views_of_changed(
+    event: RegistrationChanged, departments: tuple[str, ...], topology: Topology = TOPOLOGY
+) -> list[tuple[str, RegistrationChanged]]:
+    """One event for each department the change touches, with its own view of the new form."""
+    fields = event.model_dump(exclude={"event_type", "form", "event_id"})
+    return [
+        (
+            changed_topic(name),
+            changed_event(name, paths)(
+                **fields,
+                event_id=uuid5(event.event_id, name),
+                form=project(event.form, paths),
+            ),
+        )
+        for name, paths in topology.projections.items()
+        if name in departments
+    ]
 
 
 def views_of_submitted(

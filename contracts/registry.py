@@ -20,6 +20,7 @@ from typing import Annotated, Any, Union, cast
 from pydantic import BaseModel, Field, TypeAdapter
 
 from contracts.annual_report import AnnualReportStatusChanged
+from contracts.changes import ChangeDecided, ChangeStatusChanged
 from contracts.credit import CreditListEntryRecorded, CreditProfileChanged, CreditRiskFlagged
 from contracts.delivery import DeliveryStatusChanged
 from contracts.deregistration import DeregistrationStatusChanged
@@ -35,9 +36,11 @@ from contracts.helpdesk import HelpdeskQuestionAnswered, HelpdeskQuestionChanged
 from contracts.notices import PolicyPublished, ReminderDue
 from contracts.operations import ServiceStarted
 from contracts.permits import PermitNoticed, PermitStatusChanged, PermitSubmitted
-from contracts.projections import corrected_event, submitted_event
+from contracts.projections import changed_event, corrected_event, submitted_event
 from contracts.topics import (
     ANNUAL_REPORT_STATUS,
+    CHANGE_DECIDED,
+    CHANGE_STATUS,
     CREDIT_LIST_ENTRY_RECORDED,
     CREDIT_PROFILE_CHANGED,
     CREDIT_RISK_FLAGGED,
@@ -57,6 +60,7 @@ from contracts.topics import (
     REGISTRATION_WITHDRAWN,
     REMINDER_DUE,
     SERVICE_STARTED,
+    changed_topic,
     corrected_topic,
     helpdesk_asked_topic,
     submitted_topic,
@@ -87,6 +91,8 @@ SHARED_EVENTS: Mapping[str, type[BaseModel]] = {
     PERMIT_STATUS: PermitStatusChanged,
     HELPDESK_QUESTION: HelpdeskQuestionChanged,
     HELPDESK_ANSWERED: HelpdeskQuestionAnswered,
+    CHANGE_DECIDED: ChangeDecided,
+    CHANGE_STATUS: ChangeStatusChanged,
     SERVICE_STARTED: ServiceStarted,  # internal: for the operators' dashboard
 }
 
@@ -111,6 +117,10 @@ class EventRegistry:
             },
             **{
                 helpdesk_asked_topic(d.name): asked_event(d.name) for d in self.topology.departments
+            },
+            **{
+                changed_topic(d.name): changed_event(d.name, d.projection)
+                for d in self.topology.departments
             },
         }
 

@@ -33,6 +33,10 @@ PERMIT_STATUS: Final = "permit.status.v1"
 # words for the notifier (the question's own go to the department asked: `helpdesk_asked_topic`).
 HELPDESK_QUESTION: Final = "helpdesk.question.v1"
 HELPDESK_ANSWERED: Final = "helpdesk.answered.v1"
+# Changes (contracts/changes.py): each department's decision, and each step of the change; the
+# changed form itself goes only to the departments it touches (`changed_topic`).
+CHANGE_DECIDED: Final = "change.decided.v1"
+CHANGE_STATUS: Final = "change.status.v1"
 # Internal to the notifier: "this registration's page changed", read by every instance.
 PAGE_CHANGED: Final = "notifier.page-changed.v1"
 # Internal: each service instance says it started; the operators' dashboard shows restarts.
@@ -61,6 +65,8 @@ SHARED_CONTRACT_TOPICS: Final = (
     PERMIT_STATUS,
     HELPDESK_QUESTION,
     HELPDESK_ANSWERED,
+    CHANGE_DECIDED,
+    CHANGE_STATUS,
 )
 
 
@@ -72,6 +78,11 @@ def submitted_topic(recipient: str) -> str:
 def corrected_topic(recipient: str) -> str:
     """A corrected form (补正), as one recipient may see it."""
     return f"registration.corrected.{recipient}.v1"
+
+
+def changed_topic(department: str) -> str:
+    """A registered enterprise's change (变更登记), as one department it touches sees it."""
+    return f"registration.changed.{department}.v1"
 
 
 def helpdesk_asked_topic(department: str) -> str:

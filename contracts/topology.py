@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from contracts.topics import (
     ANNUAL_REPORT_STATUS,
+    CHANGE_DECIDED,
+    CHANGE_STATUS,
     CREDIT_LIST_ENTRY_RECORDED,
     CREDIT_PROFILE_CHANGED,
     CREDIT_RISK_FLAGGED,
@@ -31,6 +33,7 @@ from contracts.topics import (
     REMINDER_DUE,
     SERVICE_STARTED,
     SHARED_CONTRACT_TOPICS,
+    changed_topic,
     corrected_topic,
     dead_letter_topic,
     helpdesk_asked_topic,
@@ -246,6 +249,7 @@ class Topology:
             *SHARED_CONTRACT_TOPICS,
             *(t for recipient in self.projections for t in form_topics(recipient)),
             *(helpdesk_asked_topic(d.name) for d in self.departments),
+            *(changed_topic(d.name) for d in self.departments),
         )
 
     @property
@@ -277,6 +281,7 @@ class Topology:
                         *((DEPARTMENT_DECIDED,) if d.waits_for else ()),
                         *((PERMIT_SUBMITTED,) if d.decides_permits else ()),
                         helpdesk_asked_topic(d.name),  # the enterprises' questions to it
+                        changed_topic(d.name),  # a registered enterprise's change (变更登记)
                     ),
                     group_id=department_group(d.name),
                 )
@@ -285,9 +290,10 @@ class Topology:
             Subscription(
                 # The registration authority reacts to departments: it issues the licence on
                 # market approval, records correction requests, learns completion, and keeps
-                # each post-licence permit's decision (a refused one may be submitted again).
+                # each post-licence permit's decision (a refused one may be submitted again),
+                # and each department's decision on a change (the licence re-issued after all).
                 consumer="registration",
-                topics=(DEPARTMENT_STATUS, REGISTRATION_COMPLETED, PERMIT_STATUS),
+                topics=(DEPARTMENT_STATUS, REGISTRATION_COMPLETED, PERMIT_STATUS, CHANGE_DECIDED),
                 group_id="registration.status",
             ),
             Subscription(
@@ -333,7 +339,8 @@ class Topology:
                 # Beside and after the registration, on the enterprise's timeline and page, off
                 # the critical path: its credit (and the dashboard's class distribution), the
                 # paper licence's delivery, its post-licence permits, its annual reports and its
-                # simplified deregistration; the helpdesk's steps, and the departments' replies.
+                # simplified deregistration; the helpdesk's steps, and the departments' replies;
+                # each change (变更登记) and the departments' decisions on it.
                 # One group for all: each group polls the broker even when idle.
                 consumer=NOTIFIER_AFTER_LICENCE,
                 topics=(
@@ -347,6 +354,8 @@ class Topology:
                     DEREGISTRATION_STATUS,
                     HELPDESK_QUESTION,
                     HELPDESK_ANSWERED,
+                    CHANGE_STATUS,
+                    CHANGE_DECIDED,
                 ),
                 group_id="notifier.after-licence",
             ),

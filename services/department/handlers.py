@@ -9,6 +9,7 @@ from typing import Any
 
 import structlog
 
+from contracts.changes import RegistrationChanged
 from contracts.deregistration import DeregistrationStatusChanged
 from contracts.events import (
     DepartmentDecided,
@@ -27,6 +28,7 @@ from service_runtime.host import Runtime
 from service_runtime.settings import DepartmentSettings
 from service_runtime.working_days import due_at
 from services.department.case import Case, snapshot
+from services.department.changes import ChangeDesk, when_changed_decide
 from services.department.clock_jobs import (
     announce_lasting_waits,
     check_deadlines,
@@ -54,6 +56,7 @@ AnyEvent = (
     | DeregistrationStatusChanged
     | PermitSubmitted
     | HelpdeskQuestionAsked
+    | RegistrationChanged
 )
 
 
@@ -70,6 +73,7 @@ class DepartmentDesk:
     reads: ReadLog | None = None  # officers' reads of the form, shown to the enterprise
     permits: PermitDesk | None = None  # a competent department's post-licence permits
     helpdesk: HelpdeskQueue | None = None  # the enterprises' questions to it (在线咨询)
+    changes: ChangeDesk | None = None  # registered enterprises' changes (变更登记) it decides
 
 
 @dataclass(frozen=True)
@@ -198,6 +202,8 @@ def subscribe_department(
         handlers.append(when_permit_submitted_open_case(desk.permits, desk.clock))
     if desk.helpdesk is not None:
         handlers.append(when_asked_queue_it(desk.helpdesk))
+    if desk.changes is not None:
+        handlers.append(when_changed_decide(desk.changes, desk.spec, screen, desk.clock))
     runtime.subscribe_batches(
         topology.subscription_for(desk.spec.name),
         decode=decoder_for_subscription(desk.spec.name, topology),

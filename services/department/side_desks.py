@@ -1,5 +1,6 @@
 """What a department's desk carries beside its cases, on the same consumer group: the
-enterprises' helpdesk questions to it, and, for a competent department, post-licence permits."""
+enterprises' helpdesk questions to it, the changes (变更登记) that touch its view of the form,
+and, for a competent department, post-licence permits."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from service_runtime.delivery import Decoded
 from service_runtime.host import Runtime
 from service_runtime.mongo import Document
 from service_runtime.settings import DepartmentSettings
+from services.department.changes import ChangeDesk
 from services.department.helpdesk import HelpdeskQueue
 from services.department.outboxed import open_outboxed
 from services.department.permits import PermitDesk
@@ -27,7 +29,11 @@ async def with_side_desks(
     runtime: Runtime[DepartmentSettings], database: AsyncDatabase[Document], desk: DepartmentDesk
 ) -> DepartmentDesk:
     name = desk.spec.name
-    desk = replace(desk, helpdesk=await open_outboxed(runtime, database, HelpdeskQueue, name))
+    desk = replace(
+        desk,
+        helpdesk=await open_outboxed(runtime, database, HelpdeskQueue, name),
+        changes=await open_outboxed(runtime, database, ChangeDesk, name),
+    )
     row = desk.lifecycle.topology.by_name.get(name)
     if row is not None and row.decides_permits:
         desk = replace(desk, permits=await open_outboxed(runtime, database, PermitDesk, name))

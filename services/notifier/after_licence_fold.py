@@ -1,6 +1,6 @@
 """What happens beside and after the registration, folded into the timeline: the paper
-licence's delivery, post-licence permits, annual reports, simplified deregistration and the
-helpdesk's questions. Each keeps its latest state in a field of its own and adds an entry; none
+licence's delivery, post-licence permits, annual reports, simplified deregistration, the
+helpdesk's questions and changes (变更登记). Each keeps its latest state in a field of its own and adds an entry; none
 changes the registration's own progress."""
 
 from __future__ import annotations
@@ -9,12 +9,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from contracts.annual_report import AnnualReportStatusChanged
+from contracts.changes import ChangeDecided, ChangeStatusChanged
 from contracts.delivery import DeliveryStatusChanged
 from contracts.deregistration import DeregistrationStatusChanged
 from contracts.helpdesk import HelpdeskQuestionChanged
 from contracts.permits import PermitNoticed, PermitStatusChanged, PermitSubmitted
 from contracts.topology import Topology
 from services.notifier.annual_report_view import annual_report_entry, latest_annual_reports
+from services.notifier.change_view import ChangeEvent, change_entry, latest_changes
 from services.notifier.delivery_view import delivery_entry, latest_delivery
 from services.notifier.deregistration_view import deregistration_entry, latest_deregistration
 from services.notifier.helpdesk_view import latest_questions, question_entry
@@ -29,6 +31,7 @@ AfterLicenceEvent = (
     | AnnualReportStatusChanged
     | PermitEvent
     | HelpdeskQuestionChanged
+    | ChangeEvent
 )
 AFTER_LICENCE_EVENTS = (
     DeliveryStatusChanged,
@@ -38,6 +41,8 @@ AFTER_LICENCE_EVENTS = (
     PermitSubmitted,
     PermitStatusChanged,
     HelpdeskQuestionChanged,
+    ChangeStatusChanged,
+    ChangeDecided,
 )
 
 
@@ -54,6 +59,9 @@ def fold_after_licence(
     if isinstance(event, HelpdeskQuestionChanged):
         timeline.questions = latest_questions(timeline.questions, event)
         return question_entry(event)
+    if isinstance(event, ChangeStatusChanged | ChangeDecided):
+        timeline.changes = latest_changes(timeline.changes, event)
+        return change_entry(event)
     if isinstance(event, DeregistrationStatusChanged):
         timeline.deregistration = latest_deregistration(timeline.deregistration, event, at)
         return deregistration_entry(event, topology)

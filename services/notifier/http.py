@@ -103,6 +103,7 @@ def timeline_snapshot(
         "annual_reports": timeline.annual_reports,  # by year: filed, listed, removed
         "permits": timeline.permits,  # post-licence permits by catalogue id (证照分离)
         "questions": timeline.questions,  # the helpdesk's questions by id: state, due, score
+        "changes": timeline.changes,  # 变更登记 by id: fields, decisions, licence version
         # When it is expected to finish (prediction.py), while it is in progress: a finished
         # one (every live stream's last snapshot) skips the work.
         "prediction": None

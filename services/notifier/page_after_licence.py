@@ -1,5 +1,5 @@
 """The page's writes after the licence: the paper licence's delivery, post-licence permits,
-annual reports and simplified deregistration, each passed through to the registration service with the
+annual reports, simplified deregistration and changes, each passed through to the registration service with the
 registration's own token (page_proxy.py)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
-from services.notifier.page_proxy import forward, owned, post_owned, relay, token_for
+from services.notifier.page_proxy import get_owned, post_owned
 from services.notifier.parts import Parts
 
 router = APIRouter(tags=["enterprise page"])
@@ -34,6 +34,22 @@ async def submit_permit_through_page(
     return await post_owned(request, parts, registration_id, f"permits/{permit_id}", "json")
 
 
+@router.get("/page/api/registrations/{registration_id}/change")
+async def change_form_through_page(
+    request: Request, parts: Parts, registration_id: RegistrationPath
+) -> Response:
+    """The change form (变更登记), pre-filled from the enterprise's record."""
+    return await get_owned(request, parts, registration_id, "change")
+
+
+@router.post("/page/api/registrations/{registration_id}/changes", status_code=202)
+async def submit_change_through_page(
+    request: Request, parts: Parts, registration_id: RegistrationPath
+) -> Response:
+    """A change of the enterprise's registered particulars: a merge patch of the changed ones."""
+    return await post_owned(request, parts, registration_id, "changes", "merge-patch+json")
+
+
 @router.post("/page/api/registrations/{registration_id}/deregistration", status_code=202)
 async def deregister_through_page(
     request: Request, parts: Parts, registration_id: RegistrationPath
@@ -47,11 +63,7 @@ async def annual_reports_through_page(
     request: Request, parts: Parts, registration_id: RegistrationPath
 ) -> Response:
     """Each year's annual report (企业年报): its window, its state, and a pre-filled draft."""
-    settings = parts.runtime.settings
-    version = await owned(request, parts, registration_id)
-    headers = {"authorization": f"Bearer {token_for(settings, registration_id, version)}"}
-    path = f"/api/v1/registrations/{registration_id}/annual-reports"
-    return relay(await forward(settings, "GET", path, headers, None))
+    return await get_owned(request, parts, registration_id, "annual-reports")
 
 
 @router.post("/page/api/registrations/{registration_id}/annual-reports/{year}", status_code=202)

@@ -75,6 +75,17 @@ async def owned(request: Request, parts: NotifierParts, registration_id: str) ->
     return signed[registration_id]
 
 
+async def get_owned(
+    request: Request, parts: NotifierParts, registration_id: str, action: str
+) -> Response:
+    """Forward a read of one of this browser's registrations, with that registration's token."""
+    settings = parts.runtime.settings
+    version = await owned(request, parts, registration_id)
+    headers = {"authorization": f"Bearer {token_for(settings, registration_id, version)}"}
+    path = f"/api/v1/registrations/{registration_id}/{action}"
+    return relay(await forward(settings, "GET", path, headers, None))
+
+
 async def post_owned(
     request: Request, parts: NotifierParts, registration_id: str, action: str, kind: str
 ) -> Response:

@@ -114,6 +114,7 @@ def _state(timeline: Timeline) -> Document:
         "annual_reports": timeline.annual_reports,
         "permits": timeline.permits,
         "questions": timeline.questions,
+        "changes": timeline.changes,
     }
 
 
@@ -140,5 +141,6 @@ def _timeline(registration_id: str, doc: Document | None, rev: int | None = None
         annual_reports=doc.get("annual_reports"),
         permits=doc.get("permits"),
         questions=doc.get("questions"),
+        changes=doc.get("changes"),
         rev=doc.get("rev", 0) if rev is None else rev,
     )

@@ -71,6 +71,9 @@ class Timeline:
     permits: dict[str, Any] | None = None
     # The helpdesk's questions by id (helpdesk_view.py): asked, answered, rated; never the text.
     questions: dict[str, Any] | None = None
+    # Changes (变更登记) by id (change_view.py): the fields, each department's decision, the
+    # licence version it issued.
+    changes: dict[str, Any] | None = None
     # The stored revision this copy was read at (or written as): what a live stream has seen.
     rev: int = 0
 

@@ -18,6 +18,7 @@ from services.registration.access_renewal import router as access_router
 from services.registration.after_licence import open_after_licence
 from services.registration.annual_report import router as annual_report_router
 from services.registration.annual_reports import AnnualReportStore
+from services.registration.change import router as change_router
 from services.registration.corrections import router as corrections_router
 from services.registration.delivery import router as delivery_router
 from services.registration.department_forms import router as forms_router
@@ -25,7 +26,7 @@ from services.registration.deregistration import router as deregistration_router
 from services.registration.deregistrations import DeregistrationStore
 from services.registration.http import FORM_COMPONENTS, router
 from services.registration.lapse import lapse_forever
-from services.registration.licences import router as licence_router
+from services.registration.licence_http import router as licence_router
 from services.registration.market import MARKET
 from services.registration.orders import open_deliveries
 from services.registration.parts import RegistrationParts
@@ -46,7 +47,7 @@ async def bootstrap(runtime: Runtime[RegistrationSettings]) -> RegistrationParts
     days = runtime.settings.name_reservation_days
     runtime.background.append(lambda: lapse_forever(store, lambda: datetime.now(UTC), days))
     market = await open_desk(runtime, MARKET)
-    licences, permits = subscribe_reactions(runtime, store, market)
+    licences, permits, changes = subscribe_reactions(runtime, store, market)
     await permits.create_indexes()
     settings = runtime.settings
     return RegistrationParts(
@@ -59,6 +60,7 @@ async def bootstrap(runtime: Runtime[RegistrationSettings]) -> RegistrationParts
         ),
         deliveries=await open_deliveries(runtime),
         permits=permits,
+        changes=changes,
         deregistrations=await open_after_licence(
             runtime, licences, DeregistrationStore, settings.deregistration_check_seconds
         ),
@@ -76,6 +78,7 @@ def create_app(settings: RegistrationSettings) -> FastAPI:
             router,
             catalogue_router,
             corrections_router,
+            change_router,
             withdrawal_router,
             access_router,
             forms_router,

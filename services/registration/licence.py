@@ -52,6 +52,9 @@ class ElectronicLicence(BaseModel):
     business_scope: list[str]
     issuer: str
     issued_at: datetime
+    # 换发: a change (变更登记) re-issues the licence as version 2, 3, ...; the first has none,
+    # so a licence signed before versions existed keeps verifying.
+    version: int | None = Field(default=None, ge=2, description="换发版本（首次核发无此项）")
 
 
 def build_licence(
@@ -75,8 +78,32 @@ def build_licence(
     )
 
 
+def reissued(
+    current: ElectronicLicence, form: RegistrationForm, version: int, issued_at: datetime
+) -> ElectronicLicence:
+    """The licence after a change: the changed particulars, the same code, number and founding
+    date, the next version."""
+    return current.model_copy(
+        update={
+            "name": form.enterprise.name,
+            "legal_representative": form.legal_representative.name,
+            "registered_capital": form.enterprise.registered_capital,
+            "address": form.enterprise.address,
+            "business_scope": list(form.enterprise.business_scope),
+            "issued_at": issued_at,
+            "version": version,
+        }
+    )
+
+
+def licence_json(licence: ElectronicLicence) -> dict[str, Any]:
+    """The licence as stored, served and signed: a field with no value is left out."""
+    data: dict[str, Any] = licence.model_dump(mode="json", exclude_none=True)
+    return data
+
+
 def canonical_bytes(licence: ElectronicLicence) -> bytes:
-    data: Any = licence.model_dump(mode="json")
+    data: Any = licence_json(licence)
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
@@ -98,14 +125,26 @@ def verify(licence: ElectronicLicence, signature: str, public_key: str) -> bool:
 
 
 def licence_document(
-    licence: ElectronicLicence, verification_url: str, cancelled_at: datetime | None = None
+    licence: ElectronicLicence,
+    verification_url: str,
+    cancelled_at: datetime | None = None,
+    superseded: tuple[int, datetime] | None = None,
 ) -> Document:
-    # A cancelled licence (简易注销) still verifies as genuine, and says it no longer stands.
-    cancelled = (
-        [("状态 / status", f"已注销 / cancelled {cancelled_at.date().isoformat()}")]
-        if cancelled_at
-        else []
-    )
+    # A cancelled licence (简易注销) or a replaced version (变更换发) still verifies as genuine,
+    # and says it no longer stands.
+    status = []
+    if cancelled_at:
+        status.append(("状态 / status", f"已注销 / cancelled {cancelled_at.date().isoformat()}"))
+    if superseded:
+        by, at = superseded
+        status.append(
+            (
+                "状态 / status",
+                f"已被第{by}版取代 / superseded by version {by}, {at.date().isoformat()}",
+            )
+        )
+    if licence.version:
+        status.insert(0, ("版本 / version", f"第{licence.version}版（变更换发）"))
     return Document(
         title_zh="营业执照（电子）",
         title_en="Electronic business licence",
@@ -121,7 +160,7 @@ def licence_document(
             ("经营范围", "；".join(licence.business_scope)),
             ("登记机关", licence.issuer),
             ("执照编号", licence.licence_number),
-            *cancelled,
+            *status,
         ],
         footer=f"扫码核验 / verify: {verification_url}",
         qr_url=verification_url,

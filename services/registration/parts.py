@@ -14,6 +14,7 @@ from service_runtime.ratelimit import RateLimit
 from service_runtime.settings import RegistrationSettings
 from services.department.handlers import DepartmentHost
 from services.registration.annual_reports import AnnualReportStore
+from services.registration.changes import ChangeStore
 from services.registration.deliveries import DeliveryStore
 from services.registration.deregistrations import DeregistrationStore
 from services.registration.permits import PermitStore
@@ -32,6 +33,7 @@ class RegistrationParts(DepartmentHost):
     permits: PermitStore  # post-licence permits (证照分离): pushed, then filed or applied for
     deregistrations: DeregistrationStore  # simplified deregistration (简易注销)
     annual_reports: AnnualReportStore  # 企业年报, and the listing of a missed one
+    changes: ChangeStore  # 变更登记: one at a time, the licence re-issued with its next version
 
 
 Parts = Annotated[RegistrationParts, Depends(service_parts(RegistrationParts))]

@@ -1,16 +1,19 @@
 """How the registration authority reacts to the departments and the notifier.
 
 One consumer group: it issues the licence on market approval, records what a department asked
-to have corrected, and learns completion (so a completed registration cannot change).
+to have corrected, learns completion (so a completed registration cannot be corrected, only
+changed), and re-issues the licence once every department a change touches has decided.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 
+from contracts.changes import ChangeDecided
 from contracts.events import (
     DepartmentStatus,
     DepartmentStatusChanged,
@@ -24,6 +27,7 @@ from service_runtime.host import Runtime
 from service_runtime.mongo import Document
 from service_runtime.settings import RegistrationSettings
 from services.department.handlers import DepartmentDesk
+from services.registration.changes import ChangeStore
 from services.registration.licences import when_market_approves_issue_licence
 from services.registration.permits import PermitStore
 from services.registration.store import MongoRegistrationStore
@@ -38,12 +42,18 @@ def requested_paths(event: DepartmentStatusChanged) -> list[str]:
 
 
 def when_departments_report_update_the_registration(
-    store: MongoRegistrationStore, issue_licences: Handler, permits: PermitStore
+    store: MongoRegistrationStore,
+    issue_licences: Handler,
+    permits: PermitStore,
+    changes: ChangeStore,
 ) -> Handler:
     async def handle(batch: Sequence[Decoded[Any]]) -> None:
         await issue_licences(batch)
         events = [item.event for item in batch]
         await permits.record_decisions([e for e in events if isinstance(e, PermitStatusChanged)])
+        decided = [e for e in events if isinstance(e, ChangeDecided)]
+        if decided:
+            await changes.record_decisions(decided, datetime.now(UTC))
         requests = [
             e
             for e in events
@@ -74,9 +84,9 @@ def subscribe_reactions(
     runtime: Runtime[RegistrationSettings],
     store: MongoRegistrationStore,
     market: DepartmentDesk | None,
-) -> tuple[AsyncCollection[Document], PermitStore]:
+) -> tuple[AsyncCollection[Document], PermitStore, ChangeStore]:
     """Subscribe the reactions; returns the licences they issue, which the public can verify,
-    and the post-licence permits pushed with each.
+    the post-licence permits pushed with each, and the changes that re-issue them.
 
     `market` is None when an outside system decides for the market: then no approval is on
     record here to check a licence against.
@@ -91,6 +101,7 @@ def subscribe_reactions(
         database, runtime.outbox_relay(database, PermitStore.collection_name), licences
     )
     secret = runtime.settings.licence_signing_key.get_secret_value()
+    changes = ChangeStore(store, database, licences, secret, permits.notice)
     runtime.subscribe_batches(
         TOPOLOGY.subscription_for("registration"),
         decode=decoder_for_subscription("registration"),
@@ -100,8 +111,9 @@ def subscribe_reactions(
                 store, licences, secret, market_record, permits.notice
             ),
             permits,
+            changes,
         ),
         name="when_departments_report_update_the_registration",
         background=True,  # licences and bookkeeping: not what the enterprise's live page waits on
     )
-    return licences, permits
+    return licences, permits, changes

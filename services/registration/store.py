@@ -8,6 +8,7 @@ from typing import Protocol
 from uuid import uuid4
 
 from pymongo import ReturnDocument, UpdateOne
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -50,6 +51,15 @@ class MongoRegistrationStore:
     def __init__(self, database: AsyncDatabase[Document], relay: OutboxRelay) -> None:
         self._registrations = database[self.collection_name]
         self._relay = relay
+
+    @property
+    def collection(self) -> AsyncCollection[Document]:
+        """For a store that keeps a part of the registration's document (changes.py)."""
+        return self._registrations
+
+    @property
+    def relay(self) -> OutboxRelay:
+        return self._relay
 
     async def create_indexes(self) -> None:
         await self._registrations.create_index("idempotency_key", unique=True)

@@ -13,7 +13,7 @@ from service_runtime.hardening import signing_key_from
 from service_runtime.problems import install_problem_handlers
 from service_runtime.settings import Settings
 from services.registration.licence import build_licence, sign, verify
-from services.registration.licences import router
+from services.registration.licence_http import router
 from tests.support.parts import hand_parts
 
 SEED = base64.b64encode(bytes(range(32))).decode()

@@ -8,7 +8,7 @@ import pytest
 from contracts.form import RegistrationForm
 from service_runtime.ratelimit import RateLimit
 from service_runtime.settings import Settings
-from services.registration import licences
+from services.registration import licence_http as licences
 from services.registration.app import create_app as create_registration
 from services.registration.documents import Document
 from services.registration.scope import SUGGESTED_ITEMS, scope_errors
@@ -35,9 +35,9 @@ async def test_a_licence_pdf_is_rendered_once_per_signature(
 
     monkeypatch.setattr(licences, "render_pdf", counting_render)
     issued, url = licence(sample_form), "https://registration.example/api/v1/licences/x"
-    first = await licences.licence_pdf("signature-1", issued, url, None)
-    again = await licences.licence_pdf("signature-1", issued, url, None)
-    other = await licences.licence_pdf("signature-2", issued, url, None)
+    first = await licences.licence_pdf("signature-1", issued, url, licences.LicenceStatus())
+    again = await licences.licence_pdf("signature-1", issued, url, licences.LicenceStatus())
+    other = await licences.licence_pdf("signature-2", issued, url, licences.LicenceStatus())
     assert first == again == other == b"%PDF-1.4 rendered"
     assert len(renders) == 2  # once per signature
 
