@@ -46,6 +46,11 @@ const T = {
     "ar-revenue_yuan": "营业总收入（元）", "ar-net_profit_yuan": "净利润（元）", "ar-tax_paid_yuan": "纳税总额（元）",
     "ar-publish_financials": "公示资产状况信息", "ar-file": "报送年度报告", "ar-remove": "申请移出经营异常名录",
     "ar-filed-flash": "年度报告已报送。", "ar-removed-flash": "已移出经营异常名录。",
+    change: "变更登记", "ch-help": "名称、住所、经营范围、注册资本、法定代表人或股东有变化的，在此申请变更：只需填写变化的事项，只有涉及的部门重新审核，通过后换发新版营业执照，旧版仍可核验并标明已被取代。",
+    "ch-name": "企业名称", "ch-address": "住所", "ch-registered_capital": "注册资本（元）", "ch-business_scope": "经营范围（每行一项）", "ch-legal_representative": "法定代表人", "ch-shareholders": "股东",
+    "ch-people": "法定代表人或股东的变更（JSON 合并补丁，可不填）", "ch-send": "提交变更", "ch-sent": "变更申请已提交，相关部门审核中。",
+    "ch-submitted": "审核中", "ch-approved": "变更完成，营业执照已换发", "ch-rejected": "未获通过，可修改后重新提交",
+    "ch-nothing": "没有填写任何变化", "ch-decided_approved": "同意", "ch-decided_rejected": "不同意", "ch-decided_not_applicable": "无需办理", "ch-waiting": "待审核",
     permits: "后置审批事项（证照分离）", "permits-help": "以下经营范围须在领取营业执照后向主管部门办理相关手续，系统已推送告知各主管部门。",
     "pk-cancelled": "已取消审批", "pk-filing": "备案", "pk-commitment": "告知承诺", "pk-application": "许可申请",
     "pm-limit": "办理时限", "pm-days": "个工作日", "pm-cancelled": "无需办理，领取营业执照即可开展经营",
@@ -112,6 +117,11 @@ const T = {
     "ar-revenue_yuan": "Revenue (yuan)", "ar-net_profit_yuan": "Net profit (yuan)", "ar-tax_paid_yuan": "Tax paid (yuan)",
     "ar-publish_financials": "Publish the financial figures", "ar-file": "File the annual report", "ar-remove": "Ask to leave the abnormal-operations list",
     "ar-filed-flash": "Annual report filed.", "ar-removed-flash": "Removed from the abnormal-operations list.",
+    change: "Change registration", "ch-help": "If the name, address, business scope, capital, legal representative or shareholders change, apply here: fill in only what changes; only the departments it concerns review it, then the licence is re-issued as a new version and the old one verifies as superseded.",
+    "ch-name": "Enterprise name", "ch-address": "Address", "ch-registered_capital": "Registered capital (yuan)", "ch-business_scope": "Business scope (one item a line)", "ch-legal_representative": "Legal representative", "ch-shareholders": "Shareholders",
+    "ch-people": "Legal representative or shareholders (a JSON merge patch, optional)", "ch-send": "Submit the change", "ch-sent": "Change submitted; the departments concerned are reviewing it.",
+    "ch-submitted": "under review", "ch-approved": "change registered: licence re-issued", "ch-rejected": "refused: you may amend it and submit again",
+    "ch-nothing": "nothing changes", "ch-decided_approved": "agrees", "ch-decided_rejected": "refuses", "ch-decided_not_applicable": "nothing to decide", "ch-waiting": "reviewing",
     permits: "Permits after the licence", "permits-help": "These business-scope items need a step with the competent department after the licence; each department has been notified.",
     "pk-cancelled": "approval abolished", "pk-filing": "filing", "pk-commitment": "by commitment", "pk-application": "application",
     "pm-limit": "time limit", "pm-days": "working days", "pm-cancelled": "nothing to do: the business licence is enough",
@@ -233,7 +243,7 @@ function renderLicences(regs) {
       `<a href="${esc(r.licence.html)}">HTML</a> · <a href="${esc(r.licence.pdf)}">PDF</a></p>` : "";
     // A deregistered enterprise is offered no paper licence it has not already chosen.
     const closed = r.deregistration && r.deregistration.state === "approved" && !r.delivery;
-    const paper = r.licence ? (closed ? "" : renderDelivery(r) + renderPermits(r)) + renderAnnualReports(r) + renderDeregistration(r) : "";
+    const paper = r.licence ? (closed ? "" : renderDelivery(r) + renderPermits(r) + renderChange(r)) + renderAnnualReports(r) + renderDeregistration(r) : "";
     const docs = r.documents.map((d) => `<li>${esc(d.label_zh)} · <a href="${esc(d.html)}">HTML</a> · <a href="${esc(d.pdf)}">PDF</a></li>`);
     return `<div><h3>${esc(r.name || r.registration_id)}</h3>${lic}${paper}${docs.length ? `<p>${esc(t("forms"))}</p><ul>${docs.join("")}</ul>` : ""}</div>`;
   });
@@ -392,6 +402,83 @@ async function submitPermit(form) {
   const box = form.querySelector("[name=commitment_signed]");
   const body = { premises_address: value("premises_address"), description: value("description"), commitment_signed: box ? box.checked : false };
   await postOnceCompleted(form, `permits/${form.dataset.permit}`, body, "pm-sent");
+}
+
+// Changes (变更登记): each change's state live from the timeline; on demand the form, pre-filled
+// from the record (the registration service, through the page), sent as a merge patch of what
+// changed only.
+const changeOpen = new Set();
+const CHANGE_FIELDS = ["name", "address", "registered_capital", "business_scope"];
+
+function renderChange(r) {
+  const rid = r.registration_id;
+  const labels = (r.labels || {});
+  const rows = Object.entries(r.changes || {}).sort((a, b) => (b[1].submitted_at || "").localeCompare(a[1].submitted_at || "")).map(([id, c]) => {
+    let state = t(`ch-${c.state}`);
+    if (c.state === "approved") state += ` · ${lang === "zh" ? `第${c.licence_version}版` : `version ${c.licence_version}`}`;
+    const who = (c.departments || []).map((d) => `${(labels[d] || {})[lang] || d}: ${t(c.decisions && c.decisions[d] ? `ch-decided_${c.decisions[d]}` : "ch-waiting")}`).join(" · ");
+    const why = (c.reasons || []).map((x) => `<li>${esc(label(x, "message"))}</li>`).join("");
+    return `<li data-change="${esc(id)}" data-state="${esc(c.state)}"><strong>${esc(changedLabels(c.changed_paths))}</strong> · ` +
+      `<span class="ch-state">${esc(state)}</span><p class="meta">${esc(who)}</p>${why ? `<ul class="errors">${why}</ul>` : ""}</li>`;
+  });
+  return `<details class="change" data-rid="${esc(rid)}"${changeOpen.has(rid) ? " open" : ""}><summary>${esc(t("change"))}</summary>` +
+    `<p class="meta">${esc(t("ch-help"))}</p>${rows.length ? `<ul class="change-list">${rows.join("")}</ul>` : ""}<div class="change-form"></div></details>`;
+}
+
+// "enterprise.address" → 住所; a person's field → the person (法定代表人, 股东), once each.
+function changedLabels(paths) {
+  const named = (paths || []).map((p) => t(`ch-${p.startsWith("enterprise.") ? p.split(".")[1] : p.split(".")[0]}`));
+  return [...new Set(named)].join(lang === "zh" ? "、" : ", ");
+}
+
+function changeForm(rid, form) {
+  const id = (f) => `ch-${esc(rid)}-${f}`;
+  const e = form.enterprise || {};
+  const input = (f, value) => `<label for="${id(f)}">${esc(t(`ch-${f}`))}</label>` +
+    (f === "business_scope" ? `<textarea id="${id(f)}" name="${f}">${esc(value.join("\n"))}</textarea>` : `<input id="${id(f)}" name="${f}" value="${esc(value)}">`);
+  return `<form class="change-registration" data-rid="${esc(rid)}" data-original="${esc(JSON.stringify(e))}">` +
+    CHANGE_FIELDS.map((f) => input(f, e[f] ?? (f === "business_scope" ? [] : ""))).join("") +
+    `<label for="${id("people")}">${esc(t("ch-people"))}</label><textarea id="${id("people")}" name="people" spellcheck="false"></textarea>` +
+    `<div class="errors" aria-live="assertive"></div><p><button type="submit">${esc(t("ch-send"))}</button></p></form>`;
+}
+
+async function loadChangeForm(rid) {
+  const { ok, body } = await onceCompleted(rid, "change");
+  const box = document.querySelector(`details.change[data-rid="${rid}"] .change-form`);
+  if (!box) return;
+  box.innerHTML = ok ? changeForm(rid, body.form) : problemText(body);
+}
+
+async function sendChange(form) {
+  const errors = form.querySelector(".errors");
+  errors.innerHTML = "";
+  const original = JSON.parse(form.dataset.original);
+  const enterprise = {};
+  CHANGE_FIELDS.forEach((f) => {
+    const raw = form.querySelector(`[name=${f}]`).value;
+    const value = f === "business_scope" ? raw.split("\n").map((x) => x.trim()).filter(Boolean) : raw.trim();
+    if (JSON.stringify(value) !== JSON.stringify(original[f])) enterprise[f] = value;
+  });
+  let patch = Object.keys(enterprise).length ? { enterprise } : {};
+  const people = form.querySelector("[name=people]").value.trim();
+  if (people) {
+    try { patch = { ...patch, ...JSON.parse(people) }; }
+    catch (error) { errors.textContent = `${t("json-bad")}${error.message}`; return; }
+  }
+  if (!Object.keys(patch).length) { errors.textContent = t("ch-nothing"); return; }
+  const answer = await onceCompleted(form.dataset.rid, "changes", {
+    method: "POST", headers: { "content-type": "application/merge-patch+json" }, body: JSON.stringify(patch),
+  });
+  if (answer.ok) { $("flash").textContent = t("ch-sent"); form.remove(); return; }
+  errors.innerHTML = problemText(answer.body);
+}
+
+// After the licences card was re-rendered (a live change), an open change panel loads again.
+function restoreChangeForms() {
+  changeOpen.forEach((rid) => {
+    const box = document.querySelector(`details.change[data-rid="${rid}"] .change-form`);
+    if (box && !box.innerHTML) loadChangeForm(rid);
+  });
 }
 
 // The helpdesk (在线咨询): common questions first, then a department's reply, then a rating.
@@ -583,7 +670,7 @@ function render() {
   $("policies").innerHTML = renderNotices(hall.notifications.filter((n) => n.kind === "policy"));
   // Replaced only when it changed: an open delivery form keeps what is being typed into it.
   const licences = renderLicences(hall.registrations);
-  if (licences !== licencesShown) { $("licences").innerHTML = licences; licencesShown = licences; restoreAnnualReports(); }
+  if (licences !== licencesShown) { $("licences").innerHTML = licences; licencesShown = licences; restoreAnnualReports(); restoreChangeForms(); }
   const rated = hall.registrations.some((r) => r.credit);
   $("credit-card").classList.toggle("hidden", !rated);
   // Only a changed card is replaced: its live region then announces the change, not every event.
@@ -672,10 +759,17 @@ document.addEventListener("DOMContentLoaded", async () => {
     if (e.target.matches(".annual-report")) { e.preventDefault(); fileAnnualReport(e.target); }
     if (e.target.matches(".annual-removal")) { e.preventDefault(); leaveAbnormalList(e.target); }
     if (e.target.matches(".permit")) { e.preventDefault(); submitPermit(e.target); }
+    if (e.target.matches(".change-registration")) { e.preventDefault(); sendChange(e.target); }
   });
   $("licences").addEventListener("toggle", (e) => {
     if (e.target.matches("details.permits")) {
       if (e.target.open) permitsOpen.add(e.target.dataset.rid); else permitsOpen.delete(e.target.dataset.rid);
+      return;
+    }
+    if (e.target.matches("details.change")) {
+      const rid = e.target.dataset.rid;
+      if (e.target.open && !changeOpen.has(rid)) { changeOpen.add(rid); loadChangeForm(rid); }
+      if (!e.target.open) changeOpen.delete(rid);
       return;
     }
     if (!e.target.matches("details.annual")) return;
