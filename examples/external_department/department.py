@@ -7,6 +7,8 @@ It imports nothing from the Enterprise Page code base, so it could be written in
         --bootstrap 127.0.0.1:9092 --schemas contracts/schemas
 
 Run the built-in department with DISABLED_DEPARTMENTS='["credit"]' so this one replaces it.
+It also decides a registered enterprise's changes (变更登记) that touch its view of the form
+(`registration.changed.<department>.v1`), by the same rule, on `change.decided.v1`.
 
 With `--permits` it is instead a competent department of post-licence permits (证照分离) that
 runs outside the project, e.g. the health commission:
@@ -37,6 +39,7 @@ STATUS = "department.status.v1"
 # final decision as this narrow fact; the waiting departments read only it.
 DECIDED = "department.decided.v1"
 FINAL = {"approved", "rejected", "not_applicable"}
+CHANGE_DECIDED = "change.decided.v1"
 PERMIT_NOTICE = "permit.notice.v1"
 PERMIT_SUBMITTED = "permit.submitted.v1"
 PERMIT_STATUS = "permit.status.v1"
@@ -45,6 +48,11 @@ PERMIT_STATUS = "permit.status.v1"
 def submitted_topic(department: str) -> str:
     """Each department has its own topic, holding only the form fields it needs."""
     return f"registration.submitted.{department}.v1"
+
+
+def changed_topic(department: str) -> str:
+    """A registered enterprise's change, as this department sees it."""
+    return f"registration.changed.{department}.v1"
 
 
 NAMESPACE = uuid.UUID("6f1c2c36-93a5-4d4e-9b7a-2f4c1d0e8a11")  # this system's own id space
@@ -58,22 +66,17 @@ class ExternalDepartment:
     def __init__(self, department: str, schemas: Path) -> None:
         self.department = department
         self.topic = submitted_topic(department)
-        self.submitted = load_validator(schemas, self.topic)
-        self.status = load_validator(schemas, STATUS)
-        self.decided = load_validator(schemas, DECIDED)
+        self.changed_topic = changed_topic(department)
+        self.validators = {
+            t: load_validator(schemas, t)
+            for t in (self.topic, self.changed_topic, STATUS, DECIDED, CHANGE_DECIDED)
+        }
 
     def decide(self, fact: dict) -> list[dict]:
         """Receipt, then a decision by this system's own rule: the legal representative is named."""
         rid = fact["registration_id"]
-        named = bool(fact["form"]["legal_representative"]["name"].strip())
+        named, reason = self._rule(fact)
         now = datetime.now(UTC).isoformat()
-        reason = {
-            "rule": "external_legal_representative_named",
-            "passed": named,
-            "message_zh": "法定代表人姓名已填写",
-            "message_en": "the legal representative is named",
-            "field_path": "legal_representative.name",
-        }
         events = [
             self._event(rid, 0, "received", now, "system", [], []),
             self._event(
@@ -95,8 +98,36 @@ class ExternalDepartment:
             ),
         ]
         for event in events:  # never publish what breaks the contract
-            self.status.validate(event)
+            self.validators[STATUS].validate(event)
         return events
+
+    def decide_change(self, fact: dict) -> dict:
+        """A change that touches this department's view: the same rule, answered once."""
+        named, reason = self._rule(fact)
+        answer = {
+            "event_id": str(uuid.uuid5(NAMESPACE, f"change/{fact['change_id']}/{self.department}")),
+            "event_type": CHANGE_DECIDED,
+            "source": f"external-{self.department}",
+            "occurred_at": datetime.now(UTC).isoformat(),
+            "registration_id": fact["registration_id"],
+            "change_id": fact["change_id"],
+            "department": self.department,
+            "decision": "approved" if named else "rejected",
+            "reasons": [reason],
+        }
+        self.validators[CHANGE_DECIDED].validate(answer)
+        return answer
+
+    @staticmethod
+    def _rule(fact: dict) -> tuple[bool, dict]:
+        named = bool(fact["form"]["legal_representative"]["name"].strip())
+        return named, {
+            "rule": "external_legal_representative_named",
+            "passed": named,
+            "message_zh": "法定代表人姓名已填写",
+            "message_en": "the legal representative is named",
+            "field_path": "legal_representative.name",
+        }
 
     def decided_fact(self, status: dict) -> dict | None:
         """The final decision again, as the fact the departments that wait for this one read."""
@@ -108,7 +139,7 @@ class ExternalDepartment:
             **{k: status[k] for k in ("source", "occurred_at", "registration_id", "department")},
             **{k: status[k] for k in ("status", "round", "artefacts")},
         }
-        self.decided.validate(fact)
+        self.validators[DECIDED].validate(fact)
         return fact
 
     def _event(  # noqa: PLR0913, PLR0917 - one field each, kept flat for readers in any language
@@ -230,7 +261,7 @@ async def run(args: argparse.Namespace) -> None:
         group = f"permits.{args.department}"
     else:
         department = ExternalDepartment(args.department, Path(args.schemas))
-        topics = (department.topic,)
+        topics = (department.topic, department.changed_topic)
         # The same group: it takes over where the built-in stopped.
         group = f"department.{args.department}"
     consumer = AIOKafkaConsumer(
@@ -270,12 +301,17 @@ async def handle(
 ) -> None:
     try:
         fact = json.loads(record.value)
-        department.submitted.validate(fact)
+        department.validators[record.topic].validate(fact)
     except (ValueError, TypeError, ValidationError) as error:
         letter = dead_letter(record, group, str(error))
         await producer.send_and_wait(
-            f"{department.topic}.dlq", json.dumps(letter).encode(), key=record.key
+            f"{record.topic}.dlq", json.dumps(letter).encode(), key=record.key
         )
+        return
+    if record.topic == department.changed_topic:
+        answer = department.decide_change(fact)
+        body = json.dumps(answer, ensure_ascii=False).encode()
+        await producer.send_and_wait(CHANGE_DECIDED, body, key=record.key)
         return
     for event in department.decide(fact):
         key = event["registration_id"].encode()

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from tests.conftest import ROOT, LiveStack, submit, wait_for_overall
+from tests.e2e.test_changes import change_state, send_change
 from tests.e2e.test_delivery import choose, timeline_until
 from tests.e2e.test_permits import HOTEL_HEALTH, PREMISES, permit_state, pushed_enterprise
 
@@ -54,9 +55,18 @@ async def test_the_external_example_replaces_the_built_in_credit_department(
             timeline = await wait_for_overall(
                 client, live_stack, rid, token, {"completed"}, timeout=90
             )
-        credit = [e for e in timeline["entries"] if e["department"] == "credit"]
-        assert [e["status"] for e in credit] == ["received", "approved"]
-        assert credit[-1]["artefacts"][0]["kind"] == "external_check"
+            credit = [e for e in timeline["entries"] if e["department"] == "credit"]
+            assert [e["status"] for e in credit] == ["received", "approved"]
+            assert credit[-1]["artefacts"][0]["kind"] == "external_check"
+            # A change that touches credit's view is answered by the example too.
+            patch = {"enterprise": {"address": "广州市南沙区港前大道9号"}}
+            sent = await send_change(client, live_stack, rid, token, patch)
+            assert sent.status_code == 202, sent.text
+            change_id = sent.json()["change_id"]
+            changed = await timeline_until(
+                client, live_stack, rid, token, change_state(change_id, "approved")
+            )
+            assert changed["changes"][change_id]["decisions"]["credit"] == "approved"
     finally:
         example.terminate()
         example.wait(15)
