@@ -15,6 +15,7 @@ from fastapi import APIRouter, Header, Path, Request
 from fastapi.responses import JSONResponse
 
 from contracts.changes import CHANGEABLE, ChangeState
+from contracts.deregistration import DeregistrationState
 from contracts.form import RegistrationForm
 from contracts.projections import project
 from service_runtime.auth_first import AuthFirstRoute, authenticated_first
@@ -103,6 +104,13 @@ async def submit_change(
     if not isinstance(patch, dict):
         raise _invalid(
             "patch_not_an_object", "变更内容应为 JSON 对象", "a merge patch must be a JSON object"
+        )
+    deregistration = await parts.deregistrations.of_registration(registration_id)
+    if deregistration is not None and deregistration["state"] == DeregistrationState.NOTICED:
+        raise conflict(
+            "deregistration_in_progress",
+            "简易注销公告期间不能办理变更登记",
+            "no change while the simplified deregistration's notice runs",
         )
     record = await parts.changes.record_of(registration_id)
     assert record is not None  # noqa: S101 - completed, so on record

@@ -48,6 +48,18 @@ async def notice_ends_now(stack: LiveStack, rid: str) -> None:
     )
 
 
+async def no_change_while_noticed(
+    client: httpx.AsyncClient, registration: str, rid: str, token: str
+) -> None:
+    change = await client.post(
+        f"{registration}/api/v1/registrations/{rid}/changes",
+        json={"enterprise": {"address": "广州市南沙区港前大道3号"}},
+        headers=bearer(token),
+    )
+    assert change.status_code == 409
+    assert change.json()["code"] == "deregistration_in_progress"
+
+
 def deregistration(done: Callable[[dict[str, Any]], bool]) -> Callable[[dict[str, Any]], bool]:
     return lambda timeline: done(timeline.get("deregistration") or {})
 
@@ -78,6 +90,7 @@ async def test_with_no_objection_the_licence_is_cancelled_and_every_department_c
         )
         assert other.status_code == 409
         assert other.json()["code"] == "deregistration_already_requested"
+        await no_change_while_noticed(client, registration, rid, token)
 
         public = await client.get(f"{registration}/api/v1/deregistration-notices")
         listed = {n["notice_id"]: n for n in public.json()["notices"]}
