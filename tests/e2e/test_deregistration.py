@@ -48,9 +48,17 @@ async def notice_ends_now(stack: LiveStack, rid: str) -> None:
     )
 
 
-async def no_change_while_noticed(
+async def nothing_else_while_noticed(
     client: httpx.AsyncClient, registration: str, rid: str, token: str
 ) -> None:
+    """Neither another commitment nor a change (变更登记) while the notice runs."""
+    other = await client.post(
+        f"{registration}/api/v1/registrations/{rid}/deregistration",
+        json={**COMMITMENT, "reason": "另一理由"},
+        headers=bearer(token),
+    )
+    assert other.status_code == 409
+    assert other.json()["code"] == "deregistration_already_requested"
     change = await client.post(
         f"{registration}/api/v1/registrations/{rid}/changes",
         json={"enterprise": {"address": "广州市南沙区港前大道3号"}},
@@ -85,12 +93,7 @@ async def test_with_no_objection_the_licence_is_cancelled_and_every_department_c
         ends = datetime.fromisoformat(notice["notice_ends_at"])
         assert ends - starts == timedelta(days=20)
         assert (await client.post(url, json=COMMITMENT, headers=bearer(token))).status_code == 200
-        other = await client.post(
-            url, json={**COMMITMENT, "reason": "另一理由"}, headers=bearer(token)
-        )
-        assert other.status_code == 409
-        assert other.json()["code"] == "deregistration_already_requested"
-        await no_change_while_noticed(client, registration, rid, token)
+        await nothing_else_while_noticed(client, registration, rid, token)
 
         public = await client.get(f"{registration}/api/v1/deregistration-notices")
         listed = {n["notice_id"]: n for n in public.json()["notices"]}
