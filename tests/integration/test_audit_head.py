@@ -114,3 +114,38 @@ async def test_a_checkpoint_during_appends_signs_a_record_of_an_intact_chain(
         assert verdict.intact, verdict
     finally:
         await client.close()
+
+
+async def test_two_writers_and_redelivered_events_leave_each_event_once_in_an_intact_chain(
+    live_stack: LiveStack, database_name: str
+) -> None:
+    finds = Finds()
+    first_client: AsyncMongoClient[Document] = AsyncMongoClient(
+        live_stack.mongodb_uri, event_listeners=[finds]
+    )
+    second_client: AsyncMongoClient[Document] = AsyncMongoClient(live_stack.mongodb_uri)
+    try:
+        first, second = (
+            audit_log(first_client, database_name),
+            audit_log(second_client, database_name),
+        )
+        await first.create_indexes()
+        await first.append(bodies(0, BATCH))
+        finds.count = 0
+        await first.append(bodies(BATCH, BATCH))
+        assert finds.count == 1  # its head is current: only the registrations' own heads
+        await second.append(bodies(2 * BATCH, BATCH))  # first's known head is now stale
+        redelivered = bodies(3 * BATCH, BATCH)
+        await first.append(redelivered[: BATCH // 2])
+        await first.append(redelivered)  # half of it logged already
+        await second.append(redelivered)  # all of it logged already
+        database = first_client[database_name]
+        records = await database["audit_records"].find({}).sort("_id", 1).to_list(None)
+        assert [r["seq"] for r in records] == list(range(1, 4 * BATCH + 1))
+        ids = [r["body"]["event_id"] for r in records]
+        assert len(set(ids)) == len(ids)
+        verdict = verify(records, [], KEY.public_key())
+        assert verdict.intact, verdict
+    finally:
+        await first_client.close()
+        await second_client.close()
