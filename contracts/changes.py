@@ -2,8 +2,9 @@
 
 The enterprise sends the changed fields of the form it registered with (pre-filled from its
 record). Only the departments whose own view of the form (their projection) the change touches
-re-decide: each gets the change on its own topic, `registration.changed.<department>.v1`, with
-its view of the changed form, and answers on `change.decided.v1`. When every one of them has
+re-decide: each gets the change as `registration.changed.<department>.v1` on its own amendment
+topic (`registration.corrected.<department>.v1`, beside corrections), with its view of the
+changed form, and answers on `change.decided.v1`. When every one of them has
 approved (or found it not applicable), the registration authority re-issues the business
 licence with the next version; the version it replaces stays verifiable, marked superseded.
 `change.status.v1` carries each step of the change without the form's data.

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Union
 
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
@@ -23,8 +23,20 @@ SCHEMA_DIR = HERE / "schemas"
 ASYNCAPI_FILE = HERE / "asyncapi.json"
 
 TOPIC_EVENTS: dict[str, type[BaseModel]] = REGISTRY.events  # one map: contracts/registry.py
+
+
+def _event_type(model: type[BaseModel]) -> str:
+    return str(model.model_fields["event_type"].default)
+
+
 SCHEMA_FILES: dict[str, type[BaseModel]] = {
     **{f"{topic}.json": model for topic, model in TOPIC_EVENTS.items()},
+    # A model that shares a topic is named by its event type (a change on the amendment topic).
+    **{
+        f"{_event_type(model)}.json": model
+        for models in REGISTRY.sharing.values()
+        for model in models
+    },
     "dead-letter.json": DeadLetter,
     "registration-form.v1.json": RegistrationForm,
 }
@@ -45,7 +57,8 @@ def _document_broker(registry: EventRegistry) -> KafkaBroker:
     dead_letter_topics = {dead_letter_topic(topic) for topic in events}
     for sub in registry.topology.subscriptions:
         for topic in sub.topics:
-            model = DeadLetter if topic in dead_letter_topics else events[topic]
+            models = (DeadLetter,) if topic in dead_letter_topics else registry.models_on(topic)
+            model: Any = models[0] if len(models) == 1 else Union[models]  # noqa: UP007
 
             async def handler(event: BaseModel) -> None:
                 """Documentation only."""
@@ -53,6 +66,12 @@ def _document_broker(registry: EventRegistry) -> KafkaBroker:
             handler.__annotations__ = {"event": model, "return": None}
             broker.subscriber(topic, group_id=sub.group_id, title=f"{sub.consumer}:{topic}")(
                 handler
+            )
+    for topic, shared in registry.sharing.items():
+        for model in shared:
+            kind = _event_type(model)
+            broker.publisher(
+                topic, schema=model, title=f"publish:{kind}", description=model.__doc__
             )
     for topic, model in events.items():
         broker.publisher(topic, schema=model, title=f"publish:{topic}", description=model.__doc__)

@@ -22,7 +22,7 @@ from contracts.events import (
     RegistrationSubmitted,
 )
 from contracts.form import RegistrationForm
-from contracts.topics import changed_topic, corrected_topic, submitted_topic
+from contracts.topics import changed_event_type, corrected_topic, submitted_topic
 from contracts.topology import TOPOLOGY, Topology
 
 # A receiver keeps what its view names and drops anything else a producer might add, so a
@@ -107,12 +107,12 @@ def corrected_event(recipient: str, paths: tuple[str, ...]) -> type[Registration
 
 @cache
 def changed_event(department: str, paths: tuple[str, ...]) -> type[RegistrationChanged]:
-    topic = changed_topic(department)
+    kind = changed_event_type(department)
     return create_model(
         f"RegistrationChangedFor{_camel(department)}",
         __base__=RegistrationChanged,
         __doc__=f"A registered enterprise's change (变更登记); only the fields {department} needs.",
-        event_type=(_literal(topic), topic),
+        event_type=(_literal(kind), kind),
         form=(form_view(department, paths), Field(description=f"{department}'s view, changed")),
     )
 
@@ -120,11 +120,12 @@ def changed_event(department: str, paths: tuple[str, ...]) -> type[RegistrationC
 def views_of_changed(
     event: RegistrationChanged, departments: tuple[str, ...], topology: Topology = TOPOLOGY
 ) -> list[tuple[str, RegistrationChanged]]:
-    """One event for each department the change touches, with its own view of the new form."""
+    """One event for each department the change touches, with its own view of the new form, on
+    its amendment topic (the one its corrections come on)."""
     fields = event.model_dump(exclude={"event_type", "form", "event_id"})
     return [
         (
-            changed_topic(name),
+            corrected_topic(name),
             changed_event(name, paths)(
                 **fields,
                 event_id=uuid5(event.event_id, name),

@@ -60,7 +60,6 @@ from contracts.topics import (
     REGISTRATION_WITHDRAWN,
     REMINDER_DUE,
     SERVICE_STARTED,
-    changed_topic,
     corrected_topic,
     helpdesk_asked_topic,
     submitted_topic,
@@ -118,15 +117,23 @@ class EventRegistry:
             **{
                 helpdesk_asked_topic(d.name): asked_event(d.name) for d in self.topology.departments
             },
-            **{
-                changed_topic(d.name): changed_event(d.name, d.projection)
-                for d in self.topology.departments
-            },
         }
+
+    @cached_property
+    def sharing(self) -> dict[str, tuple[type[BaseModel], ...]]:
+        """{topic: more models on it}: a registered enterprise's change (变更登记) travels on the
+        department's amendment topic beside corrections (`changed_event_type` says why)."""
+        return {
+            corrected_topic(d.name): (changed_event(d.name, d.projection),)
+            for d in self.topology.departments
+        }
+
+    def models_on(self, topic: str) -> tuple[type[BaseModel], ...]:
+        return (self.events[topic], *self.sharing.get(topic, ()))
 
     def decoder(self, topics: Iterable[str]) -> Decoder:
         """Bytes from any of `topics` → its event, by `event_type`; unknown topics are an error."""
-        models = tuple(dict.fromkeys(self.events[topic] for topic in topics))
+        models = tuple(dict.fromkeys(m for topic in topics for m in self.models_on(topic)))
         union: Any = Union[models]  # noqa: UP007 - built at run time from the topics' models
         kind: Any = (
             models[0] if len(models) == 1 else Annotated[union, Field(discriminator="event_type")]

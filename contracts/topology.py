@@ -33,7 +33,6 @@ from contracts.topics import (
     REMINDER_DUE,
     SERVICE_STARTED,
     SHARED_CONTRACT_TOPICS,
-    changed_topic,
     corrected_topic,
     dead_letter_topic,
     helpdesk_asked_topic,
@@ -249,7 +248,6 @@ class Topology:
             *SHARED_CONTRACT_TOPICS,
             *(t for recipient in self.projections for t in form_topics(recipient)),
             *(helpdesk_asked_topic(d.name) for d in self.departments),
-            *(changed_topic(d.name) for d in self.departments),
         )
 
     @property
@@ -272,7 +270,8 @@ class Topology:
             *(
                 Subscription(
                     consumer=d.name,
-                    # Its own view of the form, the end of a registration (withdrawn, or the
+                    # Its own view of the form (submitted, corrected, or changed once registered:
+                    # `changed_event_type`), the end of a registration (withdrawn, or the
                     # enterprise deregistered); a dependent also reads its prerequisites' final
                     # decisions, and only those; a competent department, the permits asked of it.
                     topics=(
@@ -281,7 +280,6 @@ class Topology:
                         *((DEPARTMENT_DECIDED,) if d.waits_for else ()),
                         *((PERMIT_SUBMITTED,) if d.decides_permits else ()),
                         helpdesk_asked_topic(d.name),  # the enterprises' questions to it
-                        changed_topic(d.name),  # a registered enterprise's change (变更登记)
                     ),
                     group_id=department_group(d.name),
                 )

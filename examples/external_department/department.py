@@ -7,8 +7,11 @@ It imports nothing from the Enterprise Page code base, so it could be written in
         --bootstrap 127.0.0.1:9092 --schemas contracts/schemas
 
 Run the built-in department with DISABLED_DEPARTMENTS='["credit"]' so this one replaces it.
-It also decides a registered enterprise's changes (变更登记) that touch its view of the form
-(`registration.changed.<department>.v1`), by the same rule, on `change.decided.v1`.
+It also decides a registered enterprise's changes (变更登记) that touch its view of the form,
+by the same rule, on `change.decided.v1`. A change comes on the department's amendment topic
+(`registration.corrected.<department>.v1`) as the event type
+`registration.changed.<department>.v1`; this example leaves the corrections there to the
+registration's own round of review (it has no correction flow).
 
 With `--permits` it is instead a competent department of post-licence permits (证照分离) that
 runs outside the project, e.g. the health commission:
@@ -50,9 +53,10 @@ def submitted_topic(department: str) -> str:
     return f"registration.submitted.{department}.v1"
 
 
-def changed_topic(department: str) -> str:
-    """A registered enterprise's change, as this department sees it."""
-    return f"registration.changed.{department}.v1"
+def corrected_topic(department: str) -> str:
+    """Corrections and, as `registration.changed.<department>.v1`, changes of a registered
+    enterprise: the department's amendment topic."""
+    return f"registration.corrected.{department}.v1"
 
 
 NAMESPACE = uuid.UUID("6f1c2c36-93a5-4d4e-9b7a-2f4c1d0e8a11")  # this system's own id space
@@ -66,10 +70,11 @@ class ExternalDepartment:
     def __init__(self, department: str, schemas: Path) -> None:
         self.department = department
         self.topic = submitted_topic(department)
-        self.changed_topic = changed_topic(department)
+        self.amendments = corrected_topic(department)
+        self.changed = f"registration.changed.{department}.v1"  # an event type on `amendments`
         self.validators = {
             t: load_validator(schemas, t)
-            for t in (self.topic, self.changed_topic, STATUS, DECIDED, CHANGE_DECIDED)
+            for t in (self.topic, self.amendments, self.changed, STATUS, DECIDED, CHANGE_DECIDED)
         }
 
     def decide(self, fact: dict) -> list[dict]:
@@ -261,7 +266,7 @@ async def run(args: argparse.Namespace) -> None:
         group = f"permits.{args.department}"
     else:
         department = ExternalDepartment(args.department, Path(args.schemas))
-        topics = (department.topic, department.changed_topic)
+        topics = (department.topic, department.amendments)
         # The same group: it takes over where the built-in stopped.
         group = f"department.{args.department}"
     consumer = AIOKafkaConsumer(
@@ -301,18 +306,22 @@ async def handle(
 ) -> None:
     try:
         fact = json.loads(record.value)
-        department.validators[record.topic].validate(fact)
+        # On the amendment topic the event type says which it is: a change or a correction.
+        kind = fact.get("event_type") if isinstance(fact, dict) else None
+        department.validators[kind if kind == department.changed else record.topic].validate(fact)
     except (ValueError, TypeError, ValidationError) as error:
         letter = dead_letter(record, group, str(error))
         await producer.send_and_wait(
             f"{record.topic}.dlq", json.dumps(letter).encode(), key=record.key
         )
         return
-    if record.topic == department.changed_topic:
+    if kind == department.changed:
         answer = department.decide_change(fact)
         body = json.dumps(answer, ensure_ascii=False).encode()
         await producer.send_and_wait(CHANGE_DECIDED, body, key=record.key)
         return
+    if record.topic == department.amendments:
+        return  # a correction: this example asks for none, so it gets none to review
     for event in department.decide(fact):
         key = event["registration_id"].encode()
         await producer.send_and_wait(

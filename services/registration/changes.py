@@ -1,8 +1,9 @@
 """Changes (变更登记) at the registration authority, one at a time per enterprise, kept in its
 registration's document beside the form it changes.
 
-A change is stored with its events (outbox): one `registration.changed.<department>.v1` for each
-department whose view of the form it touches, and `change.status.v1` (submitted). Each of those
+A change is stored with its events (outbox): one `registration.changed.<department>.v1` (on the
+department's amendment topic) for each department whose view of the form it touches, and
+`change.status.v1` (submitted). Each of those
 departments answers on `change.decided.v1`. With every answer in: a refusal ends the change
 (nothing changes), otherwise the licence is re-issued with the next version, the version it
 replaces kept in `licence_versions` (still verifiable, marked superseded), and the form becomes
