@@ -81,39 +81,43 @@ def form_view(recipient: str, paths: tuple[str, ...]) -> type[BaseModel]:
     return _view_model(RegistrationForm, paths, f"{_camel(recipient)}FormView")
 
 
-@cache
-def submitted_event(recipient: str, paths: tuple[str, ...]) -> type[RegistrationSubmitted]:
-    topic = submitted_topic(recipient)
+def _view_event(  # noqa: PLR0913, PLR0917 - one model's name, base, type, and the view it carries
+    base: type[Any], name: str, doc: str, kind: str, recipient: str, paths: tuple[str, ...]
+) -> Any:  # noqa: ANN401 - a model made at run time
+    """`base` narrowed to one recipient: its own event type and its own view of the form."""
     return create_model(
-        f"RegistrationSubmittedTo{_camel(recipient)}",
-        __base__=RegistrationSubmitted,
-        __doc__=f"A form was submitted; only the fields {recipient} needs.",
-        event_type=(_literal(topic), topic),
+        name,
+        __base__=base,
+        __doc__=doc,
+        event_type=(_literal(kind), kind),
         form=(form_view(recipient, paths), Field(description=f"{recipient}'s view of the form")),
     )
 
 
 @cache
+def submitted_event(recipient: str, paths: tuple[str, ...]) -> type[RegistrationSubmitted]:
+    doc = f"A form was submitted; only the fields {recipient} needs."
+    name = f"RegistrationSubmittedTo{_camel(recipient)}"
+    return _view_event(  # type: ignore[no-any-return]
+        RegistrationSubmitted, name, doc, submitted_topic(recipient), recipient, paths
+    )
+
+
+@cache
 def corrected_event(recipient: str, paths: tuple[str, ...]) -> type[RegistrationCorrected]:
-    topic = corrected_topic(recipient)
-    return create_model(
-        f"RegistrationCorrectedFor{_camel(recipient)}",
-        __base__=RegistrationCorrected,
-        __doc__=f"The enterprise corrected its form (补正); only the fields {recipient} needs.",
-        event_type=(_literal(topic), topic),
-        form=(form_view(recipient, paths), Field(description=f"{recipient}'s view, corrected")),
+    doc = f"The enterprise corrected its form (补正); only the fields {recipient} needs."
+    name = f"RegistrationCorrectedFor{_camel(recipient)}"
+    return _view_event(  # type: ignore[no-any-return]
+        RegistrationCorrected, name, doc, corrected_topic(recipient), recipient, paths
     )
 
 
 @cache
 def changed_event(department: str, paths: tuple[str, ...]) -> type[RegistrationChanged]:
-    kind = changed_event_type(department)
-    return create_model(
-        f"RegistrationChangedFor{_camel(department)}",
-        __base__=RegistrationChanged,
-        __doc__=f"A registered enterprise's change (变更登记); only the fields {department} needs.",
-        event_type=(_literal(kind), kind),
-        form=(form_view(department, paths), Field(description=f"{department}'s view, changed")),
+    doc = f"A registered enterprise's change (变更登记); only the fields {department} needs."
+    name = f"RegistrationChangedFor{_camel(department)}"
+    return _view_event(  # type: ignore[no-any-return]
+        RegistrationChanged, name, doc, changed_event_type(department), department, paths
     )
 
 

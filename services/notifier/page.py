@@ -24,7 +24,13 @@ from pydantic import BaseModel, Field
 from contracts.form import RegistrationForm
 from service_runtime.access import access_token_version
 from service_runtime.problems import Problem
-from services.notifier.page_proxy import forward, owned, post_owned, relay, signed_in, token_for
+from services.notifier.page_proxy import (
+    forward,
+    get_owned,
+    post_owned,
+    relay,
+    signed_in,
+)
 from services.notifier.page_stream import hall_events
 from services.notifier.page_views import hall
 from services.notifier.parts import Parts
@@ -165,8 +171,5 @@ async def department_form_through_page(
     department: Annotated[str, Path(pattern=r"^[a-z][a-z_]{1,30}$")],
     format: Annotated[Literal["html", "pdf"], Query()] = "html",  # noqa: A002 - public name
 ) -> Response:
-    settings = parts.runtime.settings
-    version = await owned(request, parts, registration_id)
-    headers = {"authorization": f"Bearer {token_for(settings, registration_id, version)}"}
-    path = f"/api/v1/registrations/{registration_id}/forms/{department}?format={format}"
-    return relay(await forward(settings, "GET", path, headers, None))
+    action = f"forms/{department}?format={format}"
+    return await get_owned(request, parts, registration_id, action)

@@ -25,23 +25,15 @@ from services.registration.access_renewal import (
     require_completed_by_owner,
     token_for_path_registration,
 )
-from services.registration.corrections import PATCH_TYPES, changed_paths, merge_patch, within
+from services.registration.corrections import PATCH_TYPES, amended_form, invalid
 from services.registration.enterprises import conflict, enterprise_of
-from services.registration.http import content_errors
-from services.registration.intake import parse_json_body, validate_form
+from services.registration.intake import parse_json_body
 from services.registration.names import name_errors, name_key
 from services.registration.parts import Parts
 
 router = APIRouter(tags=["changes"], route_class=AuthFirstRoute)
 RegistrationId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 SHOWN = ("id", "state", "licence_version", "changed_paths", "departments", "decisions")
-
-
-def _invalid(code: str, zh: str, en: str, paths: list[str] | None = None) -> Problem:
-    errors = [
-        {"path": p, "rule": code, "message_zh": zh, "message_en": en} for p in (paths or [""])
-    ]
-    return Problem(422, code, errors)
 
 
 def _masked(fields: dict[str, Any]) -> dict[str, Any]:
@@ -102,7 +94,7 @@ async def submit_change(
     enterprise = await enterprise_of(parts, registration_id)
     patch = parse_json_body(request.headers.get("content-type"), await request.body(), PATCH_TYPES)
     if not isinstance(patch, dict):
-        raise _invalid(
+        raise invalid(
             "patch_not_an_object", "变更内容应为 JSON 对象", "a merge patch must be a JSON object"
         )
     deregistration = await parts.deregistrations.of_registration(registration_id)
@@ -116,24 +108,17 @@ async def submit_change(
     assert record is not None  # noqa: S101 - completed, so on record
     if (record.get("change") or {}).get("state") == ChangeState.SUBMITTED.value:
         raise _in_progress()
-    changed_form = merge_patch(record["form"], patch)
-    changed = changed_paths(record["form"], changed_form)
-    outside = [p for p in changed if not within(p, list(CHANGEABLE))]
-    if outside:
-        raise _invalid(
+    form, changed = amended_form(
+        record["form"],
+        patch,
+        list(CHANGEABLE),
+        (
             "change_not_allowed",
             "这些事项不能通过变更登记办理",
             "these fields cannot be changed here",
-            outside,
-        )
-    if not changed:
-        raise _invalid(
-            "change_changes_nothing", "变更内容未改变任何事项", "the patch changes nothing"
-        )
-    form = validate_form(changed_form)
-    errors = content_errors(form)
-    if errors:
-        raise Problem(422, "form_invalid", errors)
+        ),
+        ("change_changes_nothing", "变更内容未改变任何事项", "the patch changes nothing"),
+    )
     key = name_key(form.enterprise.area, form.enterprise.name)
     if "enterprise.name" in changed and await parts.registrations.name_is_held(key):
         raise Problem(422, "form_invalid", name_errors(["name_taken_in_area"]))

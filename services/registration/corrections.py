@@ -50,11 +50,38 @@ def within(path: str, requested: list[str]) -> bool:
     return any(path == r or path.startswith(r + ".") for r in requested)
 
 
-def _problem(code: str, zh: str, en: str, paths: list[str] | None = None) -> Problem:
+def invalid(code: str, zh: str, en: str, paths: list[str] | None = None) -> Problem:
+    """A 422 whose errors name each path (or none), in both languages."""
     errors = [
         {"path": p, "rule": code, "message_zh": zh, "message_en": en} for p in (paths or [""])
     ]
     return Problem(422, code, errors)
+
+
+Refusal = tuple[str, str, str]  # code, Chinese, English
+
+
+def amended_form(
+    current: dict[str, Any],
+    patch: dict[str, Any],
+    allowed: list[str],
+    not_allowed: Refusal,
+    no_change: Refusal,
+) -> tuple[RegistrationForm, list[str]]:
+    """The form after the patch, and the paths it changes: only within `allowed`, something
+    changed, and the result a valid form (a correction's, or a registered enterprise's change)."""
+    amended = merge_patch(current, patch)
+    changed = changed_paths(current, amended)
+    outside = [p for p in changed if not within(p, allowed)]
+    if outside:
+        raise invalid(*not_allowed, outside)
+    if not changed:
+        raise invalid(*no_change)
+    form = validate_form(amended)
+    errors = content_errors(form)
+    if errors:
+        raise Problem(422, "form_invalid", errors)
+    return form, changed
 
 
 def corrected_form(
@@ -65,30 +92,18 @@ def corrected_form(
         {p for paths in (state.get("correction_requests") or {}).values() for p in paths}
     )
     if not requested:
-        raise _problem(
+        raise invalid(
             "no_correction_requested",
             "目前没有部门要求补正",
             "no department has asked for a correction",
         )
-    corrected = merge_patch(state["form"], patch)
-    changed = changed_paths(state["form"], corrected)
-    outside = [p for p in changed if not within(p, requested)]
-    if outside:
-        raise _problem(
-            "correction_not_requested",
-            "补正了未被要求补正的字段",
-            "these fields were not asked for",
-            outside,
-        )
-    if not changed:
-        raise _problem(
-            "correction_changes_nothing", "补正内容未改变任何字段", "the patch changes nothing"
-        )
-    form = validate_form(corrected)
-    errors = content_errors(form)
-    if errors:
-        raise Problem(422, "form_invalid", errors)
-    return form, changed
+    return amended_form(
+        state["form"],
+        patch,
+        requested,
+        ("correction_not_requested", "补正了未被要求补正的字段", "these fields were not asked for"),
+        ("correction_changes_nothing", "补正内容未改变任何字段", "the patch changes nothing"),
+    )
 
 
 @router.post("/api/v1/registrations/{registration_id}/corrections", status_code=202)
@@ -102,7 +117,7 @@ async def submit_correction(
     await require_current_token(parts, registration_id, authorization)
     patch = parse_json_body(request.headers.get("content-type"), await request.body(), PATCH_TYPES)
     if not isinstance(patch, dict):
-        raise _problem(
+        raise invalid(
             "patch_not_an_object", "补正内容应为 JSON 对象", "a merge patch must be a JSON object"
         )
     store = parts.registrations
@@ -110,7 +125,7 @@ async def submit_correction(
     if state is None:
         raise Problem(404, "registration_not_found")
     if state["status"] != "submitted":
-        raise _problem(
+        raise invalid(
             "registration_closed",
             "该申请已办结或已撤回，不能补正",
             f"the registration is {state['status']}",
