@@ -11,6 +11,7 @@ import contextlib
 import ctypes
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -45,7 +46,26 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
+EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+_HANDED_OUT: set[int] = set()  # never the same port twice to this process's stacks
+
+
 def free_port() -> int:
+    """A free port below the kernel's ephemeral range where it can be read.
+
+    A port the kernel hands out for `bind(0)` comes from the same range as the source ports of
+    outgoing connections, so between this check and the service's own bind a client socket can
+    take it ("address already in use": a CI run lost its chaos stack that way). Ports below the
+    range are never given to outgoing connections.
+    """
+    with contextlib.suppress(OSError, ValueError):
+        low = int(EPHEMERAL_RANGE.read_text().split()[0])
+        rng = random.Random()  # noqa: S311 - a port, not a secret
+        for _ in range(200):
+            port = rng.randrange(max(1024, low - 12_000), low)
+            if port not in _HANDED_OUT and port_is_free(port):
+                _HANDED_OUT.add(port)
+                return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
