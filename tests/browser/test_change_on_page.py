@@ -41,6 +41,11 @@ async def test_the_enterprise_changes_its_address_and_sees_the_licence_reissued(
     await page.locator("#licences-card").screenshot(path=str(SCREENSHOTS / "page-change-form.png"))
 
     await address.fill(MOVED_TO)
+    # A live change re-renders the card meanwhile (here: the paper licence's pick-up chosen);
+    # what was typed stays.
+    await page.locator(f"form.delivery[data-rid='{rid}'] button[type=submit]").click()
+    await expect(page.locator("#licences-card p.delivery-state")).to_have_count(1, timeout=60_000)
+    await expect(address).to_have_value(MOVED_TO)
     await send.click()
     await expect(page.locator("#flash")).to_have_text("变更申请已提交，相关部门审核中。")
     change = panel.locator("ul.change-list > li")

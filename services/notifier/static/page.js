@@ -445,7 +445,7 @@ function changeForm(rid, form) {
 async function loadChangeForm(rid) {
   const { ok, body } = await onceCompleted(rid, "change");
   const box = document.querySelector(`details.change[data-rid="${rid}"] .change-form`);
-  if (!box) return;
+  if (!box || box.childNodes.length) return;  // gone, or loaded meanwhile (and maybe typed in)
   box.innerHTML = ok ? changeForm(rid, body.form) : problemText(body);
 }
 
@@ -469,15 +469,26 @@ async function sendChange(form) {
   const answer = await onceCompleted(form.dataset.rid, "changes", {
     method: "POST", headers: { "content-type": "application/merge-patch+json" }, body: JSON.stringify(patch),
   });
-  if (answer.ok) { $("flash").textContent = t("ch-sent"); form.remove(); return; }
+  if (answer.ok) { $("flash").textContent = t("ch-sent"); form.closest(".change-form").replaceChildren(); return; }
   errors.innerHTML = problemText(answer.body);
 }
 
-// After the licences card was re-rendered (a live change), an open change panel loads again.
-function restoreChangeForms() {
+// A live change re-renders the licences card: the change forms being filled in are lifted out
+// first and put back after, as they are (what was typed, the errors shown); an open panel with
+// no form yet loads it.
+function keepChangeForms() {
+  const kept = new Map();
+  document.querySelectorAll("details.change .change-form").forEach((box) => {
+    if (box.childNodes.length) kept.set(box.closest("details.change").dataset.rid, [...box.childNodes]);
+  });
+  return kept;
+}
+
+function restoreChangeForms(kept) {
   changeOpen.forEach((rid) => {
     const box = document.querySelector(`details.change[data-rid="${rid}"] .change-form`);
-    if (box && !box.innerHTML) loadChangeForm(rid);
+    if (!box) return;
+    if (kept.has(rid)) box.replaceChildren(...kept.get(rid)); else loadChangeForm(rid);
   });
 }
 
@@ -670,7 +681,10 @@ function render() {
   $("policies").innerHTML = renderNotices(hall.notifications.filter((n) => n.kind === "policy"));
   // Replaced only when it changed: an open delivery form keeps what is being typed into it.
   const licences = renderLicences(hall.registrations);
-  if (licences !== licencesShown) { $("licences").innerHTML = licences; licencesShown = licences; restoreAnnualReports(); restoreChangeForms(); }
+  if (licences !== licencesShown) {
+    const kept = keepChangeForms();
+    $("licences").innerHTML = licences; licencesShown = licences; restoreAnnualReports(); restoreChangeForms(kept);
+  }
   const rated = hall.registrations.some((r) => r.credit);
   $("credit-card").classList.toggle("hidden", !rated);
   // Only a changed card is replaced: its live region then announces the change, not every event.
