@@ -11,19 +11,13 @@ import json
 import re
 from typing import Any
 
+from service_runtime.masking import mask_value
+
 PERSONAL_FIELDS = frozenset({"id_number", "mobile", "phone", "email", "account_number"})
 # A person object is one that carries an identity or a contact: its `name` is personal too.
 PERSON_MARKERS = frozenset({"id_number", "mobile", "email"})
 _LONG_NUMBER = re.compile(r"\d{6,}[0-9Xx]?")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-
-
-def mask_value(value: str) -> str:
-    """Keep enough to recognise a record (first 3, last 2 characters), never the whole value."""
-    text = str(value)
-    if len(text) <= 6:  # noqa: PLR2004 - too short to show any of it
-        return "****"
-    return f"{text[:3]}****{text[-2:]}"
 
 
 def mask_payload(payload: str) -> str:

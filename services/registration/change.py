@@ -19,8 +19,8 @@ from contracts.deregistration import DeregistrationState
 from contracts.form import RegistrationForm
 from contracts.projections import project
 from service_runtime.auth_first import AuthFirstRoute, authenticated_first
+from service_runtime.masking import mask_value
 from service_runtime.problems import Problem
-from services.notifier.masking import mask_value
 from services.registration.access_renewal import (
     require_completed_by_owner,
     token_for_path_registration,
