@@ -35,7 +35,7 @@ from tools.bench_probes import per_registration, snapshot
 ROOT = Path(__file__).resolve().parent.parent
 SOAK_RATE, SOAK_MINUTES = 10.0, 10
 DEFAULT_RATE = 10.0
-FIND_MAX_RATES = (2, 5, 10, 20, 40, 60, 80, 100, 120, 150)
+FIND_MAX_RATES = (2, 5, 10, 15, 20, 30, 40, 60, 80, 100, 120, 150)
 
 
 def uuid_trade_name() -> str:
