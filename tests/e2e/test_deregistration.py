@@ -23,6 +23,7 @@ from tests.e2e.test_officers import police_case_in_review
 from tests.support.stored import set_stored
 
 pytestmark = pytest.mark.e2e
+RECORD_COMPLETED_POLLS = 100  # 0.2 s apart
 
 COMMITMENT = {"no_debts": True, "taxes_settled": True, "no_open_cases": True, "reason": "歇业"}
 OBJECTION = {
@@ -35,9 +36,23 @@ OBJECTION = {
 async def completed_enterprise(
     client: httpx.AsyncClient, stack: LiveStack, form: dict[str, Any]
 ) -> tuple[str, str]:
+    """Completed on the page, and in the registration service's own record.
+
+    The registration service learns completion from `registration.completed.v1` a moment after
+    the page shows it; until then what comes after the licence answers 409
+    `registration_not_completed`, which is what a client retries on.
+    """
     rid, token = await submit(client, stack, form)
     await wait_for_overall(client, stack, rid, token, {"completed"})
-    return rid, token
+    permits = f"{stack.registration_url}/api/v1/registrations/{rid}/permits"
+    for _ in range(RECORD_COMPLETED_POLLS):
+        answer = await client.get(permits, headers=bearer(token))
+        if answer.status_code != 409:
+            assert answer.status_code == 200, answer.text
+            return rid, token
+        assert answer.json()["code"] == "registration_not_completed"
+        await asyncio.sleep(0.2)
+    raise AssertionError("the registration service never recorded the completion")
 
 
 async def notice_ends_now(stack: LiveStack, rid: str) -> None:
