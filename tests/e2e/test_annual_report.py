@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from tests.conftest import LiveStack
+from tests.e2e.test_credit import fresh_persons
 from tests.e2e.test_delivery import bearer, choose, timeline_until
 from tests.e2e.test_deregistration import completed_enterprise
 from tests.support.stored import set_stored
@@ -45,7 +46,9 @@ async def test_a_missed_report_is_listed_as_abnormal_then_filed_late_and_removed
 ) -> None:
     registration = live_stack.registration_url
     async with httpx.AsyncClient(timeout=10) as client:
-        rid, token = await completed_enterprise(client, live_stack, sample_form)
+        # Persons of its own: the listing lowers the credit class of everyone related to the
+        # listed enterprise, which would route the next tests' registrations to officers.
+        rid, token = await completed_enterprise(client, live_stack, fresh_persons(sample_form))
         reports = f"{registration}/api/v1/registrations/{rid}/annual-reports"
         assert (await client.get(reports)).status_code == 401
         current = await choose(client, f"{reports}/2026", token, REPORT)
