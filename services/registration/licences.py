@@ -8,7 +8,6 @@ from typing import Any
 
 import structlog
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 
 from contracts.events import Artefact, DepartmentStatus, DepartmentStatusChanged
@@ -59,7 +58,7 @@ def when_market_approves_issue_licence(
             return
         rids = [a.registration_id for a in approvals]
         forms, on_record = await registrations.forms(rids), await market_record(rids)
-        ops: list[UpdateOne] = []
+        issued_now: list[Document] = []
         signed: list[Document] = []
         for approval in approvals:
             form = forms.get(approval.registration_id)
@@ -85,17 +84,11 @@ def when_market_approves_issue_licence(
                 "report_checked_through": licence.founding_date.year - 1,
             }
             signed.append(document)
-            # Keyed by the credit code with $setOnInsert: a replay issues nothing new.
-            ops.append(
-                UpdateOne(
-                    {"_id": licence.unified_social_credit_code},
-                    {"$setOnInsert": document},
-                    upsert=True,
-                )
-            )
-        if ops:
-            await licences.bulk_write(ops, ordered=False)
-            log.info("licences_issued", count=len(ops))
+            # Keyed by the credit code, inserted only if new: a replay issues nothing new.
+            issued_now.append({"_id": licence.unified_social_credit_code, **document})
+        if issued_now:
+            await insert_new(licences, issued_now)
+            log.info("licences_issued", count=len(issued_now))
             # After the licences: a crash in between redelivers the approval, and both are
             # idempotent (the licence by its code, each permit's push by its id).
             await after_issue(signed)
