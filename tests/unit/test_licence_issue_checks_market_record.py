@@ -1,9 +1,8 @@
 """A licence is signed only for an approval market's own case record confirms, with its numbers."""
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
-from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 
 from contracts.events import Artefact, DepartmentStatusChanged
@@ -36,15 +35,8 @@ class Licences:
     def __init__(self) -> None:
         self.signed: list[dict[str, Any]] = []
 
-    async def bulk_write(self, ops: Sequence[UpdateOne], ordered: bool) -> None:  # noqa: FBT001
-        self.signed += [op.document["$setOnInsert"]["licence"] for op in map(Op, ops)]
-
-
-class Op:
-    """An UpdateOne's update document, through its public repr-free interface."""
-
-    def __init__(self, op: UpdateOne) -> None:
-        self.document = cast("Mapping[str, Any]", op._doc)  # noqa: SLF001 - pymongo offers no public accessor
+    async def insert_many(self, documents: Sequence[dict[str, Any]], ordered: bool) -> None:  # noqa: FBT001
+        self.signed += [document["licence"] for document in documents]
 
 
 def approval(rid: str, artefacts: Iterable[Artefact]) -> Decoded[DepartmentStatusChanged]:
