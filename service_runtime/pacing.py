@@ -21,11 +21,14 @@ from weakref import WeakKeyDictionary
 import structlog
 from faststream.kafka.subscriber.usecase import BatchSubscriber
 
+from service_runtime.commits import CommitBeforeRevoke, PeriodicCommits
 from service_runtime.offset_gaps import OffsetGaps
 
 log = structlog.get_logger("pacing")
-# Each consumer's gap check (service_runtime/offset_gaps.py); the subscriber class has no room.
+# Each consumer's gap check (service_runtime/offset_gaps.py) and each subscriber's periodic
+# commits (service_runtime/commits.py); the subscriber class has no room for them.
 _GAPS: WeakKeyDictionary[Any, OffsetGaps] = WeakKeyDictionary()
+_COMMITS: WeakKeyDictionary[Any, PeriodicCommits] = WeakKeyDictionary()
 
 
 def set_fetch_wait(consumer: Any, wait_ms: int) -> bool:  # noqa: ANN401 - aiokafka consumer
@@ -42,11 +45,32 @@ def set_fetch_wait(consumer: Any, wait_ms: int) -> bool:  # noqa: ANN401 - aioka
 
 
 @cache
-def paced_batch_subscriber(busy_wait_ms: int, idle_wait_ms: int) -> type[BatchSubscriber]:
-    """A BatchSubscriber subclass whose fetch wait follows the traffic (one class per setting)."""
+def paced_batch_subscriber(
+    busy_wait_ms: int, idle_wait_ms: int, commit_interval_ms: int = 0
+) -> type[BatchSubscriber]:
+    """A BatchSubscriber subclass whose fetch wait follows the traffic and, for a consumer
+    group given a `commit_interval_ms`, whose handled offsets are committed periodically (one
+    class per setting)."""
 
     class PacedBatchSubscriber(BatchSubscriber):
         __slots__ = ()
+
+        async def start(self) -> None:
+            periodic = bool(commit_interval_ms and self.group_id and self._listener is None)
+            listener = CommitBeforeRevoke()
+            if periodic:
+                self._listener = listener
+            await super().start()
+            if periodic and self.consumer is not None:
+                commits = PeriodicCommits(self.consumer, commit_interval_ms / 1000)
+                _COMMITS[self] = listener.commits = commits
+                self.parser._setup(commits)  # noqa: SLF001 - where FastStream acknowledges
+
+        async def stop(self) -> None:
+            commits = _COMMITS.pop(self, None)
+            if commits is not None:
+                await commits.close()
+            await super().stop()
 
         async def get_msg(self, consumer: Any) -> tuple[Any, ...]:  # noqa: ANN401
             batches = await consumer.getmany(
@@ -56,14 +80,23 @@ def paced_batch_subscriber(busy_wait_ms: int, idle_wait_ms: int) -> type[BatchSu
             gaps = _GAPS.get(consumer)
             if gaps is None:
                 gaps = _GAPS[consumer] = OffsetGaps()
-            return tuple(chain.from_iterable(gaps.contiguous(consumer, batches).values()))
+            records = tuple(chain.from_iterable(gaps.contiguous(consumer, batches).values()))
+            commits = _COMMITS.get(self)
+            if commits is not None:
+                commits.returned(records)
+            return records
 
     return PacedBatchSubscriber
 
 
-def pace(subscriber: Any, busy_wait_ms: int, idle_wait_ms: int) -> None:  # noqa: ANN401
+def pace(
+    subscriber: Any,  # noqa: ANN401
+    busy_wait_ms: int,
+    idle_wait_ms: int,
+    commit_interval_ms: int = 0,
+) -> None:
     """Make a FastStream batch subscriber paced; it must not have started yet."""
     if not isinstance(subscriber, BatchSubscriber):
         msg = f"only batch subscribers can be paced, not {type(subscriber).__name__}"
         raise TypeError(msg)
-    subscriber.__class__ = paced_batch_subscriber(busy_wait_ms, idle_wait_ms)
+    subscriber.__class__ = paced_batch_subscriber(busy_wait_ms, idle_wait_ms, commit_interval_ms)

@@ -90,6 +90,11 @@ class RuntimeSettings(BaseSettings):
     kafka_linger_ms: int = Field(default=0, ge=0, le=1_000, alias="KAFKA_LINGER_MS")
     kafka_session_timeout_ms: int = Field(default=10_000, alias="KAFKA_SESSION_TIMEOUT_MS")
     kafka_max_batch: int = Field(default=200, ge=1, alias="KAFKA_MAX_BATCH")
+    # How long handled offsets may wait to be committed (service_runtime/commits.py); 0 commits
+    # after every batch.
+    kafka_commit_interval_ms: int = Field(
+        default=500, ge=0, le=10_000, alias="KAFKA_COMMIT_INTERVAL_MS"
+    )
     mongodb_uri: str = Field(default="mongodb://127.0.0.1:27017", alias="MONGODB_URI")
     # Each service (and each department) owns the database `<prefix><owner>`.
     mongodb_database_prefix: str = Field(default="enterprise_", alias="MONGODB_DATABASE_PREFIX")
