@@ -142,22 +142,8 @@ class Runtime(Generic[S_co]):
             if background
             else self.settings.kafka_idle_fetch_max_wait_ms
         )
-        self._pace(subscriber, busy_wait, idle_wait, self.settings.kafka_commit_interval_ms)
+        pace(subscriber, busy_wait, idle_wait, self.settings.kafka_commit_interval_ms)
         subscriber(on_batch)
-
-    @staticmethod
-    def _pace(
-        subscriber: Any,  # noqa: ANN401
-        busy_wait_ms: int,
-        idle_wait_ms: int,
-        commit_interval_ms: int = 0,
-    ) -> None:
-        pace(
-            subscriber,
-            busy_wait_ms=busy_wait_ms,
-            idle_wait_ms=max(busy_wait_ms, idle_wait_ms),
-            commit_interval_ms=commit_interval_ms,
-        )
 
     def subscribe_broadcast(
         self, topic: str, handle: Callable[[bytes], Awaitable[None]], name: str
@@ -184,7 +170,7 @@ class Runtime(Generic[S_co]):
             decoder=_raw_records,
             title=name,
         )
-        self._pace(
+        pace(
             subscriber,
             self.settings.kafka_fetch_max_wait_ms,
             self.settings.kafka_idle_fetch_max_wait_ms,

@@ -95,8 +95,11 @@ def pace(
     idle_wait_ms: int,
     commit_interval_ms: int = 0,
 ) -> None:
-    """Make a FastStream batch subscriber paced; it must not have started yet."""
+    """Make a FastStream batch subscriber paced; it must not have started yet. An idle wait
+    shorter than the busy one is taken as the busy one."""
     if not isinstance(subscriber, BatchSubscriber):
         msg = f"only batch subscribers can be paced, not {type(subscriber).__name__}"
         raise TypeError(msg)
-    subscriber.__class__ = paced_batch_subscriber(busy_wait_ms, idle_wait_ms, commit_interval_ms)
+    subscriber.__class__ = paced_batch_subscriber(
+        busy_wait_ms, max(busy_wait_ms, idle_wait_ms), commit_interval_ms
+    )
