@@ -56,12 +56,14 @@ def paced_batch_subscriber(
         __slots__ = ()
 
         async def start(self) -> None:
-            periodic = bool(commit_interval_ms and self.group_id and self._listener is None)
-            listener = CommitBeforeRevoke()
-            if periodic:
-                self._listener = listener
+            # Only a group commits; a subscriber given its own rebalance listener keeps
+            # FastStream's commit after every batch.
+            if not (commit_interval_ms and self.group_id and self._listener is None):
+                await super().start()
+                return
+            listener = self._listener = CommitBeforeRevoke()
             await super().start()
-            if periodic and self.consumer is not None:
+            if self.consumer is not None:
                 commits = PeriodicCommits(self.consumer, commit_interval_ms / 1000)
                 _COMMITS[self] = listener.commits = commits
                 self.parser._setup(commits)  # noqa: SLF001 - where FastStream acknowledges

@@ -31,7 +31,7 @@ CATALOGUE_TABLES = frozenset(
     {storage._IDX_TABLE, storage._COLL_TABLE, storage._PROFILE_TABLE}  # noqa: SLF001
 )
 CURSOR_WRITES = ("insert", "update", "remove", "modify", "reserve")
-ABSENT = object()  # a cached "no such row"
+ABSENT = object()  # "not from the cache": the caller reads the table itself
 
 
 class Catalogue:
