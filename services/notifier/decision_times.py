@@ -5,7 +5,11 @@ Two durations per department, from the latest completed registrations:
   decisions when it waits for them) to its decision, instant rules and officers' reviews alike;
 - an officer's review: from the case entering review to the decision.
 
-They are read once a minute (one bounded query on the `completed_at` index), never per request.
+They are kept in memory and brought up to date every few seconds with the registrations completed
+since the newest one already read, never per request. Not the latest 200 read afresh each time:
+on the embedded database a sorted, limited read of an index range still reads every document
+in the range (measured: 1.1 s under its one lock at 6,000 completions, once a minute, stalling
+every statement behind it), so a read must be narrow in time, not only short in rows.
 """
 
 from __future__ import annotations
@@ -35,7 +39,16 @@ FINAL = {
 IN_REVIEW = DepartmentStatus.IN_REVIEW.value
 LEARN_FROM = 200  # the latest completed registrations
 LEARN_WINDOW = timedelta(days=30)  # ... completed in the last month: older ones say little
-REFRESH_SECONDS = 60.0
+# The first read widens its window until it has found enough: a busy stack finds them in the
+# last minute, a quiet one looks further back.
+FIRST_WINDOWS = (
+    timedelta(minutes=1),
+    timedelta(minutes=10),
+    timedelta(hours=1),
+    timedelta(days=1),
+    LEARN_WINDOW,
+)
+REFRESH_SECONDS = 10.0  # each read then covers about this long of completions
 
 
 @dataclass(frozen=True)
@@ -123,29 +136,59 @@ def learn(rows: Sequence[TimelineRow], topology: Topology = TOPOLOGY) -> History
 
 
 class DecisionTimes:
-    """The notifier's current History, refreshed in the background."""
+    """The notifier's current History, refreshed in the background from the latest completions
+    it keeps in memory.
+
+    A completion recorded with an earlier time than the newest already read (a late event) is
+    left out: what it learns from is a sample of recent registrations, not a count.
+    """
 
     def __init__(self, reads: TimelineReads, topology: Topology = TOPOLOGY) -> None:
         self._reads, self._topology = reads, topology
         self.history = History()
+        self._latest: list[TimelineRow] = []  # newest first, at most LEARN_FROM
+        self._read_since: datetime | None = None  # None until the first read
 
     async def refresh(self, now: datetime | None = None) -> History:
         now = now or datetime.now(UTC)
-        rows = await self._reads.recently_completed(now - LEARN_WINDOW, LEARN_FROM)
-        self.history = learn(rows, self._topology)
+        oldest = now - LEARN_WINDOW
+        if self._read_since is None:
+            fresh = await self._first_read(now)
+        else:
+            fresh = await self._reads.recently_completed(max(self._read_since, oldest), LEARN_FROM)
+        self._latest = latest_completions([*fresh, *self._latest], oldest)
+        # The next read starts at the newest completion read (again, for any recorded at the
+        # same instant), or where this one started when there was none.
+        self._read_since = self._latest[0].completed_at if self._latest else oldest
+        self.history = learn(self._latest, self._topology)
         return self.history
+
+    async def _first_read(self, now: datetime) -> list[TimelineRow]:
+        rows: list[TimelineRow] = []
+        for window in FIRST_WINDOWS:
+            rows = await self._reads.recently_completed(now - window, LEARN_FROM)
+            if len(rows) >= LEARN_FROM:
+                break
+        return rows
 
     async def refresh_forever(self) -> None:
         while True:
+            await asyncio.sleep(REFRESH_SECONDS)
             try:
                 await self.refresh()
             except Exception:  # a database hiccup: keep the last history, try again later
                 log.warning("decision_times_refresh_failed", exc_info=True)
-            await asyncio.sleep(REFRESH_SECONDS)
+
+
+def latest_completions(rows: Sequence[TimelineRow], oldest: datetime) -> list[TimelineRow]:
+    """The LEARN_FROM newest completions since `oldest`, newest first, each registration once."""
+    by_id = {r.registration_id: r for r in rows if r.completed_at and r.completed_at >= oldest}
+    newest = sorted(by_id.values(), key=lambda r: r.completed_at or oldest, reverse=True)
+    return newest[:LEARN_FROM]
 
 
 async def open_decision_times(runtime: Runtime[NotifierSettings]) -> DecisionTimes:
-    """Learnt once before the service answers, then every minute in the background."""
+    """Learnt once before the service answers, then every REFRESH_SECONDS in the background."""
     timelines = runtime.database("notifier")[MongoTimelineStore.collection_name]
     times = DecisionTimes(TimelineReads(timelines))
     await times.refresh()

@@ -109,8 +109,8 @@ class TimelineReads:
 
     async def recently_completed(self, since: datetime, limit: int) -> list[TimelineRow]:
         """The `limit` latest registrations completed since `since`, newest first: their entries
-        (the decision times a prediction learns from). A range and a limit on the index, so the
-        read costs the same however many registrations the stack has seen."""
+        (the decision times a prediction learns from). A range on the index; keep `since` recent:
+        the embedded database reads the whole range before it applies the limit."""
         found = (
             self._timelines.find(
                 {"completed_at": {"$gte": since}},
