@@ -156,7 +156,7 @@ class DecisionTimes:
             fresh = await self._first_read(now)
         else:
             fresh = await self._reads.recently_completed(max(self._read_since, oldest), LEARN_FROM)
-        self._latest = latest_completions([*fresh, *self._latest], oldest)
+        self._latest = latest_completions([*self._latest, *fresh], oldest)
         # The next read starts at the newest completion read (again, for any recorded at the
         # same instant), or where this one started when there was none.
         self._read_since = self._latest[0].completed_at if self._latest else oldest
@@ -181,7 +181,8 @@ class DecisionTimes:
 
 
 def latest_completions(rows: Sequence[TimelineRow], oldest: datetime) -> list[TimelineRow]:
-    """The LEARN_FROM newest completions since `oldest`, newest first, each registration once."""
+    """The LEARN_FROM newest completions since `oldest`, newest first, each registration once
+    (as it was read last: `rows` are in the order they were read)."""
     by_id = {r.registration_id: r for r in rows if r.completed_at and r.completed_at >= oldest}
     newest = sorted(by_id.values(), key=lambda r: r.completed_at or oldest, reverse=True)
     return newest[:LEARN_FROM]

@@ -85,3 +85,27 @@ async def test_an_empty_stack_reads_its_window_then_only_what_completes() -> Non
     assert history.registrations == 1
     await times.refresh(later + timedelta(seconds=10))
     assert reads.asked[-1] == later
+
+
+async def test_a_registration_read_again_is_learnt_as_it_was_read_last() -> None:
+    reads = RecordedReads([completed("r1", NOW)])
+    times = DecisionTimes(reads)
+    await times.refresh(NOW)
+    # Read again by the next range (it starts at the newest completion, inclusive), now with
+    # an officer's review on its timeline.
+    reviewed = completed("r1", NOW)
+    reviewed = TimelineRow(
+        registration_id="r1",
+        overall_status="completed",
+        entries=(
+            *reviewed.entries,
+            TimelineEntry("police", "in_review", NOW - timedelta(seconds=1)),
+            TimelineEntry("police", "approved", NOW, decided_by="officer"),
+        ),
+        submitted_at=reviewed.submitted_at,
+        completed_at=NOW,
+    )
+    reads.rows = [reviewed]
+    history = await times.refresh(NOW + timedelta(seconds=10))
+    assert history.registrations == 1
+    assert history.review["police"].seconds == (1.0,)
