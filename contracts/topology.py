@@ -16,7 +16,6 @@ from contracts.topics import (
     CREDIT_PROFILE_CHANGED,
     CREDIT_RISK_FLAGGED,
     DELIVERY_STATUS,
-    DEPARTMENT_DECIDED,
     DEPARTMENT_STATUS,
     DEREGISTRATION_STATUS,
     HELPDESK_ANSWERED,
@@ -35,6 +34,7 @@ from contracts.topics import (
     SHARED_CONTRACT_TOPICS,
     corrected_topic,
     dead_letter_topic,
+    decided_topic,
     helpdesk_asked_topic,
     submitted_topic,
 )
@@ -232,7 +232,8 @@ class Topology:
 
     @property
     def prerequisites(self) -> frozenset[str]:
-        """Departments some other department waits for: they also publish `department.decided`."""
+        """Departments some other department waits for: each also publishes its final decisions
+        on a topic of its own (`decided_topic`)."""
         return frozenset(p for d in self.departments for p in d.waits_for)
 
     @property
@@ -241,11 +242,19 @@ class Topology:
         return {**{d.name: d.projection for d in self.departments}, NOTIFIER: NOTIFIER_PROJECTION}
 
     @property
+    def decided_topics(self) -> tuple[str, ...]:
+        """Each prerequisite's final decisions, in the departments' order."""
+        return tuple(
+            decided_topic(d.name) for d in self.departments if d.name in self.prerequisites
+        )
+
+    @property
     def contract_topics(self) -> tuple[str, ...]:
-        """Every public topic: the shared facts, each recipient's own form topics and each
-        department's own helpdesk questions."""
+        """Every public topic: the shared facts, each prerequisite's decisions, each recipient's
+        own form topics and each department's own helpdesk questions."""
         return (
             *SHARED_CONTRACT_TOPICS,
+            *self.decided_topics,
             *(t for recipient in self.projections for t in form_topics(recipient)),
             *(helpdesk_asked_topic(d.name) for d in self.departments),
         )
@@ -277,7 +286,7 @@ class Topology:
                     topics=(
                         *form_topics(d.name),
                         *REGISTRATION_ENDS,
-                        *((DEPARTMENT_DECIDED,) if d.waits_for else ()),
+                        *(decided_topic(p) for p in d.waits_for),
                         *((PERMIT_SUBMITTED,) if d.decides_permits else ()),
                         helpdesk_asked_topic(d.name),  # the enterprises' questions to it
                     ),

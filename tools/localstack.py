@@ -26,7 +26,6 @@ import httpx
 
 from contracts.topics import (
     CREDIT_PROFILE_CHANGED,
-    DEPARTMENT_DECIDED,
     DEPARTMENT_STATUS,
     PAGE_CHANGED,
     REGISTRATION_COMPLETED,
@@ -324,12 +323,15 @@ def busy_topic_partitions() -> dict[str, int]:
     """
     once_per_registration = [
         *(submitted_topic(recipient) for recipient in TOPOLOGY.projections),
-        DEPARTMENT_DECIDED,
         REGISTRATION_COMPLETED,
         CREDIT_PROFILE_CHANGED,  # every new enterprise's first portrait
     ]
     return {
         **dict.fromkeys(once_per_registration, 8),
+        # Once per registration too, but a dependent that waits for two prerequisites (tax,
+        # bank) names both topics in each fetch: four each keeps its fetch at the eight
+        # partitions the single decided topic had, and what each holds per partition the same.
+        **dict.fromkeys(TOPOLOGY.decided_topics, 4),
         DEPARTMENT_STATUS: 32,  # one per department per registration: 7 in 10 messages
         PAGE_CHANGED: 4,  # read by every notifier instance, at most one per registration
     }
