@@ -8,7 +8,9 @@ command line (secantus/cli.py, 0.7.0b3), so this starts the same command with th
 The services delete what expired themselves (service_runtime/retention.py).
 
 It also reads its index catalogue from disk for every statement; `tools/secantus_catalog.py`
-keeps it in memory instead, as MongoDB does.
+keeps it in memory instead, as MongoDB does. And it rewrites every index entry of a document on
+each update; `tools/secantus_index_updates.py` rewrites only those whose keys can have changed,
+as MongoDB does.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ import sys
 from secantus import cli
 from secantus.server import SecantusDBServer
 
-from tools import secantus_catalog
+from tools import secantus_catalog, secantus_index_updates
 
 if __name__ == "__main__":
     secantus_catalog.install()
+    secantus_index_updates.install()
     cli.SecantusDBServer = functools.partial(SecantusDBServer, ttl_sweep_seconds=0)
     sys.exit(cli.main())
