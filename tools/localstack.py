@@ -318,20 +318,20 @@ def busy_topic_partitions() -> dict[str, int]:
     with 0 batches stored, 20 ms with 20,000), so reading costs more the longer the stream has
     run. Measured with `make bench BENCH_ARGS="--soak"` (10/s, 6,000 registrations): with two
     partitions a topic (eight for statuses) the last minute's p99 was 4.9x the first's and the
-    broker's CPU per registration rose from 18 to about 80 ms; with these counts, 1.08x. Real
-    Kafka indexes offsets and has no such cost; production keeps `KAFKA_TOPIC_PARTITIONS`.
+    broker's CPU per registration rose from 18 to about 80 ms; with these counts, 1.08x in that
+    (fourth) round, and 2.5-2.8x since credit's screening, the audit log and the other groups
+    that read these topics were added: more partitions slow the growth and cost every fetch
+    (docs/benchmark.md, sixteenth round), nothing a client does removes it. Real Kafka indexes
+    offsets and has no such cost; production keeps `KAFKA_TOPIC_PARTITIONS`.
     """
     once_per_registration = [
         *(submitted_topic(recipient) for recipient in TOPOLOGY.projections),
+        *TOPOLOGY.decided_topics,
         REGISTRATION_COMPLETED,
         CREDIT_PROFILE_CHANGED,  # every new enterprise's first portrait
     ]
     return {
         **dict.fromkeys(once_per_registration, 8),
-        # Once per registration too, but a dependent that waits for two prerequisites (tax,
-        # bank) names both topics in each fetch: four each keeps its fetch at the eight
-        # partitions the single decided topic had, and what each holds per partition the same.
-        **dict.fromkeys(TOPOLOGY.decided_topics, 4),
         DEPARTMENT_STATUS: 32,  # one per department per registration: 7 in 10 messages
         PAGE_CHANGED: 4,  # read by every notifier instance, at most one per registration
     }
