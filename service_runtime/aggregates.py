@@ -11,8 +11,12 @@ import copy
 from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
+from bson import Decimal128, ObjectId
 from pymongo import InsertOne, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError
@@ -77,7 +81,7 @@ class VersionedCollection:
         ]
         found = (
             {
-                doc["_id"]: Versioned(doc["_id"], doc, doc.get("rev", 1), copy.deepcopy(doc))
+                doc["_id"]: Versioned(doc["_id"], doc, doc.get("rev", 1), copy_document(doc))
                 async for doc in self.collection.find({"_id": {"$in": missing}}, NO_OUTBOX)
             }
             if missing
@@ -85,7 +89,7 @@ class VersionedCollection:
         )
         self._must_read.difference_update(missing)
         hits = {
-            i: Versioned(i, copy.deepcopy(v.document), v.rev, stored=v.document)
+            i: Versioned(i, copy_document(v.document), v.rev, stored=v.document)
             for i, v in cached.items()
         }
         return {i: hits.get(i) or found.get(i) or Versioned(i, None) for i in ids}
@@ -116,7 +120,7 @@ class VersionedCollection:
     def _remember(self, write: Write) -> None:
         read = write.read
         rev = 1 if read.document is None else read.rev + 1
-        self._cache[read.id] = Versioned(read.id, copy.deepcopy(write.state), rev)
+        self._cache[read.id] = Versioned(read.id, copy_document(write.state), rev)
         self._cache.move_to_end(read.id)
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
@@ -159,3 +163,37 @@ def _grew(old: list[Any], new: list[Any]) -> bool:
 
 
 _ABSENT = object()
+# Values a document holds that nothing changes in place: shared by a copy, not copied.
+_IMMUTABLE = (
+    str,
+    int,
+    float,
+    bytes,
+    type(None),
+    datetime,
+    date,
+    Decimal,
+    UUID,
+    ObjectId,
+    Decimal128,
+)
+
+
+def copy_document(value: Any) -> Any:  # noqa: ANN401 - any BSON value
+    """A deep copy of a stored document: what `copy.deepcopy` makes, three to four times faster.
+
+    Every load and save copies the aggregate (the timelines are 5-7 KB), and a py-spy profile
+    of the notifier at 10 registrations/s put 4% of its CPU in `deepcopy`'s general machinery
+    (its memo, its dispatch per type) for plain dicts, lists and scalars. Anything else falls
+    back to `copy.deepcopy`.
+    """
+    kind = type(value)
+    if kind is dict:
+        return {key: copy_document(item) for key, item in value.items()}
+    if kind is list:
+        return [copy_document(item) for item in value]
+    if kind is tuple:
+        return tuple(copy_document(item) for item in value)
+    if isinstance(value, _IMMUTABLE):
+        return value
+    return copy.deepcopy(value)
