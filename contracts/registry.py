@@ -45,6 +45,7 @@ from contracts.topics import (
     CREDIT_PROFILE_CHANGED,
     CREDIT_RISK_FLAGGED,
     DELIVERY_STATUS,
+    DEPARTMENT_DECIDED,
     DEPARTMENT_STATUS,
     DEREGISTRATION_STATUS,
     HELPDESK_ANSWERED,
@@ -71,6 +72,7 @@ Decoder = Callable[[bytes], Any]
 
 SHARED_EVENTS: Mapping[str, type[BaseModel]] = {
     DEPARTMENT_STATUS: DepartmentStatusChanged,
+    DEPARTMENT_DECIDED: DepartmentDecided,
     REGISTRATION_COMPLETED: RegistrationCompleted,
     REGISTRATION_WITHDRAWN: RegistrationWithdrawn,
     REGISTRATION_ACCESS_REVOKED: RegistrationAccessRevoked,
@@ -101,11 +103,9 @@ class EventRegistry:
 
     @cached_property
     def events(self) -> dict[str, type[BaseModel]]:
-        """{topic: model}: the shared topics, each prerequisite's decisions, then each
-        recipient's own view of the form."""
+        """{topic: model}: the shared topics, then each recipient's own view of the form."""
         return {
             **SHARED_EVENTS,
-            **dict.fromkeys(self.topology.decided_topics, DepartmentDecided),
             **{
                 topic: model
                 for recipient, paths in self.topology.projections.items()

@@ -3,6 +3,9 @@
 from typing import Final
 
 DEPARTMENT_STATUS: Final = "department.status.v1"
+# Only the final decisions of departments that others wait for: a dependent reads this narrow
+# fact, not every department's every status (which grows with the square of departments).
+DEPARTMENT_DECIDED: Final = "department.decided.v1"
 REGISTRATION_COMPLETED: Final = "registration.completed.v1"
 REGISTRATION_WITHDRAWN: Final = "registration.withdrawn.v1"
 # An enterprise renewed its access token; the notifier stops honouring the older ones.
@@ -45,6 +48,7 @@ SERVICE_STARTED: Final = "ops.service-started.v1"
 # lists those with the rest.
 SHARED_CONTRACT_TOPICS: Final = (
     DEPARTMENT_STATUS,
+    DEPARTMENT_DECIDED,
     REGISTRATION_COMPLETED,
     REGISTRATION_WITHDRAWN,
     REGISTRATION_ACCESS_REVOKED,
@@ -87,15 +91,6 @@ def changed_event_type(department: str) -> str:
     doubled the p99 at 10/s on the local broker (measured, docs/benchmark.md).
     """
     return f"registration.changed.{department}.v1"
-
-
-def decided_topic(department: str) -> str:
-    """The final decisions of one department that others wait for (event type
-    `department.decided.v1`): a dependent reads the narrow facts of its own prerequisites only,
-    not every department's every status (which grows with the square of the departments), and
-    not the decisions of departments it does not wait for (police reads the market's, not
-    credit's)."""
-    return f"department.decided.{department}.v1"
 
 
 def helpdesk_asked_topic(department: str) -> str:

@@ -17,6 +17,7 @@ from contracts.topics import (
     CREDIT_PROFILE_CHANGED,
     CREDIT_RISK_FLAGGED,
     DELIVERY_STATUS,
+    DEPARTMENT_DECIDED,
     DEPARTMENT_STATUS,
     DEREGISTRATION_STATUS,
     HELPDESK_ANSWERED,
@@ -35,7 +36,6 @@ from contracts.topics import (
     SHARED_CONTRACT_TOPICS,
     corrected_topic,
     dead_letter_topic,
-    decided_topic,
     helpdesk_asked_topic,
     submitted_topic,
 )
@@ -238,8 +238,7 @@ class Topology:
 
     @cached_property
     def prerequisites(self) -> frozenset[str]:
-        """Departments some other department waits for: each also publishes its final decisions
-        on a topic of its own (`decided_topic`)."""
+        """Departments some other department waits for: they also publish `department.decided`."""
         return frozenset(p for d in self.departments for p in d.waits_for)
 
     @property
@@ -248,19 +247,11 @@ class Topology:
         return {**{d.name: d.projection for d in self.departments}, NOTIFIER: NOTIFIER_PROJECTION}
 
     @cached_property
-    def decided_topics(self) -> tuple[str, ...]:
-        """Each prerequisite's final decisions, in the departments' order."""
-        return tuple(
-            decided_topic(d.name) for d in self.departments if d.name in self.prerequisites
-        )
-
-    @cached_property
     def contract_topics(self) -> tuple[str, ...]:
-        """Every public topic: the shared facts, each prerequisite's decisions, each recipient's
-        own form topics and each department's own helpdesk questions."""
+        """Every public topic: the shared facts, each recipient's own form topics and each
+        department's own helpdesk questions."""
         return (
             *SHARED_CONTRACT_TOPICS,
-            *self.decided_topics,
             *(t for recipient in self.projections for t in form_topics(recipient)),
             *(helpdesk_asked_topic(d.name) for d in self.departments),
         )
@@ -292,7 +283,7 @@ class Topology:
                     topics=(
                         *form_topics(d.name),
                         *REGISTRATION_ENDS,
-                        *(decided_topic(p) for p in d.waits_for),
+                        *((DEPARTMENT_DECIDED,) if d.waits_for else ()),
                         *((PERMIT_SUBMITTED,) if d.decides_permits else ()),
                         helpdesk_asked_topic(d.name),  # the enterprises' questions to it
                     ),

@@ -26,6 +26,7 @@ import httpx
 
 from contracts.topics import (
     CREDIT_PROFILE_CHANGED,
+    DEPARTMENT_DECIDED,
     DEPARTMENT_STATUS,
     PAGE_CHANGED,
     REGISTRATION_COMPLETED,
@@ -319,14 +320,14 @@ def busy_topic_partitions() -> dict[str, int]:
     run. Measured with `make bench BENCH_ARGS="--soak"` (10/s, 6,000 registrations): with two
     partitions a topic (eight for statuses) the last minute's p99 was 4.9x the first's and the
     broker's CPU per registration rose from 18 to about 80 ms; with these counts, 1.08x in that
-    (fourth) round, and 2.5-2.8x since credit's screening, the audit log and the other groups
+    (fourth) round, and 2.5-3.1x since credit's screening, the audit log and the other groups
     that read these topics were added: more partitions slow the growth and cost every fetch
     (docs/benchmark.md, sixteenth round), nothing a client does removes it. Real Kafka indexes
     offsets and has no such cost; production keeps `KAFKA_TOPIC_PARTITIONS`.
     """
     once_per_registration = [
         *(submitted_topic(recipient) for recipient in TOPOLOGY.projections),
-        *TOPOLOGY.decided_topics,
+        DEPARTMENT_DECIDED,
         REGISTRATION_COMPLETED,
         CREDIT_PROFILE_CHANGED,  # every new enterprise's first portrait
     ]

@@ -39,9 +39,8 @@ from jsonschema import Draft202012Validator, ValidationError
 
 STATUS = "department.status.v1"
 # A department others wait for (credit: tax and bank route by its decision) also publishes each
-# final decision as this narrow fact, on a topic of its own (`decided_topic`); the waiting
-# departments read only the topics of the departments they wait for.
-DECIDED = "department.decided.v1"  # the fact's event type, whichever department's topic
+# final decision as this narrow fact; the waiting departments read only it.
+DECIDED = "department.decided.v1"
 FINAL = {"approved", "rejected", "not_applicable"}
 CHANGE_DECIDED = "change.decided.v1"
 PERMIT_NOTICE = "permit.notice.v1"
@@ -52,11 +51,6 @@ PERMIT_STATUS = "permit.status.v1"
 def submitted_topic(department: str) -> str:
     """Each department has its own topic, holding only the form fields it needs."""
     return f"registration.submitted.{department}.v1"
-
-
-def decided_topic(department: str) -> str:
-    """Where a department others wait for publishes its final decisions."""
-    return f"department.decided.{department}.v1"
 
 
 def corrected_topic(department: str) -> str:
@@ -78,13 +72,9 @@ class ExternalDepartment:
         self.topic = submitted_topic(department)
         self.amendments = corrected_topic(department)
         self.changed = f"registration.changed.{department}.v1"  # an event type on `amendments`
-        # A schema for it exists only when other departments wait for this one.
-        self.decided = decided_topic(department)
-        waited_for = (schemas / f"{self.decided}.json").exists()
         self.validators = {
             t: load_validator(schemas, t)
-            for t in (self.topic, self.amendments, self.changed, STATUS, CHANGE_DECIDED)
-            + ((self.decided,) if waited_for else ())
+            for t in (self.topic, self.amendments, self.changed, STATUS, DECIDED, CHANGE_DECIDED)
         }
 
     def decide(self, fact: dict) -> list[dict]:
@@ -145,9 +135,8 @@ class ExternalDepartment:
         }
 
     def decided_fact(self, status: dict) -> dict | None:
-        """The final decision again, as the fact the departments that wait for this one read;
-        None when it is not final, or no department waits for this one."""
-        if status["status"] not in FINAL or self.decided not in self.validators:
+        """The final decision again, as the fact the departments that wait for this one read."""
+        if status["status"] not in FINAL:
             return None
         fact = {
             "event_id": str(uuid.uuid5(NAMESPACE, f"decided/{status['event_id']}")),
@@ -155,7 +144,7 @@ class ExternalDepartment:
             **{k: status[k] for k in ("source", "occurred_at", "registration_id", "department")},
             **{k: status[k] for k in ("status", "round", "artefacts")},
         }
-        self.validators[self.decided].validate(fact)
+        self.validators[DECIDED].validate(fact)
         return fact
 
     def _event(  # noqa: PLR0913, PLR0917 - one field each, kept flat for readers in any language
@@ -340,7 +329,7 @@ async def handle(
         )
         if decided := department.decided_fact(event):
             body = json.dumps(decided, ensure_ascii=False).encode()
-            await producer.send_and_wait(department.decided, body, key=key)
+            await producer.send_and_wait(DECIDED, body, key=key)
 
 
 async def handle_permit(

@@ -17,7 +17,7 @@ from contracts.events import (
     DepartmentStatusChanged,
     decided_fact,
 )
-from contracts.topics import DEPARTMENT_STATUS, DEREGISTRATION_STATUS, decided_topic
+from contracts.topics import DEPARTMENT_DECIDED, DEPARTMENT_STATUS, DEREGISTRATION_STATUS
 from contracts.topology import TOPOLOGY, Topology
 from service_runtime.aggregates import NO_OUTBOX, Versioned, VersionedCollection, Write
 from service_runtime.mongo import Document
@@ -145,13 +145,12 @@ class MongoCaseStore:
 
 
 def outbox_entries(event: CaseEvent, topology: Topology = TOPOLOGY) -> list[Document]:
-    """The status for everyone; a prerequisite's final decision also as the narrow fact, on its
-    own topic, for the departments that wait for it."""
+    """The status for everyone; a prerequisite's final decision also as the narrow fact."""
     if isinstance(event, DeregistrationStatusChanged):
         return [outbox_entry(DEREGISTRATION_STATUS, event)]
     entries = [outbox_entry(DEPARTMENT_STATUS, event)]
     if event.status in TERMINAL_STATUSES and event.department in topology.prerequisites:
-        entries.append(outbox_entry(decided_topic(event.department), decided_fact(event)))
+        entries.append(outbox_entry(DEPARTMENT_DECIDED, decided_fact(event)))
     return entries
 
 

@@ -15,9 +15,9 @@ from contracts.events import (
     decided_fact,
 )
 from contracts.topics import (
+    DEPARTMENT_DECIDED,
     DEPARTMENT_STATUS,
     dead_letter_topic,
-    decided_topic,
     submitted_topic,
 )
 from service_runtime.host import Runtime, build_runtime
@@ -83,7 +83,7 @@ async def test_tax_waits_for_the_market_and_credit_then_approves(
         tax = [s.status.value for s in statuses if s.department == "tax"]
         assert tax == []  # rules passed; it waits silently for the market's decision
         fact = decided_fact(market_approved)
-        await broker.publish(fact.model_dump_json().encode(), decided_topic("market"))
+        await broker.publish(fact.model_dump_json().encode(), DEPARTMENT_DECIDED)
         assert [s for s in statuses if s.department == "tax"] == []  # credit has not decided
         credit = decided_fact(
             market_approved.model_copy(
@@ -95,7 +95,7 @@ async def test_tax_waits_for_the_market_and_credit_then_approves(
                 }
             )
         )
-        await broker.publish(credit.model_dump_json().encode(), decided_topic("credit"))
+        await broker.publish(credit.model_dump_json().encode(), DEPARTMENT_DECIDED)
         await broker.publish(view, topic, key=b"k")
 
     tax_events = [s for s in statuses if s.department == "tax"]
