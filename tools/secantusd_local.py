@@ -10,7 +10,8 @@ The services delete what expired themselves (service_runtime/retention.py).
 It also reads its index catalogue from disk for every statement; `tools/secantus_catalog.py`
 keeps it in memory instead, as MongoDB does. And it rewrites every index entry of a document on
 each update; `tools/secantus_index_updates.py` rewrites only those whose keys can have changed,
-as MongoDB does.
+as MongoDB does. Its updates copy each document with `copy.deepcopy`;
+`tools/secantus_update_copy.py` hands them a copier for plain documents.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ import sys
 from secantus import cli
 from secantus.server import SecantusDBServer
 
-from tools import secantus_catalog, secantus_index_updates
+from tools import secantus_catalog, secantus_index_updates, secantus_update_copy
 
 if __name__ == "__main__":
     secantus_catalog.install()
     secantus_index_updates.install()
+    secantus_update_copy.install()
     cli.SecantusDBServer = functools.partial(SecantusDBServer, ttl_sweep_seconds=0)
     sys.exit(cli.main())
