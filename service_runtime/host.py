@@ -35,6 +35,7 @@ from contracts.topics import SERVICE_STARTED
 from contracts.topology import Subscription
 from service_runtime.body_limit import BodyLimit
 from service_runtime.delivery import BatchConsumer, Decoded, RawRecord, RetryPolicy
+from service_runtime.heap import freeze_startup_heap
 from service_runtime.kafka import EventProducer, build_broker, consumer_options, ensure_topics
 from service_runtime.logging import configure_logging
 from service_runtime.metrics import HttpMetrics, Probe, install_metrics_endpoint
@@ -276,7 +277,8 @@ def create_service_app(
         await runtime.producer.start()
         await announce_start(runtime)
         tasks = [asyncio.create_task(job()) for job in runtime.background]
-        log.info("service_started", port=settings.http_port)
+        frozen = freeze_startup_heap()  # last: the consumers and jobs exist now
+        log.info("service_started", port=settings.http_port, heap_frozen=frozen)
         try:
             yield
         finally:
