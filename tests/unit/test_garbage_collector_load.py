@@ -70,5 +70,8 @@ async def test_a_document_the_codec_cannot_encode_is_not_cached() -> None:
 def test_the_startup_heap_is_frozen_once() -> None:
     frozen = freeze_startup_heap()
     assert frozen > 0
-    assert gc.get_freeze_count() == frozen
-    assert freeze_startup_heap() == frozen  # a second app in the same process freezes nothing more
+    made_after = [[n] for n in range(10_000)]  # tracked objects born after the freeze
+    # A second app in the same process freezes nothing more (the count may only fall, as frozen
+    # objects are freed).
+    assert freeze_startup_heap() <= frozen
+    assert len(made_after) == 10_000
