@@ -69,6 +69,10 @@ class Subscription:
     consumer: str
     topics: tuple[str, ...]
     group_id: str
+    # Topics whose records announce more for this group within milliseconds (a form, then the
+    # prerequisite's decision or the departments' statuses): after one, the group polls briskly
+    # for a moment (service_runtime/pacing.py, `FollowUps`).
+    follow_ups_after: tuple[str, ...] = ()
 
 
 DEPARTMENTS: tuple[Department, ...] = (
@@ -288,6 +292,8 @@ class Topology:
                         helpdesk_asked_topic(d.name),  # the enterprises' questions to it
                     ),
                     group_id=department_group(d.name),
+                    # A dependent's form is followed by its prerequisites' decisions.
+                    follow_ups_after=form_topics(d.name) if d.waits_for else (),
                 )
                 for d in self.departments
             ),
@@ -310,6 +316,8 @@ class Topology:
                     PERSONAL_DATA_READ,
                 ),
                 group_id="notifier.timeline",
+                # A form is followed by every department's status.
+                follow_ups_after=form_topics(NOTIFIER),
             ),
             Subscription(
                 # Proactive push: reminders, policy notices, and the progress that needs the

@@ -41,7 +41,7 @@ from service_runtime.logging import configure_logging
 from service_runtime.metrics import HttpMetrics, Probe, install_metrics_endpoint
 from service_runtime.mongo import Document, build_mongo_client
 from service_runtime.outbox import OutboxRelay
-from service_runtime.pacing import pace
+from service_runtime.pacing import Brisk, pace
 from service_runtime.problems import install_problem_handlers, problem_response
 from service_runtime.retention import expire_forever
 from service_runtime.same_origin import SameOriginWrites
@@ -143,7 +143,12 @@ class Runtime(Generic[S_co]):
             if background
             else self.settings.kafka_idle_fetch_max_wait_ms
         )
-        pace(subscriber, busy_wait, idle_wait, self.settings.kafka_commit_interval_ms)
+        brisk = Brisk(
+            frozenset(subscription.follow_ups_after),
+            self.settings.kafka_follow_up_fetch_max_wait_ms,
+            self.settings.kafka_follow_up_window_ms,
+        )
+        pace(subscriber, busy_wait, idle_wait, self.settings.kafka_commit_interval_ms, brisk)
         subscriber(on_batch)
 
     def subscribe_broadcast(

@@ -86,6 +86,15 @@ class RuntimeSettings(BaseSettings):
     kafka_idle_fetch_max_wait_ms: int = Field(
         default=500, ge=0, alias="KAFKA_IDLE_FETCH_MAX_WAIT_MS"
     )
+    # After a record that announces follow-ups within milliseconds (a form, before the
+    # prerequisite's decision or the statuses), a group fetches with this wait for the window
+    # (service_runtime/follow_ups.py). 0 turns it off.
+    kafka_follow_up_fetch_max_wait_ms: int = Field(
+        default=30, ge=0, le=10_000, alias="KAFKA_FOLLOW_UP_FETCH_MAX_WAIT_MS"
+    )
+    kafka_follow_up_window_ms: int = Field(
+        default=60, ge=0, le=10_000, alias="KAFKA_FOLLOW_UP_WINDOW_MS"
+    )
     # A producer gathers what is published within this window into one request per partition.
     kafka_linger_ms: int = Field(default=0, ge=0, le=1_000, alias="KAFKA_LINGER_MS")
     kafka_session_timeout_ms: int = Field(default=10_000, alias="KAFKA_SESSION_TIMEOUT_MS")
