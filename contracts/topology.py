@@ -71,7 +71,7 @@ class Subscription:
     group_id: str
     # Topics whose records announce more for this group within milliseconds (a form, then the
     # prerequisite's decision or the departments' statuses): after one, the group polls briskly
-    # for a moment (service_runtime/pacing.py, `FollowUps`).
+    # for a moment (service_runtime/follow_ups.py).
     follow_ups_after: tuple[str, ...] = ()
 
 
