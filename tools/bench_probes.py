@@ -7,6 +7,7 @@ registrations completed is the cost of one registration.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,23 @@ def _stack_process_name(cmdline: list[str]) -> str | None:
     ):
         return "mongodb"
     return None
+
+
+def python_speed_ms(rounds: int = 3) -> float:
+    """Milliseconds a fixed pure-Python loop takes here, best of `rounds`.
+
+    The same code measured 105-124 ms of CPU per registration at 10/s on one day and 130-142
+    on the next, every process dearer at once (docs/benchmark.md, twenty-second round): the
+    machine shares its host. Printed with every run, it tells which runs can be compared.
+    """
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.perf_counter()
+        total = 0
+        for i in range(2_000_000):
+            total += i
+        best = min(best, (time.perf_counter() - started) * 1000)
+    return best
 
 
 def cpu_seconds() -> dict[str, float]:
@@ -113,4 +131,14 @@ def per_registration(before: Snapshot, after: Snapshot, completed: int) -> list[
         "CPU ms per registration      " + each(before.cpu, after.cpu, "ms", 1000.0),
         "DB operations / registration " + each(before.operations, after.operations, "ops"),
         "messages / registration      " + each(before.messages, after.messages, "messages"),
+    ]
+
+
+def idle_lines(before: dict[str, float], after: dict[str, float], seconds: float) -> list[str]:
+    """Report lines: each process's share of one core over `seconds`, and the stack's total."""
+    shares = {k: (after[k] - before.get(k, 0.0)) / seconds * 100 for k in sorted(after)}
+    shown = ", ".join(f"{k} {v:.1f}" for k, v in shares.items())
+    return [
+        f"idle stack        {sum(shares.values()):.1f}% of one core over {seconds:g} s",
+        f"  % of one core   {shown}",
     ]
