@@ -12,7 +12,7 @@ the submit request to the moment the enterprise's live stream reports `completed
 
 Each run also reports, per completed registration, the CPU each process of the stack used,
 the database's operations (serverStatus opcounters) and the messages written per topic, and
-how fast this machine ran plain Python at the start (it shares its host: compare runs by it).
+how fast this machine ran plain Python at the start (it shares its host; a rough guide).
 """
 
 from __future__ import annotations

@@ -41,9 +41,10 @@ def _stack_process_name(cmdline: list[str]) -> str | None:
 def python_speed_ms(rounds: int = 3) -> float:
     """Milliseconds a fixed pure-Python loop takes here, best of `rounds`.
 
-    The same code measured 105-124 ms of CPU per registration at 10/s on one day and 130-142
-    on the next, every process dearer at once (docs/benchmark.md, twenty-second round): the
-    machine shares its host. Printed with every run, it tells which runs can be compared.
+    The same code measured 105-124 ms of CPU per registration at 10/s and, a few hours later,
+    126-160, every process dearer at once (docs/benchmark.md, twenty-second round): the machine
+    shares its host. Printed before every run, a rough guide: it shows a slow machine at the
+    start of a run, not a slowdown during it.
     """
     best = float("inf")
     for _ in range(rounds):
